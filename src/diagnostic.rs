@@ -1,0 +1,173 @@
+//! Findings of `validate`: a severity, a stable code, where, and what to do.
+//!
+//! Diagnostics are plain data that derive `Serialize`; the renderers in
+//! `render/` turn them into text, JSON or GitHub workflow commands.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How bad a finding is. Errors make `validate` exit 1; warnings do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The record breaks the schema.
+    Error,
+    /// Worth a look; the record is still valid.
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident => $text:literal, $doc:literal;)*) => {
+        /// The stable code of a finding. Codes never change meaning; tools
+        /// may match on them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as users see it, e.g. `schema/enum`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    NoFrontMatter => "parse/no-front-matter", "A file in a kind folder without front matter.";
+    Unterminated => "parse/unterminated", "Front matter opened but never closed.";
+    Yaml => "parse/yaml", "A YAML syntax error.";
+    NotMapping => "parse/not-mapping", "Front matter that is not a mapping.";
+    Encoding => "parse/encoding", "A file that is not valid UTF-8 text.";
+    DuplicateKey => "parse/duplicate-key", "A front matter key written twice.";
+    TooLarge => "parse/too-large", "A file too large to be a record.";
+    Symlink => "parse/symlink", "A symlink that leads outside the repository or cannot be read.";
+    Unreadable => "parse/unreadable", "A file that could not be read.";
+    MissingField => "schema/missing-field", "A required field absent or empty.";
+    Type => "schema/type", "A value of the wrong type.";
+    Enum => "schema/enum", "A value outside its enum, including `status`.";
+    IdFormat => "schema/id-format", "An id that does not match the kind's pattern.";
+    UnknownField => "schema/unknown-field", "A field the schema does not know.";
+    MissingSection => "schema/missing-section", "A required section absent.";
+    DuplicateId => "ref/duplicate-id", "Two records share an id.";
+    Dangling => "ref/dangling", "A reference to an id that does not exist.";
+    WrongKind => "ref/wrong-kind", "A reference to an id of the wrong kind.";
+    SupersedeMismatch => "ref/supersede-mismatch", "`superseded_by` and `supersedes` disagree.";
+    BrokenLink => "link/broken", "A relative link to a file that does not exist.";
+    Transition => "history/transition", "A status change the kind does not allow.";
+    Frozen => "history/frozen", "A frozen section or field changed.";
+    IdChanged => "history/id-changed", "A file kept its path but changed its id.";
+    IdCollision => "history/id-collision", "An id added on this branch that the base gives to another record.";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// One finding about one file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The stable code.
+    pub code: Code,
+    /// Repository-relative path with `/`.
+    pub file: String,
+    /// 1-based line: the key's, the heading's, or 1.
+    pub line: usize,
+    /// The record's id, when known.
+    pub id: Option<String>,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// An error.
+    pub fn error(code: Code, file: &str, line: usize, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            file: file.to_string(),
+            line: line.max(1),
+            id: None,
+            message: message.into(),
+        }
+    }
+
+    /// A warning.
+    pub fn warning(code: Code, file: &str, line: usize, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, file, line, message)
+        }
+    }
+
+    /// The same finding, tied to a record id.
+    pub fn with_id(mut self, id: Option<&str>) -> Self {
+        self.id = id.map(str::to_string);
+        self
+    }
+}
+
+/// Sorts findings by file, then line, then code, so output is stable.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.file.as_str(), a.line, a.code, &a.message).cmp(&(b.file.as_str(), b.line, b.code, &b.message))
+    });
+}
+
+/// "did you mean `x`?" for the candidate nearest to `word`, if any is close.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&lower, &c.to_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_find_near_misses_only() {
+        let statuses = ["planned", "running", "done", "abandoned"];
+        assert_eq!(did_you_mean("runing", statuses), Some("running"));
+        assert_eq!(did_you_mean("Done", statuses), Some("done"));
+        assert_eq!(did_you_mean("xyzzy", statuses), None);
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let mut texts: Vec<_> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        texts.sort_unstable();
+        texts.dedup();
+        assert_eq!(texts.len(), Code::ALL.len());
+    }
+}

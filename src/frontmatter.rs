@@ -1,0 +1,302 @@
+//! Splits a record into its front matter and body, and reads the front
+//! matter into fields that remember their line.
+//!
+//! A record starts with a line `---`, then YAML, then a line `---` or
+//! `...`. A UTF-8 byte order mark and CRLF line endings are accepted. Lines
+//! are numbered as in the file (1-based), so that every diagnostic points
+//! at the line a user would open.
+
+use crate::value::Value;
+use crate::yaml;
+
+/// A record's text, split at its front matter block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Split<'a> {
+    /// The YAML between the delimiters.
+    pub yaml: &'a str,
+    /// File line of the first YAML line.
+    pub yaml_line: usize,
+    /// Everything after the closing delimiter.
+    pub body: &'a str,
+    /// File line of the first body line.
+    pub body_line: usize,
+}
+
+/// Why a text has no usable front matter block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SplitError {
+    /// The file does not start with `---`.
+    Missing,
+    /// The block opened on line 1 and never closed.
+    Unterminated {
+        /// The line of the last line of the file.
+        last_line: usize,
+    },
+}
+
+/// Decodes a file's bytes: UTF-8 only, BOM dropped, CRLF made LF.
+/// On failure returns the 1-based line of the first invalid byte.
+pub fn decode(bytes: &[u8]) -> Result<String, usize> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.contains('\0') => {
+            let at = text.find('\0').unwrap_or(0);
+            Err(line_of(text, at))
+        }
+        Ok(text) if text.contains('\r') => Ok(text.replace("\r\n", "\n")),
+        Ok(text) => Ok(text.to_string()),
+        Err(err) => {
+            let valid = &bytes[..err.valid_up_to()];
+            Err(1 + valid.iter().filter(|&&b| b == b'\n').count())
+        }
+    }
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    1 + text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+/// Splits decoded text at its front matter delimiters.
+pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if first.trim_end() != "---" {
+        return Err(SplitError::Missing);
+    }
+    let yaml_start = first.len();
+    let mut offset = yaml_start;
+    let mut line = 1;
+    for l in lines {
+        line += 1;
+        let trimmed = l.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            return Ok(Split {
+                yaml: &text[yaml_start..offset],
+                yaml_line: 2,
+                body: &text[offset + l.len()..],
+                body_line: line + 1,
+            });
+        }
+        offset += l.len();
+    }
+    Err(SplitError::Unterminated { last_line: line })
+}
+
+/// One top-level front matter key with its value and line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// The key as written.
+    pub key: String,
+    /// Its value.
+    pub value: Value,
+    /// The file line the key is on.
+    pub line: usize,
+}
+
+/// The parsed front matter of a record.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FrontMatter {
+    /// Top-level keys in the order written.
+    pub fields: Vec<Field>,
+    /// File line of the opening `---` (for findings about absent keys).
+    pub line: usize,
+}
+
+impl FrontMatter {
+    /// The field with this key, if present.
+    pub fn get(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+}
+
+/// Why front matter YAML could not be read as a mapping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FrontMatterError {
+    /// A YAML syntax error (or a refused alias expansion).
+    Yaml {
+        /// File line.
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// The YAML is a list or a scalar, not a mapping.
+    NotMapping {
+        /// File line of the first YAML line.
+        line: usize,
+        /// What it is instead.
+        found: &'static str,
+    },
+    /// A top-level key appears twice.
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// File line of its first use.
+        first: usize,
+        /// File line of the repeat.
+        line: usize,
+    },
+}
+
+/// Parses the YAML of a split record into fields with file lines.
+pub fn parse(split: &Split<'_>) -> Result<FrontMatter, FrontMatterError> {
+    let keys = top_level_keys(split.yaml);
+    for (i, (key, line)) in keys.iter().enumerate() {
+        if let Some((_, first)) = keys[..i].iter().find(|(k, _)| k == key) {
+            return Err(FrontMatterError::DuplicateKey {
+                key: key.clone(),
+                first: first + split.yaml_line - 1,
+                line: line + split.yaml_line - 1,
+            });
+        }
+    }
+    let value = yaml::parse(split.yaml).map_err(|err| FrontMatterError::Yaml {
+        line: err.line.unwrap_or(1) + split.yaml_line - 1,
+        message: err.message,
+    })?;
+    let entries = match value {
+        Value::Map(entries) => entries,
+        Value::Null => Vec::new(),
+        other => {
+            return Err(FrontMatterError::NotMapping {
+                line: split.yaml_line,
+                found: other.type_name(),
+            });
+        }
+    };
+    let opening = split.yaml_line - 1;
+    let fields = entries
+        .into_iter()
+        .map(|(key, value)| {
+            let line = keys
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or(opening, |(_, l)| l + split.yaml_line - 1);
+            Field { key, value, line }
+        })
+        .collect();
+    Ok(FrontMatter {
+        fields,
+        line: opening,
+    })
+}
+
+/// The top-level keys of a block mapping and their 1-based lines within
+/// `yaml`. Keys start at column 0; indented lines, comments, sequence
+/// items and document markers are never top-level keys.
+pub fn top_level_keys(yaml: &str) -> Vec<(String, usize)> {
+    yaml.lines()
+        .enumerate()
+        .filter_map(|(i, line)| key_of_line(line).map(|k| (k, i + 1)))
+        .collect()
+}
+
+fn key_of_line(line: &str) -> Option<String> {
+    let first = line.chars().next()?;
+    if first.is_whitespace() || matches!(first, '#' | '-' | '[' | '{' | '?' | '%' | '&' | '*' | '!' | '|' | '>') {
+        return None;
+    }
+    if first == '"' || first == '\'' {
+        let rest = &line[1..];
+        let end = rest.find(first)?;
+        let after = rest[end + 1..].trim_start();
+        return after.starts_with(':').then(|| rest[..end].to_string());
+    }
+    let bytes = line.as_bytes();
+    let colon = (0..bytes.len()).find(|&i| {
+        bytes[i] == b':' && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace())
+    })?;
+    let key = line[..colon].trim_end();
+    (!key.contains(" #")).then(|| key.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_dashes_and_dots() {
+        let text = "---\nid: EXP-0001\n---\n# Title\n";
+        let s = split(text).unwrap();
+        assert_eq!(s.yaml, "id: EXP-0001\n");
+        assert_eq!(s.yaml_line, 2);
+        assert_eq!(s.body, "# Title\n");
+        assert_eq!(s.body_line, 4);
+        let dots = split("---\na: 1\n...\nbody").unwrap();
+        assert_eq!(dots.body, "body");
+    }
+
+    #[test]
+    fn bom_and_crlf_are_accepted() {
+        let text = decode(b"\xEF\xBB\xBF---\r\nid: X\r\n---\r\nbody\r\n").unwrap();
+        let s = split(&text).unwrap();
+        assert_eq!(s.yaml, "id: X\n");
+        assert_eq!(s.body, "body\n");
+    }
+
+    #[test]
+    fn missing_and_unterminated() {
+        assert_eq!(split("# just markdown\n"), Err(SplitError::Missing));
+        assert_eq!(split(""), Err(SplitError::Missing));
+        assert_eq!(
+            split("---\na: 1\nb: 2\n"),
+            Err(SplitError::Unterminated { last_line: 3 })
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_reports_its_line() {
+        assert_eq!(decode(b"---\nok\n\xff\xfe\n"), Err(3));
+        assert_eq!(decode(b"a\nb\0c"), Err(2));
+    }
+
+    #[test]
+    fn keys_map_to_file_lines() {
+        let text = "---\n# comment\nid: EXP-0001\ntitle: |\n  not: a key\nmetrics:\n  recall: 0.8\n\"quoted key\": 1\n---\n";
+        let s = split(text).unwrap();
+        let fm = parse(&s).unwrap();
+        let lines: Vec<_> = fm.fields.iter().map(|f| (f.key.as_str(), f.line)).collect();
+        assert_eq!(
+            lines,
+            [("id", 3), ("title", 4), ("metrics", 6), ("quoted key", 8)]
+        );
+    }
+
+    #[test]
+    fn yaml_errors_use_file_lines() {
+        let text = "---\nid: EXP-0001\ntitle: [oops\nstatus: done\n---\n";
+        let s = split(text).unwrap();
+        match parse(&s) {
+            Err(FrontMatterError::Yaml { line, .. }) => assert!((3..=5).contains(&line), "{line}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_name_both_lines() {
+        let s = split("---\nid: A\nstatus: x\nid: B\n---\n").unwrap();
+        assert_eq!(
+            parse(&s),
+            Err(FrontMatterError::DuplicateKey {
+                key: "id".into(),
+                first: 2,
+                line: 4
+            })
+        );
+    }
+
+    #[test]
+    fn lists_are_not_mappings() {
+        let s = split("---\n- a\n- b\n---\n").unwrap();
+        assert!(matches!(parse(&s), Err(FrontMatterError::NotMapping { line: 2, .. })));
+    }
+
+    #[test]
+    fn empty_front_matter_is_an_empty_mapping() {
+        let s = split("---\n---\nbody").unwrap();
+        assert_eq!(parse(&s).unwrap().fields, vec![]);
+    }
+}

@@ -1,0 +1,185 @@
+//! Reads a record's Markdown body: its sections (headings) and its
+//! relative links, each with the file line it is on.
+//!
+//! A section is a heading of any level; its text runs to the next heading
+//! of the same or a higher level, so a section includes its subsections.
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+use crate::frontmatter::line_of;
+
+/// A heading and the text under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// The heading's text, trimmed.
+    pub title: String,
+    /// 1 for `#`, 2 for `##`, …
+    pub level: u8,
+    /// File line of the heading.
+    pub line: usize,
+    /// The Markdown under the heading, trimmed.
+    pub text: String,
+}
+
+/// A link or image whose target is a path in the repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// The target as written, without `#fragment` or `?query`, percent-decoded.
+    pub target: String,
+    /// File line of the link.
+    pub line: usize,
+}
+
+/// What cairn reads of a body.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Body {
+    /// Headings in order.
+    pub sections: Vec<Section>,
+    /// Relative links in order.
+    pub links: Vec<Link>,
+}
+
+impl Body {
+    /// The first section whose title matches `name` case-insensitively.
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        let name = name.trim();
+        self.sections
+            .iter()
+            .find(|s| s.title.eq_ignore_ascii_case(name) || s.title.to_lowercase() == name.to_lowercase())
+    }
+
+    /// The text of the first level-1 heading, used as a title when the
+    /// front matter has none.
+    pub fn h1(&self) -> Option<&str> {
+        self.sections
+            .iter()
+            .find(|s| s.level == 1)
+            .map(|s| s.title.as_str())
+    }
+}
+
+/// Parses a body whose first line is file line `first_line`.
+pub fn parse(body: &str, first_line: usize) -> Body {
+    let file_line = |offset: usize| first_line + line_of(body, offset) - 1;
+    let mut headings: Vec<(String, u8, usize, usize, usize)> = Vec::new(); // title, level, line, start, end
+    let mut links = Vec::new();
+    let mut open: Option<(u8, usize, String)> = None;
+    let parser = Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    for (event, range) in parser.into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                open = Some((level as u8, range.start, String::new()));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, start, title)) = open.take() {
+                    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+                    headings.push((title, level, file_line(start), start, range.end));
+                }
+            }
+            Event::Text(text) | Event::Code(text) => {
+                if let Some((_, _, title)) = open.as_mut() {
+                    title.push_str(&text);
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                if let Some(target) = local_target(&dest_url) {
+                    links.push(Link {
+                        target,
+                        line: file_line(range.start),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    let sections = headings
+        .iter()
+        .enumerate()
+        .map(|(i, (title, level, line, _, end))| {
+            let stop = headings[i + 1..]
+                .iter()
+                .find(|(_, l, ..)| l <= level)
+                .map_or(body.len(), |(_, _, _, start, _)| *start);
+            Section {
+                title: title.clone(),
+                level: *level,
+                line: *line,
+                text: body[(*end).min(stop)..stop].trim().to_string(),
+            }
+        })
+        .collect();
+    Body { sections, links }
+}
+
+/// The path part of a link that points into the repository, or `None` for
+/// URLs, e-mail addresses and in-page anchors.
+fn local_target(url: &str) -> Option<String> {
+    let url = url.trim();
+    if url.is_empty() || url.starts_with('#') || url.starts_with("//") {
+        return None;
+    }
+    if let Some(colon) = url.find(':') {
+        let scheme = &url[..colon];
+        if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+            return None;
+        }
+    }
+    let path = url.split(['#', '?']).next().unwrap_or("");
+    (!path.is_empty()).then(|| percent_decode(path))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            if let Some(Ok(b)) = s.get(i + 1..i + 3).map(|hex| u8::from_str_radix(hex, 16)) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = "# Mel features\n\nIntro.\n\n## Setup\n\nSee [data](../data/README.md#top) and <https://example.org>.\n\n### Detail\n\nMore.\n\n## Results\n\n![plot](plots/recall%20curve.png)\n[anchor](#setup) [mail](mailto:a@b.c)\n";
+
+    #[test]
+    fn sections_carry_lines_and_nested_text() {
+        let body = parse(BODY, 10);
+        let got: Vec<_> = body
+            .sections
+            .iter()
+            .map(|s| (s.title.as_str(), s.level, s.line))
+            .collect();
+        assert_eq!(
+            got,
+            [("Mel features", 1, 10), ("Setup", 2, 14), ("Detail", 3, 18), ("Results", 2, 22)]
+        );
+        let setup = body.section("  setup ").unwrap();
+        assert!(setup.text.contains("### Detail") && setup.text.contains("More."));
+        assert!(!setup.text.contains("Results"));
+        assert_eq!(body.h1(), Some("Mel features"));
+    }
+
+    #[test]
+    fn only_local_links_are_kept() {
+        let body = parse(BODY, 1);
+        let got: Vec<_> = body.links.iter().map(|l| (l.target.as_str(), l.line)).collect();
+        assert_eq!(got, [("../data/README.md", 7), ("plots/recall curve.png", 15)]);
+    }
+
+    #[test]
+    fn heading_with_code_and_emphasis() {
+        let body = parse("## Inputs and *outputs* `x`\n", 1);
+        assert_eq!(body.sections[0].title, "Inputs and outputs x");
+    }
+}

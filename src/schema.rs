@@ -1,0 +1,275 @@
+//! The schema: kinds, their fields, statuses, sections, rules, transitions
+//! and frozen parts. All of it is data, loaded from the configuration (or
+//! the built-in default) by `config`; nothing here knows a kind by name.
+
+use globset::GlobSet;
+use regex::Regex;
+
+use crate::value::Value;
+
+/// The rules of a research log.
+#[derive(Clone, Debug)]
+pub struct Schema {
+    /// The records root, repository-relative (`research`), `""` for the root itself.
+    pub root: String,
+    /// Globs of paths that are never records.
+    pub ignore: GlobSet,
+    /// The kinds, in configuration order.
+    pub kinds: Vec<Kind>,
+}
+
+impl Schema {
+    /// The kind with this name.
+    pub fn kind(&self, name: &str) -> Option<&Kind> {
+        self.kinds.iter().find(|k| k.name == name)
+    }
+
+    /// The kind whose folder holds `path` (the deepest folder wins).
+    pub fn kind_of_path(&self, path: &str) -> Option<&Kind> {
+        self.kinds
+            .iter()
+            .filter(|k| k.contains(path))
+            .max_by_key(|k| k.dir.len())
+    }
+
+    /// The kind that gives out ids with this prefix (`DEC-0004` → decision).
+    pub fn kind_of_id(&self, id: &str) -> Option<&Kind> {
+        self.kinds
+            .iter()
+            .filter(|k| id.len() > k.prefix.len() && id.starts_with(&k.prefix) && id[k.prefix.len()..].starts_with('-'))
+            .max_by_key(|k| k.prefix.len())
+    }
+
+    /// Every kind folder, repository-relative.
+    pub fn dirs(&self) -> Vec<String> {
+        let mut dirs: Vec<String> = self.kinds.iter().map(|k| k.dir.clone()).collect();
+        dirs.sort();
+        dirs.dedup();
+        dirs
+    }
+
+    /// Whether a repository-relative path is a record file of some kind:
+    /// a `.md` file in a kind folder that no `ignore` glob matches.
+    pub fn is_record_path(&self, path: &str) -> bool {
+        path.ends_with(".md") && !self.ignore.is_match(path) && self.kind_of_path(path).is_some()
+    }
+}
+
+/// One kind of record.
+#[derive(Clone, Debug)]
+pub struct Kind {
+    /// Its name (`experiment`).
+    pub name: String,
+    /// Its folder, repository-relative without a trailing slash (`""` is the root).
+    pub dir: String,
+    /// Its id prefix (`EXP`).
+    pub prefix: String,
+    /// Where its ids come from.
+    pub id: IdRule,
+    /// Allowed statuses; `None` accepts any status.
+    pub statuses: Option<Vec<String>>,
+    /// Allowed status moves; `None` allows every move.
+    pub transitions: Option<Vec<(String, Vec<String>)>>,
+    /// Every field: the common ones, overridden or extended by the kind's.
+    pub fields: Vec<FieldSpec>,
+    /// Sections every record of the kind must have.
+    pub sections: Vec<String>,
+    /// Conditional requirements.
+    pub rules: Vec<Rule>,
+    /// Parts that must not change once a condition held.
+    pub frozen: Vec<Frozen>,
+    /// Whether fields outside the schema are reported.
+    pub warn_unknown_fields: bool,
+}
+
+impl Kind {
+    /// Whether `path` lies in this kind's folder.
+    pub fn contains(&self, path: &str) -> bool {
+        self.dir.is_empty() || path.strip_prefix(&self.dir).is_some_and(|rest| rest.starts_with('/'))
+    }
+
+    /// The field with this schema name.
+    pub fn field(&self, name: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The front matter key a schema field is read from.
+    pub fn key_of<'a>(&'a self, name: &'a str) -> &'a str {
+        self.field(name).map_or(name, |f| f.key.as_str())
+    }
+
+    /// The statuses a record may move to from `from`; `None` when any move is allowed.
+    pub fn allowed_moves(&self, from: &str) -> Option<Vec<&str>> {
+        let transitions = self.transitions.as_ref()?;
+        Some(
+            transitions
+                .iter()
+                .find(|(f, _)| f == from)
+                .map(|(_, to)| to.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Formats the id of number `n` (`EXP-0012`).
+    pub fn format_id(&self, n: u64) -> String {
+        match &self.id {
+            IdRule::Field { .. } => format!("{}-{n}", self.prefix),
+            _ => format!("{}-{n:04}", self.prefix),
+        }
+    }
+
+    /// The number of an id of this kind (`EXP-0012` → 12).
+    pub fn id_number(&self, id: &str) -> Option<u64> {
+        id.strip_prefix(&self.prefix)?.strip_prefix('-')?.parse().ok()
+    }
+}
+
+/// Where a kind's ids come from.
+#[derive(Clone, Debug)]
+pub enum IdRule {
+    /// The `id` field, which must match the pattern (default `^PREFIX-\d{4,}$`).
+    Standard {
+        /// The pattern every id must match.
+        pattern: Regex,
+    },
+    /// Another field's value, shown with the prefix (`eip: 1559` → `EIP-1559`).
+    Field {
+        /// The front matter key.
+        key: String,
+        /// What the raw value must match.
+        pattern: Option<Regex>,
+    },
+    /// The file name's first capture group, shown with the prefix.
+    Filename {
+        /// Applied to the file name (without folders).
+        pattern: Regex,
+    },
+}
+
+/// A field of a kind.
+#[derive(Clone, Debug)]
+pub struct FieldSpec {
+    /// Its schema name (what rules and messages call it).
+    pub name: String,
+    /// The front matter key it is read from.
+    pub key: String,
+    /// Its type.
+    pub ty: FieldType,
+    /// Whether it must be present and non-empty.
+    pub required: bool,
+    /// One line on what it is for.
+    pub about: Option<String>,
+}
+
+/// The type of a field's value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldType {
+    /// Any string (numbers and booleans are accepted as their text).
+    String,
+    /// Any number.
+    Number,
+    /// A whole number.
+    Integer,
+    /// `true` or `false`.
+    Boolean,
+    /// A real calendar date, `YYYY-MM-DD`.
+    Date,
+    /// One of a fixed set of strings.
+    Enum(Vec<String>),
+    /// The id of another record.
+    Ref {
+        /// The kinds it may point to; empty for any.
+        to: Vec<String>,
+        /// The target's field that must point back.
+        inverse: Option<String>,
+    },
+    /// A path glob.
+    Glob,
+    /// A list of items of one type.
+    List(Box<FieldType>),
+    /// A mapping whose values have one type, or any type.
+    Map(Option<Box<FieldType>>),
+}
+
+impl FieldType {
+    /// How the type reads in a message (`a list of ids`).
+    pub fn describe(&self) -> String {
+        match self {
+            FieldType::String => "a string".into(),
+            FieldType::Number => "a number".into(),
+            FieldType::Integer => "a whole number".into(),
+            FieldType::Boolean => "true or false".into(),
+            FieldType::Date => "a date (YYYY-MM-DD)".into(),
+            FieldType::Enum(values) => format!("one of {}", values.join(", ")),
+            FieldType::Ref { to, .. } if to.len() == 1 => format!("the id of a {}", to[0]),
+            FieldType::Ref { .. } => "a record id".into(),
+            FieldType::Glob => "a path glob".into(),
+            FieldType::List(item) => format!("a list of {}", plural(&item.describe())),
+            FieldType::Map(None) => "a mapping".into(),
+            FieldType::Map(Some(v)) => format!("a mapping of names to {}", plural(&v.describe())),
+        }
+    }
+}
+
+fn plural(s: &str) -> String {
+    let s = s.strip_prefix("a ").or_else(|| s.strip_prefix("the ")).unwrap_or(s);
+    if s.starts_with("one of") || s.starts_with("true or") {
+        format!("values that are {s}")
+    } else if let Some(rest) = s.strip_prefix("id of a ") {
+        format!("ids of {rest}s")
+    } else if let Some((head, tail)) = s.split_once(' ') {
+        format!("{head}s {tail}")
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// A condition on a record's field values: every listed field must hold
+/// one of the listed values.
+#[derive(Clone, Debug, Default)]
+pub struct Condition {
+    /// Field name and accepted values.
+    pub fields: Vec<(String, Vec<String>)>,
+}
+
+impl Condition {
+    /// Whether the condition holds, reading values through `get`.
+    pub fn matches<'v>(&self, get: impl Fn(&str) -> Option<&'v Value>) -> bool {
+        self.fields.iter().all(|(field, values)| {
+            get(field)
+                .and_then(Value::scalar_text)
+                .is_some_and(|v| values.iter().any(|w| *w == v))
+        })
+    }
+
+    /// How the condition reads in a message (`status: done`).
+    pub fn describe(&self) -> String {
+        self.fields
+            .iter()
+            .map(|(f, v)| format!("{f}: {}", v.join(" or ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Requirements that hold when a condition does.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// When the rule applies.
+    pub when: Condition,
+    /// Fields that must be present and non-empty.
+    pub require: Vec<String>,
+    /// Sections that must exist.
+    pub sections: Vec<String>,
+}
+
+/// Parts that must not change once the earlier revision matched `when`.
+#[derive(Clone, Debug)]
+pub struct Frozen {
+    /// Checked against the earlier revision of the record.
+    pub when: Condition,
+    /// Sections that must keep their text.
+    pub sections: Vec<String>,
+    /// Fields that must keep their value.
+    pub fields: Vec<String>,
+}
