@@ -15,3 +15,6 @@ pub mod markdown;
 pub mod schema;
 pub mod value;
 pub mod yaml;
+pub mod check;
+pub mod record;
+pub mod snapshot;

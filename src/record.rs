@@ -1,0 +1,232 @@
+//! `Record`: one research record — its path, kind, id, front matter and
+//! body — as every command sees it, whatever snapshot it came from.
+
+use serde::Serialize;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::frontmatter::{self, Field, FrontMatter, FrontMatterError, SplitError};
+use crate::markdown::{self, Body};
+use crate::schema::{IdRule, Kind};
+use crate::value::Value;
+
+/// Files larger than this are not read as records.
+pub const MAX_RECORD_BYTES: u64 = 10 * 1024 * 1024;
+
+/// A parsed record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// Repository-relative path with `/`.
+    pub path: String,
+    /// The kind's name.
+    pub kind: String,
+    /// The record's id as cairn shows it (with the kind's prefix), if it has one.
+    pub id: Option<String>,
+    /// The line the id comes from (1 when it comes from the file name).
+    pub id_line: usize,
+    /// The front matter.
+    pub front: FrontMatter,
+    /// The body's sections and links.
+    pub body: Body,
+    /// Front matter keys of renamed fields: (schema name, key).
+    renamed: Vec<(String, String)>,
+}
+
+impl Record {
+    /// The front matter field for a schema field name (following renames).
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        let key = self
+            .renamed
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(name, |(_, k)| k.as_str());
+        self.front.get(key)
+    }
+
+    /// The value of a schema field, if present.
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        self.field(name).map(|f| &f.value)
+    }
+
+    /// A scalar field as text (`status` → `done`).
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.value(name).and_then(Value::scalar_text)
+    }
+
+    /// The status, if set.
+    pub fn status(&self) -> Option<String> {
+        self.text("status")
+    }
+
+    /// The title: the `title` field, else the first `#` heading.
+    pub fn title(&self) -> Option<String> {
+        self.text("title")
+            .or_else(|| self.body.h1().map(str::to_string))
+    }
+
+    /// The line of a schema field, or of the front matter's opening line.
+    pub fn line_of(&self, name: &str) -> usize {
+        self.field(name).map_or(self.front.line, |f| f.line)
+    }
+
+    /// A short summary for listings and JSON.
+    pub fn brief(&self) -> RecordBrief {
+        RecordBrief {
+            id: self.id.clone(),
+            kind: self.kind.clone(),
+            status: self.status(),
+            title: self.title(),
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// What listings show of a record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordBrief {
+    /// Its id.
+    pub id: Option<String>,
+    /// Its kind.
+    pub kind: String,
+    /// Its status.
+    pub status: Option<String>,
+    /// Its title.
+    pub title: Option<String>,
+    /// Its path.
+    pub path: String,
+}
+
+/// Parses a file's bytes as a record of `kind`; a file that cannot be
+/// read as a record becomes the diagnostic that says why.
+pub fn parse(path: &str, kind: &Kind, bytes: &[u8]) -> Result<Record, Diagnostic> {
+    let text = frontmatter::decode(bytes).map_err(|line| {
+        Diagnostic::error(
+            Code::Encoding,
+            path,
+            line,
+            "the file is not UTF-8 text (binary data or another encoding); save it as UTF-8 or move it out of the record folder",
+        )
+    })?;
+    let split = frontmatter::split(&text).map_err(|err| match err {
+        SplitError::Missing => Diagnostic::error(
+            Code::NoFrontMatter,
+            path,
+            1,
+            format!(
+                "no front matter: a {} record starts with a line `---`, its YAML fields, and a closing `---`",
+                kind.name
+            ),
+        ),
+        SplitError::Unterminated { last_line } => Diagnostic::error(
+            Code::Unterminated,
+            path,
+            1,
+            format!("the front matter opened on line 1 is never closed; add a line `---` after the last field (the file ends at line {last_line})"),
+        ),
+    })?;
+    let front = frontmatter::parse(&split).map_err(|err| match err {
+        FrontMatterError::Yaml { line, message } => Diagnostic::error(
+            Code::Yaml,
+            path,
+            line,
+            format!("YAML syntax error: {message}"),
+        ),
+        FrontMatterError::NotMapping { line, found } => Diagnostic::error(
+            Code::NotMapping,
+            path,
+            line,
+            format!("the front matter is {found}, not a mapping; write one `key: value` per line"),
+        ),
+        FrontMatterError::DuplicateKey { key, first, line } => Diagnostic::error(
+            Code::DuplicateKey,
+            path,
+            line,
+            format!("key `{key}` is written twice (first on line {first}); keep one"),
+        ),
+    })?;
+    let body = markdown::parse(split.body, split.body_line);
+    let renamed = kind
+        .fields
+        .iter()
+        .filter(|f| f.key != f.name)
+        .map(|f| (f.name.clone(), f.key.clone()))
+        .collect();
+    let mut record = Record {
+        path: path.to_string(),
+        kind: kind.name.clone(),
+        id: None,
+        id_line: front.line,
+        front,
+        body,
+        renamed,
+    };
+    let (id, line) = derive_id(&record, kind);
+    record.id = id;
+    record.id_line = line;
+    Ok(record)
+}
+
+fn derive_id(record: &Record, kind: &Kind) -> (Option<String>, usize) {
+    match &kind.id {
+        IdRule::Standard { .. } => match record.field("id") {
+            Some(f) => (f.value.scalar_text().map(|s| s.trim().to_string()), f.line),
+            None => (None, record.front.line),
+        },
+        IdRule::Field { key, .. } => match record.front.get(key) {
+            Some(f) => (
+                f.value
+                    .scalar_text()
+                    .map(|raw| format!("{}-{}", kind.prefix, raw.trim())),
+                f.line,
+            ),
+            None => (None, record.front.line),
+        },
+        IdRule::Filename { pattern } => {
+            let name = record.path.rsplit('/').next().unwrap_or(&record.path);
+            let id = pattern
+                .captures(name)
+                .and_then(|c| c.get(1))
+                .map(|m| format!("{}-{}", kind.prefix, m.as_str()));
+            (id, 1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+
+    fn kind(name: &str) -> Kind {
+        config::builtin().kind(name).unwrap().clone()
+    }
+
+    #[test]
+    fn parses_a_record() {
+        let text = "---\nid: EXP-0001\ntitle: Mel features\nstatus: done\nmetrics:\n  recall: 0.8\n---\n# Mel\n\n## Setup\n\nx\n";
+        let r = parse("research/experiments/EXP-0001-mel.md", &kind("experiment"), text.as_bytes()).unwrap();
+        assert_eq!(r.id.as_deref(), Some("EXP-0001"));
+        assert_eq!(r.id_line, 2);
+        assert_eq!(r.status().as_deref(), Some("done"));
+        assert_eq!(r.line_of("metrics"), 5);
+        assert_eq!(r.body.section("setup").unwrap().line, 10);
+    }
+
+    #[test]
+    fn each_failure_has_its_code() {
+        let k = kind("decision");
+        let code = |bytes: &[u8]| parse("d.md", &k, bytes).unwrap_err().code;
+        assert_eq!(code(b"no front matter"), Code::NoFrontMatter);
+        assert_eq!(code(b"---\nid: DEC-0001\n"), Code::Unterminated);
+        assert_eq!(code(b"---\n[oops\n---\n"), Code::Yaml);
+        assert_eq!(code(b"---\n- a\n---\n"), Code::NotMapping);
+        assert_eq!(code(b"---\nid: \xff\n---\n"), Code::Encoding);
+        assert_eq!(code(b"---\na: 1\na: 2\n---\n"), Code::DuplicateKey);
+        assert_eq!(code(b""), Code::NoFrontMatter);
+    }
+
+    #[test]
+    fn title_falls_back_to_the_first_heading() {
+        let r = parse("d.md", &kind("decision"), b"---\nstatus: accepted\n---\n# Use Postgres\n").unwrap();
+        assert_eq!(r.title().as_deref(), Some("Use Postgres"));
+    }
+}

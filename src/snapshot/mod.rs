@@ -1,0 +1,191 @@
+//! A snapshot is the research log at one point: the working tree, the
+//! index, or a git revision. Every command reads records through it.
+//!
+//! Sources list files (`SourceFile`) and answer whether a path exists;
+//! `Snapshot::build` turns the files into records in parallel. A file that
+//! cannot be read as a record is kept as `Broken`, never dropped.
+
+pub mod git;
+pub mod worktree;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::Diagnostic;
+use crate::record::{self, Record};
+use crate::schema::Schema;
+
+/// One file of a kind folder, as a source found it.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// Repository-relative path with `/`.
+    pub path: String,
+    /// The git blob id, when the file comes from git (the parse cache key).
+    pub blob: Option<String>,
+    /// Its bytes, or why they could not be had.
+    pub content: Result<Vec<u8>, Diagnostic>,
+}
+
+/// Answers whether a path exists in a snapshot (for link checks).
+pub trait Tree {
+    /// Whether `path` (repository-relative, `/`) is a file or folder.
+    fn exists(&self, path: &str) -> bool;
+}
+
+/// A file in a kind folder that is not a usable record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Broken {
+    /// Repository-relative path.
+    pub path: String,
+    /// The kind whose folder holds it.
+    pub kind: String,
+    /// Why it is broken.
+    pub diagnostic: Diagnostic,
+}
+
+/// The records of one snapshot.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// What the snapshot is: `worktree`, `index`, or a revision.
+    pub label: String,
+    /// Records, sorted by path.
+    pub records: Vec<Record>,
+    /// Files that could not be read as records, sorted by path.
+    pub broken: Vec<Broken>,
+}
+
+/// Parsed records keyed by blob id and path, so that a blob seen in many
+/// revisions is parsed once.
+#[derive(Default)]
+pub struct ParseCache {
+    entries: Mutex<HashMap<(String, String), Result<Record, Diagnostic>>>,
+}
+
+impl ParseCache {
+    fn get(&self, blob: &str, path: &str) -> Option<Result<Record, Diagnostic>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(&(blob.to_string(), path.to_string())).cloned()
+    }
+
+    fn put(&self, blob: &str, path: &str, parsed: &Result<Record, Diagnostic>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.insert((blob.to_string(), path.to_string()), parsed.clone());
+    }
+}
+
+impl Snapshot {
+    /// Parses every file into a record (in parallel), using `cache` for
+    /// blobs already seen.
+    pub fn build(label: &str, schema: &Schema, files: Vec<SourceFile>, cache: Option<&ParseCache>) -> Snapshot {
+        let parsed: Vec<(String, String, Result<Record, Diagnostic>)> = files
+            .into_par_iter()
+            .filter_map(|file| {
+                let kind = schema.kind_of_path(&file.path)?;
+                let result = parse_file(kind, &file, cache);
+                Some((file.path, kind.name.clone(), result))
+            })
+            .collect();
+        let mut snapshot = Snapshot {
+            label: label.to_string(),
+            ..Snapshot::default()
+        };
+        for (path, kind, result) in parsed {
+            match result {
+                Ok(record) => snapshot.records.push(record),
+                Err(diagnostic) => snapshot.broken.push(Broken {
+                    path,
+                    kind,
+                    diagnostic,
+                }),
+            }
+        }
+        snapshot.records.sort_by(|a, b| a.path.cmp(&b.path));
+        snapshot.broken.sort_by(|a, b| a.path.cmp(&b.path));
+        snapshot
+    }
+
+    /// How many files the snapshot holds in kind folders, broken or not.
+    pub fn len(&self) -> usize {
+        self.records.len() + self.broken.len()
+    }
+
+    /// Whether the snapshot holds no files at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The first record with this id.
+    pub fn by_id(&self, id: &str) -> Option<&Record> {
+        self.records.iter().find(|r| r.id.as_deref() == Some(id))
+    }
+
+    /// An index from id to records, for cross-record checks.
+    pub fn id_index(&self) -> HashMap<&str, Vec<&Record>> {
+        let mut index: HashMap<&str, Vec<&Record>> = HashMap::new();
+        for record in &self.records {
+            if let Some(id) = record.id.as_deref() {
+                index.entry(id).or_default().push(record);
+            }
+        }
+        index
+    }
+}
+
+fn parse_file(kind: &crate::schema::Kind, file: &SourceFile, cache: Option<&ParseCache>) -> Result<Record, Diagnostic> {
+    let bytes = match &file.content {
+        Ok(bytes) => bytes,
+        Err(diagnostic) => return Err(diagnostic.clone()),
+    };
+    if let (Some(cache), Some(blob)) = (cache, file.blob.as_deref()) {
+        if let Some(hit) = cache.get(blob, &file.path) {
+            return hit;
+        }
+        let parsed = record::parse(&file.path, kind, bytes);
+        cache.put(blob, &file.path, &parsed);
+        return parsed;
+    }
+    record::parse(&file.path, kind, bytes)
+}
+
+/// Joins a link target to the folder of the file it is in, resolving `.`
+/// and `..` without touching the file system. `None` when the result
+/// would leave the repository. A target starting with `/` is taken from
+/// the repository root.
+pub fn resolve_link(from_file: &str, target: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if target.starts_with('/') {
+        Vec::new()
+    } else {
+        from_file.split('/').collect()
+    };
+    if !target.starts_with('/') {
+        parts.pop();
+    }
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_resolve_lexically() {
+        assert_eq!(
+            resolve_link("research/experiments/EXP-1.md", "../decisions/DEC-1.md").as_deref(),
+            Some("research/decisions/DEC-1.md")
+        );
+        assert_eq!(resolve_link("research/e/x.md", "/src/main.py").as_deref(), Some("src/main.py"));
+        assert_eq!(resolve_link("research/e/x.md", "./y.md").as_deref(), Some("research/e/y.md"));
+        assert_eq!(resolve_link("research/x.md", "../../etc/passwd"), None);
+    }
+}

@@ -1,0 +1,157 @@
+//! The working tree as a snapshot source: walks each kind folder with
+//! walkdir and reads record files from disk.
+//!
+//! Symlinks are followed only when they stay inside the repository; a file
+//! that is too large, unreadable or a symlink leading out becomes a
+//! diagnostic on that file, never a silent skip.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use super::{SourceFile, Tree};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::record::MAX_RECORD_BYTES;
+use crate::schema::Schema;
+
+/// The working tree under a root folder.
+#[derive(Clone, Debug)]
+pub struct Worktree {
+    root: PathBuf,
+    canonical_root: PathBuf,
+}
+
+impl Worktree {
+    /// A working tree rooted at `root` (the repository or workspace root).
+    pub fn new(root: &Path) -> Worktree {
+        Worktree {
+            root: root.to_path_buf(),
+            canonical_root: fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
+        }
+    }
+
+    /// The root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Every record file of every kind folder, sorted by path.
+    pub fn files(&self, schema: &Schema) -> Vec<SourceFile> {
+        let mut files = Vec::new();
+        for dir in schema.dirs() {
+            let start = if dir.is_empty() { self.root.clone() } else { self.root.join(&dir) };
+            if !start.is_dir() {
+                continue;
+            }
+            let walk = WalkDir::new(&start)
+                .follow_links(false)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| e.depth() == 0 || e.file_name() != ".git");
+            for entry in walk {
+                match entry {
+                    Ok(entry) => {
+                        if entry.file_type().is_dir() {
+                            continue;
+                        }
+                        let Some(path) = self.relative(entry.path()) else { continue };
+                        // Files under a nested kind folder belong to that kind's walk.
+                        if !schema.is_record_path(&path)
+                            || schema.kind_of_path(&path).map(|k| k.dir.as_str()) != Some(dir.as_str())
+                        {
+                            continue;
+                        }
+                        let content = self.read(&path, entry.path(), entry.path_is_symlink());
+                        files.push(SourceFile {
+                            path,
+                            blob: None,
+                            content,
+                        });
+                    }
+                    Err(err) => {
+                        let at = err.path().and_then(|p| self.relative(p)).unwrap_or_else(|| dir.clone());
+                        files.push(SourceFile {
+                            path: at.clone(),
+                            blob: None,
+                            content: Err(Diagnostic::error(
+                                Code::Unreadable,
+                                &at,
+                                1,
+                                format!("cannot read this path: {err}; check its permissions"),
+                            )),
+                        });
+                    }
+                }
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files.dedup_by(|a, b| a.path == b.path);
+        files
+    }
+
+    /// Reads one file; `path` is repository-relative, `full` on disk.
+    pub fn read(&self, path: &str, full: &Path, symlink: bool) -> Result<Vec<u8>, Diagnostic> {
+        let target = if symlink {
+            let resolved = fs::canonicalize(full).map_err(|_| {
+                Diagnostic::error(
+                    Code::Symlink,
+                    path,
+                    1,
+                    "this symlink points to a file that does not exist; fix or remove the link",
+                )
+            })?;
+            if !resolved.starts_with(&self.canonical_root) {
+                return Err(Diagnostic::error(
+                    Code::Symlink,
+                    path,
+                    1,
+                    "this symlink points outside the repository and is not followed; copy the record into the repository instead",
+                ));
+            }
+            resolved
+        } else {
+            full.to_path_buf()
+        };
+        let unreadable = |err: std::io::Error| {
+            Diagnostic::error(Code::Unreadable, path, 1, format!("cannot read the file: {err}"))
+        };
+        let meta = fs::metadata(&target).map_err(unreadable)?;
+        if !meta.is_file() {
+            return Err(Diagnostic::error(Code::Unreadable, path, 1, "this is not a regular file; records are `.md` files"));
+        }
+        if meta.len() > MAX_RECORD_BYTES {
+            return Err(too_large(path, meta.len()));
+        }
+        fs::read(&target).map_err(unreadable)
+    }
+
+    fn relative(&self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(&self.root).ok()?;
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Some(parts.join("/"))
+    }
+}
+
+/// The diagnostic for a file over the size limit.
+pub fn too_large(path: &str, len: u64) -> Diagnostic {
+    Diagnostic::error(
+        Code::TooLarge,
+        path,
+        1,
+        format!(
+            "the file is {:.1} MiB; records are read up to {} MiB — move large data out of the record folder and link to it",
+            len as f64 / (1024.0 * 1024.0),
+            MAX_RECORD_BYTES / (1024 * 1024)
+        ),
+    )
+}
+
+impl Tree for Worktree {
+    fn exists(&self, path: &str) -> bool {
+        self.root.join(path).exists()
+    }
+}
