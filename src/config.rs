@@ -192,7 +192,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
     let at = |keys: &[&str]| locate(text, keys);
     if let Some(v) = raw.version {
         if v != 1 {
-            return Err(fail(at(&["version"]), format!("schema version {v} is not supported; this cairn reads version 1")));
+            return Err(fail(
+                at(&["version"]),
+                format!("schema version {v} is not supported; this cairn reads version 1"),
+            ));
         }
     }
     let root = normalize_dir(raw.root.as_deref().unwrap_or("research"));
@@ -201,15 +204,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
         .unwrap_or_else(|| vec!["**/README.md".into(), "**/index.md".into()]);
     let mut ignore = GlobSetBuilder::new();
     for pattern in &ignore_patterns {
-        let glob = Glob::new(pattern)
-            .map_err(|err| fail(at(&["ignore"]), format!("ignore pattern `{pattern}` is not a valid glob: {err}")))?;
+        let glob = Glob::new(pattern).map_err(|err| {
+            fail(
+                at(&["ignore"]),
+                format!("ignore pattern `{pattern}` is not a valid glob: {err}"),
+            )
+        })?;
         ignore.add(glob);
     }
     let ignore = ignore
         .build()
         .map_err(|err| fail(at(&["ignore"]), format!("ignore patterns: {err}")))?;
     if raw.kinds.is_empty() {
-        return Err(fail(at(&["kinds"]), "no kinds are defined; define at least one under `kinds:`".into()));
+        return Err(fail(
+            at(&["kinds"]),
+            "no kinds are defined; define at least one under `kinds:`".into(),
+        ));
     }
     let common = match raw.fields {
         Some(fields) => fields,
@@ -228,43 +238,94 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
             None => join_dir(&root, &normalize_dir(&rk.dir)),
         };
         if dir.split('/').any(|part| part == "..") {
-            return Err(fail(kat(&["dir"]), format!("kind `{name}`: dir `{}` leaves the repository; use a path inside it", rk.dir)));
+            return Err(fail(
+                kat(&["dir"]),
+                format!(
+                    "kind `{name}`: dir `{}` leaves the repository; use a path inside it",
+                    rk.dir
+                ),
+            ));
         }
         let prefix = rk.prefix.unwrap_or_else(|| name.to_uppercase());
-        if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(fail(kat(&["prefix"]), format!("kind `{name}`: prefix `{prefix}` must be letters, digits or `_`")));
+        if prefix.is_empty()
+            || !prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(fail(
+                kat(&["prefix"]),
+                format!("kind `{name}`: prefix `{prefix}` must be letters, digits or `_`"),
+            ));
         }
         let regex = |pattern: &str, keys: &[&str]| {
             Regex::new(pattern).map_err(|err| {
-                fail(kat(keys), format!("kind `{name}`: `{pattern}` is not a valid regular expression: {}", err.to_string().lines().last().unwrap_or("")))
+                fail(
+                    kat(keys),
+                    format!(
+                        "kind `{name}`: `{pattern}` is not a valid regular expression: {}",
+                        err.to_string().lines().last().unwrap_or("")
+                    ),
+                )
             })
         };
         let id = match rk.id {
             None => IdRule::Standard {
                 pattern: regex(&format!("^{}-[0-9]{{4,}}$", regex::escape(&prefix)), &[])?,
             },
-            Some(RawId { field: Some(field), from: None, pattern }) => IdRule::Field {
+            Some(RawId {
+                field: Some(field),
+                from: None,
+                pattern,
+            }) => IdRule::Field {
                 key: field,
                 pattern: pattern.map(|p| regex(&p, &["id", "pattern"])).transpose()?,
             },
-            Some(RawId { field: None, from: Some(from), pattern }) => {
+            Some(RawId {
+                field: None,
+                from: Some(from),
+                pattern,
+            }) => {
                 if from != "filename" {
-                    return Err(fail(kat(&["id", "from"]), format!("kind `{name}`: id from `{from}` is not known; use `from: filename` or `field: KEY`")));
+                    return Err(fail(
+                        kat(&["id", "from"]),
+                        format!(
+                            "kind `{name}`: id from `{from}` is not known; use `from: filename` or `field: KEY`"
+                        ),
+                    ));
                 }
                 let Some(pattern) = pattern else {
-                    return Err(fail(kat(&["id"]), format!("kind `{name}`: an id from the file name needs a `pattern` with one capture group, e.g. '^(\\d{{4}})-'")));
+                    return Err(fail(
+                        kat(&["id"]),
+                        format!(
+                            "kind `{name}`: an id from the file name needs a `pattern` with one capture group, e.g. '^(\\d{{4}})-'"
+                        ),
+                    ));
                 };
                 let re = regex(&pattern, &["id", "pattern"])?;
                 if re.captures_len() < 2 {
-                    return Err(fail(kat(&["id", "pattern"]), format!("kind `{name}`: id pattern `{pattern}` needs a capture group around the number, e.g. '^(\\d{{4}})-'")));
+                    return Err(fail(
+                        kat(&["id", "pattern"]),
+                        format!(
+                            "kind `{name}`: id pattern `{pattern}` needs a capture group around the number, e.g. '^(\\d{{4}})-'"
+                        ),
+                    ));
                 }
                 IdRule::Filename { pattern: re }
             }
-            Some(RawId { field: None, from: None, pattern: Some(pattern) }) => IdRule::Standard {
+            Some(RawId {
+                field: None,
+                from: None,
+                pattern: Some(pattern),
+            }) => IdRule::Standard {
                 pattern: regex(&pattern, &["id", "pattern"])?,
             },
             Some(_) => {
-                return Err(fail(kat(&["id"]), format!("kind `{name}`: give the id one source: `pattern: ...`, `field: KEY` or `from: filename`")));
+                return Err(fail(
+                    kat(&["id"]),
+                    format!(
+                        "kind `{name}`: give the id one source: `pattern: ...`, `field: KEY` or `from: filename`"
+                    ),
+                ));
             }
         };
         // Common fields first, overridden key by key by the kind's own.
@@ -278,8 +339,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
         }
         let mut fields = Vec::new();
         for (fname, spec) in &raw_fields {
-            let ty = field_type(spec, &kind_names)
-                .map_err(|msg| fail(kat(&["fields", fname]).or_else(|| at(&["fields", fname])), format!("kind `{name}`, field `{fname}`: {msg}")))?;
+            let ty = field_type(spec, &kind_names).map_err(|msg| {
+                fail(
+                    kat(&["fields", fname]).or_else(|| at(&["fields", fname])),
+                    format!("kind `{name}`, field `{fname}`: {msg}"),
+                )
+            })?;
             fields.push(FieldSpec {
                 name: fname.clone(),
                 key: spec.key.clone().unwrap_or_else(|| fname.clone()),
@@ -295,7 +360,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
                     let hint = did_you_mean(f, field_names.iter().copied())
                         .map(|s| format!("; did you mean `{s}`?"))
                         .unwrap_or_default();
-                    return Err(fail(kat(keys), format!("kind `{name}` has no field `{f}`{hint}")));
+                    return Err(fail(
+                        kat(keys),
+                        format!("kind `{name}` has no field `{f}`{hint}"),
+                    ));
                 }
             }
             Ok(())
@@ -305,7 +373,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
             if let Some(known) = &statuses {
                 for s in list {
                     if !known.contains(s) {
-                        return Err(fail(kat(keys), format!("kind `{name}`: `{s}` is not one of its statuses ({})", known.join(", "))));
+                        return Err(fail(
+                            kat(keys),
+                            format!(
+                                "kind `{name}`: `{s}` is not one of its statuses ({})",
+                                known.join(", ")
+                            ),
+                        ));
                     }
                 }
             }
@@ -324,21 +398,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
             }
             None => None,
         };
-        let condition = |when: IndexMap<String, OneOrMany>, keys: &[&str]| -> Result<Condition, ConfigError> {
-            let mut fields = Vec::new();
-            for (field, values) in when {
-                check_fields(std::slice::from_ref(&field), keys)?;
-                let values = match values {
-                    OneOrMany::One(v) => vec![v],
-                    OneOrMany::Many(v) => v,
-                };
-                if field == "status" {
-                    check_statuses(&values.iter().collect::<Vec<_>>(), keys)?;
+        let condition =
+            |when: IndexMap<String, OneOrMany>, keys: &[&str]| -> Result<Condition, ConfigError> {
+                let mut fields = Vec::new();
+                for (field, values) in when {
+                    check_fields(std::slice::from_ref(&field), keys)?;
+                    let values = match values {
+                        OneOrMany::One(v) => vec![v],
+                        OneOrMany::Many(v) => v,
+                    };
+                    if field == "status" {
+                        check_statuses(&values.iter().collect::<Vec<_>>(), keys)?;
+                    }
+                    fields.push((field, values));
                 }
-                fields.push((field, values));
-            }
-            Ok(Condition { fields })
-        };
+                Ok(Condition { fields })
+            };
         let mut rules = Vec::new();
         for rule in rk.rules.unwrap_or_default() {
             let require = rule.require.unwrap_or_default();
@@ -363,7 +438,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
             None | Some("warn") => true,
             Some("ignore") => false,
             Some(other) => {
-                return Err(fail(kat(&["unknown_fields"]), format!("kind `{name}`: unknown_fields `{other}` must be `warn` or `ignore`")));
+                return Err(fail(
+                    kat(&["unknown_fields"]),
+                    format!("kind `{name}`: unknown_fields `{other}` must be `warn` or `ignore`"),
+                ));
             }
         };
         kinds.push(Kind {
@@ -382,10 +460,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
     }
     for (i, kind) in kinds.iter().enumerate() {
         if let Some(other) = kinds[..i].iter().find(|k| k.prefix == kind.prefix) {
-            return Err(fail(at(&["kinds", &kind.name, "prefix"]).or_else(|| at(&["kinds", &kind.name])), format!("kinds `{}` and `{}` share the prefix `{}`; ids must tell kinds apart", other.name, kind.name, kind.prefix)));
+            return Err(fail(
+                at(&["kinds", &kind.name, "prefix"]).or_else(|| at(&["kinds", &kind.name])),
+                format!(
+                    "kinds `{}` and `{}` share the prefix `{}`; ids must tell kinds apart",
+                    other.name, kind.name, kind.prefix
+                ),
+            ));
         }
         if let Some(other) = kinds[..i].iter().find(|k| k.dir == kind.dir) {
-            return Err(fail(at(&["kinds", &kind.name, "dir"]), format!("kinds `{}` and `{}` share the folder `{}`; give each kind its own", other.name, kind.name, kind.dir)));
+            return Err(fail(
+                at(&["kinds", &kind.name, "dir"]),
+                format!(
+                    "kinds `{}` and `{}` share the folder `{}`; give each kind its own",
+                    other.name, kind.name, kind.dir
+                ),
+            ));
         }
     }
     Ok(Schema {
@@ -470,13 +560,18 @@ fn field_type(spec: &RawField, kinds: &[String]) -> Result<FieldType, String> {
         "map" => match &spec.values {
             None => FieldType::Map(None),
             Some(RawValues::Type(t)) => FieldType::Map(Some(Box::new(named(t)?))),
-            Some(RawValues::List(_)) => return Err("`values` of a map is one type name, e.g. `values: number`".into()),
+            Some(RawValues::List(_)) => {
+                return Err("`values` of a map is one type name, e.g. `values: number`".into());
+            }
         },
         other => {
             let hint = did_you_mean(other, TYPES.iter().copied())
                 .map(|s| format!("did you mean `{s}`? "))
                 .unwrap_or_default();
-            return Err(format!("unknown type `{other}`; {hint}types are {}", TYPES.join(", ")));
+            return Err(format!(
+                "unknown type `{other}`; {hint}types are {}",
+                TYPES.join(", ")
+            ));
         }
     })
 }
@@ -509,11 +604,18 @@ fn locate(text: &str, keys: &[&str]) -> Option<usize> {
         let hit = lines.iter().enumerate().skip(from).find_map(|(i, line)| {
             let depth = line.len() - line.trim_start().len();
             let body = line.trim_start().trim_start_matches("- ");
-            if indent.is_some_and(|d| depth <= d) && !line.trim().is_empty() && !line.trim_start().starts_with('#') {
+            if indent.is_some_and(|d| depth <= d)
+                && !line.trim().is_empty()
+                && !line.trim_start().starts_with('#')
+            {
                 return Some(None); // left the parent block
             }
-            let is_key = body.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':'))
-                || body.strip_prefix(&format!("\"{key}\"")).is_some_and(|r| r.starts_with(':'));
+            let is_key = body
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+                || body
+                    .strip_prefix(&format!("\"{key}\""))
+                    .is_some_and(|r| r.starts_with(':'));
             is_key.then_some(Some((i, depth)))
         });
         match hit.flatten() {
@@ -546,28 +648,49 @@ mod tests {
         assert_eq!(exp.prefix, "EXP");
         assert!(exp.field("hypothesis").unwrap().required);
         assert!(exp.field("created").unwrap().required);
-        assert_eq!(exp.allowed_moves("planned"), Some(vec!["running", "abandoned"]));
+        assert_eq!(
+            exp.allowed_moves("planned"),
+            Some(vec!["running", "abandoned"])
+        );
         let dec = schema.kind("decision").unwrap();
         assert_eq!(dec.frozen[0].sections, ["Context", "Decision"]);
-        assert_eq!(schema.kind_of_path("research/decisions/DEC-0001-x.md").unwrap().name, "decision");
+        assert_eq!(
+            schema
+                .kind_of_path("research/decisions/DEC-0001-x.md")
+                .unwrap()
+                .name,
+            "decision"
+        );
         assert_eq!(schema.kind_of_id("SCOPE-0002").unwrap().name, "scope");
         assert!(!schema.is_record_path("research/decisions/README.md"));
     }
 
     #[test]
     fn unknown_type_names_file_and_line() {
-        let e = err("version: 1\nkinds:\n  note:\n    dir: notes\n    fields:\n      body:\n        type: strng\n");
+        let e = err(
+            "version: 1\nkinds:\n  note:\n    dir: notes\n    fields:\n      body:\n        type: strng\n",
+        );
         assert_eq!(e.line, Some(6));
         assert!(e.message.contains("unknown type `strng`"), "{}", e.message);
-        assert!(e.message.contains("did you mean `string`?"), "{}", e.message);
+        assert!(
+            e.message.contains("did you mean `string`?"),
+            "{}",
+            e.message
+        );
         assert!(e.to_string().starts_with(".cairn/config.yaml:6: "));
     }
 
     #[test]
     fn bad_regex_is_reported() {
-        let e = err("kinds:\n  adr:\n    dir: /docs/adr\n    id: {from: filename, pattern: '^(\\d{4}-'}\n");
+        let e = err(
+            "kinds:\n  adr:\n    dir: /docs/adr\n    id: {from: filename, pattern: '^(\\d{4}-'}\n",
+        );
         assert_eq!(e.line, Some(4));
-        assert!(e.message.contains("not a valid regular expression"), "{}", e.message);
+        assert!(
+            e.message.contains("not a valid regular expression"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -601,7 +724,9 @@ mod tests {
 
     #[test]
     fn rules_must_name_known_fields() {
-        let e = err("kinds:\n  exp:\n    dir: e\n    rules:\n      - when: {status: done}\n        require: [metrcs]\n");
+        let e = err(
+            "kinds:\n  exp:\n    dir: e\n    rules:\n      - when: {status: done}\n        require: [metrcs]\n",
+        );
         assert!(e.message.contains("no field `metrcs`"), "{}", e.message);
     }
 }

@@ -136,12 +136,20 @@ impl Diagnostic {
 /// Sorts findings by file, then line, then code, so output is stable.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.file.as_str(), a.line, a.code, &a.message).cmp(&(b.file.as_str(), b.line, b.code, &b.message))
+        (a.file.as_str(), a.line, a.code, &a.message).cmp(&(
+            b.file.as_str(),
+            b.line,
+            b.code,
+            &b.message,
+        ))
     });
 }
 
 /// "did you mean `x`?" for the candidate nearest to `word`, if any is close.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = word.to_lowercase();
     candidates
         .into_iter()

@@ -196,7 +196,12 @@ pub fn top_level_keys(yaml: &str) -> Vec<(String, usize)> {
 
 fn key_of_line(line: &str) -> Option<String> {
     let first = line.chars().next()?;
-    if first.is_whitespace() || matches!(first, '#' | '-' | '[' | '{' | '?' | '%' | '&' | '*' | '!' | '|' | '>') {
+    if first.is_whitespace()
+        || matches!(
+            first,
+            '#' | '-' | '[' | '{' | '?' | '%' | '&' | '*' | '!' | '|' | '>'
+        )
+    {
         return None;
     }
     if first == '"' || first == '\'' {
@@ -206,9 +211,8 @@ fn key_of_line(line: &str) -> Option<String> {
         return after.starts_with(':').then(|| rest[..end].to_string());
     }
     let bytes = line.as_bytes();
-    let colon = (0..bytes.len()).find(|&i| {
-        bytes[i] == b':' && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace())
-    })?;
+    let colon = (0..bytes.len())
+        .find(|&i| bytes[i] == b':' && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()))?;
     let key = line[..colon].trim_end();
     (!key.contains(" #")).then(|| key.to_string())
 }
@@ -291,7 +295,10 @@ mod tests {
     #[test]
     fn lists_are_not_mappings() {
         let s = split("---\n- a\n- b\n---\n").unwrap();
-        assert!(matches!(parse(&s), Err(FrontMatterError::NotMapping { line: 2, .. })));
+        assert!(matches!(
+            parse(&s),
+            Err(FrontMatterError::NotMapping { line: 2, .. })
+        ));
     }
 
     #[test]

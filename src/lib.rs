@@ -8,13 +8,17 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod check;
 pub mod config;
 pub mod diagnostic;
+pub mod edit;
 pub mod frontmatter;
 pub mod markdown;
-pub mod schema;
-pub mod value;
-pub mod yaml;
-pub mod check;
 pub mod record;
+pub mod render;
+pub mod schema;
 pub mod snapshot;
+pub mod template;
+pub mod value;
+pub mod write;
+pub mod yaml;

@@ -43,9 +43,9 @@ impl Body {
     /// The first section whose title matches `name` case-insensitively.
     pub fn section(&self, name: &str) -> Option<&Section> {
         let name = name.trim();
-        self.sections
-            .iter()
-            .find(|s| s.title.eq_ignore_ascii_case(name) || s.title.to_lowercase() == name.to_lowercase())
+        self.sections.iter().find(|s| {
+            s.title.eq_ignore_ascii_case(name) || s.title.to_lowercase() == name.to_lowercase()
+        })
     }
 
     /// The text of the first level-1 heading, used as a title when the
@@ -120,7 +120,11 @@ fn local_target(url: &str) -> Option<String> {
     }
     if let Some(colon) = url.find(':') {
         let scheme = &url[..colon];
-        if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+        if !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
             return None;
         }
     }
@@ -162,7 +166,12 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [("Mel features", 1, 10), ("Setup", 2, 14), ("Detail", 3, 18), ("Results", 2, 22)]
+            [
+                ("Mel features", 1, 10),
+                ("Setup", 2, 14),
+                ("Detail", 3, 18),
+                ("Results", 2, 22)
+            ]
         );
         let setup = body.section("  setup ").unwrap();
         assert!(setup.text.contains("### Detail") && setup.text.contains("More."));
@@ -173,8 +182,15 @@ mod tests {
     #[test]
     fn only_local_links_are_kept() {
         let body = parse(BODY, 1);
-        let got: Vec<_> = body.links.iter().map(|l| (l.target.as_str(), l.line)).collect();
-        assert_eq!(got, [("../data/README.md", 7), ("plots/recall curve.png", 15)]);
+        let got: Vec<_> = body
+            .links
+            .iter()
+            .map(|l| (l.target.as_str(), l.line))
+            .collect();
+        assert_eq!(
+            got,
+            [("../data/README.md", 7), ("plots/recall curve.png", 15)]
+        );
     }
 
     #[test]

@@ -203,7 +203,12 @@ mod tests {
     #[test]
     fn parses_a_record() {
         let text = "---\nid: EXP-0001\ntitle: Mel features\nstatus: done\nmetrics:\n  recall: 0.8\n---\n# Mel\n\n## Setup\n\nx\n";
-        let r = parse("research/experiments/EXP-0001-mel.md", &kind("experiment"), text.as_bytes()).unwrap();
+        let r = parse(
+            "research/experiments/EXP-0001-mel.md",
+            &kind("experiment"),
+            text.as_bytes(),
+        )
+        .unwrap();
         assert_eq!(r.id.as_deref(), Some("EXP-0001"));
         assert_eq!(r.id_line, 2);
         assert_eq!(r.status().as_deref(), Some("done"));
@@ -226,7 +231,12 @@ mod tests {
 
     #[test]
     fn title_falls_back_to_the_first_heading() {
-        let r = parse("d.md", &kind("decision"), b"---\nstatus: accepted\n---\n# Use Postgres\n").unwrap();
+        let r = parse(
+            "d.md",
+            &kind("decision"),
+            b"---\nstatus: accepted\n---\n# Use Postgres\n",
+        )
+        .unwrap();
         assert_eq!(r.title().as_deref(), Some("Use Postgres"));
     }
 }

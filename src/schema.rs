@@ -36,7 +36,11 @@ impl Schema {
     pub fn kind_of_id(&self, id: &str) -> Option<&Kind> {
         self.kinds
             .iter()
-            .filter(|k| id.len() > k.prefix.len() && id.starts_with(&k.prefix) && id[k.prefix.len()..].starts_with('-'))
+            .filter(|k| {
+                id.len() > k.prefix.len()
+                    && id.starts_with(&k.prefix)
+                    && id[k.prefix.len()..].starts_with('-')
+            })
             .max_by_key(|k| k.prefix.len())
     }
 
@@ -85,7 +89,10 @@ pub struct Kind {
 impl Kind {
     /// Whether `path` lies in this kind's folder.
     pub fn contains(&self, path: &str) -> bool {
-        self.dir.is_empty() || path.strip_prefix(&self.dir).is_some_and(|rest| rest.starts_with('/'))
+        self.dir.is_empty()
+            || path
+                .strip_prefix(&self.dir)
+                .is_some_and(|rest| rest.starts_with('/'))
     }
 
     /// The field with this schema name.
@@ -120,7 +127,10 @@ impl Kind {
 
     /// The number of an id of this kind (`EXP-0012` → 12).
     pub fn id_number(&self, id: &str) -> Option<u64> {
-        id.strip_prefix(&self.prefix)?.strip_prefix('-')?.parse().ok()
+        id.strip_prefix(&self.prefix)?
+            .strip_prefix('-')?
+            .parse()
+            .ok()
     }
 }
 
@@ -212,7 +222,10 @@ impl FieldType {
 }
 
 fn plural(s: &str) -> String {
-    let s = s.strip_prefix("a ").or_else(|| s.strip_prefix("the ")).unwrap_or(s);
+    let s = s
+        .strip_prefix("a ")
+        .or_else(|| s.strip_prefix("the "))
+        .unwrap_or(s);
     if s.starts_with("one of") || s.starts_with("true or") {
         format!("values that are {s}")
     } else if let Some(rest) = s.strip_prefix("id of a ") {

@@ -78,7 +78,9 @@ mod tests {
     #[test]
     fn mapping_keeps_order_and_types() {
         let v = parse("b: 1\na: 0.5\nc: [x, y]\nd: 2023-14-05\n").unwrap();
-        let Value::Map(entries) = v else { panic!("not a map") };
+        let Value::Map(entries) = v else {
+            panic!("not a map")
+        };
         let keys: Vec<_> = entries.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["b", "a", "c", "d"]);
         assert_eq!(entries[0].1, Value::Int(1));

@@ -10,11 +10,20 @@ pub fn check(snapshot: &Snapshot, tree: &dyn Tree) -> Vec<Diagnostic> {
     for record in &snapshot.records {
         for link in &record.body.links {
             let message = match resolve_link(&record.path, &link.target) {
-                None => format!("link to `{}` points outside the repository; link to a file inside it", link.target),
+                None => format!(
+                    "link to `{}` points outside the repository; link to a file inside it",
+                    link.target
+                ),
                 Some(path) if path.is_empty() || tree.exists(&path) => continue,
-                Some(_) => format!("link to `{}` points to a file that does not exist; fix the path or remove the link", link.target),
+                Some(_) => format!(
+                    "link to `{}` points to a file that does not exist; fix the path or remove the link",
+                    link.target
+                ),
             };
-            out.push(Diagnostic::warning(Code::BrokenLink, &record.path, link.line, message).with_id(record.id.as_deref()));
+            out.push(
+                Diagnostic::warning(Code::BrokenLink, &record.path, link.line, message)
+                    .with_id(record.id.as_deref()),
+            );
         }
     }
     out

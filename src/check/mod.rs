@@ -34,7 +34,10 @@ impl Report {
     pub fn new(records: usize, mut diagnostics: Vec<Diagnostic>) -> Report {
         diagnostic::sort(&mut diagnostics);
         diagnostics.dedup();
-        let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        let errors = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
         Report {
             version: 1,
             records,
@@ -46,14 +49,22 @@ impl Report {
 
     /// Keeps only the findings on files `keep` accepts (for `validate PATH...`).
     pub fn retain_files(self, keep: impl Fn(&str) -> bool, records: usize) -> Report {
-        let kept = self.diagnostics.into_iter().filter(|d| keep(&d.file)).collect();
+        let kept = self
+            .diagnostics
+            .into_iter()
+            .filter(|d| keep(&d.file))
+            .collect();
         Report::new(records, kept)
     }
 }
 
 /// Every non-history finding of a snapshot.
 pub fn validate(schema: &Schema, snapshot: &Snapshot, tree: &dyn Tree) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = snapshot.broken.iter().map(|b| b.diagnostic.clone()).collect();
+    let mut out: Vec<Diagnostic> = snapshot
+        .broken
+        .iter()
+        .map(|b| b.diagnostic.clone())
+        .collect();
     for rec in &snapshot.records {
         if let Some(kind) = schema.kind(&rec.kind) {
             out.extend(record::check(kind, rec));

@@ -10,7 +10,8 @@ use crate::value::Value;
 pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let id = record.id.as_deref();
-    let err = |code, line, msg: String| Diagnostic::error(code, &record.path, line, msg).with_id(id);
+    let err =
+        |code, line, msg: String| Diagnostic::error(code, &record.path, line, msg).with_id(id);
     check_id(kind, record, &mut out);
     for spec in &kind.fields {
         if spec.name == "id" && !matches!(kind.id, IdRule::Standard { .. }) {
@@ -19,12 +20,24 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
         match record.front.get(&spec.key) {
             None => {
                 if spec.required && spec.name != "id" {
-                    out.push(err(Code::MissingField, record.front.line, missing_message(spec, None)));
+                    out.push(err(
+                        Code::MissingField,
+                        record.front.line,
+                        missing_message(spec, None),
+                    ));
                 }
             }
             Some(field) if field.value.is_empty() => {
                 if spec.required && spec.name != "id" {
-                    out.push(err(Code::MissingField, field.line, format!("required field `{}` is empty; {}", spec.key, fill_hint(spec))));
+                    out.push(err(
+                        Code::MissingField,
+                        field.line,
+                        format!(
+                            "required field `{}` is empty; {}",
+                            spec.key,
+                            fill_hint(spec)
+                        ),
+                    ));
                 }
             }
             Some(field) => {
@@ -41,7 +54,12 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
         }
     }
     if kind.warn_unknown_fields {
-        let known: Vec<&str> = kind.fields.iter().map(|f| f.key.as_str()).chain(id_key(kind)).collect();
+        let known: Vec<&str> = kind
+            .fields
+            .iter()
+            .map(|f| f.key.as_str())
+            .chain(id_key(kind))
+            .collect();
         for field in &record.front.fields {
             if !known.contains(&field.key.as_str()) {
                 let hint = did_you_mean(&field.key, known.iter().copied())
@@ -61,7 +79,11 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
     }
     for section in &kind.sections {
         if record.body.section(section).is_none() {
-            out.push(err(Code::MissingSection, 1, format!("section `{section}` is missing; add a heading `## {section}`")));
+            out.push(err(
+                Code::MissingSection,
+                1,
+                format!("section `{section}` is missing; add a heading `## {section}`"),
+            ));
         }
     }
     for rule in &kind.rules {
@@ -78,12 +100,22 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
             if record.value(name).is_none_or(Value::is_empty) {
                 let key = kind.key_of(name);
                 let hint = kind.field(name).map(fill_hint).unwrap_or_default();
-                out.push(err(Code::MissingField, line, format!("`{key}` is required when {when}; {hint}")));
+                out.push(err(
+                    Code::MissingField,
+                    line,
+                    format!("`{key}` is required when {when}; {hint}"),
+                ));
             }
         }
         for section in &rule.sections {
             if record.body.section(section).is_none() {
-                out.push(err(Code::MissingSection, line, format!("section `{section}` is required when {when}; add a heading `## {section}`")));
+                out.push(err(
+                    Code::MissingSection,
+                    line,
+                    format!(
+                        "section `{section}` is required when {when}; add a heading `## {section}`"
+                    ),
+                ));
             }
         }
     }
@@ -98,7 +130,9 @@ fn id_key(kind: &Kind) -> Option<&str> {
 }
 
 fn check_id(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
-    let err = |code, line, msg: String| Diagnostic::error(code, &record.path, line, msg).with_id(record.id.as_deref());
+    let err = |code, line, msg: String| {
+        Diagnostic::error(code, &record.path, line, msg).with_id(record.id.as_deref())
+    };
     match (&kind.id, record.id.as_deref()) {
         (IdRule::Standard { .. }, None) | (IdRule::Field { .. }, None) => {
             let key = match &kind.id {
@@ -108,27 +142,62 @@ fn check_id(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
             let present = record.front.get(key);
             let example = kind.format_id(1);
             let message = match present {
-                Some(f) if !f.value.is_empty() => format!("`{key}` should be a single value such as `{example}`, found {}", f.value.type_name()),
-                _ => format!("required field `{key}` is missing; add `{key}: {example}` (the next free id: run `cairn new {}` to pick one)", kind.name),
+                Some(f) if !f.value.is_empty() => format!(
+                    "`{key}` should be a single value such as `{example}`, found {}",
+                    f.value.type_name()
+                ),
+                _ => format!(
+                    "required field `{key}` is missing; add `{key}: {example}` (the next free id: run `cairn new {}` to pick one)",
+                    kind.name
+                ),
             };
-            let code = if present.is_some_and(|f| !f.value.is_empty()) { Code::Type } else { Code::MissingField };
-            out.push(err(code, present.map_or(record.front.line, |f| f.line), message));
+            let code = if present.is_some_and(|f| !f.value.is_empty()) {
+                Code::Type
+            } else {
+                Code::MissingField
+            };
+            out.push(err(
+                code,
+                present.map_or(record.front.line, |f| f.line),
+                message,
+            ));
         }
         (IdRule::Standard { pattern }, Some(id)) => {
             if !pattern.is_match(id) {
                 let default = format!("^{}-[0-9]{{4,}}$", regex::escape(&kind.prefix));
                 let expected = if pattern.as_str() == default {
-                    format!("`{}-` and at least 4 digits, e.g. `{}`", kind.prefix, kind.format_id(12))
+                    format!(
+                        "`{}-` and at least 4 digits, e.g. `{}`",
+                        kind.prefix,
+                        kind.format_id(12)
+                    )
                 } else {
                     format!("the pattern `{}`", pattern.as_str())
                 };
-                out.push(err(Code::IdFormat, record.id_line, format!("id `{id}` does not match {expected}")));
+                out.push(err(
+                    Code::IdFormat,
+                    record.id_line,
+                    format!("id `{id}` does not match {expected}"),
+                ));
             }
         }
-        (IdRule::Field { pattern: Some(pattern), key }, Some(id)) => {
+        (
+            IdRule::Field {
+                pattern: Some(pattern),
+                key,
+            },
+            Some(id),
+        ) => {
             let raw = &id[kind.prefix.len() + 1..];
             if !pattern.is_match(raw) {
-                out.push(err(Code::IdFormat, record.id_line, format!("`{key}: {raw}` does not match the pattern `{}`", pattern.as_str())));
+                out.push(err(
+                    Code::IdFormat,
+                    record.id_line,
+                    format!(
+                        "`{key}: {raw}` does not match the pattern `{}`",
+                        pattern.as_str()
+                    ),
+                ));
             }
         }
         (IdRule::Field { pattern: None, .. }, Some(_)) => {}
@@ -140,7 +209,11 @@ fn check_id(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
 }
 
 fn missing_message(spec: &FieldSpec, _: Option<()>) -> String {
-    format!("required field `{}` is missing; {}", spec.key, fill_hint(spec))
+    format!(
+        "required field `{}` is missing; {}",
+        spec.key,
+        fill_hint(spec)
+    )
 }
 
 fn fill_hint(spec: &FieldSpec) -> String {
@@ -157,7 +230,10 @@ fn status_problem(kind: &Kind, value: &Value) -> Option<String> {
     let hint = did_you_mean(&text, statuses.iter().map(String::as_str))
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_default();
-    Some(format!("status `{text}` is not one of {}{hint}", statuses.join(", ")))
+    Some(format!(
+        "status `{text}` is not one of {}{hint}",
+        statuses.join(", ")
+    ))
 }
 
 /// The first problem with a present, non-empty value of type `ty`.
@@ -165,12 +241,20 @@ pub fn value_problem(key: &str, ty: &FieldType, value: &Value) -> Option<(Code, 
     let wrong = || {
         Some((
             Code::Type,
-            format!("`{key}` should be {}, found {} (`{}`)", ty.describe(), value.type_name(), short(value)),
+            format!(
+                "`{key}` should be {}, found {} (`{}`)",
+                ty.describe(),
+                value.type_name(),
+                short(value)
+            ),
         ))
     };
     match (ty, value) {
         (_, Value::Null) => None,
-        (FieldType::String | FieldType::Ref { .. }, Value::String(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)) => None,
+        (
+            FieldType::String | FieldType::Ref { .. },
+            Value::String(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_),
+        ) => None,
         (FieldType::Number, Value::Int(_) | Value::Float(_)) => None,
         (FieldType::Integer, Value::Int(_)) => None,
         (FieldType::Boolean, Value::Bool(_)) => None,
@@ -178,12 +262,20 @@ pub fn value_problem(key: &str, ty: &FieldType, value: &Value) -> Option<(Code, 
             if is_date(s) {
                 None
             } else {
-                Some((Code::Type, format!("`{key}: {s}` is not a date; write a real calendar date as YYYY-MM-DD, e.g. 2024-03-18")))
+                Some((
+                    Code::Type,
+                    format!(
+                        "`{key}: {s}` is not a date; write a real calendar date as YYYY-MM-DD, e.g. 2024-03-18"
+                    ),
+                ))
             }
         }
         (FieldType::Glob, Value::String(s)) => match globset::Glob::new(s) {
             Ok(_) => None,
-            Err(e) => Some((Code::Type, format!("`{key}`: `{s}` is not a valid glob: {}", e.kind()))),
+            Err(e) => Some((
+                Code::Type,
+                format!("`{key}`: `{s}` is not a valid glob: {}", e.kind()),
+            )),
         },
         (FieldType::Enum(values), v) if v.scalar_text().is_some() => {
             let text = v.scalar_text().unwrap_or_default();
@@ -193,17 +285,26 @@ pub fn value_problem(key: &str, ty: &FieldType, value: &Value) -> Option<(Code, 
             let hint = did_you_mean(&text, values.iter().map(String::as_str))
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
-            Some((Code::Enum, format!("{key} `{text}` is not one of {}{hint}", values.join(", "))))
+            Some((
+                Code::Enum,
+                format!("{key} `{text}` is not one of {}{hint}", values.join(", ")),
+            ))
         }
-        (FieldType::List(item), Value::List(items)) => items.iter().enumerate().find_map(|(i, v)| {
-            if v.is_empty() && !matches!(v, Value::Null) {
-                return None;
-            }
-            value_problem(&format!("{key}[{}]", i + 1), item, v)
-        }),
+        (FieldType::List(item), Value::List(items)) => {
+            items.iter().enumerate().find_map(|(i, v)| {
+                if v.is_empty() && !matches!(v, Value::Null) {
+                    return None;
+                }
+                value_problem(&format!("{key}[{}]", i + 1), item, v)
+            })
+        }
         (FieldType::List(item), Value::String(s)) => Some((
             Code::Type,
-            format!("`{key}` should be {}, found the string `{}`; write `{key}: [{s}]` or one `- item` per line", FieldType::List(item.clone()).describe(), truncate(s)),
+            format!(
+                "`{key}` should be {}, found the string `{}`; write `{key}: [{s}]` or one `- item` per line",
+                FieldType::List(item.clone()).describe(),
+                truncate(s)
+            ),
         )),
         (FieldType::Map(None), Value::Map(_)) => None,
         (FieldType::Map(Some(vt)), Value::Map(entries)) => entries
@@ -241,7 +342,10 @@ mod tests {
         let schema = config::builtin();
         let k = schema.kind(kind).unwrap();
         let r = crate::record::parse("r.md", k, text.as_bytes()).unwrap();
-        check(k, &r).into_iter().map(|d| (d.line, d.code, d.message)).collect()
+        check(k, &r)
+            .into_iter()
+            .map(|d| (d.line, d.code, d.message))
+            .collect()
     }
 
     const GOOD_EXP: &str = "---\nid: EXP-0012\ntitle: Mel features\nstatus: running\ncreated: 2024-03-01\nhypothesis: mel beats raw audio\n---\n## Setup\nx\n";
@@ -253,7 +357,10 @@ mod tests {
 
     #[test]
     fn status_typo_gets_a_suggestion() {
-        let f = findings("experiment", &GOOD_EXP.replace("status: running", "status: runing"));
+        let f = findings(
+            "experiment",
+            &GOOD_EXP.replace("status: running", "status: runing"),
+        );
         assert_eq!(f.len(), 1);
         assert_eq!((f[0].0, f[0].1), (4, Code::Enum));
         assert!(f[0].2.contains("did you mean `running`?"), "{}", f[0].2);
@@ -271,39 +378,78 @@ mod tests {
 
     #[test]
     fn done_requires_metrics_outcome_and_sections() {
-        let f = findings("experiment", &GOOD_EXP.replace("status: running", "status: done"));
+        let f = findings(
+            "experiment",
+            &GOOD_EXP.replace("status: running", "status: done"),
+        );
         let codes: Vec<_> = f.iter().map(|(l, c, _)| (*l, *c)).collect();
         assert_eq!(
             codes,
-            [(4, Code::MissingField), (4, Code::MissingField), (4, Code::MissingSection), (4, Code::MissingSection)]
+            [
+                (4, Code::MissingField),
+                (4, Code::MissingField),
+                (4, Code::MissingSection),
+                (4, Code::MissingSection)
+            ]
         );
         assert!(f[0].2.contains("`metrics` is required when status: done"));
     }
 
     #[test]
     fn id_format_and_unknown_fields() {
-        let f = findings("experiment", &GOOD_EXP.replace("EXP-0012", "EXP-12").replace("hypothesis:", "hypothesis: x\nhypotesis:"));
+        let f = findings(
+            "experiment",
+            &GOOD_EXP
+                .replace("EXP-0012", "EXP-12")
+                .replace("hypothesis:", "hypothesis: x\nhypotesis:"),
+        );
         assert_eq!(f[0].1, Code::IdFormat);
         assert!(f[0].2.contains("at least 4 digits"));
         let unknown = f.iter().find(|d| d.1 == Code::UnknownField).unwrap();
-        assert!(unknown.2.contains("did you mean `hypothesis`?"), "{}", unknown.2);
+        assert!(
+            unknown.2.contains("did you mean `hypothesis`?"),
+            "{}",
+            unknown.2
+        );
         let schema = config::builtin();
         let k = schema.kind("experiment").unwrap();
-        let r = crate::record::parse("r.md", k, GOOD_EXP.replace("hypothesis:", "colour: red\nhypothesis:").as_bytes()).unwrap();
+        let r = crate::record::parse(
+            "r.md",
+            k,
+            GOOD_EXP
+                .replace("hypothesis:", "colour: red\nhypothesis:")
+                .as_bytes(),
+        )
+        .unwrap();
         assert_eq!(check(k, &r)[0].severity, Severity::Warning);
     }
 
     #[test]
     fn types_of_lists_and_maps() {
-        let f = findings("experiment", &GOOD_EXP.replace("hypothesis:", "tags: audio\nmetrics: {recall: high}\nhypothesis:"));
+        let f = findings(
+            "experiment",
+            &GOOD_EXP.replace(
+                "hypothesis:",
+                "tags: audio\nmetrics: {recall: high}\nhypothesis:",
+            ),
+        );
         let msgs: Vec<_> = f.iter().map(|d| d.2.as_str()).collect();
-        assert!(msgs[0].contains("`tags` should be a list of strings"), "{msgs:?}");
-        assert!(msgs[1].contains("`metrics.recall` should be a number"), "{msgs:?}");
+        assert!(
+            msgs[0].contains("`tags` should be a list of strings"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].contains("`metrics.recall` should be a number"),
+            "{msgs:?}"
+        );
     }
 
     #[test]
     fn missing_required_field_and_section() {
-        let f = findings("scope", "---\nid: SCOPE-0001\ntitle: t\nstatus: draft\ncreated: 2024-01-01\n---\n## Problem\n");
+        let f = findings(
+            "scope",
+            "---\nid: SCOPE-0001\ntitle: t\nstatus: draft\ncreated: 2024-01-01\n---\n## Problem\n",
+        );
         assert_eq!(f[0].1, Code::MissingField);
         assert!(f[0].2.contains("`owner`"));
         assert_eq!(f[1].1, Code::MissingSection);

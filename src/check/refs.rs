@@ -36,26 +36,42 @@ pub fn check(schema: &Schema, snapshot: &Snapshot) -> Vec<Diagnostic> {
         }
     }
     for record in &snapshot.records {
-        let Some(kind) = schema.kind(&record.kind) else { continue };
+        let Some(kind) = schema.kind(&record.kind) else {
+            continue;
+        };
         for spec in &kind.fields {
-            let Some(field) = record.front.get(&spec.key) else { continue };
+            let Some(field) = record.front.get(&spec.key) else {
+                continue;
+            };
             for (target, to, inverse) in references(&spec.ty, &field.value) {
                 let diag = |code, msg: String| {
-                    Diagnostic::error(code, &record.path, field.line, msg).with_id(record.id.as_deref())
+                    Diagnostic::error(code, &record.path, field.line, msg)
+                        .with_id(record.id.as_deref())
                 };
                 let Some(found) = index.get(target.as_str()).and_then(|r| r.first()) else {
-                    out.push(diag(Code::Dangling, dangling_message(schema, &index, &spec.key, &target, to)));
+                    out.push(diag(
+                        Code::Dangling,
+                        dangling_message(schema, &index, &spec.key, &target, to),
+                    ));
                     continue;
                 };
                 if !to.is_empty() && !to.contains(&found.kind) {
                     out.push(diag(
                         Code::WrongKind,
-                        format!("{} `{target}` is a {}, but `{}` must name {}", spec.key, found.kind, spec.key, kinds_phrase(to)),
+                        format!(
+                            "{} `{target}` is a {}, but `{}` must name {}",
+                            spec.key,
+                            found.kind,
+                            spec.key,
+                            kinds_phrase(to)
+                        ),
                     ));
                     continue;
                 }
                 if let (Some(inverse), Some(id)) = (inverse, record.id.as_deref()) {
-                    if let Some(message) = inverse_problem(schema, record, id, &spec.key, found, inverse) {
+                    if let Some(message) =
+                        inverse_problem(schema, record, id, &spec.key, found, inverse)
+                    {
                         out.push(diag(Code::SupersedeMismatch, message));
                     }
                 }
@@ -67,14 +83,22 @@ pub fn check(schema: &Schema, snapshot: &Snapshot) -> Vec<Diagnostic> {
 
 /// Every id a field's value refers to, with the kinds it may be and the
 /// inverse field the target must carry.
-fn references<'a>(ty: &'a FieldType, value: &Value) -> Vec<(String, &'a [String], Option<&'a str>)> {
+fn references<'a>(
+    ty: &'a FieldType,
+    value: &Value,
+) -> Vec<(String, &'a [String], Option<&'a str>)> {
     match (ty, value) {
         (FieldType::Ref { to, inverse }, v) => v
             .scalar_text()
             .map(|id| vec![(id.trim().to_string(), to.as_slice(), inverse.as_deref())])
             .unwrap_or_default(),
-        (FieldType::List(item), Value::List(items)) => items.iter().flat_map(|v| references(item, v)).collect(),
-        (FieldType::Map(Some(vt)), Value::Map(entries)) => entries.iter().flat_map(|(_, v)| references(vt, v)).collect(),
+        (FieldType::List(item), Value::List(items)) => {
+            items.iter().flat_map(|v| references(item, v)).collect()
+        }
+        (FieldType::Map(Some(vt)), Value::Map(entries)) => entries
+            .iter()
+            .flat_map(|(_, v)| references(vt, v))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -86,7 +110,13 @@ fn kinds_phrase(to: &[String]) -> String {
     }
 }
 
-fn dangling_message(schema: &Schema, index: &HashMap<&str, Vec<&Record>>, key: &str, target: &str, to: &[String]) -> String {
+fn dangling_message(
+    schema: &Schema,
+    index: &HashMap<&str, Vec<&Record>>,
+    key: &str,
+    target: &str,
+    to: &[String],
+) -> String {
     let mut known: Vec<&str> = index
         .iter()
         .filter(|(_, rs)| to.is_empty() || to.contains(&rs[0].kind))
@@ -104,7 +134,11 @@ fn dangling_message(schema: &Schema, index: &HashMap<&str, Vec<&Record>>, key: &
         format!("; there are no {noun} yet")
     } else if hint.is_empty() {
         let shown: Vec<&str> = known.iter().take(5).copied().collect();
-        let more = if known.len() > 5 { format!(" and {} more", known.len() - 5) } else { String::new() };
+        let more = if known.len() > 5 {
+            format!(" and {} more", known.len() - 5)
+        } else {
+            String::new()
+        };
         format!("; known {noun}: {}{more}", shown.join(", "))
     } else {
         String::new()
@@ -117,10 +151,21 @@ fn dangling_message(schema: &Schema, index: &HashMap<&str, Vec<&Record>>, key: &
 }
 
 /// Whether `target`'s `inverse` field points back at `id`.
-fn inverse_problem(schema: &Schema, record: &Record, id: &str, key: &str, target: &Record, inverse: &str) -> Option<String> {
+fn inverse_problem(
+    schema: &Schema,
+    record: &Record,
+    id: &str,
+    key: &str,
+    target: &Record,
+    inverse: &str,
+) -> Option<String> {
     let target_kind = schema.kind(&target.kind)?;
     let inverse_key = target_kind.key_of(inverse);
-    let back = target.front.get(inverse_key).map(|f| f.value.string_items()).unwrap_or_default();
+    let back = target
+        .front
+        .get(inverse_key)
+        .map(|f| f.value.string_items())
+        .unwrap_or_default();
     if back.iter().any(|b| b.trim() == id) {
         return None;
     }
@@ -130,7 +175,10 @@ fn inverse_problem(schema: &Schema, record: &Record, id: &str, key: &str, target
     } else {
         format!("{target_id} has `{inverse_key}: {}`", back.join(", "))
     };
-    let list = matches!(target_kind.field(inverse).map(|f| &f.ty), Some(FieldType::List(_)));
+    let list = matches!(
+        target_kind.field(inverse).map(|f| &f.ty),
+        Some(FieldType::List(_))
+    );
     let fix = if list {
         format!("add {id} to `{inverse_key}` in {}", target.path)
     } else {
@@ -163,29 +211,63 @@ mod tests {
     #[test]
     fn duplicates_name_the_other_file() {
         let (schema, snap) = snapshot(&[
-            ("research/decisions/DEC-0003-a.md", "---\nid: DEC-0003\n---\n"),
-            ("research/decisions/DEC-0003-b.md", "---\nid: DEC-0003\n---\n"),
+            (
+                "research/decisions/DEC-0003-a.md",
+                "---\nid: DEC-0003\n---\n",
+            ),
+            (
+                "research/decisions/DEC-0003-b.md",
+                "---\nid: DEC-0003\n---\n",
+            ),
         ]);
         let found = check(&schema, &snap);
         assert_eq!(found.len(), 2);
-        assert!(found.iter().any(|d| d.file.ends_with("a.md") && d.message.contains("DEC-0003-b.md")));
+        assert!(
+            found
+                .iter()
+                .any(|d| d.file.ends_with("a.md") && d.message.contains("DEC-0003-b.md"))
+        );
     }
 
     #[test]
     fn dangling_wrong_kind_and_mismatch() {
         let (schema, snap) = snapshot(&[
-            ("research/scopes/SCOPE-0001-s.md", "---\nid: SCOPE-0001\n---\n"),
-            ("research/experiments/EXP-0001-e.md", "---\nid: EXP-0001\nscope: SCOPE-0404\nbaseline: SCOPE-0001\n---\n"),
-            ("research/decisions/DEC-0001-a.md", "---\nid: DEC-0001\nsuperseded_by: DEC-0002\n---\n"),
-            ("research/decisions/DEC-0002-b.md", "---\nid: DEC-0002\nsupersedes: []\n---\n"),
+            (
+                "research/scopes/SCOPE-0001-s.md",
+                "---\nid: SCOPE-0001\n---\n",
+            ),
+            (
+                "research/experiments/EXP-0001-e.md",
+                "---\nid: EXP-0001\nscope: SCOPE-0404\nbaseline: SCOPE-0001\n---\n",
+            ),
+            (
+                "research/decisions/DEC-0001-a.md",
+                "---\nid: DEC-0001\nsuperseded_by: DEC-0002\n---\n",
+            ),
+            (
+                "research/decisions/DEC-0002-b.md",
+                "---\nid: DEC-0002\nsupersedes: []\n---\n",
+            ),
         ]);
         let found = check(&schema, &snap);
         let codes: Vec<_> = found.iter().map(|d| (d.code, d.line)).collect();
         assert!(codes.contains(&(Code::Dangling, 3)), "{found:?}");
         assert!(codes.contains(&(Code::WrongKind, 4)), "{found:?}");
-        let mismatch = found.iter().find(|d| d.code == Code::SupersedeMismatch).unwrap();
-        assert!(mismatch.message.contains("add DEC-0001 to `supersedes`"), "{}", mismatch.message);
+        let mismatch = found
+            .iter()
+            .find(|d| d.code == Code::SupersedeMismatch)
+            .unwrap();
+        assert!(
+            mismatch.message.contains("add DEC-0001 to `supersedes`"),
+            "{}",
+            mismatch.message
+        );
         let dangling = found.iter().find(|d| d.code == Code::Dangling).unwrap();
-        assert!(dangling.message.contains("known scopes: SCOPE-0001") || dangling.message.contains("did you mean"), "{}", dangling.message);
+        assert!(
+            dangling.message.contains("known scopes: SCOPE-0001")
+                || dangling.message.contains("did you mean"),
+            "{}",
+            dangling.message
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! cannot be read as a record is kept as `Broken`, never dropped.
 
 pub mod git;
+pub mod revision;
 pub mod worktree;
 
 use std::collections::HashMap;
@@ -69,6 +70,12 @@ impl ParseCache {
         entries.get(&(blob.to_string(), path.to_string())).cloned()
     }
 
+    /// Whether this blob at this path was parsed already.
+    pub fn contains(&self, blob: &str, path: &str) -> bool {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.contains_key(&(blob.to_string(), path.to_string()))
+    }
+
     fn put(&self, blob: &str, path: &str, parsed: &Result<Record, Diagnostic>) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.insert((blob.to_string(), path.to_string()), parsed.clone());
@@ -78,7 +85,12 @@ impl ParseCache {
 impl Snapshot {
     /// Parses every file into a record (in parallel), using `cache` for
     /// blobs already seen.
-    pub fn build(label: &str, schema: &Schema, files: Vec<SourceFile>, cache: Option<&ParseCache>) -> Snapshot {
+    pub fn build(
+        label: &str,
+        schema: &Schema,
+        files: Vec<SourceFile>,
+        cache: Option<&ParseCache>,
+    ) -> Snapshot {
         let parsed: Vec<(String, String, Result<Record, Diagnostic>)> = files
             .into_par_iter()
             .filter_map(|file| {
@@ -133,7 +145,11 @@ impl Snapshot {
     }
 }
 
-fn parse_file(kind: &crate::schema::Kind, file: &SourceFile, cache: Option<&ParseCache>) -> Result<Record, Diagnostic> {
+fn parse_file(
+    kind: &crate::schema::Kind,
+    file: &SourceFile,
+    cache: Option<&ParseCache>,
+) -> Result<Record, Diagnostic> {
     let bytes = match &file.content {
         Ok(bytes) => bytes,
         Err(diagnostic) => return Err(diagnostic.clone()),
@@ -184,8 +200,14 @@ mod tests {
             resolve_link("research/experiments/EXP-1.md", "../decisions/DEC-1.md").as_deref(),
             Some("research/decisions/DEC-1.md")
         );
-        assert_eq!(resolve_link("research/e/x.md", "/src/main.py").as_deref(), Some("src/main.py"));
-        assert_eq!(resolve_link("research/e/x.md", "./y.md").as_deref(), Some("research/e/y.md"));
+        assert_eq!(
+            resolve_link("research/e/x.md", "/src/main.py").as_deref(),
+            Some("src/main.py")
+        );
+        assert_eq!(
+            resolve_link("research/e/x.md", "./y.md").as_deref(),
+            Some("research/e/y.md")
+        );
         assert_eq!(resolve_link("research/x.md", "../../etc/passwd"), None);
     }
 }

@@ -40,7 +40,11 @@ impl Worktree {
     pub fn files(&self, schema: &Schema) -> Vec<SourceFile> {
         let mut files = Vec::new();
         for dir in schema.dirs() {
-            let start = if dir.is_empty() { self.root.clone() } else { self.root.join(&dir) };
+            let start = if dir.is_empty() {
+                self.root.clone()
+            } else {
+                self.root.join(&dir)
+            };
             if !start.is_dir() {
                 continue;
             }
@@ -55,10 +59,13 @@ impl Worktree {
                         if entry.file_type().is_dir() {
                             continue;
                         }
-                        let Some(path) = self.relative(entry.path()) else { continue };
+                        let Some(path) = self.relative(entry.path()) else {
+                            continue;
+                        };
                         // Files under a nested kind folder belong to that kind's walk.
                         if !schema.is_record_path(&path)
-                            || schema.kind_of_path(&path).map(|k| k.dir.as_str()) != Some(dir.as_str())
+                            || schema.kind_of_path(&path).map(|k| k.dir.as_str())
+                                != Some(dir.as_str())
                         {
                             continue;
                         }
@@ -70,7 +77,10 @@ impl Worktree {
                         });
                     }
                     Err(err) => {
-                        let at = err.path().and_then(|p| self.relative(p)).unwrap_or_else(|| dir.clone());
+                        let at = err
+                            .path()
+                            .and_then(|p| self.relative(p))
+                            .unwrap_or_else(|| dir.clone());
                         files.push(SourceFile {
                             path: at.clone(),
                             blob: None,
@@ -114,11 +124,21 @@ impl Worktree {
             full.to_path_buf()
         };
         let unreadable = |err: std::io::Error| {
-            Diagnostic::error(Code::Unreadable, path, 1, format!("cannot read the file: {err}"))
+            Diagnostic::error(
+                Code::Unreadable,
+                path,
+                1,
+                format!("cannot read the file: {err}"),
+            )
         };
         let meta = fs::metadata(&target).map_err(unreadable)?;
         if !meta.is_file() {
-            return Err(Diagnostic::error(Code::Unreadable, path, 1, "this is not a regular file; records are `.md` files"));
+            return Err(Diagnostic::error(
+                Code::Unreadable,
+                path,
+                1,
+                "this is not a regular file; records are `.md` files",
+            ));
         }
         if meta.len() > MAX_RECORD_BYTES {
             return Err(too_large(path, meta.len()));

@@ -1,0 +1,160 @@
+//! One module per subcommand, each with the same entry point:
+//! `run(&Ctx, &Args, &mut dyn Write) -> Result<Outcome>`.
+
+mod diff;
+mod init;
+mod list;
+mod log;
+mod new;
+mod summary;
+mod validate;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use cairn::config::{self, Workspace};
+use cairn::snapshot::git::Repo;
+use cairn::snapshot::revision::{self, GitSource, GitTree};
+use cairn::snapshot::worktree::Worktree;
+use cairn::snapshot::{ParseCache, Snapshot, Tree};
+
+use crate::cli::{Cli, Command};
+
+/// What a command found, for the exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Nothing to report (exit 0).
+    Clean,
+    /// Findings or differences (exit 1).
+    Findings,
+}
+
+/// What every command needs: where it runs and the global flags.
+pub(crate) struct Ctx {
+    /// The folder cairn runs in (after `-C`).
+    pub(crate) cwd: PathBuf,
+    /// `--config`, resolved against the starting folder.
+    pub(crate) config: Option<PathBuf>,
+}
+
+impl Ctx {
+    /// The context for a parsed command line.
+    pub(crate) fn new(cli: &Cli) -> Result<Ctx> {
+        let start = std::env::current_dir().context("cannot read the current directory")?;
+        let cwd = match &cli.dir {
+            Some(dir) => start.join(dir),
+            None => start.clone(),
+        };
+        if !cwd.is_dir() {
+            anyhow::bail!("`{}` is not a directory (given with -C)", cwd.display());
+        }
+        Ok(Ctx {
+            cwd,
+            config: cli.config.as_ref().map(|c| start.join(c)),
+        })
+    }
+
+    /// The workspace: its root and schema.
+    pub(crate) fn workspace(&self) -> Result<Workspace> {
+        Ok(config::load_workspace(&self.cwd, self.config.as_deref())?)
+    }
+
+    /// The git repository cairn runs in.
+    pub(crate) fn repo(&self) -> Result<Repo> {
+        Ok(Repo::discover(&self.cwd)?)
+    }
+}
+
+/// Runs the subcommand.
+pub(crate) fn run(ctx: &Ctx, command: &Command, out: &mut dyn Write) -> Result<Outcome> {
+    match command {
+        Command::Init(args) => init::run(ctx, args, out),
+        Command::New(args) => new::run(ctx, args, out),
+        Command::Validate(args) => validate::run(ctx, args, out),
+        Command::Diff(args) => diff::run(ctx, args, out),
+        Command::Log(args) => log::run(ctx, args, out),
+        Command::Summary(args) => summary::run(ctx, args, out),
+        Command::List(args) => list::run(ctx, args, out),
+    }
+}
+
+/// Which snapshot a command reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// The working tree.
+    Worktree,
+    /// The index.
+    Index,
+    /// A revision expression.
+    Rev(String),
+}
+
+/// A loaded snapshot and the tree its links are checked against.
+pub(crate) struct Loaded<'r> {
+    /// The records.
+    pub(crate) snapshot: Snapshot,
+    /// Existence of paths in the same snapshot.
+    pub(crate) tree: Box<dyn Tree + 'r>,
+}
+
+/// Loads one side. `repo` is needed for anything but the working tree.
+pub(crate) fn load<'r>(
+    ws: &Workspace,
+    repo: Option<&'r Repo>,
+    side: &Side,
+    cache: Option<&ParseCache>,
+) -> Result<Loaded<'r>> {
+    match side {
+        Side::Worktree => {
+            let tree = Worktree::new(&ws.root);
+            let snapshot = Snapshot::build("worktree", &ws.schema, tree.files(&ws.schema), None);
+            Ok(Loaded {
+                snapshot,
+                tree: Box::new(tree),
+            })
+        }
+        Side::Index => {
+            let repo = repo.context("the index needs a git repository")?;
+            let snapshot = revision::snapshot(repo, &ws.schema, &GitSource::Index, "index", cache)?;
+            Ok(Loaded {
+                snapshot,
+                tree: Box::new(GitTree::new(repo, GitSource::Index)),
+            })
+        }
+        Side::Rev(rev) => {
+            let repo = repo.context("a revision needs a git repository")?;
+            let commit = repo.resolve(rev)?;
+            let snapshot = revision::snapshot(
+                repo,
+                &ws.schema,
+                &GitSource::Commit(commit.clone()),
+                rev,
+                cache,
+            )?;
+            Ok(Loaded {
+                snapshot,
+                tree: Box::new(GitTree::new(repo, GitSource::Commit(commit))),
+            })
+        }
+    }
+}
+
+/// A path given on the command line, relative to the workspace root with `/`.
+pub(crate) fn repo_relative(ctx: &Ctx, root: &Path, path: &Path) -> Result<String> {
+    let full = ctx.cwd.join(path);
+    let full = std::fs::canonicalize(&full).unwrap_or(full);
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let rel = full.strip_prefix(&root).with_context(|| {
+        format!(
+            "`{}` is outside the repository `{}`",
+            path.display(),
+            root.display()
+        )
+    })?;
+    Ok(rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/"))
+}

@@ -1,0 +1,309 @@
+//! `cairn new KIND TITLE`: create a record from its template with the next
+//! free id, and with `--supersedes` mark the old decision superseded.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use cairn::config::{TEMPLATES_DIR, Workspace};
+use cairn::diagnostic::did_you_mean;
+use cairn::edit;
+use cairn::record::Record;
+use cairn::schema::Kind;
+use cairn::snapshot::Snapshot;
+use cairn::snapshot::git::Repo;
+use cairn::snapshot::worktree::Worktree;
+use cairn::template::{self, Fill};
+use cairn::write::{self, WriteError};
+
+use super::{Ctx, Outcome};
+use crate::cli::NewArgs;
+
+/// Runs `cairn new`.
+pub(crate) fn run(ctx: &Ctx, args: &NewArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let ws = ctx.workspace()?;
+    let kind = find_kind(&ws, &args.kind)?;
+    let title = args.title.trim();
+    if title.is_empty() {
+        bail!("the title is empty; say in a few words what the record is about");
+    }
+    let date = match &args.date {
+        Some(d) if cairn::check::record::is_date(d) => d.clone(),
+        Some(d) => bail!("--date `{d}` is not a date; write YYYY-MM-DD"),
+        None => today(),
+    };
+    let repo = Repo::discover(&ws.root).ok();
+    let snapshot = Snapshot::build(
+        "worktree",
+        &ws.schema,
+        Worktree::new(&ws.root).files(&ws.schema),
+        None,
+    );
+    let superseding = match &args.supersedes {
+        Some(old) => Some(prepare_supersede(&ws, kind, &snapshot, old)?),
+        None => None,
+    };
+    let template = load_template(&ws.root, kind)?;
+    let author = repo.as_ref().and_then(Repo::user_name);
+    let mut number = next_number(kind, &snapshot, repo.as_ref())?;
+    let folder = ws.root.join(&kind.dir);
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create `{}`", folder.display()))?;
+    let slug = template::slug(title);
+    let path = loop {
+        let id = kind.format_id(number);
+        let name = if slug.is_empty() {
+            format!("{id}.md")
+        } else {
+            format!("{id}-{slug}.md")
+        };
+        let path = folder.join(&name);
+        let mut text = template::fill(
+            &template,
+            &Fill {
+                id: &id,
+                title,
+                date: &date,
+                author: author.as_deref(),
+            },
+        );
+        if let Some(plan) = &superseding {
+            text = edit::set(
+                &text,
+                &plan.list_key,
+                &format!("[{}]", plan.old_id),
+                Some("status"),
+            )
+            .with_context(|| format!("cannot add `{}` to the template", plan.list_key))?;
+        }
+        match write::create_new(&path, text.as_bytes()) {
+            Ok(()) => {}
+            Err(WriteError::Exists { .. }) => {
+                number += 1;
+                continue;
+            }
+            Err(err) => return Err(err.into()),
+        }
+        // Another `cairn new` may have taken the same id at the same moment
+        // under another name: the file that sorts first keeps it.
+        if let Some(rival) = rival_with_same_id(&folder, &id, &name)? {
+            if rival < name {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove `{}`", path.display()))?;
+                number += 1;
+                continue;
+            }
+        }
+        break path;
+    };
+    let new_id = kind.format_id(number);
+    if let Some(plan) = superseding {
+        let text = edit::set(&plan.text, &plan.status_key, &plan.status, None)?;
+        let text = edit::set(&text, &plan.back_key, &new_id, Some(&plan.status_key))?;
+        write::replace(&plan.path, text.as_bytes())?;
+        // stdout carries only the new path, for `$EDITOR "$(cairn new …)"`.
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!(
+                "{}: status {} → {}, {}: {new_id}",
+                plan.old_id, plan.old_status, plan.status, plan.back_key
+            );
+        }
+        writeln!(out, "{}", shown(ctx, &path))?;
+    } else {
+        writeln!(out, "{}", shown(ctx, &path))?;
+    }
+    Ok(Outcome::Clean)
+}
+
+fn find_kind<'w>(ws: &'w Workspace, name: &str) -> Result<&'w Kind> {
+    if let Some(kind) = ws.schema.kind(name) {
+        return Ok(kind);
+    }
+    let names: Vec<&str> = ws.schema.kinds.iter().map(|k| k.name.as_str()).collect();
+    let hint = did_you_mean(name, names.iter().copied())
+        .map(|s| format!("did you mean `{s}`? "))
+        .unwrap_or_default();
+    bail!(
+        "unknown kind `{name}`; {hint}the kinds are: {}",
+        names.join(", ")
+    )
+}
+
+fn today() -> String {
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    now.date()
+        .format(&format)
+        .unwrap_or_else(|_| "1970-01-01".into())
+}
+
+fn load_template(root: &Path, kind: &Kind) -> Result<String> {
+    let custom = root.join(TEMPLATES_DIR).join(format!("{}.md", kind.name));
+    if custom.is_file() {
+        return std::fs::read_to_string(&custom)
+            .with_context(|| format!("cannot read the template `{}`", custom.display()));
+    }
+    Ok(template::builtin(&kind.name)
+        .map(str::to_string)
+        .unwrap_or_else(|| template::from_schema(kind)))
+}
+
+/// One past the highest number of the kind in the working tree and in the
+/// trees of every local and remote-tracking branch.
+fn next_number(kind: &Kind, snapshot: &Snapshot, repo: Option<&Repo>) -> Result<u64> {
+    let mut highest = 0;
+    let mut see = |text: &str| {
+        if let Some(n) = number_in(kind, text) {
+            highest = highest.max(n);
+        }
+    };
+    for record in &snapshot.records {
+        if record.kind == kind.name {
+            if let Some(id) = &record.id {
+                see(id);
+            }
+            see(file_name(&record.path));
+        }
+    }
+    for broken in &snapshot.broken {
+        see(file_name(&broken.path));
+    }
+    if let Some(repo) = repo {
+        let dirs = vec![kind.dir.clone()];
+        let mut tips: Vec<_> = repo.branch_tips()?.into_iter().map(|(_, id)| id).collect();
+        tips.sort();
+        tips.dedup();
+        for tip in tips {
+            for file in repo.tree_files(&tip, &dirs)? {
+                see(file_name(&file.path));
+            }
+        }
+    }
+    Ok(highest + 1)
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The number of an id of this kind at the start of `text` (`EXP-0012-x.md` → 12).
+fn number_in(kind: &Kind, text: &str) -> Option<u64> {
+    let rest = text.strip_prefix(&kind.prefix)?.strip_prefix('-')?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+fn rival_with_same_id(folder: &Path, id: &str, ours: &str) -> Result<Option<String>> {
+    let mut rival = None;
+    for entry in
+        std::fs::read_dir(folder).with_context(|| format!("cannot list `{}`", folder.display()))?
+    {
+        let name = entry
+            .with_context(|| format!("cannot list `{}`", folder.display()))?
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let same = name
+            .strip_prefix(id)
+            .is_some_and(|r| r.starts_with('-') || r == ".md");
+        if same && name != ours && name.ends_with(".md") {
+            rival = Some(rival.map_or(name.clone(), |r: String| r.min(name)));
+        }
+    }
+    Ok(rival)
+}
+
+/// What `--supersedes` will change in the old record, worked out before
+/// anything is written.
+struct Supersede {
+    old_id: String,
+    old_status: String,
+    path: PathBuf,
+    text: String,
+    status_key: String,
+    status: String,
+    back_key: String,
+    list_key: String,
+}
+
+fn prepare_supersede(
+    ws: &Workspace,
+    kind: &Kind,
+    snapshot: &Snapshot,
+    old_id: &str,
+) -> Result<Supersede> {
+    let (Some(list), Some(back)) = (kind.field("supersedes"), kind.field("superseded_by")) else {
+        bail!(
+            "a {} cannot supersede another record: the kind has no `supersedes` and `superseded_by` fields",
+            kind.name
+        );
+    };
+    let Some(old): Option<&Record> = snapshot.by_id(old_id) else {
+        let ids: Vec<&str> = snapshot
+            .records
+            .iter()
+            .filter(|r| r.kind == kind.name)
+            .filter_map(|r| r.id.as_deref())
+            .collect();
+        let hint = did_you_mean(old_id, ids.iter().copied())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        bail!("no record has the id `{old_id}`{hint}; nothing was written");
+    };
+    if old.kind != kind.name {
+        bail!(
+            "`{old_id}` is a {}, not a {}; nothing was written",
+            old.kind,
+            kind.name
+        );
+    }
+    // The status to set is the one whose rule requires `superseded_by`.
+    let status = kind
+        .rules
+        .iter()
+        .find(|r| r.require.iter().any(|f| *f == back.name))
+        .and_then(|r| r.when.fields.iter().find(|(f, _)| f == "status"))
+        .and_then(|(_, values)| values.first().cloned())
+        .unwrap_or_else(|| "superseded".to_string());
+    let old_status = old.status().unwrap_or_default();
+    if let Some(allowed) = kind.allowed_moves(&old_status) {
+        if old_status != status && !allowed.contains(&status.as_str()) {
+            bail!(
+                "`{old_id}` is {old_status}, and a {} may not move from {old_status} to {status} (allowed: {}); nothing was written",
+                kind.name,
+                if allowed.is_empty() {
+                    "none".to_string()
+                } else {
+                    allowed.join(", ")
+                }
+            );
+        }
+    }
+    let path = ws.root.join(&old.path);
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read `{}`", old.path))?;
+    let text = String::from_utf8(bytes).with_context(|| format!("`{}` is not UTF-8", old.path))?;
+    let status_key = kind.key_of("status").to_string();
+    // Fail now, not after the new file exists.
+    edit::set(&text, &status_key, &status, None)
+        .with_context(|| format!("cannot edit `{}`", old.path))?;
+    Ok(Supersede {
+        old_id: old_id.to_string(),
+        old_status,
+        path,
+        text,
+        status_key,
+        status,
+        back_key: back.key.clone(),
+        list_key: list.key.clone(),
+    })
+}
+
+/// A path as the user should see it: relative to where they are, if inside.
+fn shown(ctx: &Ctx, path: &Path) -> String {
+    let cwd = std::fs::canonicalize(&ctx.cwd).unwrap_or_else(|_| ctx.cwd.clone());
+    let full = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    full.strip_prefix(&cwd)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| full.display().to_string())
+}

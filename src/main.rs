@@ -1,0 +1,61 @@
+//! The `cairn` binary: parse the command line, build the context once, run
+//! the subcommand, and map its outcome or error to an exit code
+//! (0 clean, 1 findings, 2 could not run). Nothing else.
+
+mod cli;
+mod commands;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::commands::{Ctx, Outcome};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let choice = match cli.color {
+        cli::ColorChoice::Auto => anstream::ColorChoice::Auto,
+        cli::ColorChoice::Always => anstream::ColorChoice::Always,
+        cli::ColorChoice::Never => anstream::ColorChoice::Never,
+    };
+    let stdout = anstream::AutoStream::new(io::stdout().lock(), choice);
+    let mut out = io::BufWriter::new(stdout);
+    let result = Ctx::new(&cli).and_then(|ctx| commands::run(&ctx, &cli.command, &mut out));
+    let flushed = out.flush();
+    match result {
+        Ok(outcome) => match flushed {
+            Err(err) if err.kind() != io::ErrorKind::BrokenPipe => {
+                report(&anyhow::Error::from(err), choice)
+            }
+            _ => match outcome {
+                Outcome::Clean => ExitCode::SUCCESS,
+                Outcome::Findings => ExitCode::from(1),
+            },
+        },
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => report(&err, choice),
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<io::Error>())
+        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+fn report(err: &anyhow::Error, choice: anstream::ColorChoice) -> ExitCode {
+    let style = anstyle::AnsiColor::Red.on_default().bold();
+    let mut stderr = anstream::AutoStream::new(io::stderr().lock(), choice);
+    let message = cairn::render::term(&format!("{err:#}")).into_owned();
+    let _ = writeln!(stderr, "{style}cairn: error:{style:#} {message}");
+    ExitCode::from(2)
+}

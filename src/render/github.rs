@@ -1,0 +1,33 @@
+//! `validate --format github`: GitHub Actions workflow commands, which the
+//! runner turns into annotations on the pull request's files.
+
+use std::io::{self, Write};
+
+use super::{count, workflow, workflow_property};
+use crate::check::Report;
+use crate::diagnostic::Severity;
+
+/// Writes one `::error`/`::warning` command per finding, then a count.
+pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    for d in &report.diagnostics {
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(
+            out,
+            "::{level} file={},line={},title={}::{}",
+            workflow_property(&d.file),
+            d.line,
+            workflow_property(d.code.as_str()),
+            workflow(&d.message),
+        )?;
+    }
+    writeln!(
+        out,
+        "cairn: {}, {} in {}",
+        count(report.errors, "error", "errors"),
+        count(report.warnings, "warning", "warnings"),
+        count(report.records, "record", "records"),
+    )
+}
