@@ -284,7 +284,7 @@ mod tests {
             .iter()
             .map(|(c, l, m)| (*c, *l, m.contains("--supersedes DEC-0001")))
             .collect();
-        assert_eq!(got, [(Code::Frozen, 4, true), (Code::Frozen, 8, true)]);
+        assert_eq!(got, [(Code::Frozen, 8, true), (Code::Frozen, 4, true)]);
         let proposed = ACCEPTED.replace("accepted", "proposed");
         assert_eq!(
             codes(
