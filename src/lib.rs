@@ -11,6 +11,7 @@
 pub mod check;
 pub mod config;
 pub mod diagnostic;
+pub mod diff;
 pub mod edit;
 pub mod frontmatter;
 pub mod markdown;

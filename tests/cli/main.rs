@@ -1,0 +1,4 @@
+//! The integration tests: every scenario runs the real `cairn` binary in a
+//! temporary folder or git repository built by the test itself.
+
+mod support;

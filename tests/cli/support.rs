@@ -1,0 +1,204 @@
+//! Shared test helpers: temporary folders and git repositories with fixed
+//! authors and dates, and a way to run cairn in them and capture what a
+//! user sees (stdout, stderr, exit code).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+
+/// A temporary folder, optionally a git repository, removed when dropped.
+pub struct TestRepo {
+    dir: tempfile::TempDir,
+    clock: i64,
+}
+
+/// What one run of cairn produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout, stderr and the exit code, for snapshots.
+    pub fn render(&self) -> String {
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// 2024-03-01T09:00:00Z: the first commit's time; each commit adds an hour
+/// unless a date is given.
+pub const EPOCH: i64 = 1_709_283_600;
+
+impl TestRepo {
+    /// An empty folder that is not a git repository.
+    pub fn plain() -> TestRepo {
+        TestRepo {
+            dir: tempfile::tempdir().expect("temp dir"),
+            clock: EPOCH,
+        }
+    }
+
+    /// An empty git repository on branch `main`.
+    pub fn new() -> TestRepo {
+        let repo = TestRepo::plain();
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating folders).
+    pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) -> &Self {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+        self
+    }
+
+    /// Reads a file.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path().join(rel)).expect("read")
+    }
+
+    /// Removes a file.
+    pub fn remove(&self, rel: &str) -> &Self {
+        std::fs::remove_file(self.path().join(rel)).expect("remove");
+        self
+    }
+
+    /// A git command with a fixed identity, no user or system config.
+    pub fn git_cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("git");
+        cmd.args(args).current_dir(self.path());
+        isolate(&mut cmd, self.path());
+        cmd
+    }
+
+    /// Runs git and returns its stdout; panics when git fails.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = self.git_cmd(args).output().expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Stages everything and commits with the next fixed date; returns the commit id.
+    pub fn commit(&mut self, message: &str) -> String {
+        self.clock += 3600;
+        let when = self.clock;
+        self.commit_at(message, when)
+    }
+
+    /// Stages everything and commits at a unix time.
+    pub fn commit_at(&mut self, message: &str, unix: i64) -> String {
+        self.clock = self.clock.max(unix);
+        self.git(&["add", "-A"]);
+        let date = format!("@{unix} +0000");
+        let out = self
+            .git_cmd(&["commit", "-q", "--allow-empty", "-m", message])
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .output()
+            .expect("git commit");
+        assert!(
+            out.status.success(),
+            "commit failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    /// A cairn command run in this folder.
+    pub fn cairn_cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("cairn").expect("cairn binary");
+        cmd.args(args).current_dir(self.path());
+        isolate(&mut cmd, self.path());
+        cmd.env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("GITHUB_ACTIONS");
+        cmd
+    }
+
+    /// Runs cairn and captures what a user sees.
+    pub fn cairn(&self, args: &[&str]) -> Run {
+        let out = self.cairn_cmd(args).output().expect("run cairn");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The folder as a `PathBuf`.
+    pub fn path_buf(&self) -> PathBuf {
+        self.path().to_path_buf()
+    }
+}
+
+/// Keeps git and cairn away from the host's configuration and identity.
+pub fn isolate(cmd: &mut Command, home: &Path) {
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Ada Park")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.org")
+        .env("GIT_COMMITTER_NAME", "Ada Park")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.org")
+        .env("GIT_AUTHOR_DATE", "@1709283600 +0000")
+        .env("GIT_COMMITTER_DATE", "@1709283600 +0000")
+        .env("TZ", "UTC")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE");
+}
+
+/// A valid experiment record.
+pub fn experiment(id: &str, status: &str) -> String {
+    let done = if status == "done" {
+        "metrics:\n  recall: 0.81\n  precision: 0.7\noutcome: supported\n"
+    } else {
+        ""
+    };
+    let sections = if status == "done" {
+        "\n## Results\n\nRecall 0.81.\n\n## Conclusion\n\nKeep it.\n"
+    } else {
+        ""
+    };
+    format!(
+        "---\nid: {id}\ntitle: Experiment {id}\nstatus: {status}\ncreated: 2024-03-01\nhypothesis: mel features beat MFCC\n{done}---\n\n# Experiment {id}\n\n## Setup\n\nLogistic regression on 2,000 clips.\n{sections}"
+    )
+}
+
+/// A valid decision record.
+pub fn decision(id: &str, status: &str) -> String {
+    let accepted = if status == "proposed" || status == "rejected" {
+        ""
+    } else {
+        "deciders: [Ada Park]\ndecided: 2024-03-02\n"
+    };
+    format!(
+        "---\nid: {id}\ntitle: Decision {id}\nstatus: {status}\ncreated: 2024-03-01\n{accepted}---\n\n# Decision {id}\n\n## Context\n\nWe need features.\n\n## Options\n\nMel or MFCC.\n\n## Decision\n\nMel.\n\n## Consequences\n\nRetrain.\n"
+    )
+}
+
+/// A valid scope record.
+pub fn scope(id: &str, status: &str) -> String {
+    format!(
+        "---\nid: {id}\ntitle: Scope {id}\nstatus: {status}\ncreated: 2024-03-01\nowner: Ada Park\nassumptions: [labels exist for 2023]\nsuccess_criteria: [recall above 0.8]\n---\n\n# Scope {id}\n\n## Problem\n\nFind bird calls.\n\n## Inputs and outputs\n\nClips in, labels out.\n"
+    )
+}
