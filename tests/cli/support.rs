@@ -10,22 +10,22 @@ use std::process::Command;
 use assert_cmd::cargo::CommandCargoExt;
 
 /// A temporary folder, optionally a git repository, removed when dropped.
-pub struct TestRepo {
+pub(crate) struct TestRepo {
     dir: tempfile::TempDir,
     clock: i64,
 }
 
 /// What one run of cairn produced.
 #[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
     /// stdout, stderr and the exit code, for snapshots.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         format!(
             "exit: {}\n--- stdout\n{}--- stderr\n{}",
             self.code, self.stdout, self.stderr
@@ -35,11 +35,11 @@ impl Run {
 
 /// 2024-03-01T09:00:00Z: the first commit's time; each commit adds an hour
 /// unless a date is given.
-pub const EPOCH: i64 = 1_709_283_600;
+pub(crate) const EPOCH: i64 = 1_709_283_600;
 
 impl TestRepo {
     /// An empty folder that is not a git repository.
-    pub fn plain() -> TestRepo {
+    pub(crate) fn plain() -> TestRepo {
         TestRepo {
             dir: tempfile::tempdir().expect("temp dir"),
             clock: EPOCH,
@@ -47,19 +47,19 @@ impl TestRepo {
     }
 
     /// An empty git repository on branch `main`.
-    pub fn new() -> TestRepo {
+    pub(crate) fn new() -> TestRepo {
         let repo = TestRepo::plain();
         repo.git(&["init", "-q", "-b", "main"]);
         repo
     }
 
     /// The folder.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// Writes a file (creating folders).
-    pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) -> &Self {
+    pub(crate) fn write(&self, rel: &str, text: impl AsRef<[u8]>) -> &Self {
         let path = self.path().join(rel);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
@@ -67,18 +67,18 @@ impl TestRepo {
     }
 
     /// Reads a file.
-    pub fn read(&self, rel: &str) -> String {
+    pub(crate) fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path().join(rel)).expect("read")
     }
 
     /// Removes a file.
-    pub fn remove(&self, rel: &str) -> &Self {
+    pub(crate) fn remove(&self, rel: &str) -> &Self {
         std::fs::remove_file(self.path().join(rel)).expect("remove");
         self
     }
 
     /// A git command with a fixed identity, no user or system config.
-    pub fn git_cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn git_cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new("git");
         cmd.args(args).current_dir(self.path());
         isolate(&mut cmd, self.path());
@@ -86,7 +86,7 @@ impl TestRepo {
     }
 
     /// Runs git and returns its stdout; panics when git fails.
-    pub fn git(&self, args: &[&str]) -> String {
+    pub(crate) fn git(&self, args: &[&str]) -> String {
         let out = self.git_cmd(args).output().expect("run git");
         assert!(
             out.status.success(),
@@ -97,14 +97,14 @@ impl TestRepo {
     }
 
     /// Stages everything and commits with the next fixed date; returns the commit id.
-    pub fn commit(&mut self, message: &str) -> String {
+    pub(crate) fn commit(&mut self, message: &str) -> String {
         self.clock += 3600;
         let when = self.clock;
         self.commit_at(message, when)
     }
 
     /// Stages everything and commits at a unix time.
-    pub fn commit_at(&mut self, message: &str, unix: i64) -> String {
+    pub(crate) fn commit_at(&mut self, message: &str, unix: i64) -> String {
         self.clock = self.clock.max(unix);
         self.git(&["add", "-A"]);
         let date = format!("@{unix} +0000");
@@ -123,7 +123,7 @@ impl TestRepo {
     }
 
     /// A cairn command run in this folder.
-    pub fn cairn_cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn cairn_cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("cairn").expect("cairn binary");
         cmd.args(args).current_dir(self.path());
         isolate(&mut cmd, self.path());
@@ -134,7 +134,7 @@ impl TestRepo {
     }
 
     /// Runs cairn and captures what a user sees.
-    pub fn cairn(&self, args: &[&str]) -> Run {
+    pub(crate) fn cairn(&self, args: &[&str]) -> Run {
         let out = self.cairn_cmd(args).output().expect("run cairn");
         Run {
             code: out.status.code().unwrap_or(-1),
@@ -144,13 +144,13 @@ impl TestRepo {
     }
 
     /// The folder as a `PathBuf`.
-    pub fn path_buf(&self) -> PathBuf {
+    pub(crate) fn path_buf(&self) -> PathBuf {
         self.path().to_path_buf()
     }
 }
 
 /// Keeps git and cairn away from the host's configuration and identity.
-pub fn isolate(cmd: &mut Command, home: &Path) {
+pub(crate) fn isolate(cmd: &mut Command, home: &Path) {
     cmd.env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -168,7 +168,7 @@ pub fn isolate(cmd: &mut Command, home: &Path) {
 }
 
 /// A valid experiment record.
-pub fn experiment(id: &str, status: &str) -> String {
+pub(crate) fn experiment(id: &str, status: &str) -> String {
     let done = if status == "done" {
         "metrics:\n  recall: 0.81\n  precision: 0.7\noutcome: supported\n"
     } else {
@@ -185,7 +185,7 @@ pub fn experiment(id: &str, status: &str) -> String {
 }
 
 /// A valid decision record.
-pub fn decision(id: &str, status: &str) -> String {
+pub(crate) fn decision(id: &str, status: &str) -> String {
     let accepted = if status == "proposed" || status == "rejected" {
         ""
     } else {
@@ -197,7 +197,7 @@ pub fn decision(id: &str, status: &str) -> String {
 }
 
 /// A valid scope record.
-pub fn scope(id: &str, status: &str) -> String {
+pub(crate) fn scope(id: &str, status: &str) -> String {
     format!(
         "---\nid: {id}\ntitle: Scope {id}\nstatus: {status}\ncreated: 2024-03-01\nowner: Ada Park\nassumptions: [labels exist for 2023]\nsuccess_criteria: [recall above 0.8]\n---\n\n# Scope {id}\n\n## Problem\n\nFind bird calls.\n\n## Inputs and outputs\n\nClips in, labels out.\n"
     )
