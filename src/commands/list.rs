@@ -1,13 +1,86 @@
-//! `cairn list`.
+//! `cairn list`: the records of a snapshot, filtered and sorted by
+//! `cairn::list`, as a table, JSON or bare paths.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
+use cairn::list::{Filter, Listing, SortKey, select};
+use cairn::render;
 
-use super::{Ctx, Outcome};
-use crate::cli::ListArgs;
+use super::{Ctx, Outcome, Side, load};
+use crate::cli::{ListArgs, ListFormat};
 
 /// Runs `cairn list`.
-pub(crate) fn run(_ctx: &Ctx, _args: &ListArgs, _out: &mut dyn Write) -> Result<Outcome> {
-    anyhow::bail!("not available yet")
+pub(crate) fn run(ctx: &Ctx, args: &ListArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let ws = ctx.workspace()?;
+    let filter = Filter::new(
+        &ws.schema,
+        &args.kind,
+        &args.status,
+        &args.tag,
+        &args.conditions,
+    )?;
+    let key = SortKey::parse(&args.sort)?;
+    let (repo, side) = match &args.rev {
+        Some(rev) => (Some(ctx.repo()?), Side::Rev(rev.clone())),
+        None => (None, Side::Worktree),
+    };
+    let loaded = load(&ws, repo.as_ref(), &side, None)?;
+    let snapshot = &loaded.snapshot;
+    let records = select(&snapshot.records, &filter, &key);
+    match args.format {
+        ListFormat::Table => {
+            let listing = Listing::new(records.iter().copied());
+            if !listing.records.is_empty() {
+                render::list_table::write(out, &listing.records, width())?;
+            }
+        }
+        ListFormat::Json => render::json(out, &Listing::new(records.iter().copied()))?,
+        ListFormat::Paths => {
+            for record in &records {
+                writeln!(out, "{}", render::term(&record.path))?;
+            }
+        }
+    }
+    let broken = snapshot
+        .broken
+        .iter()
+        .filter(|b| filter.keeps_kind(&b.kind))
+        .count();
+    let mut notes = Vec::new();
+    if records.is_empty() && args.format == ListFormat::Table {
+        notes.push("no records match".to_string());
+    }
+    if broken > 0 {
+        notes.push(format!(
+            "{} could not be read; run cairn validate",
+            render::count(broken, "file", "files")
+        ));
+    }
+    if !notes.is_empty() {
+        // Notes go to stderr so that stdout stays a clean listing for pipes.
+        out.flush()?;
+        let mut stderr = anstream::stderr();
+        for note in notes {
+            writeln!(stderr, "cairn: {note}")?;
+        }
+    }
+    Ok(Outcome::Clean)
+}
+
+/// The width to fit the table to: `COLUMNS` when set, else the terminal's
+/// when stdout is one, else none (a pipe gets whole lines).
+fn width() -> Option<usize> {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+    {
+        return Some(columns);
+    }
+    let stdout = std::io::stdout();
+    if !stdout.is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size_of(&stdout).map(|(w, _)| usize::from(w.0))
 }

@@ -6,6 +6,7 @@
 //! it through the escaper of its format: [`term`], [`md`] or [`workflow`].
 
 pub mod github;
+pub mod list_table;
 pub mod validate_text;
 
 use std::borrow::Cow;

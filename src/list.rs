@@ -1,0 +1,597 @@
+//! `list`: which records a listing shows and in what order.
+//!
+//! A [`Filter`] keeps records by kind, status, tags and `--where`
+//! conditions on any field, nested keys included (`metrics.recall>0.8`); a
+//! [`SortKey`] orders them. A record that lacks the field a condition
+//! names never matches it, whatever the operator. Both parse from the
+//! command line's text and fail with a [`ListError`] that shows the forms
+//! they accept.
+
+use std::cmp::Ordering;
+
+use serde::Serialize;
+
+use crate::check::record::is_date;
+use crate::diagnostic::did_you_mean;
+use crate::record::{Record, RecordBrief};
+use crate::schema::Schema;
+use crate::value::Value;
+
+/// The forms `--where` accepts, for error messages.
+const CONDITION_FORMS: &str = "write FIELD=VALUE, FIELD!=VALUE, or FIELD>N, FIELD<N, FIELD>=N, FIELD<=N where N is a number or a YYYY-MM-DD date; nested keys take dots (e.g. `status=done`, `metrics.recall>0.8`, `created>=2024-03-01`)";
+
+/// A filter or sort that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ListError {
+    /// A `--where` condition that does not parse.
+    #[error("malformed condition `{text}`: {reason}; {CONDITION_FORMS}", text = .text.escape_debug())]
+    Condition {
+        /// The condition as given.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A `--kind` the schema does not define.
+    #[error("unknown kind `{name}`; {hint}the kinds are: {kinds}", name = .name.escape_debug())]
+    UnknownKind {
+        /// The kind as given.
+        name: String,
+        /// `did you mean `x`? ` or nothing.
+        hint: String,
+        /// The schema's kinds, comma-separated.
+        kinds: String,
+    },
+    /// A `--sort` key that names no field.
+    #[error("cannot sort by `{text}`; give a field name such as `created`, or `-created` for newest first", text = .text.escape_debug())]
+    Sort {
+        /// The key as given.
+        text: String,
+    },
+}
+
+/// A comparison of a `--where` condition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `=`: equal (numbers numerically, else as text; a list matches if an item does).
+    Eq,
+    /// `!=`: present and not equal.
+    Ne,
+    /// `>`.
+    Gt,
+    /// `<`.
+    Lt,
+    /// `>=`.
+    Ge,
+    /// `<=`.
+    Le,
+}
+
+/// The operand of an ordering comparison.
+#[derive(Clone, Debug, PartialEq)]
+enum Bound {
+    Number(f64),
+    Date(String),
+}
+
+/// One `--where FIELD OP VALUE` condition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    /// The field, split at dots (`metrics.recall` → `["metrics", "recall"]`).
+    pub field: Vec<String>,
+    /// The comparison.
+    pub op: Op,
+    /// The value as written.
+    pub value: String,
+    bound: Option<Bound>,
+}
+
+impl Condition {
+    /// Parses `FIELD=VALUE`, `FIELD!=VALUE`, `FIELD>N`, `FIELD<N`,
+    /// `FIELD>=N` or `FIELD<=N`, where N is a number or a date.
+    pub fn parse(text: &str) -> Result<Condition, ListError> {
+        let fail = |reason: &str| ListError::Condition {
+            text: text.to_string(),
+            reason: reason.to_string(),
+        };
+        let Some(at) = text.find(['=', '!', '<', '>']) else {
+            return Err(fail("it has no comparison"));
+        };
+        let (field, rest) = text.split_at(at);
+        let (op, value) = if let Some(v) = rest.strip_prefix("!=") {
+            (Op::Ne, v)
+        } else if let Some(v) = rest.strip_prefix(">=") {
+            (Op::Ge, v)
+        } else if let Some(v) = rest.strip_prefix("<=") {
+            (Op::Le, v)
+        } else if let Some(v) = rest.strip_prefix('=') {
+            (Op::Eq, v)
+        } else if let Some(v) = rest.strip_prefix('>') {
+            (Op::Gt, v)
+        } else if let Some(v) = rest.strip_prefix('<') {
+            (Op::Lt, v)
+        } else {
+            return Err(fail("`!` must be followed by `=`"));
+        };
+        let field = parse_field(field.trim())
+            .ok_or_else(|| fail("the field name is missing or not a name"))?;
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(fail("the value is missing"));
+        }
+        let bound = match op {
+            Op::Eq | Op::Ne => None,
+            _ => Some(if let Ok(n) = value.parse::<f64>() {
+                Bound::Number(n)
+            } else if is_date(value) {
+                Bound::Date(value.to_string())
+            } else {
+                return Err(fail(&format!(
+                    "`{}` compares only numbers and dates",
+                    &rest[..rest.len() - value.len()].trim()
+                )));
+            }),
+        };
+        Ok(Condition {
+            field,
+            op,
+            value: value.to_string(),
+            bound,
+        })
+    }
+
+    /// Whether `record` satisfies the condition; a record without the field never does.
+    pub fn matches(&self, record: &Record) -> bool {
+        let Some(found) = lookup(record, &self.field) else {
+            return false;
+        };
+        let items: Vec<&Value> = match &found {
+            Value::List(items) => items.iter().collect(),
+            Value::Null => return false,
+            other => vec![other],
+        };
+        match self.op {
+            Op::Eq => items.iter().any(|v| self.equals(v)),
+            Op::Ne => !items.is_empty() && !items.iter().any(|v| self.equals(v)),
+            Op::Gt | Op::Lt | Op::Ge | Op::Le => items.iter().any(|v| {
+                self.order(v).is_some_and(|o| match self.op {
+                    Op::Gt => o == Ordering::Greater,
+                    Op::Lt => o == Ordering::Less,
+                    Op::Ge => o != Ordering::Less,
+                    _ => o != Ordering::Greater,
+                })
+            }),
+        }
+    }
+
+    fn equals(&self, value: &Value) -> bool {
+        let Some(text) = value.scalar_text() else {
+            return false;
+        };
+        match (number(value), self.value.parse::<f64>()) {
+            (Some(a), Ok(b)) => a == b,
+            _ => text == self.value,
+        }
+    }
+
+    /// How `value` compares with the bound, when they are comparable.
+    fn order(&self, value: &Value) -> Option<Ordering> {
+        match self.bound.as_ref()? {
+            Bound::Number(b) => number(value)?.partial_cmp(b),
+            Bound::Date(b) => {
+                let text = value.as_str()?.trim();
+                is_date(text).then(|| text.cmp(b.as_str()))
+            }
+        }
+    }
+}
+
+/// A number, or a string that is one (`"0.8"` in quotes still compares).
+fn number(value: &Value) -> Option<f64> {
+    value
+        .as_f64()
+        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+fn parse_field(text: &str) -> Option<Vec<String>> {
+    let parts: Vec<String> = text.split('.').map(str::to_string).collect();
+    parts
+        .iter()
+        .all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-'))
+        })
+        .then_some(parts)
+}
+
+/// The value a field path names in a record. `id`, `kind`, `path` and
+/// `title` are the record's own (the derived id, the title falling back
+/// to the first heading); other names are front matter keys, following
+/// renamed fields; later parts index into mappings.
+pub fn lookup(record: &Record, field: &[String]) -> Option<Value> {
+    let (first, rest) = field.split_first()?;
+    let top = match first.as_str() {
+        "id" => record.id.clone().map(Value::String),
+        "kind" => Some(Value::String(record.kind.clone())),
+        "path" => Some(Value::String(record.path.clone())),
+        "title" => record.title().map(Value::String),
+        name => record.value(name).cloned(),
+    }?;
+    let mut current = &top;
+    for key in rest {
+        current = current.get(key)?;
+    }
+    Some(current.clone())
+}
+
+/// What records a listing keeps.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Filter {
+    /// Kinds, any of which matches; empty for all.
+    pub kinds: Vec<String>,
+    /// Statuses, any of which matches; empty for all.
+    pub statuses: Vec<String>,
+    /// Tags, all of which the record must carry.
+    pub tags: Vec<String>,
+    /// Conditions, all of which must hold.
+    pub conditions: Vec<Condition>,
+}
+
+impl Filter {
+    /// A filter from the command line's texts; kinds are checked against `schema`.
+    pub fn new(
+        schema: &Schema,
+        kinds: &[String],
+        statuses: &[String],
+        tags: &[String],
+        conditions: &[String],
+    ) -> Result<Filter, ListError> {
+        for name in kinds {
+            if schema.kind(name).is_none() {
+                let names: Vec<&str> = schema.kinds.iter().map(|k| k.name.as_str()).collect();
+                return Err(ListError::UnknownKind {
+                    name: name.clone(),
+                    hint: did_you_mean(name, names.iter().copied())
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default(),
+                    kinds: names.join(", "),
+                });
+            }
+        }
+        Ok(Filter {
+            kinds: kinds.to_vec(),
+            statuses: statuses.to_vec(),
+            tags: tags.to_vec(),
+            conditions: conditions
+                .iter()
+                .map(|c| Condition::parse(c))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Whether the filter keeps files of this kind at all.
+    pub fn keeps_kind(&self, kind: &str) -> bool {
+        self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind)
+    }
+
+    /// Whether the filter keeps `record`.
+    pub fn matches(&self, record: &Record) -> bool {
+        if !self.keeps_kind(&record.kind) {
+            return false;
+        }
+        if !self.statuses.is_empty()
+            && !record
+                .status()
+                .is_some_and(|s| self.statuses.contains(&s))
+        {
+            return false;
+        }
+        if !self.tags.is_empty() {
+            let tags = record
+                .value("tags")
+                .map(Value::string_items)
+                .unwrap_or_default();
+            if !self.tags.iter().all(|t| tags.contains(t)) {
+                return false;
+            }
+        }
+        self.conditions.iter().all(|c| c.matches(record))
+    }
+}
+
+/// The order of a listing: one field, ascending or descending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SortKey {
+    /// The field, split at dots.
+    pub field: Vec<String>,
+    /// Largest first.
+    pub descending: bool,
+}
+
+impl SortKey {
+    /// Parses `FIELD` or `-FIELD` (descending).
+    pub fn parse(text: &str) -> Result<SortKey, ListError> {
+        let (descending, name) = match text.trim().strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text.trim()),
+        };
+        let field = parse_field(name).ok_or_else(|| ListError::Sort {
+            text: text.to_string(),
+        })?;
+        Ok(SortKey { field, descending })
+    }
+}
+
+impl Default for SortKey {
+    fn default() -> Self {
+        SortKey {
+            field: vec!["id".to_string()],
+            descending: false,
+        }
+    }
+}
+
+/// A sort value: numbers sort before text, and compare numerically.
+#[derive(Clone, Debug, PartialEq)]
+enum SortValue {
+    Number(f64),
+    /// An id such as `EXP-0012`: by prefix, then by number, so `EXP-10000`
+    /// follows `EXP-9999`.
+    Id(String, u64),
+    Text(String),
+}
+
+impl SortValue {
+    fn of(field: &[String], value: &Value) -> Option<SortValue> {
+        if let Some(n) = value.as_f64() {
+            return Some(SortValue::Number(n));
+        }
+        let text = match value {
+            Value::List(items) => items.first()?.scalar_text()?,
+            other => other.scalar_text()?,
+        };
+        if field == ["id"] {
+            if let Some((prefix, digits)) = text.rsplit_once('-') {
+                if let Ok(n) = digits.parse() {
+                    return Some(SortValue::Id(prefix.to_string(), n));
+                }
+            }
+        }
+        Some(SortValue::Text(text))
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            SortValue::Number(_) => 0,
+            SortValue::Id(..) => 1,
+            SortValue::Text(_) => 2,
+        }
+    }
+
+    fn compare(&self, other: &SortValue) -> Ordering {
+        match (self, other) {
+            (SortValue::Number(a), SortValue::Number(b)) => a.total_cmp(b),
+            (SortValue::Id(pa, na), SortValue::Id(pb, nb)) => (pa, na).cmp(&(pb, nb)),
+            (SortValue::Text(a), SortValue::Text(b)) => a.cmp(b),
+            (a, b) => a.rank().cmp(&b.rank()),
+        }
+    }
+}
+
+/// The records `filter` keeps, in the order of `key`: records that lack
+/// the field come last in either direction; ties keep path order.
+pub fn select<'a>(records: &'a [Record], filter: &Filter, key: &SortKey) -> Vec<&'a Record> {
+    let mut keyed: Vec<(Option<SortValue>, &Record)> = records
+        .iter()
+        .filter(|r| filter.matches(r))
+        .map(|r| {
+            let value = lookup(r, &key.field).and_then(|v| SortValue::of(&key.field, &v));
+            (value, r)
+        })
+        .collect();
+    keyed.sort_by(|(a, ra), (b, rb)| {
+        let by_value = match (a, b) {
+            (Some(a), Some(b)) if key.descending => b.compare(a),
+            (Some(a), Some(b)) => a.compare(b),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        by_value.then_with(|| ra.path.cmp(&rb.path))
+    });
+    keyed.into_iter().map(|(_, r)| r).collect()
+}
+
+/// `list --format json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Listing {
+    /// Always 1: the JSON shape's version.
+    pub version: u32,
+    /// The records shown.
+    pub records: Vec<RecordBrief>,
+}
+
+impl Listing {
+    /// The listing of these records.
+    pub fn new<'a>(records: impl IntoIterator<Item = &'a Record>) -> Listing {
+        Listing {
+            version: 1,
+            records: records.into_iter().map(Record::brief).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::config;
+    use crate::snapshot::{Snapshot, SourceFile};
+
+    fn records() -> (Schema, Snapshot) {
+        let schema = config::builtin();
+        let files = [
+            (
+                "research/experiments/EXP-0001-a.md",
+                "---\nid: EXP-0001\ntitle: Alpha\nstatus: done\ncreated: 2024-03-05\ntags: [audio, mel]\nmetrics: {recall: 0.81, f1: 0.7}\n---\n",
+            ),
+            (
+                "research/experiments/EXP-0002-b.md",
+                "---\nid: EXP-0002\ntitle: Beta\nstatus: running\ncreated: 2024-02-01\ntags: [audio]\nmetrics: {recall: 0.9}\n---\n",
+            ),
+            (
+                "research/experiments/EXP-0010-c.md",
+                "---\nid: EXP-0010\ntitle: Gamma\nstatus: planned\ncreated: 2024-04-01\n---\n",
+            ),
+            (
+                "research/decisions/DEC-0001-d.md",
+                "---\nid: DEC-0001\ntitle: Delta\nstatus: accepted\ncreated: 2024-01-01\n---\n",
+            ),
+        ];
+        let files = files
+            .iter()
+            .map(|(p, t)| SourceFile {
+                path: p.to_string(),
+                blob: None,
+                content: Ok(t.as_bytes().to_vec()),
+            })
+            .collect();
+        let snap = Snapshot::build("test", &schema, files, None);
+        (schema, snap)
+    }
+
+    fn ids(schema: &Schema, snap: &Snapshot, conds: &[&str], sort: &str) -> Vec<String> {
+        let conds: Vec<String> = conds.iter().map(|c| c.to_string()).collect();
+        let filter = Filter::new(schema, &[], &[], &[], &conds).unwrap();
+        select(&snap.records, &filter, &SortKey::parse(sort).unwrap())
+            .iter()
+            .map(|r| r.id.clone().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn conditions_parse_every_operator() {
+        let ops = [
+            ("a=b", Op::Eq),
+            ("a!=b", Op::Ne),
+            ("a>1", Op::Gt),
+            ("a<1", Op::Lt),
+            ("a>=2024-01-01", Op::Ge),
+            ("a.b<=0.5", Op::Le),
+        ];
+        for (text, op) in ops {
+            assert_eq!(Condition::parse(text).unwrap().op, op, "{text}");
+        }
+        assert_eq!(
+            Condition::parse("metrics.recall>0.8").unwrap().field,
+            ["metrics", "recall"]
+        );
+        assert_eq!(Condition::parse("title=a=b").unwrap().value, "a=b");
+    }
+
+    #[test]
+    fn malformed_conditions_show_the_forms() {
+        for bad in [
+            "status", "=done", "status=", "a>high", "a!b", "a..b=1", "a b=1",
+        ] {
+            let err = Condition::parse(bad).unwrap_err().to_string();
+            assert!(err.contains("FIELD=VALUE"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn filters_by_value_number_date_and_list() {
+        let (schema, snap) = records();
+        assert_eq!(ids(&schema, &snap, &["status=done"], "id"), ["EXP-0001"]);
+        assert_eq!(
+            ids(&schema, &snap, &["metrics.recall>0.8"], "id"),
+            ["EXP-0001", "EXP-0002"]
+        );
+        assert_eq!(
+            ids(&schema, &snap, &["metrics.recall>=0.9"], "id"),
+            ["EXP-0002"]
+        );
+        assert_eq!(
+            ids(&schema, &snap, &["metrics.recall=0.90"], "id"),
+            ["EXP-0002"]
+        );
+        assert_eq!(
+            ids(&schema, &snap, &["created<2024-02-15"], "id"),
+            ["DEC-0001", "EXP-0002"]
+        );
+        assert_eq!(ids(&schema, &snap, &["tags=mel"], "id"), ["EXP-0001"]);
+        // Lacking the field never matches, not even `!=`.
+        assert_eq!(ids(&schema, &snap, &["tags!=mel"], "id"), ["EXP-0002"]);
+        assert_eq!(
+            ids(
+                &schema,
+                &snap,
+                &["metrics.f1<=0.7", "status!=running"],
+                "id"
+            ),
+            ["EXP-0001"]
+        );
+    }
+
+    #[test]
+    fn filters_by_kind_status_and_tags() {
+        let (schema, snap) = records();
+        let filter = Filter::new(
+            &schema,
+            &["experiment".into()],
+            &["done".into(), "running".into()],
+            &["audio".into()],
+            &[],
+        )
+        .unwrap();
+        let got: Vec<_> = select(&snap.records, &filter, &SortKey::default())
+            .iter()
+            .map(|r| r.id.clone().unwrap())
+            .collect();
+        assert_eq!(got, ["EXP-0001", "EXP-0002"]);
+        let both_tags =
+            Filter::new(&schema, &[], &[], &["audio".into(), "mel".into()], &[]).unwrap();
+        assert_eq!(
+            select(&snap.records, &both_tags, &SortKey::default()).len(),
+            1
+        );
+        let err = Filter::new(&schema, &["experiments".into()], &[], &[], &[]).unwrap_err();
+        assert!(
+            err.to_string().contains("did you mean `experiment`?"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sorts_numbers_numerically_and_missing_last() {
+        let (schema, snap) = records();
+        assert_eq!(
+            ids(&schema, &snap, &[], "id"),
+            ["DEC-0001", "EXP-0001", "EXP-0002", "EXP-0010"]
+        );
+        assert_eq!(
+            ids(&schema, &snap, &[], "-metrics.recall"),
+            ["EXP-0002", "EXP-0001", "DEC-0001", "EXP-0010"]
+        );
+        assert_eq!(
+            ids(&schema, &snap, &[], "metrics.recall"),
+            ["EXP-0001", "EXP-0002", "DEC-0001", "EXP-0010"]
+        );
+        assert_eq!(
+            ids(&schema, &snap, &[], "-created"),
+            ["EXP-0010", "EXP-0001", "EXP-0002", "DEC-0001"]
+        );
+        assert_eq!(
+            ids(&schema, &snap, &[], "title"),
+            ["EXP-0001", "EXP-0002", "DEC-0001", "EXP-0010"]
+        );
+        assert!(SortKey::parse("-").is_err());
+    }
+
+    #[test]
+    fn ids_sort_by_number() {
+        let a = SortValue::of(&["id".into()], &Value::String("EXP-9999".into())).unwrap();
+        let b = SortValue::of(&["id".into()], &Value::String("EXP-10000".into())).unwrap();
+        assert_eq!(a.compare(&b), Ordering::Less);
+    }
+}
