@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{count, workflow, workflow_property};
+use super::{count, term, workflow, workflow_property};
 use crate::check::Report;
 use crate::diagnostic::Severity;
 
@@ -17,10 +17,11 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         writeln!(
             out,
             "::{level} file={},line={},title={}::{}",
-            workflow_property(&d.file),
+            workflow_property(&term(&d.file)),
             d.line,
             workflow_property(d.code.as_str()),
-            workflow(&d.message),
+            // The runner's log is a terminal too: escape sequences are shown, not run.
+            workflow(&term(&d.message)),
         )?;
     }
     writeln!(

@@ -33,7 +33,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let mut current: Option<&str> = None;
     for d in &report.diagnostics {
         if current != Some(d.file.as_str()) {
-            writeln!(out, "{FILE}{}{FILE:#}", term(&d.file))?;
+            writeln!(out, "{FILE}{}{FILE:#}", one_line(&d.file))?;
             current = Some(&d.file);
         }
         let style = match d.severity {
@@ -46,7 +46,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             d.line,
             d.severity.to_string(),
             d.code.as_str(),
-            term(&d.message),
+            one_line(&d.message),
         )?;
     }
     if !report.diagnostics.is_empty() {
@@ -66,4 +66,10 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         count(report.warnings, "warning", "warnings"),
         count(report.records, "record", "records"),
     )
+}
+
+/// User text on one line: a line break in a quoted value must not start
+/// what looks like another finding, so it shows as `\n`.
+fn one_line(s: &str) -> String {
+    term(&s.replace('\n', "\\n")).into_owned()
 }
