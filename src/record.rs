@@ -112,7 +112,7 @@ pub fn parse(path: &str, kind: &Kind, bytes: &[u8]) -> Result<Record, Diagnostic
             path,
             1,
             format!(
-                "no front matter: a {} record starts with a line `---`, its YAML fields, and a closing `---`",
+                "no front matter: every {} record starts with a line `---`, its YAML fields, and a closing `---`",
                 kind.name
             ),
         ),

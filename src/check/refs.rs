@@ -59,9 +59,9 @@ pub fn check(schema: &Schema, snapshot: &Snapshot) -> Vec<Diagnostic> {
                     out.push(diag(
                         Code::WrongKind,
                         format!(
-                            "{} `{target}` is a {}, but `{}` must name {}",
+                            "{} `{target}` is {}, but `{}` must name {}",
                             spec.key,
-                            found.kind,
+                            with_article(&found.kind),
                             spec.key,
                             kinds_phrase(to)
                         ),
@@ -105,9 +105,18 @@ fn references<'a>(
 
 fn kinds_phrase(to: &[String]) -> String {
     match to {
-        [one] => format!("a {one}"),
+        [one] => with_article(one),
         many => format!("one of: {}", many.join(", ")),
     }
+}
+
+/// `a scope`, `an experiment`.
+fn with_article(noun: &str) -> String {
+    let vowel = noun
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {noun}", if vowel { "an" } else { "a" })
 }
 
 fn dangling_message(
