@@ -279,10 +279,7 @@ impl Filter {
         if !self.keeps_kind(&record.kind) {
             return false;
         }
-        if !self.statuses.is_empty()
-            && !record
-                .status()
-                .is_some_and(|s| self.statuses.contains(&s))
+        if !self.statuses.is_empty() && !record.status().is_some_and(|s| self.statuses.contains(&s))
         {
             return false;
         }
