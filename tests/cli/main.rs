@@ -2,3 +2,4 @@
 //! temporary folder or git repository built by the test itself.
 
 mod support;
+mod validate;

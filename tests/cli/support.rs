@@ -202,3 +202,102 @@ pub(crate) fn scope(id: &str, status: &str) -> String {
         "---\nid: {id}\ntitle: Scope {id}\nstatus: {status}\ncreated: 2024-03-01\nowner: Ada Park\nassumptions: [labels exist for 2023]\nsuccess_criteria: [recall above 0.8]\n---\n\n# Scope {id}\n\n## Problem\n\nFind bird calls.\n\n## Inputs and outputs\n\nClips in, labels out.\n"
     )
 }
+
+impl Run {
+    /// The same run with the folder's absolute path shown as `[REPO]`, so
+    /// that messages naming files snapshot the same on every machine.
+    pub(crate) fn redact(mut self, repo: &TestRepo) -> Run {
+        let mut roots = vec![repo.path().display().to_string()];
+        if let Ok(real) = std::fs::canonicalize(repo.path()) {
+            roots.insert(0, real.display().to_string());
+        }
+        for root in roots {
+            self.stdout = self.stdout.replace(&root, "[REPO]");
+            self.stderr = self.stderr.replace(&root, "[REPO]");
+        }
+        self
+    }
+
+    /// The findings of a `--format json` run as (code, file, line).
+    pub(crate) fn findings(&self) -> Vec<(String, String, u64)> {
+        let doc: serde_json::Value =
+            serde_json::from_str(&self.stdout).expect("validate printed JSON");
+        doc["diagnostics"]
+            .as_array()
+            .expect("a diagnostics array")
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().expect("code").to_string(),
+                    d["file"].as_str().expect("file").to_string(),
+                    d["line"].as_u64().expect("line"),
+                )
+            })
+            .collect()
+    }
+
+    /// Fails the test if cairn panicked.
+    pub(crate) fn assert_no_panic(&self) -> &Self {
+        assert!(
+            !self.stderr.contains("panicked"),
+            "cairn panicked:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+impl TestRepo {
+    /// Runs cairn and shows the folder's path as `[REPO]`.
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
+        self.cairn(args).redact(self)
+    }
+
+    /// Creates a symlink at `rel` pointing to `target` (as given).
+    pub(crate) fn symlink(&self, target: impl AsRef<Path>, rel: &str) -> &Self {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::os::unix::fs::symlink(target, path).expect("symlink");
+        self
+    }
+
+    /// A sparse file of `len` bytes that starts like a record.
+    pub(crate) fn write_huge(&self, rel: &str, len: u64) -> &Self {
+        self.write(rel, "---\nid: EXP-9999\n---\n");
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(self.path().join(rel))
+            .expect("open");
+        file.set_len(len).expect("set_len");
+        self
+    }
+
+    /// The files under `rel`, sorted, relative to it (for "nothing was written").
+    pub(crate) fn listing(&self, rel: &str) -> Vec<String> {
+        let root = self.path().join(rel);
+        let mut out: Vec<String> = walk(&root)
+            .into_iter()
+            .map(|p| p.strip_prefix(&root).expect("inside").display().to_string())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Reads a file's bytes.
+    pub(crate) fn read_bytes(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.path().join(rel)).expect("read")
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read_dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
