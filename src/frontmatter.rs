@@ -153,6 +153,21 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, FrontMatterError> {
             });
         }
     }
+    // YAML forbids raw control characters, and the parser's error for one
+    // has no line: find it, so the finding points where the byte is.
+    if let Some((at, c)) = split
+        .yaml
+        .char_indices()
+        .find(|&(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{85}'))
+    {
+        return Err(FrontMatterError::Yaml {
+            line: line_of(split.yaml, at) + split.yaml_line - 1,
+            message: format!(
+                "control character U+{:04X} is not allowed in YAML; remove it, or write it as an escape inside double quotes (\"\\u{:04X}\")",
+                c as u32, c as u32
+            ),
+        });
+    }
     let value = yaml::parse(split.yaml).map_err(|err| FrontMatterError::Yaml {
         line: err.line.unwrap_or(1) + split.yaml_line - 1,
         message: err.message,
@@ -275,6 +290,18 @@ mod tests {
         let s = split(text).unwrap();
         match parse(&s) {
             Err(FrontMatterError::Yaml { line, .. }) => assert!((3..=5).contains(&line), "{line}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn control_characters_are_found_on_their_line() {
+        let s = split("---\nid: A\ntitle: x\u{1b}[31m\n---\n").unwrap();
+        match parse(&s) {
+            Err(FrontMatterError::Yaml { line, message }) => {
+                assert_eq!(line, 3);
+                assert!(message.contains("U+001B"), "{message}");
+            }
             other => panic!("{other:?}"),
         }
     }
