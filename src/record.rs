@@ -128,7 +128,13 @@ pub fn parse(path: &str, kind: &Kind, bytes: &[u8]) -> Result<Record, Diagnostic
             Code::Yaml,
             path,
             line,
-            format!("YAML syntax error: {message}"),
+            if message.contains("repetition limit exceeded")
+                || message.contains("recursion limit exceeded")
+            {
+                "the YAML's aliases or nesting expand too far to read safely; write the values out instead of repeating `*alias` references".to_string()
+            } else {
+                format!("YAML syntax error: {message}")
+            },
         ),
         FrontMatterError::NotMapping { line, found } => Diagnostic::error(
             Code::NotMapping,
