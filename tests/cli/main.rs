@@ -3,3 +3,4 @@
 
 mod support;
 mod validate;
+mod bad_input;
