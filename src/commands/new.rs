@@ -76,23 +76,28 @@ pub(crate) fn run(ctx: &Ctx, args: &NewArgs, out: &mut dyn Write) -> Result<Outc
             )
             .with_context(|| format!("cannot add `{}` to the template", plan.list_key))?;
         }
-        match write::create_new(&path, text.as_bytes()) {
+        // Another `cairn new` may pick the same number at the same moment
+        // under another name. Whoever holds the number's claim (a folder
+        // made atomically) checks that no file has the id yet and writes
+        // its own; the others move on to the next number.
+        let Some(claim) = Claim::take(&folder, &id)? else {
+            number += 1;
+            continue;
+        };
+        if rival_with_same_id(&folder, &id, &name)?.is_some() {
+            claim.release()?;
+            number += 1;
+            continue;
+        }
+        let written = write::create_new(&path, text.as_bytes());
+        claim.release()?;
+        match written {
             Ok(()) => {}
             Err(WriteError::Exists { .. }) => {
                 number += 1;
                 continue;
             }
             Err(err) => return Err(err.into()),
-        }
-        // Another `cairn new` may have taken the same id at the same moment
-        // under another name: the file that sorts first keeps it.
-        if let Some(rival) = rival_with_same_id(&folder, &id, &name)? {
-            if rival < name {
-                std::fs::remove_file(&path)
-                    .with_context(|| format!("cannot remove `{}`", path.display()))?;
-                number += 1;
-                continue;
-            }
         }
         break path;
     };
@@ -214,6 +219,47 @@ fn rival_with_same_id(folder: &Path, id: &str, ours: &str) -> Result<Option<Stri
     Ok(rival)
 }
 
+/// The exclusive right to write a record with one id, held while checking
+/// for and writing it: a hidden folder `.ID.cairn-claim` beside the records.
+struct Claim {
+    path: PathBuf,
+}
+
+impl Claim {
+    /// A claim older than this was left by a process that died; it is taken over.
+    const STALE: std::time::Duration = std::time::Duration::from_secs(60);
+
+    /// Takes the claim on `id`, or `None` when another process holds it.
+    fn take(folder: &Path, id: &str) -> Result<Option<Claim>> {
+        let path = folder.join(format!(".{id}.cairn-claim"));
+        for _ in 0..2 {
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Ok(Some(Claim { path })),
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > Claim::STALE);
+                    if !stale {
+                        return Ok(None);
+                    }
+                    let _ = std::fs::remove_dir(&path);
+                }
+                Err(err) => {
+                    return Err(err).with_context(|| format!("cannot create `{}`", path.display()));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn release(self) -> Result<()> {
+        std::fs::remove_dir(&self.path)
+            .with_context(|| format!("cannot remove `{}`", self.path.display()))
+    }
+}
+
 /// What `--supersedes` will change in the old record, worked out before
 /// anything is written.
 struct Supersede {
@@ -249,7 +295,7 @@ fn prepare_supersede(
         let hint = did_you_mean(old_id, ids.iter().copied())
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
-        bail!("no record has the id `{old_id}`{hint}; nothing was written");
+        bail!("no record has the id `{old_id}`, so nothing was written{hint}");
     };
     if old.kind != kind.name {
         bail!(
