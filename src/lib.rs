@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod edit;
 pub mod frontmatter;
+pub mod history;
 pub mod list;
 pub mod markdown;
 pub mod record;

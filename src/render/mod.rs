@@ -5,6 +5,8 @@
 //! escapes or Markdown meant to break a PR comment, so every renderer passes
 //! it through the escaper of its format: [`term`], [`md`] or [`workflow`].
 
+pub mod diff_markdown;
+pub mod diff_text;
 pub mod github;
 pub mod list_table;
 pub mod validate_text;

@@ -157,3 +157,85 @@ fn files_cached(
     }
     Ok(out)
 }
+
+/// The snapshot of only those record files of `source` whose paths are in
+/// `paths` (paths that are not record files, or absent from `source`, are
+/// left out), parsing each blob once per cache.
+///
+/// Comparing two revisions needs no more than this: a path git reports
+/// unchanged holds the same bytes on both sides and cannot contribute a
+/// change, and a rename is a removed path and an added path holding the
+/// same id. So the cost follows what changed, not the size of the log.
+pub fn partial_snapshot(
+    repo: &Repo,
+    schema: &Schema,
+    source: &GitSource,
+    paths: &[String],
+    label: &str,
+    cache: Option<&ParseCache>,
+) -> Result<Snapshot, GitError> {
+    let mut wanted: Vec<String> = paths
+        .iter()
+        .filter(|p| schema.is_record_path(p))
+        .cloned()
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    // Listing the kind folders reads each folder's tree once; looking each
+    // path up would read its (possibly large) folder tree again per path.
+    let set: std::collections::HashSet<&str> = wanted.iter().map(String::as_str).collect();
+    let listed: Vec<TreeFile> = if set.is_empty() {
+        Vec::new()
+    } else {
+        list(repo, schema, source)?
+            .into_iter()
+            .filter(|f| set.contains(f.path.as_str()))
+            .collect()
+    };
+    let mut files = Vec::with_capacity(listed.len());
+    for file in listed {
+        let cached = cache.is_some_and(|c| !file.symlink && c.contains(&file.blob.0, &file.path));
+        let content = if cached {
+            Ok(Vec::new())
+        } else {
+            read(repo, schema, source, &file)?
+        };
+        files.push(SourceFile {
+            path: file.path,
+            blob: (!file.symlink).then_some(file.blob.0),
+            content,
+        });
+    }
+    Ok(Snapshot::build(label, schema, files, cache))
+}
+
+/// The snapshot of the record files of `source` whose bytes pass `keep`
+/// (files that cannot be read are kept, as broken). Every blob is read,
+/// but only the kept ones are parsed: for finding the few records that
+/// hold a given field (`covers`) in a large log.
+pub fn snapshot_where(
+    repo: &Repo,
+    schema: &Schema,
+    source: &GitSource,
+    label: &str,
+    keep: &dyn Fn(&[u8]) -> bool,
+    cache: Option<&ParseCache>,
+) -> Result<Snapshot, GitError> {
+    let listed = list(repo, schema, source)?;
+    let mut files = Vec::new();
+    for file in listed {
+        if !schema.is_record_path(&file.path) {
+            continue;
+        }
+        let content = read(repo, schema, source, &file)?;
+        if matches!(&content, Ok(bytes) if !keep(bytes)) {
+            continue;
+        }
+        files.push(SourceFile {
+            path: file.path,
+            blob: (!file.symlink).then_some(file.blob.0),
+            content,
+        });
+    }
+    Ok(Snapshot::build(label, schema, files, cache))
+}

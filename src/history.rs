@@ -1,0 +1,676 @@
+//! The history of the research log: one walk over the commits that yields,
+//! per record id, what each commit did to it — added, modified, renamed or
+//! moved, removed — with its field changes. `log` and `summary` both read
+//! this one model; nothing walks history twice.
+//!
+//! Identity is the `id` in the file, never a similarity score: within one
+//! commit, a path that disappears and a path that appears with the same id
+//! is a rename. Only the blobs a commit changed are parsed, each once per
+//! (blob, path) in a [`RecordCache`], and in parallel a batch at a time.
+//!
+//! By default the walk diffs the first-parent chain, so a merge shows what
+//! it brought in as one change; with `first_parent: false` every commit is
+//! diffed against its parent, and a merge only for what differs from every
+//! parent (conflict resolutions), as `git log -c` shows it. Dates are author
+//! dates, as in `git log`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use regex::Regex;
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::diff::{self, ChangeKind, FieldChange, SectionChange, SectionChangeKind};
+use crate::record::{self, MAX_RECORD_BYTES, Record};
+use crate::schema::Schema;
+use crate::snapshot::git::{CommitInfo, GitError, ObjectId, Repo, TreeChange};
+use crate::snapshot::revision::{self, GitSource};
+use crate::snapshot::worktree::too_large;
+use crate::snapshot::{Broken, Snapshot};
+
+/// How many commits are diffed before their changed blobs are parsed together.
+const BATCH: usize = 256;
+
+/// A blob parsed at a path: the record, or why it is not one.
+pub type Parsed = Arc<Result<Record, Diagnostic>>;
+
+/// Records parsed from git blobs, keyed by blob id and path (the path
+/// decides the kind, and may decide the id), so a blob is parsed once
+/// however many commits and snapshots hold it.
+#[derive(Default)]
+pub struct RecordCache {
+    parsed: HashMap<(String, String), Parsed>,
+}
+
+impl RecordCache {
+    /// The parse of `blob` at `path`, if it was parsed already.
+    pub fn get(&self, blob: &str, path: &str) -> Option<Parsed> {
+        self.parsed
+            .get(&(blob.to_string(), path.to_string()))
+            .cloned()
+    }
+
+    /// Whether `blob` at `path` was parsed already.
+    pub fn contains(&self, blob: &str, path: &str) -> bool {
+        self.parsed
+            .contains_key(&(blob.to_string(), path.to_string()))
+    }
+
+    /// Parses files in parallel; those with a blob id are kept for later.
+    fn parse(&mut self, schema: &Schema, files: Vec<Pending>) -> Vec<(Pending, Parsed)> {
+        let parsed: Vec<(Pending, Parsed)> = files
+            .into_par_iter()
+            .filter_map(|mut file| {
+                let kind = schema.kind_of_path(&file.path)?;
+                let result = match std::mem::replace(&mut file.bytes, Ok(Vec::new())) {
+                    Ok(bytes) => record::parse(&file.path, kind, &bytes),
+                    Err(diagnostic) => Err(diagnostic),
+                };
+                Some((file, Arc::new(result)))
+            })
+            .collect();
+        for (file, result) in &parsed {
+            if let Some(blob) = &file.blob {
+                self.parsed
+                    .insert((blob.clone(), file.path.clone()), Arc::clone(result));
+            }
+        }
+        parsed
+    }
+
+    /// The snapshot of a commit, parsing only the blobs not seen before.
+    pub fn snapshot(
+        &mut self,
+        repo: &Repo,
+        schema: &Schema,
+        commit: &ObjectId,
+        label: &str,
+    ) -> Result<Snapshot, GitError> {
+        let source = GitSource::Commit(commit.clone());
+        let files = revision::files_unless(repo, schema, &source, &|blob, path| {
+            self.contains(blob, path)
+        })?;
+        let mut results: Vec<(String, Parsed)> = Vec::with_capacity(files.len());
+        let mut pending = Vec::new();
+        for file in files {
+            match file.blob.as_deref().and_then(|b| self.get(b, &file.path)) {
+                Some(hit) => results.push((file.path, hit)),
+                None => pending.push(Pending {
+                    blob: file.blob,
+                    path: file.path,
+                    bytes: file.content,
+                }),
+            }
+        }
+        for (file, parsed) in self.parse(schema, pending) {
+            results.push((file.path, parsed));
+        }
+        let mut snapshot = Snapshot {
+            label: label.to_string(),
+            ..Snapshot::default()
+        };
+        for (path, parsed) in results {
+            let Some(kind) = schema.kind_of_path(&path) else {
+                continue;
+            };
+            match parsed.as_ref() {
+                Ok(record) => snapshot.records.push(record.clone()),
+                Err(diagnostic) => snapshot.broken.push(Broken {
+                    path,
+                    kind: kind.name.clone(),
+                    diagnostic: diagnostic.clone(),
+                }),
+            }
+        }
+        snapshot.records.sort_by(|a, b| a.path.cmp(&b.path));
+        snapshot.broken.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(snapshot)
+    }
+}
+
+/// A file waiting to be parsed.
+struct Pending {
+    blob: Option<String>,
+    path: String,
+    bytes: Result<Vec<u8>, Diagnostic>,
+}
+
+/// What to walk and what to look for on the way.
+#[derive(Default)]
+pub struct Options<'a> {
+    /// Diff only the first-parent chain (a merge is one change).
+    pub first_parent: bool,
+    /// An id to find in commit messages as a whole word (`Refs: EXP-0012`);
+    /// then every reachable commit's message is read, merged branches too.
+    pub mention: Option<&'a str>,
+    /// Called with (commits done, commits in all) as the walk goes; the
+    /// library never prints, so a command draws the progress.
+    pub progress: Option<&'a dyn Fn(usize, usize)>,
+}
+
+/// One thing a commit did to one record.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// The commit, as an index into [`History::commits`].
+    pub commit: usize,
+    /// Added, modified, renamed (or moved) or removed.
+    pub change: ChangeKind,
+    /// The path after the commit (before it, when removed).
+    pub path: String,
+    /// The path before the commit, when renamed.
+    pub old_path: Option<String>,
+    /// The status after the commit; `None` when removed or unreadable.
+    pub status: Option<String>,
+    /// Field changes (for an added record, every field).
+    pub fields: Vec<FieldChange>,
+    /// Why a side could not be read as a record, when one could not.
+    pub broken: Option<String>,
+    old: Option<Parsed>,
+    new: Option<Parsed>,
+}
+
+impl Event {
+    /// The record before the commit, if it was one.
+    pub fn old_record(&self) -> Option<&Record> {
+        self.old.as_deref().and_then(|r| r.as_ref().ok())
+    }
+
+    /// The record after the commit, if it is one.
+    pub fn new_record(&self) -> Option<&Record> {
+        self.new.as_deref().and_then(|r| r.as_ref().ok())
+    }
+
+    /// The section changes, computed on demand (they hold line diffs).
+    pub fn sections(&self) -> Vec<SectionChange> {
+        match (self.old_record(), self.new_record()) {
+            (Some(old), Some(new)) => diff::section_changes(old, new),
+            (None, Some(new)) => new
+                .body
+                .sections
+                .iter()
+                .map(|s| SectionChange {
+                    section: s.title.clone(),
+                    change: SectionChangeKind::Added,
+                    diff: diff::line_diff("", &s.text),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The walked history.
+#[derive(Debug)]
+pub struct History {
+    /// Every walked commit, newest first (topological, then time order).
+    pub commits: Vec<CommitInfo>,
+    /// Per id, its events, newest first.
+    pub events: HashMap<String, Vec<Event>>,
+    /// Commits whose message names [`Options::mention`], newest first.
+    pub mentions: Vec<usize>,
+}
+
+impl History {
+    /// The commit of an event.
+    pub fn commit(&self, event: &Event) -> &CommitInfo {
+        &self.commits[event.commit]
+    }
+
+    /// Every id the history knows, sorted.
+    pub fn ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.events.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+/// The model of `cairn log ID`: the record's events, newest first.
+#[derive(Clone, Debug, Serialize)]
+pub struct Log {
+    /// The JSON shape's version.
+    pub version: u32,
+    /// The id followed.
+    pub id: String,
+    /// One entry per commit that changed the record, newest first.
+    pub entries: Vec<LogEntry>,
+    /// With `--code`: commits whose message names the id, newest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_commits: Option<Vec<CodeCommit>>,
+}
+
+/// One commit's change to the record.
+#[derive(Clone, Debug, Serialize)]
+pub struct LogEntry {
+    /// The full commit id.
+    pub commit: String,
+    /// The author's name.
+    pub author: String,
+    /// The author date, ISO 8601 with the author's offset.
+    pub date: String,
+    /// The commit's summary line.
+    pub summary: String,
+    /// The record's path after the commit (before it, when removed).
+    pub path: String,
+    /// What happened.
+    pub change: ChangeKind,
+    /// The path before a rename or move.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+    /// The status after the commit.
+    pub status: Option<String>,
+    /// Field changes; for an added record, every field.
+    pub fields: Vec<FieldChange>,
+    /// Section changes with their line diffs (with `--patch`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sections: Option<Vec<SectionChange>>,
+    /// Why a side could not be read as a record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broken: Option<String>,
+    /// The author time, seconds since the epoch (for text output).
+    #[serde(skip)]
+    pub time: i64,
+    /// The author's UTC offset in minutes (for text output).
+    #[serde(skip)]
+    pub offset_minutes: i32,
+}
+
+/// A commit whose message names the id.
+#[derive(Clone, Debug, Serialize)]
+pub struct CodeCommit {
+    /// The full commit id.
+    pub commit: String,
+    /// The author's name.
+    pub author: String,
+    /// The author date, ISO 8601.
+    pub date: String,
+    /// The summary line.
+    pub summary: String,
+    /// The author time (for text output).
+    #[serde(skip)]
+    pub time: i64,
+    /// The author's offset (for text output).
+    #[serde(skip)]
+    pub offset_minutes: i32,
+}
+
+impl History {
+    /// The log of one id; `None` when the history never saw it.
+    pub fn log(&self, id: &str, code: bool, patch: bool) -> Option<Log> {
+        let events = self.events.get(id)?;
+        let entries = events
+            .iter()
+            .map(|e| {
+                let c = self.commit(e);
+                LogEntry {
+                    commit: c.id.0.clone(),
+                    author: c.author.clone(),
+                    date: iso_date(c.time, c.offset_minutes),
+                    summary: c.summary.clone(),
+                    path: e.path.clone(),
+                    change: e.change,
+                    old_path: e.old_path.clone(),
+                    status: e.status.clone(),
+                    fields: e.fields.clone(),
+                    sections: patch.then(|| e.sections()),
+                    broken: e.broken.clone(),
+                    time: c.time,
+                    offset_minutes: c.offset_minutes,
+                }
+            })
+            .collect();
+        let code_commits = code.then(|| {
+            self.mentions
+                .iter()
+                .map(|&i| {
+                    let c = &self.commits[i];
+                    CodeCommit {
+                        commit: c.id.0.clone(),
+                        author: c.author.clone(),
+                        date: iso_date(c.time, c.offset_minutes),
+                        summary: c.summary.clone(),
+                        time: c.time,
+                        offset_minutes: c.offset_minutes,
+                    }
+                })
+                .collect()
+        });
+        Some(Log {
+            version: 1,
+            id: id.to_string(),
+            entries,
+            code_commits,
+        })
+    }
+}
+
+/// A time as ISO 8601 with its offset: `2024-03-01T09:00:00+00:00`.
+pub fn iso_date(time: i64, offset_minutes: i32) -> String {
+    let (date, clock, offset) = parts(time, offset_minutes);
+    format!("{date}T{clock}{}", offset.with_colon())
+}
+
+/// A time as `git log` people read it: `2024-03-01 09:00 +0000`.
+pub fn short_date(time: i64, offset_minutes: i32) -> String {
+    let (date, clock, offset) = parts(time, offset_minutes);
+    format!("{date} {} {offset}", &clock[..5])
+}
+
+/// The day of a time in UTC: `2024-03-01`.
+pub fn day(time: i64) -> String {
+    parts(time, 0).0
+}
+
+/// (`YYYY-MM-DD`, `HH:MM:SS`, `+HHMM`) of a time at an offset.
+fn parts(time: i64, offset_minutes: i32) -> (String, String, Offset) {
+    let local = time + i64::from(offset_minutes) * 60;
+    let days = local.div_euclid(86_400);
+    let secs = local.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    let abs = offset_minutes.unsigned_abs();
+    (
+        format!("{y:04}-{m:02}-{d:02}"),
+        format!(
+            "{:02}:{:02}:{:02}",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        ),
+        Offset(format!("{sign}{:02}{:02}", abs / 60, abs % 60)),
+    )
+}
+
+/// An offset written `+HHMM`.
+struct Offset(String);
+
+impl Offset {
+    fn with_colon(&self) -> String {
+        format!("{}:{}", &self.0[..3], &self.0[3..])
+    }
+}
+
+impl std::fmt::Display for Offset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Walks the history of `tip` once.
+pub fn walk(
+    repo: &Repo,
+    schema: &Schema,
+    tip: &ObjectId,
+    cache: &mut RecordCache,
+    options: &Options<'_>,
+) -> Result<History, GitError> {
+    let every_commit = options.mention.is_some() || !options.first_parent;
+    let ids = repo.walk(tip, None, !every_commit)?;
+    let total = ids.len();
+    let dirs = schema.dirs();
+    let mention = options.mention.map(mention_pattern);
+    let mut history = History {
+        commits: Vec::with_capacity(total),
+        events: HashMap::new(),
+        mentions: Vec::new(),
+    };
+    let mut chain_next = Some(tip.clone());
+    for chunk in ids.chunks(BATCH) {
+        let mut batch: Vec<(usize, Vec<TreeChange>)> = Vec::with_capacity(chunk.len());
+        for id in chunk {
+            let info = repo.commit(id)?;
+            let on_chain = chain_next.as_ref() == Some(id);
+            if on_chain {
+                chain_next = info.parents.first().cloned();
+            }
+            let index = history.commits.len();
+            if mention
+                .as_ref()
+                .is_some_and(|re| re.is_match(&info.message))
+            {
+                history.mentions.push(index);
+            }
+            if on_chain || !options.first_parent {
+                let mut changes = changes_of(repo, &info, &dirs, options.first_parent)?;
+                changes.retain(|c| schema.is_record_path(&c.path));
+                batch.push((index, changes));
+            }
+            history.commits.push(info);
+        }
+        parse_batch(repo, schema, cache, &batch)?;
+        for (index, changes) in batch {
+            record_events(&mut history.events, cache, index, &changes);
+        }
+        if let Some(progress) = options.progress {
+            progress(history.commits.len(), total);
+        }
+    }
+    Ok(history)
+}
+
+/// A pattern that finds `id` as a whole word.
+fn mention_pattern(id: &str) -> Regex {
+    let pattern = format!(r"(?:^|[^\w]){}(?:$|[^\w])", regex::escape(id));
+    // An escaped literal between two classes always compiles.
+    Regex::new(&pattern).unwrap_or_else(|_| unreachable!("invalid pattern {pattern}"))
+}
+
+/// What a commit changed under `dirs`.
+fn changes_of(
+    repo: &Repo,
+    info: &CommitInfo,
+    dirs: &[String],
+    first_parent: bool,
+) -> Result<Vec<TreeChange>, GitError> {
+    match info.parents.as_slice() {
+        [] => repo.diff_commits(None, &info.id, dirs),
+        [parent] => repo.diff_commits(Some(parent), &info.id, dirs),
+        [first, ..] if first_parent => repo.diff_commits(Some(first), &info.id, dirs),
+        [first, others @ ..] => {
+            let mut changes = repo.diff_commits(Some(first), &info.id, dirs)?;
+            for parent in others {
+                let differ: HashSet<String> = repo
+                    .diff_commits(Some(parent), &info.id, dirs)?
+                    .into_iter()
+                    .map(|c| c.path)
+                    .collect();
+                changes.retain(|c| differ.contains(&c.path));
+            }
+            Ok(changes)
+        }
+    }
+}
+
+/// Reads the blobs of a batch not parsed yet (git is read from one thread)
+/// and parses them in parallel.
+fn parse_batch(
+    repo: &Repo,
+    schema: &Schema,
+    cache: &mut RecordCache,
+    batch: &[(usize, Vec<TreeChange>)],
+) -> Result<(), GitError> {
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut pending = Vec::new();
+    for change in batch.iter().flat_map(|(_, changes)| changes) {
+        for blob in [&change.old_blob, &change.new_blob].into_iter().flatten() {
+            if cache.contains(&blob.0, &change.path) || !seen.insert((&blob.0, &change.path)) {
+                continue;
+            }
+            let bytes = repo.blob(blob)?;
+            let bytes = if bytes.len() as u64 > MAX_RECORD_BYTES {
+                Err(too_large(&change.path, bytes.len() as u64))
+            } else {
+                Ok(bytes)
+            };
+            pending.push(Pending {
+                blob: Some(blob.0.clone()),
+                path: change.path.clone(),
+                bytes,
+            });
+        }
+    }
+    cache.parse(schema, pending);
+    Ok(())
+}
+
+/// One side of a changed path.
+struct Side {
+    path: String,
+    parsed: Parsed,
+}
+
+impl Side {
+    fn id(&self) -> Option<&str> {
+        self.parsed.as_ref().as_ref().ok()?.id.as_deref()
+    }
+}
+
+/// Turns one commit's changed paths into per-id events.
+fn record_events(
+    events: &mut HashMap<String, Vec<Event>>,
+    cache: &RecordCache,
+    commit: usize,
+    changes: &[TreeChange],
+) {
+    let side = |blob: &Option<ObjectId>, path: &str| {
+        let parsed = cache.get(&blob.as_ref()?.0, path)?;
+        Some(Side {
+            path: path.to_string(),
+            parsed,
+        })
+    };
+    let mut gone: Vec<Side> = Vec::new();
+    let mut came: Vec<Side> = Vec::new();
+    let mut push = |id: &str, event: Event| events.entry(id.to_string()).or_default().push(event);
+    for change in changes {
+        let old = side(&change.old_blob, &change.path);
+        let new = side(&change.new_blob, &change.path);
+        match (old, new) {
+            (Some(old), Some(new)) => match (
+                Arc::clone(&old.parsed).as_ref(),
+                Arc::clone(&new.parsed).as_ref(),
+            ) {
+                (Ok(a), Ok(b)) if a.id.is_some() && a.id == b.id => {
+                    let id = b.id.clone().unwrap_or_default();
+                    push(&id, event(commit, ChangeKind::Modified, Some(old), new));
+                }
+                (Ok(a), Err(why)) if a.id.is_some() => {
+                    let id = a.id.clone().unwrap_or_default();
+                    let mut e = event(commit, ChangeKind::Modified, Some(old), new);
+                    e.broken = Some(why.message.clone());
+                    push(&id, e);
+                }
+                (Err(why), Ok(b)) if b.id.is_some() => {
+                    let id = b.id.clone().unwrap_or_default();
+                    let why = why.message.clone();
+                    let mut e = event(commit, ChangeKind::Modified, Some(old), new);
+                    e.broken = Some(why);
+                    push(&id, e);
+                }
+                _ => {
+                    gone.push(old);
+                    came.push(new);
+                }
+            },
+            (Some(old), None) => gone.push(old),
+            (None, Some(new)) => came.push(new),
+            (None, None) => {}
+        }
+    }
+    for new in came {
+        let Some(id) = new.id().map(str::to_string) else {
+            continue;
+        };
+        match gone.iter().position(|old| old.id() == Some(id.as_str())) {
+            Some(at) => {
+                let old = gone.swap_remove(at);
+                push(&id, event(commit, ChangeKind::Renamed, Some(old), new));
+            }
+            None => push(&id, event(commit, ChangeKind::Added, None, new)),
+        }
+    }
+    for old in gone {
+        let Some(id) = old.id().map(str::to_string) else {
+            continue;
+        };
+        push(
+            &id,
+            Event {
+                commit,
+                change: ChangeKind::Removed,
+                path: old.path,
+                old_path: None,
+                status: None,
+                fields: Vec::new(),
+                broken: None,
+                old: Some(old.parsed),
+                new: None,
+            },
+        );
+    }
+}
+
+/// The event of a record present after the commit.
+fn event(commit: usize, change: ChangeKind, old: Option<Side>, new: Side) -> Event {
+    let old_record = old.as_ref().and_then(|s| s.parsed.as_ref().as_ref().ok());
+    let new_record = new.parsed.as_ref().as_ref().ok();
+    let fields = match (old_record, new_record) {
+        (Some(a), Some(b)) => diff::field_changes(a, b),
+        (None, Some(b)) => diff::added(b).fields,
+        _ => Vec::new(),
+    };
+    let old_path = old
+        .as_ref()
+        .filter(|o| o.path != new.path)
+        .map(|o| o.path.clone());
+    Event {
+        commit,
+        change,
+        path: new.path,
+        old_path,
+        status: new_record.and_then(Record::status),
+        fields,
+        broken: None,
+        old: old.map(|s| s.parsed),
+        new: Some(new.parsed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_like_git() {
+        assert_eq!(iso_date(1_709_283_600, 0), "2024-03-01T09:00:00+00:00");
+        assert_eq!(short_date(1_709_283_600, 90), "2024-03-01 10:30 +0130");
+        assert_eq!(short_date(1_709_283_600, -600), "2024-02-29 23:00 -1000");
+        assert_eq!(day(0), "1970-01-01");
+    }
+
+    #[test]
+    fn mentions_match_whole_ids_only() {
+        let re = mention_pattern("EXP-0012");
+        assert!(re.is_match("Refs: EXP-0012"));
+        assert!(re.is_match("tune EXP-0012."));
+        assert!(re.is_match("EXP-0012"));
+        assert!(!re.is_match("EXP-00123"));
+        assert!(!re.is_match("XEXP-0012"));
+        assert!(!re.is_match("EXP-001"));
+    }
+}
