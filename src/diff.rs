@@ -130,6 +130,51 @@ pub struct Governing {
     pub files: Vec<String>,
 }
 
+/// What `cairn diff` reports: the changes between two snapshots, the
+/// records that govern code changed in the same span, and a one-line
+/// summary. Its JSON form is documented in `docs/diff.md`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DiffReport {
+    /// The shape's version, `1`.
+    pub version: u32,
+    /// The earlier side, as given (`HEAD`, `main`, `main...HEAD`).
+    pub from: String,
+    /// The later side: a revision as given, `worktree` or `index`.
+    pub to: String,
+    /// The commit the earlier side resolved to (the merge base for `A...B`).
+    pub from_commit: String,
+    /// The commit the later side resolved to; `null` for the working tree or index.
+    pub to_commit: Option<String>,
+    /// One sentence summing the changes up.
+    pub summary: String,
+    /// Every record that changed.
+    pub changes: Vec<Change>,
+    /// Records whose `covers` globs match code files changed in the span.
+    pub governing: Vec<Governing>,
+}
+
+impl DiffReport {
+    /// A report of `changes`, summed up by [`sentence`].
+    pub fn new(
+        from: String,
+        to: String,
+        commits: (String, Option<String>),
+        changes: Vec<Change>,
+        governing: Vec<Governing>,
+    ) -> DiffReport {
+        DiffReport {
+            version: 1,
+            from,
+            to,
+            from_commit: commits.0,
+            to_commit: commits.1,
+            summary: sentence(&changes),
+            changes,
+            governing,
+        }
+    }
+}
+
 /// Every change from `old` to `new`, sorted by kind order, then id or path.
 pub fn compare(schema: &Schema, old: &Snapshot, new: &Snapshot) -> Vec<Change> {
     let old_ids = unique_ids(old);
@@ -631,13 +676,13 @@ mod tests {
             &snap(&[(p, "---\nid: [\n---\n")]),
         );
         assert_eq!(changes.len(), 1);
-        assert_eq!(changes[0].broken.as_ref().unwrap().side, "new");
+        assert_eq!(changes[0].broken.as_ref().expect("broken").side, "new");
         let changes = compare(
             &config::builtin(),
             &snap(&[(p, "no front matter")]),
             &snap(&[(p, E1)]),
         );
-        assert_eq!(changes[0].broken.as_ref().unwrap().side, "old");
+        assert_eq!(changes[0].broken.as_ref().expect("broken").side, "old");
         assert_eq!(changes[0].change, ChangeKind::Modified);
     }
 
