@@ -2,6 +2,7 @@
 //! temporary folder or git repository built by the test itself.
 
 mod bad_input;
+mod diff;
 mod list;
 mod new_init;
 mod support;
