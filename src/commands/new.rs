@@ -308,7 +308,7 @@ fn prepare_supersede(
     let status = kind
         .rules
         .iter()
-        .find(|r| r.require.iter().any(|f| *f == back.name))
+        .find(|r| r.require.contains(&back.name))
         .and_then(|r| r.when.fields.iter().find(|(f, _)| f == "status"))
         .and_then(|(_, values)| values.first().cloned())
         .unwrap_or_else(|| "superseded".to_string());
