@@ -68,12 +68,13 @@ pub fn load_workspace(start: &Path, config: Option<&Path>) -> Result<Workspace, 
     };
     let schema = match &file {
         Some(path) => {
+            let shown = path.strip_prefix(&root).unwrap_or(path);
             let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
                 path: path.clone(),
                 line: None,
                 message: format!("cannot read the configuration: {err}"),
             })?;
-            parse(&text, path)?
+            parse(&text, shown)?
         }
         None => builtin(),
     };
@@ -188,7 +189,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
         line,
         message,
     };
-    let raw: RawConfig = yaml::from_str(text).map_err(|err| fail(err.line, err.message))?;
+    let raw: RawConfig = yaml::from_str(text).map_err(|err| fail(err.line, plain_serde_message(&err.message)))?;
     let at = |keys: &[&str]| locate(text, keys);
     if let Some(v) = raw.version {
         if v != 1 {
@@ -483,6 +484,26 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
         ignore,
         kinds,
     })
+}
+
+/// serde names the Rust types it expected (`struct RawKind`); users wrote
+/// YAML, so say what YAML was expected instead.
+fn plain_serde_message(message: &str) -> String {
+    let mut out = message.to_string();
+    for (rust, yaml) in [
+        ("struct RawConfig", "a mapping with `kinds`"),
+        ("struct RawKind", "a mapping (a kind, with at least `dir`)"),
+        ("struct RawField", "a mapping (a field, e.g. `{type: string}`)"),
+        ("struct RawRule", "a mapping with `when` and `require` or `sections`"),
+        ("struct RawFrozen", "a mapping with `when` and `sections` or `fields`"),
+        ("struct RawId", "a mapping (`pattern`, `field` or `from`)"),
+        ("untagged enum RawValues", "a list of values (enum) or one type name (map)"),
+        ("untagged enum RawItems", "a type name or a field mapping"),
+        ("untagged enum OneOrMany", "a value or a list of values"),
+    ] {
+        out = out.replace(rust, yaml);
+    }
+    out.replace("data did not match any variant of ", "expected ")
 }
 
 fn builtin_common_fields() -> IndexMap<String, RawField> {

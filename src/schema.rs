@@ -251,7 +251,7 @@ impl Condition {
         self.fields.iter().all(|(field, values)| {
             get(field)
                 .and_then(Value::scalar_text)
-                .is_some_and(|v| values.iter().any(|w| *w == v))
+                .is_some_and(|v| values.contains(&v))
         })
     }
 

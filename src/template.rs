@@ -31,6 +31,7 @@ pub fn from_schema(kind: &Kind) -> String {
             },
             _ if !field.required => continue,
             _ => match &field.ty {
+                FieldType::List(item) if **item == FieldType::String => "[\"TODO\"]".to_string(),
                 FieldType::List(_) => "[]".to_string(),
                 FieldType::Map(_) => "{}".to_string(),
                 FieldType::Enum(values) => values.first().cloned().unwrap_or_default(),

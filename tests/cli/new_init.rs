@@ -368,7 +368,6 @@ fn a_custom_kind_gets_a_generated_template() {
 }
 
 #[test]
-#[ignore = "template::from_schema writes `[]` for a required list, which schema/missing-field rejects"]
 fn a_generated_template_with_a_required_list_validates() {
     let repo = git_log();
     repo.write(
