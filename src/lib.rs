@@ -21,6 +21,7 @@ pub mod record;
 pub mod render;
 pub mod schema;
 pub mod snapshot;
+pub mod summary;
 pub mod template;
 pub mod value;
 pub mod write;

@@ -1,13 +1,111 @@
-//! `cairn summary`.
+//! `cairn summary`: the research log at a revision, from its snapshot and
+//! one history walk; with `--since` or `--range`, also what changed in that
+//! span, compared as `cairn diff` compares.
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
+use cairn::diff;
+use cairn::history::{self, Options, RecordCache};
+use cairn::render;
+use cairn::snapshot::Snapshot;
+use cairn::summary::{self, Span};
 
+use super::log::Progress;
 use super::{Ctx, Outcome};
-use crate::cli::SummaryArgs;
+use crate::cli::{SummaryArgs, SummaryFormat};
 
 /// Runs `cairn summary`.
-pub(crate) fn run(_ctx: &Ctx, _args: &SummaryArgs, _out: &mut dyn Write) -> Result<Outcome> {
-    anyhow::bail!("not available yet")
+pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<Outcome> {
+    let ws = ctx.workspace()?;
+    let repo = ctx.repo()?;
+    let tip = repo.resolve(&args.rev)?;
+    let at = repo.commit(&tip)?;
+    let mut cache = RecordCache::default();
+    let snapshot = cache.snapshot(&repo, &ws.schema, &tip, &args.rev)?;
+    let progress = Progress::new("reading history");
+    let hook = |done: usize, total: usize| progress.update(done, total);
+    let history = history::walk(
+        &repo,
+        &ws.schema,
+        &tip,
+        &mut cache,
+        &Options {
+            first_parent: !args.all_parents,
+            mention: None,
+            progress: Some(&hook),
+        },
+    )?;
+    progress.finish();
+    let options = summary::Options {
+        stale_days: args.stale_days,
+        ..summary::Options::default()
+    };
+    let mut model = summary::summarize(&ws.schema, &args.rev, &at, &snapshot, &history, &options);
+    let span = match (&args.since, &args.range) {
+        (Some(date), _) => {
+            let since = parse_day(date)?;
+            // The last commit of the walk before that day is the earlier side.
+            let from = history.commits.iter().find(|c| c.time < since);
+            let before = match from {
+                Some(c) => cache.snapshot(&repo, &ws.schema, &c.id, c.id.short())?,
+                None => Snapshot::default(),
+            };
+            let label = from.map_or_else(|| "empty".to_string(), |c| c.id.0.clone());
+            Some((label, tip.0.clone(), before, snapshot))
+        }
+        (None, Some(range)) => {
+            let (a, b, three) = split_range(range)?;
+            let a_id = repo.resolve(a)?;
+            let b_id = repo.resolve(b)?;
+            let from = if three {
+                repo.merge_base(&a_id, &b_id)?
+            } else {
+                a_id
+            };
+            let before = cache.snapshot(&repo, &ws.schema, &from, from.short())?;
+            let after = cache.snapshot(&repo, &ws.schema, &b_id, b)?;
+            Some((from.0.clone(), b_id.0.clone(), before, after))
+        }
+        (None, None) => None,
+    };
+    if let Some((from, to, before, after)) = span {
+        let changes = diff::compare(&ws.schema, &before, &after);
+        model.span = Some(Span {
+            from,
+            to,
+            sentence: diff::sentence(&changes),
+            changes,
+        });
+    }
+    match args.format {
+        SummaryFormat::Markdown => render::summary_markdown::write(out, &model)?,
+        SummaryFormat::Text => render::summary_text::write(out, &model)?,
+        SummaryFormat::Json => render::json(out, &model)?,
+    }
+    Ok(Outcome::Clean)
+}
+
+/// `YYYY-MM-DD` as the unix time of its midnight, UTC.
+fn parse_day(text: &str) -> Result<i64> {
+    let bad = || format!("`{text}` is not a date; write it as YYYY-MM-DD (e.g. 2024-03-01)");
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text.trim(), format)
+        .ok()
+        .with_context(bad)?;
+    Ok(date.midnight().assume_utc().unix_timestamp())
+}
+
+/// `A..B` or `A...B` (true for three dots).
+fn split_range(range: &str) -> Result<(&str, &str, bool)> {
+    let (a, b, three) = match range.split_once("...") {
+        Some((a, b)) => (a, b, true),
+        None => match range.split_once("..") {
+            Some((a, b)) => (a, b, false),
+            None => anyhow::bail!("`{range}` is not a range; write it as A..B or A...B"),
+        },
+    };
+    let a = if a.is_empty() { "HEAD" } else { a };
+    let b = if b.is_empty() { "HEAD" } else { b };
+    Ok((a, b, three))
 }

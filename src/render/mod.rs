@@ -9,6 +9,9 @@ pub mod diff_markdown;
 pub mod diff_text;
 pub mod github;
 pub mod list_table;
+pub mod log_text;
+pub mod summary_markdown;
+pub mod summary_text;
 pub mod validate_text;
 
 use std::borrow::Cow;

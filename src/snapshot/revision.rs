@@ -239,3 +239,34 @@ pub fn snapshot_where(
     }
     Ok(Snapshot::build(label, schema, files, cache))
 }
+
+/// The record files of `source`, with the bytes of those that `known`
+/// does not claim: a file whose blob and path `known` accepts comes with
+/// empty bytes, so that a caller holding its own parse of that blob reads
+/// nothing twice. Symlinks are always read and come without a blob id:
+/// their blob is the link, not the record, so it is no cache key.
+pub fn files_unless(
+    repo: &Repo,
+    schema: &Schema,
+    source: &GitSource,
+    known: &dyn Fn(&str, &str) -> bool,
+) -> Result<Vec<SourceFile>, GitError> {
+    let listed = list(repo, schema, source)?;
+    let mut out = Vec::with_capacity(listed.len());
+    for file in listed {
+        if !schema.is_record_path(&file.path) {
+            continue;
+        }
+        let content = if !file.symlink && known(&file.blob.0, &file.path) {
+            Ok(Vec::new())
+        } else {
+            read(repo, schema, source, &file)?
+        };
+        out.push(SourceFile {
+            path: file.path,
+            blob: (!file.symlink).then_some(file.blob.0),
+            content,
+        });
+    }
+    Ok(out)
+}

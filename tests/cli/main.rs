@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod diff;
+mod history;
 mod list;
 mod new_init;
 mod support;

@@ -1,0 +1,176 @@
+//! `cairn summary --format text`: the summary for a terminal, one block per
+//! section, user text escaped with [`term`].
+
+use std::io::{self, Write};
+
+use crate::render::term;
+use crate::summary::Summary;
+use crate::value::format_float;
+
+/// At most this many lines per list.
+const MAX_ROWS: usize = 50;
+
+/// Writes the summary as text.
+pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+    writeln!(
+        out,
+        "Research log at {} ({})",
+        s.commit.get(..7).unwrap_or(&s.commit),
+        s.date
+    )?;
+    for (kind, statuses) in &s.counts {
+        let total: usize = statuses.values().sum();
+        let parts: Vec<String> = statuses
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(status, n)| format!("{} {n}", term(status)))
+            .collect();
+        writeln!(out, "  {:<12} {total:>5}  {}", term(kind), parts.join(", "))?;
+    }
+    if s.broken > 0 {
+        writeln!(out, "  {} unreadable files; run `cairn validate`", s.broken)?;
+    }
+    let text = |v: &Option<String>| term(v.as_deref().unwrap_or("")).into_owned();
+    if let Some(span) = &s.span {
+        writeln!(
+            out,
+            "\nChanged ({} → {}): {}",
+            short(&span.from),
+            short(&span.to),
+            term(&span.sentence)
+        )?;
+        for c in span.changes.iter().take(MAX_ROWS) {
+            writeln!(
+                out,
+                "  {:<9} {}  {}",
+                format!("{:?}", c.change).to_lowercase(),
+                term(c.id.as_deref().unwrap_or(&c.path)),
+                text(&c.title)
+            )?;
+        }
+        more(out, span.changes.len())?;
+    }
+    if !s.open.is_empty() {
+        writeln!(out, "\nOpen, with due dates and assumptions:")?;
+        for o in s.open.iter().take(MAX_ROWS) {
+            let due = o.due.as_deref().map_or(String::new(), |d| {
+                format!(
+                    "  due {}{}",
+                    term(d),
+                    if o.overdue { " (overdue)" } else { "" }
+                )
+            });
+            writeln!(
+                out,
+                "  {}  {}  {}{due}",
+                term(&o.id),
+                text(&o.status),
+                text(&o.title)
+            )?;
+            for a in &o.assumptions {
+                writeln!(out, "      assumes: {}", term(a))?;
+            }
+        }
+        more(out, s.open.len())?;
+    }
+    if !s.recent.is_empty() {
+        writeln!(
+            out,
+            "\nStatus changes in the last {} days:",
+            s.rules.recent_days
+        )?;
+        for r in s.recent.iter().take(MAX_ROWS) {
+            writeln!(
+                out,
+                "  {}  {}  {}{}  {}",
+                r.date.get(..10).unwrap_or(&r.date),
+                term(&r.id),
+                text(&r.status),
+                if r.new { " (new)" } else { "" },
+                text(&r.title)
+            )?;
+        }
+        more(out, s.recent.len())?;
+    }
+    if !s.stale_records.is_empty() {
+        writeln!(
+            out,
+            "\nStale (under way, no commit in {} days):",
+            s.rules.stale_days
+        )?;
+        for r in s.stale_records.iter().take(MAX_ROWS) {
+            writeln!(
+                out,
+                "  {}  {}  {} days  {}",
+                term(&r.id),
+                text(&r.status),
+                format_float(r.days),
+                text(&r.title)
+            )?;
+        }
+        more(out, s.stale_records.len())?;
+    }
+    if !s.experiments.is_empty() {
+        writeln!(out, "\nExperiments:")?;
+        for e in s.experiments.iter().take(MAX_ROWS) {
+            let metrics: Vec<String> = e
+                .metrics
+                .iter()
+                .map(|m| match m.delta {
+                    Some(d) if d >= 0.0 => format!(
+                        "{} {} (+{})",
+                        term(&m.name),
+                        format_float(m.value),
+                        format_float(d)
+                    ),
+                    Some(d) => format!(
+                        "{} {} ({})",
+                        term(&m.name),
+                        format_float(m.value),
+                        format_float(d)
+                    ),
+                    None => format!("{} {}", term(&m.name), format_float(m.value)),
+                })
+                .collect();
+            let vs = e
+                .baseline
+                .as_deref()
+                .map_or(String::new(), |b| format!(" vs {}", term(b)));
+            writeln!(
+                out,
+                "  {}  {}  {}  {}{vs}",
+                term(&e.id),
+                text(&e.status),
+                text(&e.outcome),
+                metrics.join(", ")
+            )?;
+        }
+        more(out, s.experiments.len())?;
+    }
+    if !s.velocity.is_empty() {
+        writeln!(out, "\nVelocity (median days):")?;
+        for v in &s.velocity {
+            writeln!(
+                out,
+                "  {} {} → {}: {} ({} records)",
+                term(&v.kind),
+                term(&v.from),
+                term(&v.to),
+                format_float(v.median_days),
+                v.records
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn more(out: &mut dyn Write, n: usize) -> io::Result<()> {
+    if n > MAX_ROWS {
+        writeln!(out, "  …and {} more (see --format json)", n - MAX_ROWS)?;
+    }
+    Ok(())
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..7).unwrap_or(commit)
+}
