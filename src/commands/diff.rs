@@ -140,37 +140,44 @@ fn resolve(repo: &Repo, revs: &[String], cached: bool) -> Result<Span> {
 fn compare(repo: &Repo, ws: &Workspace, span: &Span) -> Result<DiffReport> {
     let schema = &ws.schema;
     let cache = ParseCache::default();
-    let changed = match &span.new {
-        End::Commit(new) => repo.changed_paths(&span.old, new)?,
-        End::Checkout(side) => repo.changed_paths_to_worktree(&span.old, *side == Side::Index)?,
-    };
-    let old_source = GitSource::Commit(span.old.clone());
-    let old = revision::partial_snapshot(
-        repo,
-        schema,
-        &old_source,
-        &changed,
-        &span.from,
-        Some(&cache),
-    )?;
-    let new = match &span.new {
-        End::Commit(id) => revision::partial_snapshot(
-            repo,
-            schema,
-            &GitSource::Commit(id.clone()),
-            &changed,
-            &span.to,
-            Some(&cache),
-        )?,
-        End::Checkout(Side::Index) => revision::partial_snapshot(
-            repo,
-            schema,
-            &GitSource::Index,
-            &changed,
-            "index",
-            Some(&cache),
-        )?,
-        End::Checkout(_) => Snapshot::build("worktree", schema, worktree_files(ws, &changed), None),
+    let (changed, old, new) = match &span.new {
+        // Two commits: one tree comparison gives the changed paths and
+        // their blobs on both sides; nothing else is listed or read.
+        End::Commit(new_id) => {
+            let tree_changes = repo.diff_commits(Some(&span.old), new_id, &[])?;
+            let changed: Vec<String> = tree_changes.iter().map(|c| c.path.clone()).collect();
+            let record_changes: Vec<_> = tree_changes
+                .into_iter()
+                .filter(|c| schema.is_record_path(&c.path))
+                .collect();
+            let (old, new) = revision::span_snapshots(
+                repo,
+                schema,
+                (&span.old, new_id),
+                &record_changes,
+                (&span.from, &span.to),
+                Some(&cache),
+            )?;
+            (changed, old, new)
+        }
+        End::Checkout(side) => {
+            let changed = repo.changed_paths_to_worktree(&span.old, *side == Side::Index)?;
+            let old_source = GitSource::Commit(span.old.clone());
+            let old = revision::partial_snapshot(
+                repo,
+                schema,
+                &old_source,
+                &changed,
+                &span.from,
+                Some(&cache),
+            )?;
+            let new = if *side == Side::Index {
+                revision::partial_snapshot(repo, schema, &GitSource::Index, &changed, "index", Some(&cache))?
+            } else {
+                Snapshot::build("worktree", schema, worktree_files(ws, &changed), None)
+            };
+            (changed, old, new)
+        }
     };
     let changes = diff::compare(schema, &old, &new);
     let code_changed = changed.iter().any(|p| !schema.is_record_path(p));

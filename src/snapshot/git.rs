@@ -196,6 +196,8 @@ pub struct TreeChange {
     pub old_blob: Option<ObjectId>,
     /// The blob in the new tree (None when deleted).
     pub new_blob: Option<ObjectId>,
+    /// Whether either side is a symbolic link (its blob holds the target).
+    pub symlink: bool,
 }
 
 /// A tree entry: its object id and (normalised) mode.
@@ -556,6 +558,8 @@ impl Repo {
         let changes = raw
             .into_iter()
             .filter_map(|change| {
+                let link = |n: &Option<Node>| n.as_ref().is_some_and(|n| n.mode == MODE_LINK);
+                let symlink = link(&change.old) || link(&change.new);
                 let old_blob = change
                     .old
                     .filter(|n| !n.is_gitlink())
@@ -575,6 +579,7 @@ impl Repo {
                     path: change.path,
                     old_blob,
                     new_blob,
+                    symlink,
                 })
             })
             .collect();

@@ -1,7 +1,7 @@
 //! Snapshots read from git — a commit's tree or the index — through the
 //! `git` module, straight from the object database, never by checkout.
 
-use super::git::{GitError, ObjectId, Repo, TreeFile};
+use super::git::{GitError, ObjectId, Repo, TreeChange, TreeFile};
 use super::worktree::too_large;
 use super::{ParseCache, Snapshot, SourceFile, Tree, resolve_link};
 use crate::diagnostic::{Code, Diagnostic};
@@ -41,25 +41,8 @@ impl Tree for GitTree<'_> {
 }
 
 /// The record files of `source`, with their bytes.
-pub fn files(
-    repo: &Repo,
-    schema: &Schema,
-    source: &GitSource,
-) -> Result<Vec<SourceFile>, GitError> {
-    let listed = list(repo, schema, source)?;
-    let mut out = Vec::with_capacity(listed.len());
-    for file in listed {
-        if !schema.is_record_path(&file.path) {
-            continue;
-        }
-        let content = read(repo, schema, source, &file)?;
-        out.push(SourceFile {
-            path: file.path,
-            blob: Some(file.blob.0),
-            content,
-        });
-    }
-    Ok(out)
+pub fn files(repo: &Repo, schema: &Schema, source: &GitSource) -> Result<Vec<SourceFile>, GitError> {
+    read_all(repo, schema, source, list(repo, schema, source)?, &|_, _| false)
 }
 
 fn list(repo: &Repo, schema: &Schema, source: &GitSource) -> Result<Vec<TreeFile>, GitError> {
@@ -68,6 +51,49 @@ fn list(repo: &Repo, schema: &Schema, source: &GitSource) -> Result<Vec<TreeFile
         GitSource::Commit(id) => repo.tree_files(id, &dirs),
         GitSource::Index => repo.index_files(&dirs),
     }
+}
+
+/// Reads the record files among `listed`: the one reader every git
+/// snapshot goes through. A file whose blob and path `known` accepts comes
+/// with empty bytes (its parse is cached), symlinks are followed inside the
+/// tree one by one, and every other blob is read in one parallel batch.
+/// Symlinks come without a blob id: their blob is the link, not the
+/// record, so it is no cache key.
+fn read_all(
+    repo: &Repo,
+    schema: &Schema,
+    source: &GitSource,
+    listed: Vec<TreeFile>,
+    known: &dyn Fn(&str, &str) -> bool,
+) -> Result<Vec<SourceFile>, GitError> {
+    let listed: Vec<TreeFile> = listed.into_iter().filter(|f| schema.is_record_path(&f.path)).collect();
+    let batch: Vec<ObjectId> = listed
+        .iter()
+        .filter(|f| !f.symlink && !known(&f.blob.0, &f.path))
+        .map(|f| f.blob.clone())
+        .collect();
+    let mut bytes = repo.blobs(&batch)?.into_iter();
+    let mut out = Vec::with_capacity(listed.len());
+    for file in listed {
+        let content = if file.symlink {
+            read(repo, schema, source, &file)?
+        } else if known(&file.blob.0, &file.path) {
+            Ok(Vec::new())
+        } else {
+            let data = bytes.next().unwrap_or_default();
+            if data.len() as u64 > MAX_RECORD_BYTES {
+                Err(too_large(&file.path, data.len() as u64))
+            } else {
+                Ok(data)
+            }
+        };
+        out.push(SourceFile {
+            blob: (!file.symlink).then(|| file.blob.0.clone()),
+            path: file.path,
+            content,
+        });
+    }
+    Ok(out)
 }
 
 /// Reads one listed file; a symlink is followed when its target is a file
@@ -124,38 +150,23 @@ pub fn snapshot(
     label: &str,
     cache: Option<&ParseCache>,
 ) -> Result<Snapshot, GitError> {
-    let files = match cache {
-        // Blobs already parsed need not be read again.
-        Some(cache) => files_cached(repo, schema, source, cache)?,
-        None => files(repo, schema, source)?,
-    };
+    let known = |blob: &str, path: &str| cache.is_some_and(|c| c.contains(blob, path));
+    let files = read_all(repo, schema, source, list(repo, schema, source)?, &known)?;
     Ok(Snapshot::build(label, schema, files, cache))
 }
 
-fn files_cached(
+/// The record files of `source`, with the bytes of those that `known`
+/// does not claim: a file whose blob and path `known` accepts comes with
+/// empty bytes, so that a caller holding its own parse of that blob reads
+/// nothing twice. Symlinks are always read and come without a blob id:
+/// their blob is the link, not the record, so it is no cache key.
+pub fn files_unless(
     repo: &Repo,
     schema: &Schema,
     source: &GitSource,
-    cache: &ParseCache,
+    known: &dyn Fn(&str, &str) -> bool,
 ) -> Result<Vec<SourceFile>, GitError> {
-    let listed = list(repo, schema, source)?;
-    let mut out = Vec::with_capacity(listed.len());
-    for file in listed {
-        if !schema.is_record_path(&file.path) {
-            continue;
-        }
-        let content = if !file.symlink && cache.contains(&file.blob.0, &file.path) {
-            Ok(Vec::new())
-        } else {
-            read(repo, schema, source, &file)?
-        };
-        out.push(SourceFile {
-            path: file.path,
-            blob: Some(file.blob.0),
-            content,
-        });
-    }
-    Ok(out)
+    read_all(repo, schema, source, list(repo, schema, source)?, known)
 }
 
 /// The snapshot of only those record files of `source` whose paths are in
@@ -174,16 +185,13 @@ pub fn partial_snapshot(
     label: &str,
     cache: Option<&ParseCache>,
 ) -> Result<Snapshot, GitError> {
-    let mut wanted: Vec<String> = paths
+    let set: std::collections::HashSet<&str> = paths
         .iter()
         .filter(|p| schema.is_record_path(p))
-        .cloned()
+        .map(String::as_str)
         .collect();
-    wanted.sort();
-    wanted.dedup();
     // Listing the kind folders reads each folder's tree once; looking each
     // path up would read its (possibly large) folder tree again per path.
-    let set: std::collections::HashSet<&str> = wanted.iter().map(String::as_str).collect();
     let listed: Vec<TreeFile> = if set.is_empty() {
         Vec::new()
     } else {
@@ -192,21 +200,43 @@ pub fn partial_snapshot(
             .filter(|f| set.contains(f.path.as_str()))
             .collect()
     };
-    let mut files = Vec::with_capacity(listed.len());
-    for file in listed {
-        let cached = cache.is_some_and(|c| !file.symlink && c.contains(&file.blob.0, &file.path));
-        let content = if cached {
-            Ok(Vec::new())
-        } else {
-            read(repo, schema, source, &file)?
-        };
-        files.push(SourceFile {
-            path: file.path,
-            blob: (!file.symlink).then_some(file.blob.0),
-            content,
-        });
-    }
+    let known = |blob: &str, path: &str| cache.is_some_and(|c| c.contains(blob, path));
+    let files = read_all(repo, schema, source, listed, &known)?;
     Ok(Snapshot::build(label, schema, files, cache))
+}
+
+/// Both ends of a span between two commits, holding only the record files
+/// that `changes` (from [`Repo::diff_commits`]) names: no tree is listed,
+/// and the changed blobs of both sides are read in one parallel batch each.
+pub fn span_snapshots(
+    repo: &Repo,
+    schema: &Schema,
+    (old, new): (&ObjectId, &ObjectId),
+    changes: &[TreeChange],
+    (old_label, new_label): (&str, &str),
+    cache: Option<&ParseCache>,
+) -> Result<(Snapshot, Snapshot), GitError> {
+    let side = |pick: fn(&TreeChange) -> Option<&ObjectId>| -> Vec<TreeFile> {
+        changes
+            .iter()
+            .filter_map(|c| {
+                pick(c).map(|blob| TreeFile {
+                    path: c.path.clone(),
+                    blob: blob.clone(),
+                    symlink: c.symlink,
+                })
+            })
+            .collect()
+    };
+    let known = |blob: &str, path: &str| cache.is_some_and(|c| c.contains(blob, path));
+    let old_source = GitSource::Commit(old.clone());
+    let new_source = GitSource::Commit(new.clone());
+    let old_files = read_all(repo, schema, &old_source, side(|c| c.old_blob.as_ref()), &known)?;
+    let new_files = read_all(repo, schema, &new_source, side(|c| c.new_blob.as_ref()), &known)?;
+    Ok((
+        Snapshot::build(old_label, schema, old_files, cache),
+        Snapshot::build(new_label, schema, new_files, cache),
+    ))
 }
 
 /// The snapshot of the record files of `source` whose bytes pass `keep`
@@ -221,52 +251,9 @@ pub fn snapshot_where(
     keep: &dyn Fn(&[u8]) -> bool,
     cache: Option<&ParseCache>,
 ) -> Result<Snapshot, GitError> {
-    let listed = list(repo, schema, source)?;
-    let mut files = Vec::new();
-    for file in listed {
-        if !schema.is_record_path(&file.path) {
-            continue;
-        }
-        let content = read(repo, schema, source, &file)?;
-        if matches!(&content, Ok(bytes) if !keep(bytes)) {
-            continue;
-        }
-        files.push(SourceFile {
-            path: file.path,
-            blob: (!file.symlink).then_some(file.blob.0),
-            content,
-        });
-    }
+    let files = read_all(repo, schema, source, list(repo, schema, source)?, &|_, _| false)?
+        .into_iter()
+        .filter(|f| f.content.as_ref().map_or(true, |bytes| keep(bytes)))
+        .collect();
     Ok(Snapshot::build(label, schema, files, cache))
-}
-
-/// The record files of `source`, with the bytes of those that `known`
-/// does not claim: a file whose blob and path `known` accepts comes with
-/// empty bytes, so that a caller holding its own parse of that blob reads
-/// nothing twice. Symlinks are always read and come without a blob id:
-/// their blob is the link, not the record, so it is no cache key.
-pub fn files_unless(
-    repo: &Repo,
-    schema: &Schema,
-    source: &GitSource,
-    known: &dyn Fn(&str, &str) -> bool,
-) -> Result<Vec<SourceFile>, GitError> {
-    let listed = list(repo, schema, source)?;
-    let mut out = Vec::with_capacity(listed.len());
-    for file in listed {
-        if !schema.is_record_path(&file.path) {
-            continue;
-        }
-        let content = if !file.symlink && known(&file.blob.0, &file.path) {
-            Ok(Vec::new())
-        } else {
-            read(repo, schema, source, &file)?
-        };
-        out.push(SourceFile {
-            path: file.path,
-            blob: (!file.symlink).then_some(file.blob.0),
-            content,
-        });
-    }
-    Ok(out)
 }
