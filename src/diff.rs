@@ -442,7 +442,9 @@ fn round(x: f64) -> f64 {
     (x * 1e9).round() / 1e9
 }
 
-/// Section changes by heading (matched case-insensitively).
+/// Section changes by heading (matched case-insensitively). Each heading is
+/// compared on its own text, so a change inside a subsection shows under
+/// that subsection only, not again under every heading above it.
 pub fn section_changes(old: &Record, new: &Record) -> Vec<SectionChange> {
     let key = |t: &str| t.trim().to_lowercase();
     let old_map: BTreeMap<String, &str> = old
@@ -450,14 +452,14 @@ pub fn section_changes(old: &Record, new: &Record) -> Vec<SectionChange> {
         .sections
         .iter()
         .rev()
-        .map(|s| (key(&s.title), s.text.as_str()))
+        .map(|s| (key(&s.title), s.own_text.as_str()))
         .collect();
     let new_map: BTreeMap<String, &str> = new
         .body
         .sections
         .iter()
         .rev()
-        .map(|s| (key(&s.title), s.text.as_str()))
+        .map(|s| (key(&s.title), s.own_text.as_str()))
         .collect();
     let mut out = Vec::new();
     let mut seen = HashSet::new();
@@ -470,12 +472,12 @@ pub fn section_changes(old: &Record, new: &Record) -> Vec<SectionChange> {
             None => out.push(SectionChange {
                 section: s.title.clone(),
                 change: SectionChangeKind::Added,
-                diff: line_diff("", &s.text),
+                diff: line_diff("", &s.own_text),
             }),
-            Some(before) if *before != s.text => out.push(SectionChange {
+            Some(before) if *before != s.own_text => out.push(SectionChange {
                 section: s.title.clone(),
                 change: SectionChangeKind::Modified,
-                diff: line_diff(before, &s.text),
+                diff: line_diff(before, &s.own_text),
             }),
             Some(_) => {}
         }
@@ -486,7 +488,7 @@ pub fn section_changes(old: &Record, new: &Record) -> Vec<SectionChange> {
             out.push(SectionChange {
                 section: s.title.clone(),
                 change: SectionChangeKind::Removed,
-                diff: line_diff(&s.text, ""),
+                diff: line_diff(&s.own_text, ""),
             });
         }
     }

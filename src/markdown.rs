@@ -17,8 +17,11 @@ pub struct Section {
     pub level: u8,
     /// File line of the heading.
     pub line: usize,
-    /// The Markdown under the heading, trimmed.
+    /// The Markdown under the heading, subsections included, trimmed.
     pub text: String,
+    /// Only the Markdown up to the next heading of any level, trimmed: what
+    /// this heading itself holds, so that a change shows under one heading.
+    pub own_text: String,
 }
 
 /// A link or image whose target is a path in the repository.
@@ -100,11 +103,15 @@ pub fn parse(body: &str, first_line: usize) -> Body {
                 .iter()
                 .find(|(_, l, ..)| l <= level)
                 .map_or(body.len(), |(_, _, _, start, _)| *start);
+            let next = headings
+                .get(i + 1)
+                .map_or(body.len(), |(_, _, _, start, _)| *start);
             Section {
                 title: title.clone(),
                 level: *level,
                 line: *line,
                 text: body[(*end).min(stop)..stop].trim().to_string(),
+                own_text: body[(*end).min(next)..next].trim().to_string(),
             }
         })
         .collect();
@@ -176,6 +183,7 @@ mod tests {
         let setup = body.section("  setup ").unwrap();
         assert!(setup.text.contains("### Detail") && setup.text.contains("More."));
         assert!(!setup.text.contains("Results"));
+        assert_eq!(setup.own_text, "See [data](../data/README.md#top) and <https://example.org>.");
         assert_eq!(body.h1(), Some("Mel features"));
     }
 
