@@ -429,24 +429,51 @@ pub fn walk(
         events: HashMap::new(),
         mentions: Vec::new(),
     };
+    // Read every commit first (cheap), then compare the trees of all the
+    // commits that need it in parallel runs, then parse and record events
+    // in batches.
     let mut chain_next = Some(tip.clone());
-    for chunk in ids.chunks(BATCH) {
-        let mut batch: Vec<(usize, Vec<TreeChange>)> = Vec::with_capacity(chunk.len());
-        for id in chunk {
-            let info = repo.commit(id)?;
-            let on_chain = chain_next.as_ref() == Some(id);
-            if on_chain {
-                chain_next = info.parents.first().cloned();
+    let mut infos = Vec::with_capacity(total);
+    let mut pairs: Vec<(Option<ObjectId>, ObjectId)> = Vec::new();
+    let mut wanted: Vec<Option<std::ops::Range<usize>>> = Vec::with_capacity(total);
+    for id in &ids {
+        let info = repo.commit(id)?;
+        let on_chain = chain_next.as_ref() == Some(id);
+        if on_chain {
+            chain_next = info.parents.first().cloned();
+        }
+        if on_chain || !options.first_parent {
+            let start = pairs.len();
+            match info.parents.as_slice() {
+                [] => pairs.push((None, info.id.clone())),
+                [first, ..] if options.first_parent => pairs.push((Some(first.clone()), info.id.clone())),
+                parents => pairs.extend(parents.iter().map(|p| (Some(p.clone()), info.id.clone()))),
             }
+            wanted.push(Some(start..pairs.len()));
+        } else {
+            wanted.push(None);
+        }
+        infos.push(info);
+    }
+    let mut diffs: Vec<Vec<TreeChange>> = Vec::with_capacity(pairs.len());
+    for run in pairs.chunks(BATCH * 64) {
+        diffs.extend(repo.diff_many(run, &dirs)?);
+        if let Some(progress) = options.progress {
+            progress(diffs.len() * total / pairs.len().max(1), total);
+        }
+    }
+    let mut diffs = diffs.into_iter().map(Some).collect::<Vec<_>>();
+    let mut infos = infos.into_iter();
+    for chunk in wanted.chunks(BATCH) {
+        let mut batch: Vec<(usize, Vec<TreeChange>)> = Vec::with_capacity(chunk.len());
+        for range in chunk {
+            let Some(info) = infos.next() else { break };
             let index = history.commits.len();
-            if mention
-                .as_ref()
-                .is_some_and(|re| re.is_match(&info.message))
-            {
+            if mention.as_ref().is_some_and(|re| re.is_match(&info.message)) {
                 history.mentions.push(index);
             }
-            if on_chain || !options.first_parent {
-                let mut changes = changes_of(repo, &info, &dirs, options.first_parent)?;
+            if let Some(range) = range {
+                let mut changes = merge_changes(diffs[range.clone()].iter_mut().filter_map(Option::take));
                 changes.retain(|c| schema.is_record_path(&c.path));
                 batch.push((index, changes));
             }
@@ -456,11 +483,24 @@ pub fn walk(
         for (index, changes) in batch {
             record_events(&mut history.events, cache, index, &changes);
         }
-        if let Some(progress) = options.progress {
-            progress(history.commits.len(), total);
-        }
+    }
+    if let Some(progress) = options.progress {
+        progress(total, total);
     }
     Ok(history)
+}
+
+/// What a commit changed, from its comparison with each parent it is
+/// compared with: against one parent, that comparison; a merge (with
+/// `--all-parents`) changed only the paths that differ from every parent,
+/// with the first parent's side as the old one.
+fn merge_changes(mut per_parent: impl Iterator<Item = Vec<TreeChange>>) -> Vec<TreeChange> {
+    let mut changes = per_parent.next().unwrap_or_default();
+    for other in per_parent {
+        let differ: HashSet<String> = other.into_iter().map(|c| c.path).collect();
+        changes.retain(|c| differ.contains(&c.path));
+    }
+    changes
 }
 
 /// A pattern that finds `id` as a whole word.
@@ -470,34 +510,8 @@ fn mention_pattern(id: &str) -> Regex {
     Regex::new(&pattern).unwrap_or_else(|_| unreachable!("invalid pattern {pattern}"))
 }
 
-/// What a commit changed under `dirs`.
-fn changes_of(
-    repo: &Repo,
-    info: &CommitInfo,
-    dirs: &[String],
-    first_parent: bool,
-) -> Result<Vec<TreeChange>, GitError> {
-    match info.parents.as_slice() {
-        [] => repo.diff_commits(None, &info.id, dirs),
-        [parent] => repo.diff_commits(Some(parent), &info.id, dirs),
-        [first, ..] if first_parent => repo.diff_commits(Some(first), &info.id, dirs),
-        [first, others @ ..] => {
-            let mut changes = repo.diff_commits(Some(first), &info.id, dirs)?;
-            for parent in others {
-                let differ: HashSet<String> = repo
-                    .diff_commits(Some(parent), &info.id, dirs)?
-                    .into_iter()
-                    .map(|c| c.path)
-                    .collect();
-                changes.retain(|c| differ.contains(&c.path));
-            }
-            Ok(changes)
-        }
-    }
-}
-
-/// Reads the blobs of a batch not parsed yet (git is read from one thread)
-/// and parses them in parallel.
+/// Reads the blobs of a batch not parsed yet and parses them, both in
+/// parallel.
 fn parse_batch(
     repo: &Repo,
     schema: &Schema,
@@ -505,25 +519,29 @@ fn parse_batch(
     batch: &[(usize, Vec<TreeChange>)],
 ) -> Result<(), GitError> {
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
-    let mut pending = Vec::new();
+    let mut wanted: Vec<(&ObjectId, &str)> = Vec::new();
     for change in batch.iter().flat_map(|(_, changes)| changes) {
         for blob in [&change.old_blob, &change.new_blob].into_iter().flatten() {
             if cache.contains(&blob.0, &change.path) || !seen.insert((&blob.0, &change.path)) {
                 continue;
             }
-            let bytes = repo.blob(blob)?;
-            let bytes = if bytes.len() as u64 > MAX_RECORD_BYTES {
-                Err(too_large(&change.path, bytes.len() as u64))
-            } else {
-                Ok(bytes)
-            };
-            pending.push(Pending {
-                blob: Some(blob.0.clone()),
-                path: change.path.clone(),
-                bytes,
-            });
+            wanted.push((blob, &change.path));
         }
     }
+    let ids: Vec<ObjectId> = wanted.iter().map(|(blob, _)| (*blob).clone()).collect();
+    let pending = wanted
+        .into_iter()
+        .zip(repo.blobs(&ids)?)
+        .map(|((blob, path), bytes)| Pending {
+            blob: Some(blob.0.clone()),
+            path: path.to_string(),
+            bytes: if bytes.len() as u64 > MAX_RECORD_BYTES {
+                Err(too_large(path, bytes.len() as u64))
+            } else {
+                Ok(bytes)
+            },
+        })
+        .collect();
     cache.parse(schema, pending);
     Ok(())
 }

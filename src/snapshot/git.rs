@@ -14,7 +14,7 @@
 //! reported as files. A shallow clone never yields a silently truncated
 //! answer: asking for history behind its boundary is a [`GitError::Shallow`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -237,7 +237,16 @@ impl Repo {
         // default, which costs a SHA-1 per blob on every snapshot. zlib's
         // own checksum still catches damaged compressed data.
         static READ_FAST: std::sync::Once = std::sync::Once::new();
-        READ_FAST.call_once(|| git2::opts::strict_hash_verification(false));
+        READ_FAST.call_once(|| {
+            git2::opts::strict_hash_verification(false);
+            // A history walk reads each commit's record folders twice (as
+            // the new side, then as the parent side of the next step); a
+            // large folder's tree is over libgit2's default 4 KiB cache limit.
+            // SAFETY: sets a global option before any object is read; it
+            // only changes a size limit and cannot race with this process's
+            // own reads, which all start after discovery.
+            let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 8 << 20) };
+        });
         let opened = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
             Some(git_dir) => Repository::open_ext(
                 dir.join(git_dir),
@@ -586,6 +595,48 @@ impl Repo {
         Ok(changes)
     }
 
+    /// [`Repo::diff_commits`] for many `(old, new)` pairs, in parallel, in
+    /// the order given.
+    ///
+    /// Each worker opens its own handle and takes a contiguous run of
+    /// pairs, so that neighbouring commits of a history walk share the
+    /// trees they have in common through that handle's cache.
+    pub fn diff_many(
+        &self,
+        pairs: &[(Option<ObjectId>, ObjectId)],
+        dirs: &[String],
+    ) -> Result<Vec<Vec<TreeChange>>, GitError> {
+        use rayon::prelude::*;
+        let threads = rayon::current_num_threads();
+        if pairs.len() < 64 || threads < 2 {
+            return pairs
+                .iter()
+                .map(|(old, new)| self.diff_commits(old.as_ref(), new, dirs))
+                .collect();
+        }
+        let git_dir = self.repo.path().to_path_buf();
+        let (workdir, shallow) = (&self.workdir, &self.shallow);
+        let parts: Vec<Result<Vec<Vec<TreeChange>>, GitError>> = pairs
+            .par_chunks(pairs.len().div_ceil(threads * 8))
+            .map(|run| {
+                let worker = Repo {
+                    repo: Repository::open(&git_dir)
+                        .map_err(|e| failed("opening the repository to compare trees".to_string(), &e))?,
+                    workdir: workdir.clone(),
+                    shallow: shallow.clone(),
+                };
+                run.iter()
+                    .map(|(old, new)| worker.diff_commits(old.as_ref(), new, dirs))
+                    .collect()
+            })
+            .collect();
+        let mut out = Vec::with_capacity(pairs.len());
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(out)
+    }
+
     /// Paths (repo-relative) that differ between a commit and the work tree —
     /// tracked changes and untracked, non-ignored files — or between a commit
     /// and the index when `cached` is true. Sorted, deduplicated; a rename
@@ -889,18 +940,61 @@ impl Repo {
         let old_tree = old.filter(|n| n.is_tree());
         let new_tree = new.filter(|n| n.is_tree());
         if old_tree.is_some() || new_tree.is_some() {
-            let old_entries = self.tree_entries(old_tree)?;
-            let new_entries = self.tree_entries(new_tree)?;
-            let names: std::collections::BTreeSet<&Vec<u8>> =
-                old_entries.keys().chain(new_entries.keys()).collect();
-            for name in names {
-                let child = join(path, name);
-                self.diff_nodes(
-                    &child,
-                    old_entries.get(name).copied(),
-                    new_entries.get(name).copied(),
-                    out,
-                )?;
+            let old_tree = old_tree.map(|n| self.find_tree(n.id)).transpose()?;
+            let new_tree = new_tree.map(|n| self.find_tree(n.id)).transpose()?;
+            let entries = |tree: &Option<git2::Tree<'_>>| tree.as_ref().map_or(0, git2::Tree::len);
+            let (old_len, new_len) = (entries(&old_tree), entries(&new_tree));
+            let entry = |tree: &Option<git2::Tree<'_>>, i: usize| {
+                tree.as_ref().and_then(|t| t.get(i)).map(|e| {
+                    let node = Node {
+                        id: e.id(),
+                        mode: e.filemode(),
+                    };
+                    (e.name_bytes().to_vec(), node)
+                })
+            };
+            // Both trees list their entries in git's order: walk them side
+            // by side, and build a path only where the two differ. Most
+            // entries of a large folder are unchanged between neighbouring
+            // commits; they cost one comparison each.
+            let (mut i, mut j) = (0, 0);
+            while i < old_len || j < new_len {
+                let (o, n) = (old_tree.as_ref().and_then(|t| t.get(i)), new_tree.as_ref().and_then(|t| t.get(j)));
+                let order = match (&o, &n) {
+                    (Some(o), Some(n)) => git_order(
+                        o.name_bytes(),
+                        o.filemode() == MODE_TREE,
+                        n.name_bytes(),
+                        n.filemode() == MODE_TREE,
+                    ),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    _ => std::cmp::Ordering::Greater,
+                };
+                match order {
+                    std::cmp::Ordering::Equal => {
+                        let (o, n) = (o.map(|e| (e.id(), e.filemode())), n.map(|e| (e.id(), e.filemode())));
+                        if o != n {
+                            let (name, old_node) = entry(&old_tree, i).unzip();
+                            let new_node = entry(&new_tree, j).map(|(_, node)| node);
+                            let name = name.unwrap_or_default();
+                            self.diff_nodes(&join(path, &name), old_node, new_node, out)?;
+                        }
+                        i += 1;
+                        j += 1;
+                    }
+                    std::cmp::Ordering::Less => {
+                        if let Some((name, node)) = entry(&old_tree, i) {
+                            self.diff_nodes(&join(path, &name), Some(node), None, out)?;
+                        }
+                        i += 1;
+                    }
+                    std::cmp::Ordering::Greater => {
+                        if let Some((name, node)) = entry(&new_tree, j) {
+                            self.diff_nodes(&join(path, &name), None, Some(node), out)?;
+                        }
+                        j += 1;
+                    }
+                }
             }
         }
         let old_leaf = old.filter(|n| !n.is_tree());
@@ -913,26 +1007,6 @@ impl Repo {
             });
         }
         Ok(())
-    }
-
-    /// A tree's entries by name (none for None).
-    fn tree_entries(&self, tree: Option<Node>) -> Result<BTreeMap<Vec<u8>, Node>, GitError> {
-        let Some(tree) = tree else {
-            return Ok(BTreeMap::new());
-        };
-        Ok(self
-            .find_tree(tree.id)?
-            .iter()
-            .map(|entry| {
-                (
-                    entry.name_bytes().to_vec(),
-                    Node {
-                        id: entry.id(),
-                        mode: entry.filemode(),
-                    },
-                )
-            })
-            .collect())
     }
 }
 
@@ -990,6 +1064,16 @@ fn lossy(bytes: &[u8]) -> String {
 }
 
 /// `dir/name`, or `name` at the root.
+/// Git's order of tree entries: by name bytes, a folder's name compared
+/// as if it ended in `/`.
+fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    a[..n].cmp(&b[..n]).then_with(|| {
+        let next = |name: &[u8], tree: bool| name.get(n).copied().or(tree.then_some(b'/'));
+        next(a, a_tree).cmp(&next(b, b_tree))
+    })
+}
+
 fn join(dir: &str, name: &[u8]) -> String {
     let name = String::from_utf8_lossy(name);
     if dir.is_empty() {
