@@ -14,7 +14,9 @@
 //! reported as files. A shallow clone never yields a silently truncated
 //! answer: asking for history behind its boundary is a [`GitError::Shallow`].
 
+use std::cell::RefCell;
 use std::collections::HashSet;
+use std::rc::Rc;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -77,6 +79,10 @@ pub struct Repo {
     workdir: Option<PathBuf>,
     /// The shallow graft points (`.git/shallow`): commits whose parents were not fetched.
     shallow: HashSet<Oid>,
+    /// The raw bytes of the last few folder trees compared: a history walk
+    /// compares each tree twice in a row (as the newer side, then as the
+    /// older side of the next step).
+    raw_trees: RefCell<Vec<(Oid, Rc<[u8]>)>>,
 }
 
 impl fmt::Debug for Repo {
@@ -283,6 +289,7 @@ impl Repo {
             repo,
             workdir,
             shallow,
+            raw_trees: RefCell::default(),
         })
     }
 
@@ -624,6 +631,7 @@ impl Repo {
                         .map_err(|e| failed("opening the repository to compare trees".to_string(), &e))?,
                     workdir: workdir.clone(),
                     shallow: shallow.clone(),
+                    raw_trees: RefCell::default(),
                 };
                 run.iter()
                     .map(|(old, new)| worker.diff_commits(old.as_ref(), new, dirs))
@@ -810,6 +818,26 @@ impl Repo {
             .map_err(|e| self.object_error(&e, format!("reading tree `{oid}`"), "tree", Some(oid)))
     }
 
+    /// A tree object's raw bytes, from the small cache of recent ones or the
+    /// object database.
+    fn raw_tree(&self, oid: Oid) -> Result<Rc<[u8]>, GitError> {
+        const KEEP: usize = 16;
+        if let Some((_, bytes)) = self.raw_trees.borrow().iter().find(|(id, _)| *id == oid) {
+            return Ok(Rc::clone(bytes));
+        }
+        let odb = self.repo.odb().map_err(|e| failed("opening the object database", &e))?;
+        let object = odb
+            .read(oid)
+            .map_err(|e| self.object_error(&e, format!("reading tree `{oid}`"), "tree", Some(oid)))?;
+        let bytes: Rc<[u8]> = Rc::from(object.data());
+        let mut cache = self.raw_trees.borrow_mut();
+        if cache.len() >= KEEP {
+            cache.remove(0);
+        }
+        cache.push((oid, Rc::clone(&bytes)));
+        Ok(bytes)
+    }
+
     /// Whether the repository has no references at all (HEAD aside): nothing
     /// has been committed or fetched. `git2`'s `is_empty` also requires HEAD
     /// to name the configured default branch, which misfires on `main`.
@@ -940,60 +968,35 @@ impl Repo {
         let old_tree = old.filter(|n| n.is_tree());
         let new_tree = new.filter(|n| n.is_tree());
         if old_tree.is_some() || new_tree.is_some() {
-            let old_tree = old_tree.map(|n| self.find_tree(n.id)).transpose()?;
-            let new_tree = new_tree.map(|n| self.find_tree(n.id)).transpose()?;
-            let entries = |tree: &Option<git2::Tree<'_>>| tree.as_ref().map_or(0, git2::Tree::len);
-            let (old_len, new_len) = (entries(&old_tree), entries(&new_tree));
-            let entry = |tree: &Option<git2::Tree<'_>>, i: usize| {
-                tree.as_ref().and_then(|t| t.get(i)).map(|e| {
-                    let node = Node {
-                        id: e.id(),
-                        mode: e.filemode(),
-                    };
-                    (e.name_bytes().to_vec(), node)
-                })
-            };
-            // Both trees list their entries in git's order: walk them side
-            // by side, and build a path only where the two differ. Most
-            // entries of a large folder are unchanged between neighbouring
-            // commits; they cost one comparison each.
-            let (mut i, mut j) = (0, 0);
-            while i < old_len || j < new_len {
-                let (o, n) = (old_tree.as_ref().and_then(|t| t.get(i)), new_tree.as_ref().and_then(|t| t.get(j)));
-                let order = match (&o, &n) {
-                    (Some(o), Some(n)) => git_order(
-                        o.name_bytes(),
-                        o.filemode() == MODE_TREE,
-                        n.name_bytes(),
-                        n.filemode() == MODE_TREE,
-                    ),
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    _ => std::cmp::Ordering::Greater,
-                };
-                match order {
-                    std::cmp::Ordering::Equal => {
-                        let (o, n) = (o.map(|e| (e.id(), e.filemode())), n.map(|e| (e.id(), e.filemode())));
+            let old_raw = old_tree.map(|n| self.raw_tree(n.id)).transpose()?;
+            let new_raw = new_tree.map(|n| self.raw_tree(n.id)).transpose()?;
+            let oid_len = old_tree.or(new_tree).map_or(20, |n| n.id.as_bytes().len());
+            let mut a = RawEntries::new(old_raw.as_deref().unwrap_or_default(), oid_len);
+            let mut b = RawEntries::new(new_raw.as_deref().unwrap_or_default(), oid_len);
+            // Both trees list their entries in git's order. Most entries of
+            // a large folder are the same between neighbouring commits: skip
+            // identical runs of bytes whole, then walk the entries side by
+            // side and build a path only where the two differ.
+            loop {
+                a.skip_common_with(&mut b);
+                match (a.peek(), b.peek()) {
+                    (None, None) => break,
+                    (Some(o), Some(n)) if o.name == n.name && o.is_tree() == n.is_tree() => {
                         if o != n {
-                            let (name, old_node) = entry(&old_tree, i).unzip();
-                            let new_node = entry(&new_tree, j).map(|(_, node)| node);
-                            let name = name.unwrap_or_default();
-                            self.diff_nodes(&join(path, &name), old_node, new_node, out)?;
+                            self.diff_nodes(&join(path, o.name), Some(o.node()?), Some(n.node()?), out)?;
                         }
-                        i += 1;
-                        j += 1;
+                        a.advance();
+                        b.advance();
                     }
-                    std::cmp::Ordering::Less => {
-                        if let Some((name, node)) = entry(&old_tree, i) {
-                            self.diff_nodes(&join(path, &name), Some(node), None, out)?;
-                        }
-                        i += 1;
+                    (Some(o), n) if n.is_none_or(|n| git_order(o.name, o.is_tree(), n.name, n.is_tree()).is_lt()) => {
+                        self.diff_nodes(&join(path, o.name), Some(o.node()?), None, out)?;
+                        a.advance();
                     }
-                    std::cmp::Ordering::Greater => {
-                        if let Some((name, node)) = entry(&new_tree, j) {
-                            self.diff_nodes(&join(path, &name), None, Some(node), out)?;
-                        }
-                        j += 1;
+                    (_, Some(n)) => {
+                        self.diff_nodes(&join(path, n.name), None, Some(n.node()?), out)?;
+                        b.advance();
                     }
+                    (Some(_), None) => unreachable!("handled by the arm above"),
                 }
             }
         }
@@ -1064,6 +1067,105 @@ fn lossy(bytes: &[u8]) -> String {
 }
 
 /// `dir/name`, or `name` at the root.
+/// One entry of a raw tree object: `<mode> <name>\0<id>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RawEntry<'a> {
+    mode: &'a [u8],
+    name: &'a [u8],
+    id: &'a [u8],
+}
+
+impl RawEntry<'_> {
+    fn is_tree(&self) -> bool {
+        self.mode == b"40000"
+    }
+
+    fn node(&self) -> Result<Node, GitError> {
+        let mode = std::str::from_utf8(self.mode)
+            .ok()
+            .and_then(|m| i32::from_str_radix(m, 8).ok())
+            .ok_or_else(|| GitError::Git {
+                context: "reading a tree".into(),
+                message: "a tree entry has no valid mode; run `git fsck`".into(),
+            })?;
+        // git writes 100664 and other legacy modes; treat them as git does.
+        let mode = match mode {
+            MODE_TREE | MODE_LINK | MODE_GITLINK | 0o100755 => mode,
+            _ => 0o100644,
+        };
+        let id = Oid::from_bytes(self.id).map_err(|e| failed("reading a tree entry", &e))?;
+        Ok(Node { id, mode })
+    }
+}
+
+/// A cursor over the entries of a raw tree object.
+struct RawEntries<'a> {
+    data: &'a [u8],
+    at: usize,
+    oid_len: usize,
+}
+
+impl<'a> RawEntries<'a> {
+    fn new(data: &'a [u8], oid_len: usize) -> Self {
+        RawEntries { data, at: 0, oid_len }
+    }
+
+    /// The entry at the cursor, if any (a truncated entry ends the tree).
+    fn peek(&self) -> Option<RawEntry<'a>> {
+        self.entry_at(self.at).map(|(entry, _)| entry)
+    }
+
+    fn advance(&mut self) {
+        self.at = self.entry_at(self.at).map_or(self.data.len(), |(_, end)| end);
+    }
+
+    fn entry_at(&self, at: usize) -> Option<(RawEntry<'a>, usize)> {
+        let rest = self.data.get(at..)?;
+        let space = rest.iter().position(|&c| c == b' ')?;
+        let nul = space + 1 + rest[space + 1..].iter().position(|&c| c == 0)?;
+        let end = nul + 1 + self.oid_len;
+        let id = rest.get(nul + 1..end)?;
+        Some((
+            RawEntry {
+                mode: &rest[..space],
+                name: &rest[space + 1..nul],
+                id,
+            },
+            at + end,
+        ))
+    }
+
+    /// Moves both cursors past the whole entries they share, byte for byte.
+    fn skip_common_with(&mut self, other: &mut RawEntries<'a>) {
+        let (a, b) = (&self.data[self.at..], &other.data[other.at..]);
+        let same = common_prefix(a, b);
+        if same == 0 {
+            return;
+        }
+        // Whole entries only: stop at the last boundary inside the shared bytes.
+        let start = self.at;
+        while let Some((_, end)) = self.entry_at(self.at) {
+            if end - start > same {
+                break;
+            }
+            self.at = end;
+        }
+        other.at += self.at - start;
+    }
+}
+
+/// How many leading bytes two slices share, compared a block at a time
+/// (slice equality is a `memcmp`).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while at + BLOCK <= len && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    at + a[at..len].iter().zip(&b[at..len]).take_while(|(x, y)| x == y).count()
+}
+
 /// Git's order of tree entries: by name bytes, a folder's name compared
 /// as if it ended in `/`.
 fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> std::cmp::Ordering {
