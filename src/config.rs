@@ -189,7 +189,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
         line,
         message,
     };
-    let raw: RawConfig = yaml::from_str(text).map_err(|err| fail(err.line, plain_serde_message(&err.message)))?;
+    let raw: RawConfig =
+        yaml::from_str(text).map_err(|err| fail(err.line, plain_serde_message(&err.message)))?;
     let at = |keys: &[&str]| locate(text, keys);
     if let Some(v) = raw.version {
         if v != 1 {
@@ -493,11 +494,23 @@ fn plain_serde_message(message: &str) -> String {
     for (rust, yaml) in [
         ("struct RawConfig", "a mapping with `kinds`"),
         ("struct RawKind", "a mapping (a kind, with at least `dir`)"),
-        ("struct RawField", "a mapping (a field, e.g. `{type: string}`)"),
-        ("struct RawRule", "a mapping with `when` and `require` or `sections`"),
-        ("struct RawFrozen", "a mapping with `when` and `sections` or `fields`"),
+        (
+            "struct RawField",
+            "a mapping (a field, e.g. `{type: string}`)",
+        ),
+        (
+            "struct RawRule",
+            "a mapping with `when` and `require` or `sections`",
+        ),
+        (
+            "struct RawFrozen",
+            "a mapping with `when` and `sections` or `fields`",
+        ),
         ("struct RawId", "a mapping (`pattern`, `field` or `from`)"),
-        ("untagged enum RawValues", "a list of values (enum) or one type name (map)"),
+        (
+            "untagged enum RawValues",
+            "a list of values (enum) or one type name (map)",
+        ),
         ("untagged enum RawItems", "a type name or a field mapping"),
         ("untagged enum OneOrMany", "a value or a list of values"),
     ] {

@@ -446,7 +446,9 @@ pub fn walk(
             let start = pairs.len();
             match info.parents.as_slice() {
                 [] => pairs.push((None, info.id.clone())),
-                [first, ..] if options.first_parent => pairs.push((Some(first.clone()), info.id.clone())),
+                [first, ..] if options.first_parent => {
+                    pairs.push((Some(first.clone()), info.id.clone()))
+                }
                 parents => pairs.extend(parents.iter().map(|p| (Some(p.clone()), info.id.clone()))),
             }
             wanted.push(Some(start..pairs.len()));
@@ -469,11 +471,15 @@ pub fn walk(
         for range in chunk {
             let Some(info) = infos.next() else { break };
             let index = history.commits.len();
-            if mention.as_ref().is_some_and(|re| re.is_match(&info.message)) {
+            if mention
+                .as_ref()
+                .is_some_and(|re| re.is_match(&info.message))
+            {
                 history.mentions.push(index);
             }
             if let Some(range) = range {
-                let mut changes = merge_changes(diffs[range.clone()].iter_mut().filter_map(Option::take));
+                let mut changes =
+                    merge_changes(diffs[range.clone()].iter_mut().filter_map(Option::take));
                 changes.retain(|c| schema.is_record_path(&c.path));
                 batch.push((index, changes));
             }

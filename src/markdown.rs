@@ -183,7 +183,10 @@ mod tests {
         let setup = body.section("  setup ").unwrap();
         assert!(setup.text.contains("### Detail") && setup.text.contains("More."));
         assert!(!setup.text.contains("Results"));
-        assert_eq!(setup.own_text, "See [data](../data/README.md#top) and <https://example.org>.");
+        assert_eq!(
+            setup.own_text,
+            "See [data](../data/README.md#top) and <https://example.org>."
+        );
         assert_eq!(body.h1(), Some("Mel features"));
     }
 

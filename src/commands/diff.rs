@@ -172,7 +172,14 @@ fn compare(repo: &Repo, ws: &Workspace, span: &Span) -> Result<DiffReport> {
                 Some(&cache),
             )?;
             let new = if *side == Side::Index {
-                revision::partial_snapshot(repo, schema, &GitSource::Index, &changed, "index", Some(&cache))?
+                revision::partial_snapshot(
+                    repo,
+                    schema,
+                    &GitSource::Index,
+                    &changed,
+                    "index",
+                    Some(&cache),
+                )?
             } else {
                 Snapshot::build("worktree", schema, worktree_files(ws, &changed), None)
             };

@@ -41,8 +41,18 @@ impl Tree for GitTree<'_> {
 }
 
 /// The record files of `source`, with their bytes.
-pub fn files(repo: &Repo, schema: &Schema, source: &GitSource) -> Result<Vec<SourceFile>, GitError> {
-    read_all(repo, schema, source, list(repo, schema, source)?, &|_, _| false)
+pub fn files(
+    repo: &Repo,
+    schema: &Schema,
+    source: &GitSource,
+) -> Result<Vec<SourceFile>, GitError> {
+    read_all(
+        repo,
+        schema,
+        source,
+        list(repo, schema, source)?,
+        &|_, _| false,
+    )
 }
 
 fn list(repo: &Repo, schema: &Schema, source: &GitSource) -> Result<Vec<TreeFile>, GitError> {
@@ -66,7 +76,10 @@ fn read_all(
     listed: Vec<TreeFile>,
     known: &dyn Fn(&str, &str) -> bool,
 ) -> Result<Vec<SourceFile>, GitError> {
-    let listed: Vec<TreeFile> = listed.into_iter().filter(|f| schema.is_record_path(&f.path)).collect();
+    let listed: Vec<TreeFile> = listed
+        .into_iter()
+        .filter(|f| schema.is_record_path(&f.path))
+        .collect();
     let batch: Vec<ObjectId> = listed
         .iter()
         .filter(|f| !f.symlink && !known(&f.blob.0, &f.path))
@@ -231,8 +244,20 @@ pub fn span_snapshots(
     let known = |blob: &str, path: &str| cache.is_some_and(|c| c.contains(blob, path));
     let old_source = GitSource::Commit(old.clone());
     let new_source = GitSource::Commit(new.clone());
-    let old_files = read_all(repo, schema, &old_source, side(|c| c.old_blob.as_ref()), &known)?;
-    let new_files = read_all(repo, schema, &new_source, side(|c| c.new_blob.as_ref()), &known)?;
+    let old_files = read_all(
+        repo,
+        schema,
+        &old_source,
+        side(|c| c.old_blob.as_ref()),
+        &known,
+    )?;
+    let new_files = read_all(
+        repo,
+        schema,
+        &new_source,
+        side(|c| c.new_blob.as_ref()),
+        &known,
+    )?;
     Ok((
         Snapshot::build(old_label, schema, old_files, cache),
         Snapshot::build(new_label, schema, new_files, cache),
@@ -251,9 +276,15 @@ pub fn snapshot_where(
     keep: &dyn Fn(&[u8]) -> bool,
     cache: Option<&ParseCache>,
 ) -> Result<Snapshot, GitError> {
-    let files = read_all(repo, schema, source, list(repo, schema, source)?, &|_, _| false)?
-        .into_iter()
-        .filter(|f| f.content.as_ref().map_or(true, |bytes| keep(bytes)))
-        .collect();
+    let files = read_all(
+        repo,
+        schema,
+        source,
+        list(repo, schema, source)?,
+        &|_, _| false,
+    )?
+    .into_iter()
+    .filter(|f| f.content.as_ref().map_or(true, |bytes| keep(bytes)))
+    .collect();
     Ok(Snapshot::build(label, schema, files, cache))
 }
