@@ -614,18 +614,9 @@ pub fn plural(word: &str) -> String {
 mod tests {
     use super::*;
     use crate::config;
-    use crate::snapshot::SourceFile;
 
     fn snap(files: &[(&str, &str)]) -> Snapshot {
-        let files = files
-            .iter()
-            .map(|(p, t)| SourceFile {
-                path: p.to_string(),
-                blob: None,
-                content: Ok(t.as_bytes().to_vec()),
-            })
-            .collect();
-        Snapshot::build("t", &config::builtin(), files, None)
+        Snapshot::from_texts("t", &config::builtin(), files)
     }
 
     const E1: &str = "---\nid: EXP-0001\nstatus: running\nmetrics:\n  recall: 0.81\n  f1: 0.7\n---\n## Setup\nsmall data\n";

@@ -347,68 +347,38 @@ impl History {
 
 /// A time as ISO 8601 with its offset: `2024-03-01T09:00:00+00:00`.
 pub fn iso_date(time: i64, offset_minutes: i32) -> String {
-    let (date, clock, offset) = parts(time, offset_minutes);
-    format!("{date}T{clock}{}", offset.with_colon())
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]"
+    );
+    moment(time, offset_minutes)
+        .format(format)
+        .unwrap_or_default()
 }
 
 /// A time as `git log` people read it: `2024-03-01 09:00 +0000`.
 pub fn short_date(time: i64, offset_minutes: i32) -> String {
-    let (date, clock, offset) = parts(time, offset_minutes);
-    format!("{date} {} {offset}", &clock[..5])
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute] [offset_hour sign:mandatory][offset_minute]"
+    );
+    moment(time, offset_minutes)
+        .format(format)
+        .unwrap_or_default()
 }
 
 /// The day of a time in UTC: `2024-03-01`.
 pub fn day(time: i64) -> String {
-    parts(time, 0).0
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    moment(time, 0).format(format).unwrap_or_default()
 }
 
-/// (`YYYY-MM-DD`, `HH:MM:SS`, `+HHMM`) of a time at an offset.
-fn parts(time: i64, offset_minutes: i32) -> (String, String, Offset) {
-    let local = time + i64::from(offset_minutes) * 60;
-    let days = local.div_euclid(86_400);
-    let secs = local.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    let sign = if offset_minutes < 0 { '-' } else { '+' };
-    let abs = offset_minutes.unsigned_abs();
-    (
-        format!("{y:04}-{m:02}-{d:02}"),
-        format!(
-            "{:02}:{:02}:{:02}",
-            secs / 3600,
-            secs % 3600 / 60,
-            secs % 60
-        ),
-        Offset(format!("{sign}{:02}{:02}", abs / 60, abs % 60)),
-    )
-}
-
-/// An offset written `+HHMM`.
-struct Offset(String);
-
-impl Offset {
-    fn with_colon(&self) -> String {
-        format!("{}:{}", &self.0[..3], &self.0[3..])
-    }
-}
-
-impl std::fmt::Display for Offset {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// A commit time at its author's offset (out-of-range values fall back to
+/// the epoch and UTC rather than fail: they come from commit headers).
+fn moment(time: i64, offset_minutes: i32) -> time::OffsetDateTime {
+    let offset = time::UtcOffset::from_whole_seconds(offset_minutes.saturating_mul(60))
+        .unwrap_or(time::UtcOffset::UTC);
+    time::OffsetDateTime::from_unix_timestamp(time)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset)
 }
 
 /// Walks the history of `tip` once.

@@ -423,7 +423,7 @@ impl Listing {
 mod tests {
     use super::*;
     use crate::config;
-    use crate::snapshot::{Snapshot, SourceFile};
+    use crate::snapshot::Snapshot;
 
     fn records() -> (Schema, Snapshot) {
         let schema = config::builtin();
@@ -445,15 +445,7 @@ mod tests {
                 "---\nid: DEC-0001\ntitle: Delta\nstatus: accepted\ncreated: 2024-01-01\n---\n",
             ),
         ];
-        let files = files
-            .iter()
-            .map(|(p, t)| SourceFile {
-                path: p.to_string(),
-                blob: None,
-                content: Ok(t.as_bytes().to_vec()),
-            })
-            .collect();
-        let snap = Snapshot::build("test", &schema, files, None);
+        let snap = Snapshot::from_texts("test", &schema, &files);
         (schema, snap)
     }
 

@@ -220,18 +220,9 @@ fn compare(schema: &Schema, old: &Record, new: &Record, out: &mut Vec<Diagnostic
 mod tests {
     use super::*;
     use crate::config;
-    use crate::snapshot::SourceFile;
 
     fn snap(files: &[(&str, &str)]) -> Snapshot {
-        let files = files
-            .iter()
-            .map(|(p, t)| SourceFile {
-                path: p.to_string(),
-                blob: None,
-                content: Ok(t.as_bytes().to_vec()),
-            })
-            .collect();
-        Snapshot::build("t", &config::builtin(), files, None)
+        Snapshot::from_texts("t", &config::builtin(), files)
     }
 
     const P: &str = "research/decisions/DEC-0001-a.md";

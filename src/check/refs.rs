@@ -201,19 +201,10 @@ fn inverse_problem(
 mod tests {
     use super::*;
     use crate::config;
-    use crate::snapshot::SourceFile;
 
     fn snapshot(files: &[(&str, &str)]) -> (Schema, Snapshot) {
         let schema = config::builtin();
-        let files = files
-            .iter()
-            .map(|(p, t)| SourceFile {
-                path: p.to_string(),
-                blob: None,
-                content: Ok(t.as_bytes().to_vec()),
-            })
-            .collect();
-        let snap = Snapshot::build("test", &schema, files, None);
+        let snap = Snapshot::from_texts("test", &schema, files);
         (schema, snap)
     }
 

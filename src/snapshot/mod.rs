@@ -118,6 +118,20 @@ impl Snapshot {
         snapshot
     }
 
+    /// A snapshot of files given as `(path, text)` pairs, as if read from a
+    /// tree: for tools and tests that hold records in memory.
+    pub fn from_texts(label: &str, schema: &Schema, files: &[(&str, &str)]) -> Snapshot {
+        let files = files
+            .iter()
+            .map(|(path, text)| SourceFile {
+                path: (*path).to_string(),
+                blob: None,
+                content: Ok(text.as_bytes().to_vec()),
+            })
+            .collect();
+        Snapshot::build(label, schema, files, None)
+    }
+
     /// How many files the snapshot holds in kind folders, broken or not.
     pub fn len(&self) -> usize {
         self.records.len() + self.broken.len()
