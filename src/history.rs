@@ -6,7 +6,7 @@
 //! Identity is the `id` in the file, never a similarity score: within one
 //! commit, a path that disappears and a path that appears with the same id
 //! is a rename. Only the blobs a commit changed are parsed, each once per
-//! (blob, path) in a [`RecordCache`], and in parallel a batch at a time.
+//! (blob, path) in a [`ParseCache`], and in parallel a batch at a time.
 //!
 //! By default the walk diffs the first-parent chain, so a merge shows what
 //! it brought in as one change; with `first_parent: false` every commit is
@@ -17,125 +17,18 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::diagnostic::Diagnostic;
 use crate::diff::{self, ChangeKind, FieldChange, SectionChange, SectionChangeKind};
-use crate::record::{self, MAX_RECORD_BYTES, Record};
+use crate::record::{MAX_RECORD_BYTES, Record};
 use crate::schema::Schema;
 use crate::snapshot::git::{CommitInfo, GitError, ObjectId, Repo, TreeChange};
-use crate::snapshot::revision::{self, GitSource};
 use crate::snapshot::worktree::too_large;
-use crate::snapshot::{Broken, Snapshot};
+use crate::snapshot::{ParseCache, Parsed, SourceFile};
 
 /// How many commits are diffed before their changed blobs are parsed together.
 const BATCH: usize = 256;
-
-/// A blob parsed at a path: the record, or why it is not one.
-pub type Parsed = Arc<Result<Record, Diagnostic>>;
-
-/// Records parsed from git blobs, keyed by blob id and path (the path
-/// decides the kind, and may decide the id), so a blob is parsed once
-/// however many commits and snapshots hold it.
-#[derive(Default)]
-pub struct RecordCache {
-    parsed: HashMap<(String, String), Parsed>,
-}
-
-impl RecordCache {
-    /// The parse of `blob` at `path`, if it was parsed already.
-    pub fn get(&self, blob: &str, path: &str) -> Option<Parsed> {
-        self.parsed
-            .get(&(blob.to_string(), path.to_string()))
-            .cloned()
-    }
-
-    /// Whether `blob` at `path` was parsed already.
-    pub fn contains(&self, blob: &str, path: &str) -> bool {
-        self.parsed
-            .contains_key(&(blob.to_string(), path.to_string()))
-    }
-
-    /// Parses files in parallel; those with a blob id are kept for later.
-    fn parse(&mut self, schema: &Schema, files: Vec<Pending>) -> Vec<(Pending, Parsed)> {
-        let parsed: Vec<(Pending, Parsed)> = files
-            .into_par_iter()
-            .filter_map(|mut file| {
-                let kind = schema.kind_of_path(&file.path)?;
-                let result = match std::mem::replace(&mut file.bytes, Ok(Vec::new())) {
-                    Ok(bytes) => record::parse(&file.path, kind, &bytes),
-                    Err(diagnostic) => Err(diagnostic),
-                };
-                Some((file, Arc::new(result)))
-            })
-            .collect();
-        for (file, result) in &parsed {
-            if let Some(blob) = &file.blob {
-                self.parsed
-                    .insert((blob.clone(), file.path.clone()), Arc::clone(result));
-            }
-        }
-        parsed
-    }
-
-    /// The snapshot of a commit, parsing only the blobs not seen before.
-    pub fn snapshot(
-        &mut self,
-        repo: &Repo,
-        schema: &Schema,
-        commit: &ObjectId,
-        label: &str,
-    ) -> Result<Snapshot, GitError> {
-        let source = GitSource::Commit(commit.clone());
-        let files = revision::files_unless(repo, schema, &source, &|blob, path| {
-            self.contains(blob, path)
-        })?;
-        let mut results: Vec<(String, Parsed)> = Vec::with_capacity(files.len());
-        let mut pending = Vec::new();
-        for file in files {
-            match file.blob.as_deref().and_then(|b| self.get(b, &file.path)) {
-                Some(hit) => results.push((file.path, hit)),
-                None => pending.push(Pending {
-                    blob: file.blob,
-                    path: file.path,
-                    bytes: file.content,
-                }),
-            }
-        }
-        for (file, parsed) in self.parse(schema, pending) {
-            results.push((file.path, parsed));
-        }
-        let mut snapshot = Snapshot {
-            label: label.to_string(),
-            ..Snapshot::default()
-        };
-        for (path, parsed) in results {
-            let Some(kind) = schema.kind_of_path(&path) else {
-                continue;
-            };
-            match parsed.as_ref() {
-                Ok(record) => snapshot.records.push(record.clone()),
-                Err(diagnostic) => snapshot.broken.push(Broken {
-                    path,
-                    kind: kind.name.clone(),
-                    diagnostic: diagnostic.clone(),
-                }),
-            }
-        }
-        snapshot.records.sort_by(|a, b| a.path.cmp(&b.path));
-        snapshot.broken.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(snapshot)
-    }
-}
-
-/// A file waiting to be parsed.
-struct Pending {
-    blob: Option<String>,
-    path: String,
-    bytes: Result<Vec<u8>, Diagnostic>,
-}
 
 /// What to walk and what to look for on the way.
 #[derive(Default)]
@@ -386,7 +279,7 @@ pub fn walk(
     repo: &Repo,
     schema: &Schema,
     tip: &ObjectId,
-    cache: &mut RecordCache,
+    cache: &ParseCache,
     options: &Options<'_>,
 ) -> Result<History, GitError> {
     let every_commit = options.mention.is_some() || !options.first_parent;
@@ -491,7 +384,7 @@ fn mention_pattern(id: &str) -> Regex {
 fn parse_batch(
     repo: &Repo,
     schema: &Schema,
-    cache: &mut RecordCache,
+    cache: &ParseCache,
     batch: &[(usize, Vec<TreeChange>)],
 ) -> Result<(), GitError> {
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
@@ -508,10 +401,10 @@ fn parse_batch(
     let pending = wanted
         .into_iter()
         .zip(repo.blobs(&ids)?)
-        .map(|((blob, path), bytes)| Pending {
+        .map(|((blob, path), bytes)| SourceFile {
             blob: Some(blob.0.clone()),
             path: path.to_string(),
-            bytes: if bytes.len() as u64 > MAX_RECORD_BYTES {
+            content: if bytes.len() as u64 > MAX_RECORD_BYTES {
                 Err(too_large(path, bytes.len() as u64))
             } else {
                 Ok(bytes)
@@ -537,7 +430,7 @@ impl Side {
 /// Turns one commit's changed paths into per-id events.
 fn record_events(
     events: &mut HashMap<String, Vec<Event>>,
-    cache: &RecordCache,
+    cache: &ParseCache,
     commit: usize,
     changes: &[TreeChange],
 ) {

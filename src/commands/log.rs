@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use cairn::diagnostic::did_you_mean;
-use cairn::history::{self, Options, RecordCache};
+use cairn::history::{self, Options};
 use cairn::render;
+use cairn::snapshot::ParseCache;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Ctx, Outcome};
@@ -20,14 +21,14 @@ pub(crate) fn run(ctx: &Ctx, args: &LogArgs, out: &mut dyn Write) -> Result<Outc
     let ws = ctx.workspace()?;
     let repo = ctx.repo()?;
     let tip = repo.resolve(&args.rev)?;
-    let mut cache = RecordCache::default();
+    let cache = ParseCache::default();
     let progress = Progress::new("reading history");
     let hook = |done: usize, total: usize| progress.update(done, total);
     let history = history::walk(
         &repo,
         &ws.schema,
         &tip,
-        &mut cache,
+        &cache,
         &Options {
             first_parent: !args.all_parents,
             mention: args.code.then_some(args.id.as_str()),

@@ -6,9 +6,12 @@ use std::io::Write;
 
 use anyhow::{Context as _, Result};
 use cairn::diff;
-use cairn::history::{self, Options, RecordCache};
+use cairn::history::{self, Options};
 use cairn::render;
+use cairn::snapshot::ParseCache;
 use cairn::snapshot::Snapshot;
+use cairn::snapshot::git::ObjectId;
+use cairn::snapshot::revision::{self, GitSource};
 use cairn::summary::{self, Span};
 
 use super::log::Progress;
@@ -21,15 +24,25 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
     let repo = ctx.repo()?;
     let tip = repo.resolve(&args.rev)?;
     let at = repo.commit(&tip)?;
-    let mut cache = RecordCache::default();
-    let snapshot = cache.snapshot(&repo, &ws.schema, &tip, &args.rev)?;
+    let cache = ParseCache::default();
+    // Snapshots of commits share one parse cache with the history walk.
+    let at_commit = |id: &ObjectId, label: &str| {
+        revision::snapshot(
+            &repo,
+            &ws.schema,
+            &GitSource::Commit(id.clone()),
+            label,
+            Some(&cache),
+        )
+    };
+    let snapshot = at_commit(&tip, &args.rev)?;
     let progress = Progress::new("reading history");
     let hook = |done: usize, total: usize| progress.update(done, total);
     let history = history::walk(
         &repo,
         &ws.schema,
         &tip,
-        &mut cache,
+        &cache,
         &Options {
             first_parent: !args.all_parents,
             mention: None,
@@ -48,7 +61,7 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
             // The last commit of the walk before that day is the earlier side.
             let from = history.commits.iter().find(|c| c.time < since);
             let before = match from {
-                Some(c) => cache.snapshot(&repo, &ws.schema, &c.id, c.id.short())?,
+                Some(c) => at_commit(&c.id, c.id.short())?,
                 None => Snapshot::default(),
             };
             let label = from.map_or_else(|| "empty".to_string(), |c| c.id.0.clone());
@@ -63,8 +76,8 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
             } else {
                 a_id
             };
-            let before = cache.snapshot(&repo, &ws.schema, &from, from.short())?;
-            let after = cache.snapshot(&repo, &ws.schema, &b_id, b)?;
+            let before = at_commit(&from, from.short())?;
+            let after = at_commit(&b_id, b)?;
             Some((from.0.clone(), b_id.0.clone(), before, after))
         }
         (None, None) => None,

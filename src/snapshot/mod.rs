@@ -10,7 +10,7 @@ pub mod revision;
 pub mod worktree;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -57,15 +57,20 @@ pub struct Snapshot {
     pub broken: Vec<Broken>,
 }
 
-/// Parsed records keyed by blob id and path, so that a blob seen in many
-/// revisions is parsed once.
+/// A blob parsed at a path: the record, or why it is not one.
+pub type Parsed = Arc<Result<Record, Diagnostic>>;
+
+/// Parsed records keyed by blob id and path (the path decides the kind and
+/// may decide the id), so that a blob seen in many revisions — or many
+/// commits of a history walk — is parsed once.
 #[derive(Default)]
 pub struct ParseCache {
-    entries: Mutex<HashMap<(String, String), Result<Record, Diagnostic>>>,
+    entries: Mutex<HashMap<(String, String), Parsed>>,
 }
 
 impl ParseCache {
-    fn get(&self, blob: &str, path: &str) -> Option<Result<Record, Diagnostic>> {
+    /// The parse of `blob` at `path`, if it was parsed already.
+    pub fn get(&self, blob: &str, path: &str) -> Option<Parsed> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.get(&(blob.to_string(), path.to_string())).cloned()
     }
@@ -76,10 +81,35 @@ impl ParseCache {
         entries.contains_key(&(blob.to_string(), path.to_string()))
     }
 
-    fn put(&self, blob: &str, path: &str, parsed: &Result<Record, Diagnostic>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.insert((blob.to_string(), path.to_string()), parsed.clone());
+    /// Parses files in parallel, keeping every parse of a blob and reusing
+    /// those made before; see [`parse_files`].
+    pub fn parse(&self, schema: &Schema, files: Vec<SourceFile>) -> Vec<(String, String, Parsed)> {
+        parse_files(schema, files, Some(self))
     }
+
+    fn put(&self, blob: &str, path: &str, parsed: &Parsed) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.insert((blob.to_string(), path.to_string()), Arc::clone(parsed));
+    }
+}
+
+/// Parses files into records in parallel: `(path, kind, parse)` for every
+/// file in a kind folder, in the order given. With a cache, a file whose
+/// blob was parsed at the same path before is not parsed again (its bytes
+/// may then be empty), and every new parse of a blob is kept.
+pub fn parse_files(
+    schema: &Schema,
+    files: Vec<SourceFile>,
+    cache: Option<&ParseCache>,
+) -> Vec<(String, String, Parsed)> {
+    files
+        .into_par_iter()
+        .filter_map(|file| {
+            let kind = schema.kind_of_path(&file.path)?;
+            let parsed = parse_file(kind, &file, cache);
+            Some((file.path, kind.name.clone(), parsed))
+        })
+        .collect()
 }
 
 impl Snapshot {
@@ -91,19 +121,14 @@ impl Snapshot {
         files: Vec<SourceFile>,
         cache: Option<&ParseCache>,
     ) -> Snapshot {
-        let parsed: Vec<(String, String, Result<Record, Diagnostic>)> = files
-            .into_par_iter()
-            .filter_map(|file| {
-                let kind = schema.kind_of_path(&file.path)?;
-                let result = parse_file(kind, &file, cache);
-                Some((file.path, kind.name.clone(), result))
-            })
-            .collect();
+        let parsed = parse_files(schema, files, cache);
         let mut snapshot = Snapshot {
             label: label.to_string(),
             ..Snapshot::default()
         };
-        for (path, kind, result) in parsed {
+        for (path, kind, parsed) in parsed {
+            // Unshared parses move out; cached ones are copied.
+            let result = Arc::try_unwrap(parsed).unwrap_or_else(|shared| (*shared).clone());
             match result {
                 Ok(record) => snapshot.records.push(record),
                 Err(diagnostic) => snapshot.broken.push(Broken {
@@ -159,24 +184,22 @@ impl Snapshot {
     }
 }
 
-fn parse_file(
-    kind: &crate::schema::Kind,
-    file: &SourceFile,
-    cache: Option<&ParseCache>,
-) -> Result<Record, Diagnostic> {
-    let bytes = match &file.content {
-        Ok(bytes) => bytes,
-        Err(diagnostic) => return Err(diagnostic.clone()),
-    };
-    if let (Some(cache), Some(blob)) = (cache, file.blob.as_deref()) {
-        if let Some(hit) = cache.get(blob, &file.path) {
-            return hit;
-        }
-        let parsed = record::parse(&file.path, kind, bytes);
-        cache.put(blob, &file.path, &parsed);
-        return parsed;
+fn parse_file(kind: &crate::schema::Kind, file: &SourceFile, cache: Option<&ParseCache>) -> Parsed {
+    let blob = file.blob.as_deref();
+    if let Some(hit) = cache
+        .zip(blob)
+        .and_then(|(cache, blob)| cache.get(blob, &file.path))
+    {
+        return hit;
     }
-    record::parse(&file.path, kind, bytes)
+    let parsed = Arc::new(match &file.content {
+        Ok(bytes) => record::parse(&file.path, kind, bytes),
+        Err(diagnostic) => Err(diagnostic.clone()),
+    });
+    if let Some((cache, blob)) = cache.zip(blob) {
+        cache.put(blob, &file.path, &parsed);
+    }
+    parsed
 }
 
 /// Joins a link target to the folder of the file it is in, resolving `.`
