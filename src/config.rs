@@ -49,6 +49,32 @@ pub struct Workspace {
     pub schema: Schema,
 }
 
+impl Workspace {
+    /// Anchors the workspace at the top of the git work tree that holds it,
+    /// when that is a folder above the project root: every path cairn reads
+    /// or prints is then relative to the repository, as git's are.
+    pub fn anchor_at(&mut self, top: &Path) {
+        let (Ok(top), Ok(root)) = (
+            std::fs::canonicalize(top),
+            std::fs::canonicalize(&self.root),
+        ) else {
+            return;
+        };
+        let Ok(rel) = root.strip_prefix(&top) else {
+            return;
+        };
+        let base: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if base.is_empty() {
+            return;
+        }
+        self.schema.rebase(&base.join("/"));
+        self.root = top;
+    }
+}
+
 /// Finds the workspace root from `start`: the nearest folder upwards
 /// that holds `.cairn/config.yaml` or `.git`, else `start` itself.
 pub fn find_root(start: &Path) -> PathBuf {
@@ -483,6 +509,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
     Ok(Schema {
         root,
         ignore,
+        base: String::new(),
         kinds,
     })
 }

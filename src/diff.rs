@@ -535,9 +535,10 @@ pub fn governing(schema: &Schema, snapshot: &Snapshot, files: &[String]) -> Vec<
             }
         }
         let Ok(set) = builder.build() else { continue };
+        // `covers` globs are relative to the project root.
         let matched: Vec<String> = code
             .iter()
-            .filter(|f| set.is_match(f.as_str()))
+            .filter(|f| schema.project_path(f).is_some_and(|p| set.is_match(p)))
             .map(|f| f.to_string())
             .collect();
         if !matched.is_empty() {

@@ -12,8 +12,12 @@ use crate::value::Value;
 pub struct Schema {
     /// The records root, repository-relative (`research`), `""` for the root itself.
     pub root: String,
-    /// Globs of paths that are never records.
+    /// Globs of paths that are never records (relative to the project root).
     pub ignore: GlobSet,
+    /// Where the project root (the folder holding `.cairn/`) lies inside the
+    /// repository, `""` when they are the same. Kind folders include it;
+    /// `ignore` and `covers` globs are relative to the project root.
+    pub base: String,
     /// The kinds, in configuration order.
     pub kinds: Vec<Kind>,
 }
@@ -44,6 +48,31 @@ impl Schema {
             .max_by_key(|k| k.prefix.len())
     }
 
+    /// A repository-relative path as seen from the project root, or `None`
+    /// when it lies outside the project.
+    pub fn project_path<'p>(&self, path: &'p str) -> Option<&'p str> {
+        if self.base.is_empty() {
+            return Some(path);
+        }
+        path.strip_prefix(&self.base)?.strip_prefix('/')
+    }
+
+    /// Moves the schema's folders under `base`, the project root's path
+    /// inside the repository, so that paths read from git (relative to the
+    /// repository) and from the working tree agree.
+    pub fn rebase(&mut self, base: &str) {
+        let join = |dir: &str| match (base.is_empty(), dir.is_empty()) {
+            (true, _) => dir.to_string(),
+            (false, true) => base.to_string(),
+            (false, false) => format!("{base}/{dir}"),
+        };
+        self.root = join(&self.root);
+        for kind in &mut self.kinds {
+            kind.dir = join(&kind.dir);
+        }
+        self.base = join(&self.base);
+    }
+
     /// Every kind folder, repository-relative.
     pub fn dirs(&self) -> Vec<String> {
         let mut dirs: Vec<String> = self.kinds.iter().map(|k| k.dir.clone()).collect();
@@ -55,7 +84,11 @@ impl Schema {
     /// Whether a repository-relative path is a record file of some kind:
     /// a `.md` file in a kind folder that no `ignore` glob matches.
     pub fn is_record_path(&self, path: &str) -> bool {
-        path.ends_with(".md") && !self.ignore.is_match(path) && self.kind_of_path(path).is_some()
+        path.ends_with(".md")
+            && self.kind_of_path(path).is_some()
+            && !self
+                .project_path(path)
+                .is_some_and(|p| self.ignore.is_match(p))
     }
 }
 

@@ -57,7 +57,17 @@ impl Ctx {
 
     /// The workspace: its root and schema.
     pub(crate) fn workspace(&self) -> Result<Workspace> {
-        Ok(config::load_workspace(&self.cwd, self.config.as_deref())?)
+        let mut ws = config::load_workspace(&self.cwd, self.config.as_deref())?;
+        // A project root below the top of a git work tree (a `.cairn/` in a
+        // subfolder): read and print paths relative to the repository.
+        if let Some(top) = Repo::discover(&ws.root)
+            .ok()
+            .as_ref()
+            .and_then(Repo::workdir)
+        {
+            ws.anchor_at(top);
+        }
+        Ok(ws)
     }
 
     /// The git repository cairn runs in.

@@ -528,41 +528,7 @@ impl Repo {
     /// on this thread. This is the bulk path for loading a snapshot: zlib
     /// inflation and delta resolution dominate, and they scale with cores.
     pub fn blobs(&self, ids: &[ObjectId]) -> Result<Vec<Vec<u8>>, GitError> {
-        use rayon::prelude::*;
-        const SEQUENTIAL_BELOW: usize = 64;
-        if ids.len() < SEQUENTIAL_BELOW || rayon::current_num_threads() < 2 {
-            return ids.iter().map(|id| self.blob(id)).collect();
-        }
-        let chunk = ids.len().div_ceil(rayon::current_num_threads() * 4).max(16);
-        let git_dir = self.repo.path().to_path_buf();
-        let parts: Vec<Result<Vec<Vec<u8>>, GitError>> = ids
-            .par_chunks(chunk)
-            .map(|part| {
-                let handle = Repository::open(&git_dir)
-                    .map_err(|e| failed("opening the repository to read blobs".to_string(), &e))?;
-                part.iter()
-                    .map(|id| {
-                        let oid = id.to_oid()?;
-                        handle
-                            .find_blob(oid)
-                            .map(|b| b.content().to_vec())
-                            .map_err(|e| {
-                                object_error(
-                                    &e,
-                                    format!("reading blob `{}`", id.short()),
-                                    "blob",
-                                    Some(oid),
-                                )
-                            })
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut out = Vec::with_capacity(ids.len());
-        for part in parts {
-            out.extend(part?);
-        }
-        Ok(out)
+        self.in_parallel(ids, 4, |repo, id| repo.blob(id))
     }
 
     /// What changed between two commits' trees under `dirs` (all of the tree
@@ -621,33 +587,45 @@ impl Repo {
         pairs: &[(Option<ObjectId>, ObjectId)],
         dirs: &[String],
     ) -> Result<Vec<Vec<TreeChange>>, GitError> {
+        self.in_parallel(pairs, 8, |repo, (old, new)| {
+            repo.diff_commits(old.as_ref(), new, dirs)
+        })
+    }
+
+    /// Applies `work` to every item, in parallel, results in the order of
+    /// `items`. git2 handles cannot be shared between threads, so each
+    /// contiguous run of items (about `runs_per_thread` runs a thread, for
+    /// balance) gets its own handle on the same repository; a few items are
+    /// done here on this handle.
+    fn in_parallel<T: Sync, R: Send>(
+        &self,
+        items: &[T],
+        runs_per_thread: usize,
+        work: impl Fn(&Repo, &T) -> Result<R, GitError> + Sync,
+    ) -> Result<Vec<R>, GitError> {
         use rayon::prelude::*;
+        const SEQUENTIAL_BELOW: usize = 64;
         let threads = rayon::current_num_threads();
-        if pairs.len() < 64 || threads < 2 {
-            return pairs
-                .iter()
-                .map(|(old, new)| self.diff_commits(old.as_ref(), new, dirs))
-                .collect();
+        if items.len() < SEQUENTIAL_BELOW || threads < 2 {
+            return items.iter().map(|item| work(self, item)).collect();
         }
         let git_dir = self.repo.path().to_path_buf();
         let (workdir, shallow) = (&self.workdir, &self.shallow);
-        let parts: Vec<Result<Vec<Vec<TreeChange>>, GitError>> = pairs
-            .par_chunks(pairs.len().div_ceil(threads * 8))
-            .map(|run| {
+        let run = items.len().div_ceil(threads * runs_per_thread).max(16);
+        let parts: Vec<Result<Vec<R>, GitError>> = items
+            .par_chunks(run)
+            .map(|part| {
                 let worker = Repo {
-                    repo: Repository::open(&git_dir).map_err(|e| {
-                        failed("opening the repository to compare trees".to_string(), &e)
-                    })?,
+                    repo: Repository::open(&git_dir)
+                        .map_err(|e| failed("opening the repository on a worker thread", &e))?,
                     workdir: workdir.clone(),
                     shallow: shallow.clone(),
                     raw_trees: RefCell::default(),
                 };
-                run.iter()
-                    .map(|(old, new)| worker.diff_commits(old.as_ref(), new, dirs))
-                    .collect()
+                part.iter().map(|item| work(&worker, item)).collect()
             })
             .collect();
-        let mut out = Vec::with_capacity(pairs.len());
+        let mut out = Vec::with_capacity(items.len());
         for part in parts {
             out.extend(part?);
         }

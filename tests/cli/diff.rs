@@ -401,3 +401,43 @@ fn linked_worktree() {
     let main = repo.cairn(&["diff"]);
     assert!(main.stdout.contains("No research records changed."));
 }
+
+#[test]
+fn a_project_in_a_subfolder_reads_git_paths_from_the_repository_root() {
+    let mut repo = TestRepo::new();
+    repo.write(
+        "proj/.cairn/config.yaml",
+        include_str!("../../src/builtin/config.yaml"),
+    );
+    repo.write(&format!("proj/{EXP1}"), experiment("EXP-0001", "running"));
+    repo.write(
+        "proj/research/decisions/DEC-0001-mel.md",
+        decision("DEC-0001", "accepted").replace(
+            "decided: 2024-03-02\n",
+            "decided: 2024-03-02\ncovers: [\"src/**\"]\n",
+        ),
+    );
+    repo.write("proj/src/model.py", "print('model')\n");
+    repo.commit("start");
+    repo.write(&format!("proj/{EXP1}"), done_with_recall("0.84"));
+    repo.write("proj/src/model.py", "print('better model')\n");
+    repo.commit("finish");
+
+    let diff = repo.cairn(&["-C", "proj", "diff", "HEAD~1", "HEAD", "--format", "json"]);
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    let v: serde_json::Value = serde_json::from_str(&diff.stdout).expect("json");
+    assert_eq!(v["changes"][0]["path"], format!("proj/{EXP1}"));
+    assert_eq!(v["governing"][0]["id"], "DEC-0001");
+    assert_eq!(v["governing"][0]["files"][0], "proj/src/model.py");
+
+    let log = repo.cairn(&["-C", "proj", "log", "EXP-0001", "--format", "json"]);
+    assert_eq!(log.code, 0, "{}", log.stderr);
+    let v: serde_json::Value = serde_json::from_str(&log.stdout).expect("json");
+    assert_eq!(v["entries"].as_array().map(Vec::len), Some(2));
+
+    repo.write(&format!("proj/{EXP1}"), experiment("EXP-0001", "runing"));
+    let validate = repo.cairn(&["-C", "proj", "validate", "--format", "json"]);
+    assert_eq!(validate.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&validate.stdout).expect("json");
+    assert_eq!(v["diagnostics"][0]["file"], format!("proj/{EXP1}"));
+}
