@@ -3,7 +3,7 @@
 # in the same repository and prints both medians and their ratio.
 #
 # usage: benches/diff.sh [REPO] [A] [B] [RUNS]
-#   REPO  a repository with a research log   (default /tmp/bench/BIG)
+#   REPO  a repository with a research log   (default: benches/corpus.sh makes one)
 #   A B   the revisions to compare            (default HEAD~1000 HEAD)
 #   RUNS  timed runs of each command          (default 15; 2 warm-up runs first)
 #
@@ -12,7 +12,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-repo=${1:-/tmp/bench/BIG}
+repo=$("$here/benches/corpus.sh" "${1:-}")
 a=${2:-HEAD~1000}
 b=${3:-HEAD}
 runs=${4:-15}
@@ -30,7 +30,7 @@ time_once() {
     start=$(date +%s.%N)
     "$@" >/dev/null
     end=$(date +%s.%N)
-    echo "$end - $start" | bc -l
+    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.6f\n", b - a }'
 }
 
 # The median of `runs` timed runs of the command, in milliseconds.
@@ -46,9 +46,13 @@ cd "$repo"
 changed=$(git diff --name-status -M "$a" "$b" -- research/ | wc -l)
 cairn_ms=$(median_ms "$cairn" diff "$a" "$b")
 git_ms=$(median_ms git diff --name-status -M "$a" "$b" -- research/)
-ratio=$(echo "$cairn_ms / $git_ms" | bc -l)
+patch_ms=$(median_ms git diff "$a" "$b" -- research/)
+ratio=$(awk -v a="$cairn_ms" -v b="$git_ms" 'BEGIN { print a / b }')
+patch_ratio=$(awk -v a="$cairn_ms" -v b="$patch_ms" 'BEGIN { print a / b }')
 
 echo "repository: $repo ($a..$b, $changed changed record paths, $runs runs each)"
 printf 'cairn diff %s %s                          median %8.1f ms\n' "$a" "$b" "$cairn_ms"
 printf 'git diff --name-status -M %s %s -- research/  median %8.1f ms\n' "$a" "$b" "$git_ms"
-printf 'ratio cairn/git: %.2f\n' "$ratio"
+printf 'git diff %s %s -- research/ (whole patch)     median %8.1f ms\n' "$a" "$b" "$patch_ms"
+printf 'ratio cairn/git --name-status: %.2f\n' "$ratio"
+printf 'ratio cairn/git whole patch:   %.2f\n' "$patch_ratio"

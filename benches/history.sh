@@ -3,15 +3,15 @@
 # `git log --name-status -M -- research/` on a corpus, N runs each, and
 # prints the medians and the ratios to git.
 #
-#   benches/history.sh [REPO] [ID] [N]     (defaults: /tmp/bench/BIG EXP-0001 5)
+#   benches/history.sh [REPO] [ID] [N]     (defaults: benches/corpus.sh's corpus, EXP-0001, 5)
 #
 # Builds the release binary first. The corpus is only read.
 set -euo pipefail
 
-repo=${1:-/tmp/bench/BIG}
+here=$(cd "$(dirname "$0")/.." && pwd)
+repo=$("$here/benches/corpus.sh" "${1:-}")
 id=${2:-EXP-0001}
 runs=${3:-5}
-here=$(cd "$(dirname "$0")/.." && pwd)
 
 cargo build --release --quiet --manifest-path "$here/Cargo.toml"
 cairn="$here/target/release/cairn"
@@ -24,7 +24,7 @@ time_runs() {
     start=$(date +%s.%N)
     "$@" >/dev/null
     end=$(date +%s.%N)
-    echo "$end - $start" | bc -l
+    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", b - a }'
   done | median
 }
 
@@ -35,5 +35,5 @@ summary_s=$(time_runs "$cairn" summary)
 
 printf '%-45s %8s %8s\n' command 'median s' 'vs git'
 printf '%-45s %8.2f %8s\n' 'git log --name-status -M -- research/' "$git_s" 1.00
-printf '%-45s %8.2f %8.2f\n' "cairn log $id" "$log_s" "$(echo "$log_s / $git_s" | bc -l)"
-printf '%-45s %8.2f %8.2f\n' 'cairn summary' "$summary_s" "$(echo "$summary_s / $git_s" | bc -l)"
+printf '%-45s %8.2f %8.2f\n' "cairn log $id" "$log_s" "$(awk -v a="$log_s" -v b="$git_s" 'BEGIN { print a / b }')"
+printf '%-45s %8.2f %8.2f\n' 'cairn summary' "$summary_s" "$(awk -v a="$summary_s" -v b="$git_s" 'BEGIN { print a / b }')"

@@ -4,16 +4,11 @@
 #
 #   benches/validate.sh [CORPUS]
 #
-# CORPUS defaults to target/bench-corpus, made on first use with
-#   ../shared/bench/gen-corpus CORPUS --records 10000 --commits 20000
+# CORPUS defaults to the one benches/corpus.sh makes.
 # Needs hyperfine (`apt-get install hyperfine`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-corpus=${1:-target/bench-corpus}
-if [ ! -d "$corpus/.git" ]; then
-    gen=${GEN_CORPUS:-../shared/bench/gen-corpus}
-    "$gen" "$corpus" --records 10000 --commits 20000
-fi
+corpus=$(benches/corpus.sh "${1:-}")
 cargo build --release --quiet
 cairn=$PWD/target/release/cairn
 cd "$corpus"
