@@ -6,6 +6,7 @@ mod init;
 mod list;
 mod log;
 mod new;
+mod progress;
 mod summary;
 mod validate;
 
@@ -14,7 +15,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use cairn::config::{self, Workspace};
-use cairn::snapshot::git::Repo;
+use cairn::history::{self, History};
+use cairn::snapshot::git::{ObjectId, Repo};
 use cairn::snapshot::revision::{self, GitSource, GitTree};
 use cairn::snapshot::worktree::Worktree;
 use cairn::snapshot::{ParseCache, Snapshot, Tree};
@@ -87,6 +89,33 @@ pub(crate) fn run(ctx: &Ctx, command: &Command, out: &mut dyn Write) -> Result<O
         Command::Summary(args) => summary::run(ctx, args, out),
         Command::List(args) => list::run(ctx, args, out),
     }
+}
+
+/// Walks the history of `tip` once (see `cairn::history::walk`), with a
+/// progress bar on stderr when it runs long on a terminal.
+pub(crate) fn walk_history(
+    repo: &Repo,
+    ws: &Workspace,
+    tip: &ObjectId,
+    cache: &ParseCache,
+    first_parent: bool,
+    mention: Option<&str>,
+) -> Result<History> {
+    let progress = progress::Progress::new("reading history");
+    let hook = |done: usize, total: usize| progress.update(done, total);
+    let history = history::walk(
+        repo,
+        &ws.schema,
+        tip,
+        cache,
+        &history::Options {
+            first_parent,
+            mention,
+            progress: Some(&hook),
+        },
+    );
+    progress.finish();
+    Ok(history?)
 }
 
 /// Which snapshot a command reads.

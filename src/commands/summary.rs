@@ -6,7 +6,6 @@ use std::io::Write;
 
 use anyhow::{Context as _, Result};
 use cairn::diff;
-use cairn::history::{self, Options};
 use cairn::render;
 use cairn::snapshot::ParseCache;
 use cairn::snapshot::Snapshot;
@@ -14,8 +13,7 @@ use cairn::snapshot::git::ObjectId;
 use cairn::snapshot::revision::{self, GitSource};
 use cairn::summary::{self, Span};
 
-use super::log::Progress;
-use super::{Ctx, Outcome};
+use super::{Ctx, Outcome, walk_history};
 use crate::cli::{SummaryArgs, SummaryFormat};
 
 /// Runs `cairn summary`.
@@ -36,20 +34,7 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
         )
     };
     let snapshot = at_commit(&tip, &args.rev)?;
-    let progress = Progress::new("reading history");
-    let hook = |done: usize, total: usize| progress.update(done, total);
-    let history = history::walk(
-        &repo,
-        &ws.schema,
-        &tip,
-        &cache,
-        &Options {
-            first_parent: !args.all_parents,
-            mention: None,
-            progress: Some(&hook),
-        },
-    )?;
-    progress.finish();
+    let history = walk_history(&repo, &ws, &tip, &cache, !args.all_parents, None)?;
     let options = summary::Options {
         stale_days: args.stale_days,
         ..summary::Options::default()
