@@ -447,20 +447,16 @@ fn round(x: f64) -> f64 {
 /// that subsection only, not again under every heading above it.
 pub fn section_changes(old: &Record, new: &Record) -> Vec<SectionChange> {
     let key = |t: &str| t.trim().to_lowercase();
-    let old_map: BTreeMap<String, &str> = old
-        .body
-        .sections
-        .iter()
-        .rev()
-        .map(|s| (key(&s.title), s.own_text.as_str()))
-        .collect();
-    let new_map: BTreeMap<String, &str> = new
-        .body
-        .sections
-        .iter()
-        .rev()
-        .map(|s| (key(&s.title), s.own_text.as_str()))
-        .collect();
+    // The first heading of a name wins, as in `Body::section`.
+    let by_name = |r: &'_ Record| -> BTreeMap<String, String> {
+        r.body
+            .sections
+            .iter()
+            .rev()
+            .map(|s| (key(&s.title), s.own_text.clone()))
+            .collect()
+    };
+    let (old_map, new_map) = (by_name(old), by_name(new));
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for s in &new.body.sections {

@@ -28,7 +28,7 @@ use crate::snapshot::worktree::too_large;
 use crate::snapshot::{ParseCache, Parsed, SourceFile};
 
 /// How many commits are diffed before their changed blobs are parsed together.
-const BATCH: usize = 256;
+const BATCH: usize = 4096;
 
 /// What to walk and what to look for on the way.
 #[derive(Default)]
@@ -321,7 +321,7 @@ pub fn walk(
         infos.push(info);
     }
     let mut diffs: Vec<Vec<TreeChange>> = Vec::with_capacity(pairs.len());
-    for run in pairs.chunks(BATCH * 64) {
+    for run in pairs.chunks(BATCH * 4) {
         diffs.extend(repo.diff_many(run, &dirs)?);
         if let Some(progress) = options.progress {
             progress(diffs.len() * total / pairs.len().max(1), total);

@@ -931,7 +931,15 @@ impl Repo {
         if old_root == Some(new_root) {
             return Ok(out);
         }
-        for dir in normalize_dirs(dirs) {
+        let dirs = normalize_dirs(dirs);
+        // The folders usually share a parent (`research`): when it did not
+        // change, none of them did — the common case of a code-only commit.
+        if let (Some(old_root), Some(parent)) = (old_root, common_parent(&dirs)) {
+            if self.node_at(old_root, &parent)? == self.node_at(new_root, &parent)? {
+                return Ok(out);
+            }
+        }
+        for dir in dirs {
             let old_node = match old_root {
                 Some(root) => self.node_at(root, &dir)?,
                 None => None,
@@ -1217,6 +1225,20 @@ fn normalize_dir(dir: &str) -> String {
 
 /// Normalised, sorted prefixes with those inside another removed; an empty
 /// list, or one holding the root, is the root alone.
+/// The deepest folder that holds every one of `dirs`, if it is not the root.
+fn common_parent(dirs: &[String]) -> Option<String> {
+    let first: Vec<&str> = dirs.first()?.split('/').collect();
+    let shared = dirs.iter().skip(1).fold(first.len(), |n, dir| {
+        first
+            .iter()
+            .zip(dir.split('/'))
+            .take(n)
+            .take_while(|(a, b)| **a == *b)
+            .count()
+    });
+    (shared > 0).then(|| first[..shared].join("/"))
+}
+
 fn normalize_dirs(dirs: &[String]) -> Vec<String> {
     let mut dirs: Vec<String> = dirs.iter().map(|d| normalize_dir(d)).collect();
     if dirs.is_empty() || dirs.iter().any(String::is_empty) {
@@ -1805,6 +1827,13 @@ mod tests {
             ["a", "a-b"]
         );
         assert!(is_under("a/b", "a") && is_under("a", "a") && !is_under("ab", "a"));
+        let dirs = |d: &[&str]| d.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            common_parent(&dirs(&["r/e", "r/s", "r/d/x"])).as_deref(),
+            Some("r")
+        );
+        assert_eq!(common_parent(&dirs(&["r/e"])).as_deref(), Some("r/e"));
+        assert_eq!(common_parent(&dirs(&["a/e", "b/e"])), None);
     }
 
     fn canon(path: &Path) -> PathBuf {
