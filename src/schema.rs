@@ -288,13 +288,21 @@ impl Condition {
         })
     }
 
-    /// How the condition reads in a message (`status: done`).
+    /// How the condition reads in a message (`status is done`,
+    /// `status is accepted, superseded or deprecated`).
     pub fn describe(&self) -> String {
         self.fields
             .iter()
-            .map(|(f, v)| format!("{f}: {}", v.join(" or ")))
+            .map(|(f, v)| {
+                let values = match v.as_slice() {
+                    [] => String::new(),
+                    [one] => one.clone(),
+                    [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+                };
+                format!("{f} is {values}")
+            })
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(" and ")
     }
 }
 

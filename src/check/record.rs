@@ -392,7 +392,7 @@ mod tests {
                 (4, Code::MissingSection)
             ]
         );
-        assert!(f[0].2.contains("`metrics` is required when status: done"));
+        assert!(f[0].2.contains("`metrics` is required when status is done"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod bad_input;
 mod diff;
 mod history;
+mod history_rules;
 mod list;
 mod new_init;
 mod support;
