@@ -61,7 +61,7 @@ fn allowed_moves_pass() {
 
 #[test]
 fn a_frozen_section_and_field_of_an_accepted_decision() {
-    let mut repo = branched();
+    let repo = branched();
     let edited = decision("DEC-0001", "accepted")
         .replace("\nMel.\n", "\nRaw audio after all.\n")
         .replace("decided: 2024-03-02", "decided: 2024-04-01");
