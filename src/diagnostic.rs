@@ -159,6 +159,19 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// "did you mean `EXP-0012`?" for an id one typo away from a known one (a
+/// wrong, missing, extra or swapped character). Ids share their prefix, so
+/// a looser similarity would suggest any id of the kind.
+pub fn did_you_mean_id<'a>(id: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let upper = id.to_uppercase();
+    known
+        .into_iter()
+        .map(|k| (strsim::damerau_levenshtein(&upper, &k.to_uppercase()), k))
+        .filter(|(distance, _)| *distance <= 1)
+        .min_by_key(|(distance, k)| (*distance, *k))
+        .map(|(_, k)| k)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +182,16 @@ mod tests {
         assert_eq!(did_you_mean("runing", statuses), Some("running"));
         assert_eq!(did_you_mean("Done", statuses), Some("done"));
         assert_eq!(did_you_mean("xyzzy", statuses), None);
+    }
+
+    #[test]
+    fn id_suggestions_need_a_single_typo() {
+        let ids = ["EXP-0012", "EXP-0021", "EIP-1559"];
+        assert_eq!(did_you_mean_id("EXP-0102", ids), Some("EXP-0012"));
+        assert_eq!(did_you_mean_id("EXP-0345", ids), None);
+        assert_eq!(did_you_mean_id("EXP-0013", ids), Some("EXP-0012"));
+        assert_eq!(did_you_mean_id("exp-0012", ids), Some("EXP-0012"));
+        assert_eq!(did_you_mean_id("EIP-9999", ids), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean_id};
 use crate::record::Record;
 use crate::schema::{FieldType, Schema};
 use crate::snapshot::Snapshot;
@@ -132,7 +132,7 @@ fn dangling_message(
         .map(|(id, _)| *id)
         .collect();
     known.sort_unstable();
-    let hint = did_you_mean(target, known.iter().copied())
+    let hint = did_you_mean_id(target, known.iter().copied())
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_default();
     let noun = match to {

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use cairn::diagnostic::did_you_mean;
+use cairn::diagnostic::did_you_mean_id;
 use cairn::render;
 use cairn::snapshot::ParseCache;
 
@@ -28,7 +28,7 @@ pub(crate) fn run(ctx: &Ctx, args: &LogArgs, out: &mut dyn Write) -> Result<Outc
     )?;
     let Some(log) = history.log(&args.id, args.code, args.patch) else {
         let ids = history.ids();
-        let hint = match did_you_mean(&args.id, ids.iter().copied()) {
+        let hint = match did_you_mean_id(&args.id, ids.iter().copied()) {
             Some(near) => format!("; did you mean {near}?"),
             None => String::new(),
         };

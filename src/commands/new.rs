@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use cairn::config::{TEMPLATES_DIR, Workspace};
-use cairn::diagnostic::did_you_mean;
+use cairn::diagnostic::{did_you_mean, did_you_mean_id};
 use cairn::edit;
 use cairn::record::Record;
 use cairn::schema::Kind;
@@ -292,7 +292,7 @@ fn prepare_supersede(
             .filter(|r| r.kind == kind.name)
             .filter_map(|r| r.id.as_deref())
             .collect();
-        let hint = did_you_mean(old_id, ids.iter().copied())
+        let hint = did_you_mean_id(old_id, ids.iter().copied())
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
         bail!("no record has the id `{old_id}`, so nothing was written{hint}");
