@@ -267,7 +267,8 @@ pub fn span_snapshots(
 /// The snapshot of the record files of `source` whose bytes pass `keep`
 /// (files that cannot be read are kept, as broken). Every blob is read,
 /// but only the kept ones are parsed: for finding the few records that
-/// hold a given field (`covers`) in a large log.
+/// hold a given field (`covers`) in a large log. Blobs the cache already
+/// holds are neither read nor tested again: their parse is kept as it is.
 pub fn snapshot_where(
     repo: &Repo,
     schema: &Schema,
@@ -276,15 +277,13 @@ pub fn snapshot_where(
     keep: &dyn Fn(&[u8]) -> bool,
     cache: Option<&ParseCache>,
 ) -> Result<Snapshot, GitError> {
-    let files = read_all(
-        repo,
-        schema,
-        source,
-        list(repo, schema, source)?,
-        &|_, _| false,
-    )?
-    .into_iter()
-    .filter(|f| f.content.as_ref().map_or(true, |bytes| keep(bytes)))
-    .collect();
+    let known = |blob: &str, path: &str| cache.is_some_and(|c| c.contains(blob, path));
+    let files = read_all(repo, schema, source, list(repo, schema, source)?, &known)?
+        .into_iter()
+        .filter(|f| {
+            f.blob.as_deref().is_some_and(|b| known(b, &f.path))
+                || f.content.as_ref().map_or(true, |bytes| keep(bytes))
+        })
+        .collect();
     Ok(Snapshot::build(label, schema, files, cache))
 }
