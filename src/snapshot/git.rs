@@ -1134,8 +1134,8 @@ impl<'a> RawEntries<'a> {
 
     fn entry_at(&self, at: usize) -> Option<(RawEntry<'a>, usize)> {
         let rest = self.data.get(at..)?;
-        let space = rest.iter().position(|&c| c == b' ')?;
-        let nul = space + 1 + rest[space + 1..].iter().position(|&c| c == 0)?;
+        let space = memchr::memchr(b' ', rest)?;
+        let nul = space + 1 + memchr::memchr(0, &rest[space + 1..])?;
         let end = nul + 1 + self.oid_len;
         let id = rest.get(nul + 1..end)?;
         Some((
