@@ -109,6 +109,8 @@ pub(crate) enum ValidateFormat {
     Json,
     /// GitHub Actions workflow commands (`::error file=…`), annotating the pull request.
     Github,
+    /// SARIF 2.1.0, for code-scanning tools (e.g. `github/codeql-action/upload-sarif`).
+    Sarif,
 }
 
 /// Options of `cairn validate`.

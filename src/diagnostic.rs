@@ -45,6 +45,13 @@ macro_rules! codes {
                     $(Code::$variant => $text,)*
                 }
             }
+
+            /// One line on what the code reports.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $doc,)*
+                }
+            }
         }
     };
 }

@@ -68,6 +68,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ValidateArgs, out: &mut dyn Write) -> Result
         ValidateFormat::Text => render::validate_text::write(out, &report)?,
         ValidateFormat::Json => render::json(out, &report)?,
         ValidateFormat::Github => render::github::write(out, &report)?,
+        ValidateFormat::Sarif => render::sarif::write(out, &report)?,
     }
     let failing = report
         .diagnostics

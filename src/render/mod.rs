@@ -10,6 +10,7 @@ pub mod diff_text;
 pub mod github;
 pub mod list_table;
 pub mod log_text;
+pub mod sarif;
 pub mod summary_markdown;
 pub mod summary_text;
 pub mod validate_text;

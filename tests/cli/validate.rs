@@ -209,6 +209,37 @@ fn github_format_annotates_every_finding() {
 }
 
 #[test]
+fn sarif_carries_every_finding_with_its_rule_and_location() {
+    let outside = TestRepo::plain();
+    let repo = every_finding(&outside);
+    let json = repo.run(&["validate", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let run = repo.run(&["validate", "--format", "sarif"]);
+    assert_eq!(run.code, 1);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF");
+    assert_eq!(sarif["version"], "2.1.0");
+    let driver = &sarif["runs"][0]["tool"]["driver"];
+    assert_eq!(driver["name"], "cairn");
+    let rules = driver["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), Code::ALL.len());
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let diagnostics = json["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(results.len(), diagnostics.len());
+    for (result, d) in results.iter().zip(diagnostics) {
+        assert_eq!(result["ruleId"], d["code"]);
+        assert_eq!(
+            rules[result["ruleIndex"].as_u64().expect("index") as usize]["id"],
+            d["code"]
+        );
+        assert_eq!(result["level"], d["severity"]);
+        assert_eq!(result["message"]["text"], d["message"]);
+        let location = &result["locations"][0]["physicalLocation"];
+        assert_eq!(location["artifactLocation"]["uri"], d["file"]);
+        assert_eq!(location["region"]["startLine"], d["line"]);
+    }
+}
+
+#[test]
 fn github_format_escapes_properties_and_messages() {
     let repo = TestRepo::plain();
     repo.write(
