@@ -74,3 +74,117 @@ pub fn validate(schema: &Schema, snapshot: &Snapshot, tree: &dyn Tree) -> Vec<Di
     out.extend(links::check(snapshot, tree));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+    use crate::snapshot::SourceFile;
+
+    struct NoFiles;
+
+    impl Tree for NoFiles {
+        fn exists(&self, _: &str) -> bool {
+            false
+        }
+    }
+
+    /// Mutated records — bytes dropped, repeated, replaced, YAML and
+    /// Markdown punctuation inserted — never make parsing, validation,
+    /// history rules, diff or editing panic.
+    #[test]
+    fn mutated_records_never_panic() {
+        let schema = config::builtin();
+        let seeds = [
+            include_str!(
+                "../../examples/research/experiments/EXP-0002-small-cnn-on-log-mel-spectrograms.md"
+            ),
+            include_str!(
+                "../../examples/research/decisions/DEC-0002-use-a-cnn-on-log-mel-spectrograms.md"
+            ),
+        ];
+        let specials: &[&[u8]] = &[
+            b"---\n",
+            b"...\n",
+            b"\r\n",
+            b":",
+            b" ",
+            b"\n",
+            b"- ",
+            b"&a ",
+            b"*a",
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b"\"",
+            b"'",
+            b"#",
+            b"|",
+            b">",
+            b"\t",
+            b"\x00",
+            b"\xff",
+            b"\xef\xbb\xbf",
+            b"## ",
+            b"[x](../",
+            b"!tag ",
+            b"? ",
+            b"status: done\n",
+            b"\x1b[31m",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as usize
+        };
+        for round in 0..1500 {
+            let seed = seeds[round % seeds.len()];
+            let mut data = seed.as_bytes().to_vec();
+            for _ in 0..1 + next() % 6 {
+                let at = if data.is_empty() {
+                    0
+                } else {
+                    next() % data.len()
+                };
+                match next() % 4 {
+                    0 => {
+                        let s = specials[next() % specials.len()];
+                        data.splice(at..at, s.iter().copied());
+                    }
+                    1 => {
+                        let end = (at + next() % 20).min(data.len());
+                        data.drain(at..end);
+                    }
+                    2 if !data.is_empty() => data[at] = next() as u8,
+                    _ => {
+                        let end = (at + next() % 40).min(data.len());
+                        let chunk = data[at..end].to_vec();
+                        data.splice(at..at, chunk);
+                    }
+                }
+            }
+            for path in [
+                "research/experiments/EXP-0002-x.md",
+                "research/decisions/DEC-0002-x.md",
+            ] {
+                let file = SourceFile {
+                    path: path.to_string(),
+                    blob: None,
+                    content: Ok(data.clone()),
+                };
+                let after = Snapshot::build("mutated", &schema, vec![file], None);
+                let before = Snapshot::from_texts("seed", &schema, &[(path, seed)]);
+                let _ = validate(&schema, &after, &NoFiles);
+                let _ = history::check(&schema, &before, &after, None);
+                let _ = crate::diff::compare(&schema, &before, &after);
+                if let Ok(text) = std::str::from_utf8(&data) {
+                    let _ = crate::edit::set(text, "status", "superseded", None);
+                    let _ = crate::edit::set(text, "superseded_by", "DEC-0003", Some("status"));
+                }
+            }
+        }
+    }
+}
