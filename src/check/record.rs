@@ -17,29 +17,29 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
         if spec.name == "id" && !matches!(kind.id, IdRule::Standard { .. }) {
             continue;
         }
+        // The id's absence is reported by `check_id`, with the next free id.
+        let required = spec.required && spec.name != "id";
         match record.front.get(&spec.key) {
-            None => {
-                if spec.required && spec.name != "id" {
-                    out.push(err(
-                        Code::MissingField,
-                        record.front.line,
-                        missing_message(spec, None),
-                    ));
-                }
-            }
-            Some(field) if field.value.is_empty() => {
-                if spec.required && spec.name != "id" {
-                    out.push(err(
-                        Code::MissingField,
-                        field.line,
-                        format!(
-                            "required field `{}` is empty; {}",
-                            spec.key,
-                            fill_hint(spec)
-                        ),
-                    ));
-                }
-            }
+            None if required => out.push(err(
+                Code::MissingField,
+                record.front.line,
+                format!(
+                    "required field `{}` is missing; {}",
+                    spec.key,
+                    fill_hint(spec)
+                ),
+            )),
+            Some(field) if field.value.is_empty() && required => out.push(err(
+                Code::MissingField,
+                field.line,
+                format!(
+                    "required field `{}` is empty; {}",
+                    spec.key,
+                    fill_hint(spec)
+                ),
+            )),
+            None => {}
+            Some(field) if field.value.is_empty() => {}
             Some(field) => {
                 if spec.name == "status" {
                     if let Some(message) = status_problem(kind, &field.value) {
@@ -206,14 +206,6 @@ fn check_id(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
         }
         (IdRule::Filename { .. }, Some(_)) => {}
     }
-}
-
-fn missing_message(spec: &FieldSpec, _: Option<()>) -> String {
-    format!(
-        "required field `{}` is missing; {}",
-        spec.key,
-        fill_hint(spec)
-    )
 }
 
 fn fill_hint(spec: &FieldSpec) -> String {
