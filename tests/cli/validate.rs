@@ -324,59 +324,47 @@ fn with_config(text: &str) -> TestRepo {
     repo
 }
 
-#[test]
-fn an_unknown_field_type_names_the_config_file_and_line() {
-    let repo = with_config(
-        "version: 1\nkinds:\n  note:\n    dir: notes\n    fields:\n      body:\n        type: strng\n",
-    );
-    let run = repo.run(&["validate"]);
+/// Runs validate under a broken configuration: exit 2, one line on stderr
+/// that names the file and `line`.
+fn config_error(text: &str, line: usize) -> crate::support::Run {
+    let run = with_config(text).run(&["validate"]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains(".cairn/config.yaml:6: "),
+        run.stderr.contains(&format!(".cairn/config.yaml:{line}: ")),
         "{}",
         run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    run
+}
+
+#[test]
+fn an_unknown_field_type_names_the_config_file_and_line() {
+    let run = config_error(
+        "version: 1\nkinds:\n  note:\n    dir: notes\n    fields:\n      body:\n        type: strng\n",
+        6,
     );
     insta::assert_snapshot!(run.render());
 }
 
 #[test]
 fn a_bad_regex_in_the_config_exits_2() {
-    let repo = with_config(
+    let run = config_error(
         "kinds:\n  adr:\n    dir: /docs/adr\n    id: {from: filename, pattern: '^(\\d{4}-'}\n",
-    );
-    let run = repo.run(&["validate"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains(".cairn/config.yaml:4: "),
-        "{}",
-        run.stderr
+        4,
     );
     insta::assert_snapshot!(run.render());
 }
 
 #[test]
 fn a_kind_without_a_folder_exits_2() {
-    let repo = with_config("kinds:\n  note:\n    prefix: NOTE\n");
-    let run = repo.run(&["validate"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains(".cairn/config.yaml:3: "),
-        "{}",
-        run.stderr
-    );
+    let run = config_error("kinds:\n  note:\n    prefix: NOTE\n", 3);
     insta::assert_snapshot!(run.render());
 }
 
 #[test]
 fn a_yaml_error_in_the_config_exits_2() {
-    let repo = with_config("version: 1\nkinds:\n  note:\n    dir: a: b\n");
-    let run = repo.run(&["validate"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains(".cairn/config.yaml:4: "),
-        "{}",
-        run.stderr
-    );
+    let run = config_error("version: 1\nkinds:\n  note:\n    dir: a: b\n", 4);
     insta::assert_snapshot!(run.render());
 }
 
