@@ -40,21 +40,6 @@ impl Tree for GitTree<'_> {
     }
 }
 
-/// The record files of `source`, with their bytes.
-pub fn files(
-    repo: &Repo,
-    schema: &Schema,
-    source: &GitSource,
-) -> Result<Vec<SourceFile>, GitError> {
-    read_all(
-        repo,
-        schema,
-        source,
-        list(repo, schema, source)?,
-        &|_, _| false,
-    )
-}
-
 fn list(repo: &Repo, schema: &Schema, source: &GitSource) -> Result<Vec<TreeFile>, GitError> {
     let dirs = schema.dirs();
     match source {
@@ -166,20 +151,6 @@ pub fn snapshot(
     let known = |blob: &str, path: &str| cache.is_some_and(|c| c.contains(blob, path));
     let files = read_all(repo, schema, source, list(repo, schema, source)?, &known)?;
     Ok(Snapshot::build(label, schema, files, cache))
-}
-
-/// The record files of `source`, with the bytes of those that `known`
-/// does not claim: a file whose blob and path `known` accepts comes with
-/// empty bytes, so that a caller holding its own parse of that blob reads
-/// nothing twice. Symlinks are always read and come without a blob id:
-/// their blob is the link, not the record, so it is no cache key.
-pub fn files_unless(
-    repo: &Repo,
-    schema: &Schema,
-    source: &GitSource,
-    known: &dyn Fn(&str, &str) -> bool,
-) -> Result<Vec<SourceFile>, GitError> {
-    read_all(repo, schema, source, list(repo, schema, source)?, known)
 }
 
 /// The snapshot of only those record files of `source` whose paths are in
