@@ -707,6 +707,10 @@ mod tests {
         let exp = schema.kind("experiment").unwrap();
         assert_eq!(exp.dir, "research/experiments");
         assert_eq!(exp.prefix, "EXP");
+        assert_eq!(exp.number_in("EXP-0012-mel.md"), Some(12));
+        assert_eq!(exp.number_in("EXP-12"), Some(12));
+        assert_eq!(exp.number_in("EXPO-0012"), None);
+        assert_eq!(exp.number_in("EXP-x"), None);
         assert!(exp.field("hypothesis").unwrap().required);
         assert!(exp.field("created").unwrap().required);
         assert_eq!(

@@ -158,12 +158,12 @@ impl Kind {
         }
     }
 
-    /// The number of an id of this kind (`EXP-0012` → 12).
-    pub fn id_number(&self, id: &str) -> Option<u64> {
-        id.strip_prefix(&self.prefix)?
-            .strip_prefix('-')?
-            .parse()
-            .ok()
+    /// The number of this kind's id at the start of `text`: an id or a file
+    /// name (`EXP-0012` or `EXP-0012-mel.md` → 12).
+    pub fn number_in(&self, text: &str) -> Option<u64> {
+        let rest = text.strip_prefix(&self.prefix)?.strip_prefix('-')?;
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        rest[..digits].parse().ok()
     }
 }
 

@@ -159,7 +159,7 @@ fn load_template(root: &Path, kind: &Kind) -> Result<String> {
 fn next_number(kind: &Kind, snapshot: &Snapshot, repo: Option<&Repo>) -> Result<u64> {
     let mut highest = 0;
     let mut see = |text: &str| {
-        if let Some(n) = number_in(kind, text) {
+        if let Some(n) = kind.number_in(text) {
             highest = highest.max(n);
         }
     };
@@ -190,13 +190,6 @@ fn next_number(kind: &Kind, snapshot: &Snapshot, repo: Option<&Repo>) -> Result<
 
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
-}
-
-/// The number of an id of this kind at the start of `text` (`EXP-0012-x.md` → 12).
-fn number_in(kind: &Kind, text: &str) -> Option<u64> {
-    let rest = text.strip_prefix(&kind.prefix)?.strip_prefix('-')?;
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
 }
 
 fn rival_with_same_id(folder: &Path, id: &str, ours: &str) -> Result<Option<String>> {
