@@ -211,3 +211,37 @@ fn base_needs_the_history_it_compares_with() {
     );
     assert_eq!(shallow.stderr.lines().count(), 1, "{}", shallow.stderr);
 }
+
+#[test]
+fn a_partial_clone_missing_blobs_says_so() {
+    let mut repo = branched();
+    repo.write(EXP1, experiment("EXP-0001", "done"));
+    repo.commit("finish");
+    repo.git(&["config", "uploadpack.allowfilter", "true"]);
+    let clone = TestRepo::plain();
+    let url = format!("file://{}", repo.path().display());
+    let out = clone
+        .git_cmd(&[
+            "clone",
+            "-q",
+            "--no-checkout",
+            "--filter=blob:none",
+            "--branch",
+            "work",
+            &url,
+            ".",
+        ])
+        .output()
+        .expect("git clone");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The tip's blobs were never fetched: cairn reads git's object
+    // database without fetching, so it must say what is missing.
+    let run = clone.cairn(&["validate", "--rev", "HEAD~1"]);
+    assert_eq!(run.code, 2, "{}", run.render());
+    assert!(run.stderr.contains("partial clone"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
