@@ -2,7 +2,7 @@
 //! merges, divergent branches, shallow clones, empty repositories, detached
 //! HEADs, linked worktrees, the three formats and the exit code.
 
-use crate::support::{TestRepo, decision, experiment};
+use crate::support::{TestRepo, assert_shallow_advice, decision, experiment};
 
 const EXP1: &str = "research/experiments/EXP-0001-mel.md";
 const DEC1: &str = "research/decisions/DEC-0001-mel.md";
@@ -367,8 +367,7 @@ fn shallow_clone_lacking_the_base() {
     clone.git(&["clone", "-q", "--depth", "1", &url, "shallow"]);
     let run = clone.cairn(&["-C", "shallow", "diff", "HEAD~3", "HEAD"]);
     insta::assert_snapshot!(run.render());
-    assert!(run.stderr.contains("git fetch --unshallow"));
-    assert!(run.stderr.contains("fetch-depth: 0"));
+    assert_shallow_advice(&run);
     let run = clone.cairn(&["-C", "shallow", "diff", "origin/main...HEAD"]);
     assert_eq!(run.code, 0, "{}", run.render());
 }

@@ -1,7 +1,7 @@
 //! `validate --rev`, `--cached` and the history rules of `--base`:
 //! transitions, frozen parts, ids changed in place and ids two branches took.
 
-use crate::support::{TestRepo, decision, experiment};
+use crate::support::{TestRepo, assert_shallow_advice, decision, experiment};
 
 const DEC1: &str = "research/decisions/DEC-0001-use-mel.md";
 const EXP1: &str = "research/experiments/EXP-0001-mel.md";
@@ -186,30 +186,8 @@ fn base_needs_the_history_it_compares_with() {
         unknown.stderr
     );
 
-    let clone = TestRepo::plain();
-    let url = format!("file://{}", repo.path().display());
-    let out = clone
-        .git_cmd(&["clone", "-q", "--depth", "1", "--branch", "work", &url, "."])
-        .output()
-        .expect("git clone");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let shallow = clone.cairn(&["validate", "--base", "HEAD~1"]);
-    assert_eq!(shallow.code, 2, "{}", shallow.render());
-    assert!(
-        shallow.stderr.contains("git fetch --unshallow"),
-        "{}",
-        shallow.stderr
-    );
-    assert!(
-        shallow.stderr.contains("fetch-depth: 0"),
-        "{}",
-        shallow.stderr
-    );
-    assert_eq!(shallow.stderr.lines().count(), 1, "{}", shallow.stderr);
+    let clone = repo.clone_with(&["--depth", "1", "--branch", "work"]);
+    assert_shallow_advice(&clone.cairn(&["validate", "--base", "HEAD~1"]));
 }
 
 #[test]
@@ -218,26 +196,7 @@ fn a_partial_clone_missing_blobs_says_so() {
     repo.write(EXP1, experiment("EXP-0001", "done"));
     repo.commit("finish");
     repo.git(&["config", "uploadpack.allowfilter", "true"]);
-    let clone = TestRepo::plain();
-    let url = format!("file://{}", repo.path().display());
-    let out = clone
-        .git_cmd(&[
-            "clone",
-            "-q",
-            "--no-checkout",
-            "--filter=blob:none",
-            "--branch",
-            "work",
-            &url,
-            ".",
-        ])
-        .output()
-        .expect("git clone");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let clone = repo.clone_with(&["--no-checkout", "--filter=blob:none", "--branch", "work"]);
     // The tip's blobs were never fetched: cairn reads git's object
     // database without fetching, so it must say what is missing.
     let run = clone.cairn(&["validate", "--rev", "HEAD~1"]);

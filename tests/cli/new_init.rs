@@ -177,9 +177,7 @@ fn ids_on_a_remote_tracking_branch_are_taken() {
     );
     origin.commit("remote work");
     origin.git(&["checkout", "-q", "main"]);
-    let clone = TestRepo::plain();
-    let source = origin.path().display().to_string();
-    clone.git(&["clone", "-q", &source, "."]);
+    let clone = origin.clone_with(&[]);
     let branches = clone.git(&["branch", "-a"]);
     assert!(branches.contains("remotes/origin/feature"), "{branches}");
     assert!(!branches.contains(" feature\n"), "{branches}");

@@ -143,6 +143,18 @@ impl TestRepo {
         }
     }
 
+    /// A clone of this repository in a new temporary folder, made with
+    /// `git clone -q OPTIONS file://...`; panics when git fails.
+    pub(crate) fn clone_with(&self, options: &[&str]) -> TestRepo {
+        let clone = TestRepo::plain();
+        let url = format!("file://{}", self.path().display());
+        let mut args = vec!["clone", "-q"];
+        args.extend_from_slice(options);
+        args.extend([url.as_str(), "."]);
+        clone.git(&args);
+        clone
+    }
+
     /// The folder as a `PathBuf`.
     pub(crate) fn path_buf(&self) -> PathBuf {
         self.path().to_path_buf()
@@ -300,4 +312,17 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Asserts that a run failed with exit 2 and one line on stderr saying how
+/// to fetch the history a shallow clone lacks.
+pub(crate) fn assert_shallow_advice(run: &Run) {
+    assert_eq!(run.code, 2, "{}", run.render());
+    assert!(
+        run.stderr.contains("git fetch --unshallow"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("fetch-depth: 0"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
