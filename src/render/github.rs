@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{count, term, workflow, workflow_property};
+use super::{tally, term, workflow, workflow_property};
 use crate::check::Report;
 use crate::diagnostic::Severity;
 
@@ -24,11 +24,6 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             workflow(&term(&d.message)),
         )?;
     }
-    writeln!(
-        out,
-        "cairn: {}, {} in {}",
-        count(report.errors, "error", "errors"),
-        count(report.warnings, "warning", "warnings"),
-        count(report.records, "record", "records"),
-    )
+    let (findings, records) = tally(report);
+    writeln!(out, "cairn: {findings} in {records}")
 }

@@ -82,6 +82,18 @@ pub fn workflow_property(s: &str) -> String {
     workflow(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// The closing count of a validation: ("2 errors, 1 warning", "42 records").
+pub fn tally(report: &crate::check::Report) -> (String, String) {
+    (
+        format!(
+            "{}, {}",
+            count(report.errors, "error", "errors"),
+            count(report.warnings, "warning", "warnings")
+        ),
+        count(report.records, "record", "records"),
+    )
+}
+
 /// `n thing` or `n things`.
 pub fn count(n: usize, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })

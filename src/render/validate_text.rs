@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
-use super::{count, term};
+use super::{tally, term};
 use crate::check::Report;
 use crate::diagnostic::Severity;
 
@@ -59,13 +59,8 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     } else {
         Style::new()
     };
-    writeln!(
-        out,
-        "{style}{}, {}{style:#} in {}",
-        count(report.errors, "error", "errors"),
-        count(report.warnings, "warning", "warnings"),
-        count(report.records, "record", "records"),
-    )
+    let (findings, records) = tally(report);
+    writeln!(out, "{style}{findings}{style:#} in {records}")
 }
 
 /// User text on one line: a line break in a quoted value must not start

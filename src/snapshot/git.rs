@@ -1547,12 +1547,8 @@ mod tests {
         let repo = Repo::discover(&dir).expect("discover");
         let research = dirs(&["research"]);
         let changes = repo.diff_commits(Some(&c1), &c2, &research).expect("diff");
-        let summary: Vec<(ChangeStatus, &str)> = changes
-            .iter()
-            .map(|c| (c.status, c.path.as_str()))
-            .collect();
         assert_eq!(
-            summary,
+            statuses(&changes),
             [
                 (ChangeStatus::Modified, "research/a.md"),
                 (ChangeStatus::Deleted, "research/b.md"),
@@ -1611,12 +1607,8 @@ mod tests {
         let changes = repo
             .diff_commits(Some(&c1), &c2, &dirs(&["notes"]))
             .expect("diff");
-        let summary: Vec<(ChangeStatus, &str)> = changes
-            .iter()
-            .map(|c| (c.status, c.path.as_str()))
-            .collect();
         assert_eq!(
-            summary,
+            statuses(&changes),
             [
                 (ChangeStatus::Deleted, "notes"),
                 (ChangeStatus::Added, "notes/x.md")
@@ -1834,6 +1826,14 @@ mod tests {
         );
         assert_eq!(common_parent(&dirs(&["r/e"])).as_deref(), Some("r/e"));
         assert_eq!(common_parent(&dirs(&["a/e", "b/e"])), None);
+    }
+
+    /// Each change as (status, path), for comparing with a literal.
+    fn statuses(changes: &[TreeChange]) -> Vec<(ChangeStatus, &str)> {
+        changes
+            .iter()
+            .map(|c| (c.status, c.path.as_str()))
+            .collect()
     }
 
     fn canon(path: &Path) -> PathBuf {
