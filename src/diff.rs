@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::record::Record;
 use crate::schema::Schema;
 use crate::snapshot::{Broken, Snapshot};
-use crate::value::Value;
+use crate::value::{Value, without_noise};
 
 /// What happened to a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -426,7 +426,7 @@ pub fn field_changes(old: &Record, new: &Record) -> Vec<FieldChange> {
 
 fn field_change(field: String, old: Option<&Value>, new: Option<&Value>) -> FieldChange {
     let delta = match (old.and_then(Value::as_f64), new.and_then(Value::as_f64)) {
-        (Some(a), Some(b)) => Some(round(b - a)),
+        (Some(a), Some(b)) => Some(without_noise(b - a)),
         _ => None,
     };
     FieldChange {
@@ -435,11 +435,6 @@ fn field_change(field: String, old: Option<&Value>, new: Option<&Value>) -> Fiel
         new: new.cloned(),
         delta,
     }
-}
-
-/// Rounds away float noise (`0.84 - 0.81` is `0.03`, not `0.0299999`).
-fn round(x: f64) -> f64 {
-    (x * 1e9).round() / 1e9
 }
 
 /// Section changes by heading (matched case-insensitively). Each heading is

@@ -20,7 +20,7 @@ use crate::record::Record;
 use crate::schema::{Kind, Schema};
 use crate::snapshot::Snapshot;
 use crate::snapshot::git::CommitInfo;
-use crate::value::Value;
+use crate::value::{Value, without_noise};
 
 /// Seconds in a day.
 const DAY: f64 = 86_400.0;
@@ -556,7 +556,7 @@ pub fn summarize(
                 .map(|(name, value)| {
                     let before = base.and_then(|b| b.value("metrics")?.get(&name)?.as_f64());
                     Metric {
-                        delta: before.map(|b| round(value - b)),
+                        delta: before.map(|b| without_noise(value - b)),
                         name,
                         value,
                         baseline: before,
@@ -729,11 +729,6 @@ fn median(values: &mut [f64]) -> f64 {
 /// Rounds to a tenth.
 fn tenth(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
-}
-
-/// Rounds away float noise.
-fn round(x: f64) -> f64 {
-    (x * 1e9).round() / 1e9
 }
 
 #[cfg(test)]

@@ -109,6 +109,20 @@ pub fn format_float(x: f64) -> String {
     }
 }
 
+/// A difference with its sign always shown: `+0.03`, `-2.0`.
+pub fn signed(d: f64) -> String {
+    if d < 0.0 {
+        format!("-{}", format_float(-d))
+    } else {
+        format!("+{}", format_float(d))
+    }
+}
+
+/// Rounds away float noise: `0.84 - 0.81` is `0.03`, not `0.0299999`.
+pub fn without_noise(x: f64) -> f64 {
+    (x * 1e9).round() / 1e9
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -11,7 +11,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::term;
 use crate::diff::{BrokenSide, Change, ChangeKind, DiffReport, FieldChange, SectionChangeKind};
-use crate::value::{Value, format_float};
+use crate::value::{Value, signed};
 
 const ADDED: Style = AnsiColor::Green.on_default();
 const REMOVED: Style = AnsiColor::Red.on_default();
@@ -134,7 +134,7 @@ pub fn broken_line(broken: &BrokenSide) -> String {
 }
 
 /// `metrics.recall: 0.81 → 0.84 (+0.03)`, user text escaped for a terminal.
-fn field_line(field: &FieldChange) -> String {
+pub fn field_line(field: &FieldChange) -> String {
     let delta = delta(field).map(|d| format!(" ({d})")).unwrap_or_default();
     format!(
         "{}: {} → {}{delta}",
@@ -161,13 +161,11 @@ pub fn delta(field: &FieldChange) -> Option<String> {
         (&field.old, &field.new),
         (Some(Value::Int(_)), Some(Value::Int(_)))
     );
-    let magnitude = if ints {
-        format!("{}", d.abs().round())
-    } else {
-        format_float(d.abs())
-    };
+    if !ints {
+        return Some(signed(d));
+    }
     let sign = if d < 0.0 { '-' } else { '+' };
-    Some(format!("{sign}{magnitude}"))
+    Some(format!("{sign}{}", d.abs().round()))
 }
 
 /// Text on one line: line breaks shown as `\n`.

@@ -4,10 +4,10 @@
 
 use std::io::{self, Write};
 
-use crate::diff::{ChangeKind, FieldChange};
+use crate::diff::ChangeKind;
 use crate::history::{Log, short_date};
-use crate::render::term;
-use crate::value::{Value, format_float};
+use crate::render::diff_text::field_line;
+use crate::render::{short_commit, term};
 
 /// Writes the log of one record.
 pub fn write(out: &mut dyn Write, log: &Log) -> io::Result<()> {
@@ -18,7 +18,7 @@ pub fn write(out: &mut dyn Write, log: &Log) -> io::Result<()> {
         writeln!(
             out,
             "commit {}  {}  {}",
-            entry.commit.get(..7).unwrap_or(&entry.commit),
+            short_commit(&entry.commit),
             short_date(entry.time, entry.offset_minutes),
             term(&entry.author)
         )?;
@@ -66,7 +66,7 @@ pub fn write(out: &mut dyn Write, log: &Log) -> io::Result<()> {
                 writeln!(
                     out,
                     "  {}  {}  {}  {}",
-                    c.commit.get(..7).unwrap_or(&c.commit),
+                    short_commit(&c.commit),
                     short_date(c.time, c.offset_minutes),
                     term(&c.author),
                     term(&c.summary)
@@ -84,23 +84,4 @@ fn label(change: ChangeKind) -> &'static str {
         ChangeKind::Modified => "modified",
         ChangeKind::Renamed => "renamed",
     }
-}
-
-/// `status: planned → running`, `metrics.recall: 0.81 → 0.84 (+0.03)`.
-pub fn field_line(field: &FieldChange) -> String {
-    let show = |v: &Option<Value>| match v {
-        Some(v) => term(&v.to_string()).into_owned(),
-        None => "(none)".to_string(),
-    };
-    let delta = match field.delta {
-        Some(d) if d >= 0.0 => format!(" (+{})", format_float(d)),
-        Some(d) => format!(" ({})", format_float(d)),
-        None => String::new(),
-    };
-    format!(
-        "{}: {} → {}{delta}",
-        term(&field.field),
-        show(&field.old),
-        show(&field.new)
-    )
 }

@@ -94,6 +94,11 @@ pub fn tally(report: &crate::check::Report) -> (String, String) {
     )
 }
 
+/// A commit id as people read it: its first seven characters.
+pub fn short_commit(commit: &str) -> &str {
+    commit.get(..7).unwrap_or(commit)
+}
+
 /// `n thing` or `n things`.
 pub fn count(n: usize, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })

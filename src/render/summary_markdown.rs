@@ -8,9 +8,9 @@ use std::collections::HashSet;
 use std::io::{self, Write};
 
 use crate::diff::ChangeKind;
-use crate::render::md;
+use crate::render::{md, short_commit};
 use crate::summary::Summary;
-use crate::value::format_float;
+use crate::value::{format_float, signed};
 
 /// At most this many rows per table.
 const MAX_ROWS: usize = 50;
@@ -23,7 +23,7 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     writeln!(
         out,
         "## Research log at `{}` ({})\n",
-        s.commit.get(..7).unwrap_or(&s.commit),
+        short_commit(&s.commit),
         s.date.get(..10).unwrap_or(&s.date)
     )?;
     counts(out, s)?;
@@ -31,8 +31,8 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         writeln!(
             out,
             "### What changed ({} → {})\n",
-            short(&span.from),
-            short(&span.to)
+            short_commit(&span.from),
+            short_commit(&span.to)
         )?;
         writeln!(out, "{}\n", md(&span.sentence))?;
         if !span.changes.is_empty() {
@@ -110,7 +110,11 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         writeln!(out, "| --- | --- | --- | --- | --- |")?;
         for r in s.stale_records.iter().take(MAX_ROWS) {
             let last = r.last_changed.as_ref().map_or(String::new(), |c| {
-                format!("`{}` {}", short(&c.commit), c.date.get(..10).unwrap_or(""))
+                format!(
+                    "`{}` {}",
+                    short_commit(&c.commit),
+                    c.date.get(..10).unwrap_or("")
+                )
             });
             writeln!(
                 out,
@@ -300,7 +304,7 @@ fn status_days(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             md(r.status.as_deref().unwrap_or("")),
             r.created_commit
                 .as_deref()
-                .map_or(String::new(), |c| format!("`{}`", short(c))),
+                .map_or(String::new(), |c| format!("`{}`", short_commit(c))),
             r.last_changed.as_ref().map_or(String::new(), |c| c
                 .date
                 .get(..10)
@@ -336,18 +340,6 @@ fn change(c: ChangeKind) -> &'static str {
         ChangeKind::Removed => "removed",
         ChangeKind::Modified => "modified",
         ChangeKind::Renamed => "renamed",
-    }
-}
-
-fn short(commit: &str) -> &str {
-    commit.get(..7).unwrap_or(commit)
-}
-
-fn signed(d: f64) -> String {
-    if d >= 0.0 {
-        format!("+{}", format_float(d))
-    } else {
-        format_float(d)
     }
 }
 

@@ -3,9 +3,9 @@
 
 use std::io::{self, Write};
 
-use crate::render::term;
+use crate::render::{short_commit, term};
 use crate::summary::Summary;
-use crate::value::format_float;
+use crate::value::{format_float, signed};
 
 /// At most this many lines per list.
 const MAX_ROWS: usize = 50;
@@ -15,7 +15,7 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     writeln!(
         out,
         "Research log at {} ({})",
-        s.commit.get(..7).unwrap_or(&s.commit),
+        short_commit(&s.commit),
         s.date
     )?;
     for (kind, statuses) in &s.counts {
@@ -35,8 +35,8 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         writeln!(
             out,
             "\nChanged ({} → {}): {}",
-            short(&span.from),
-            short(&span.to),
+            short_commit(&span.from),
+            short_commit(&span.to),
             term(&span.sentence)
         )?;
         for c in span.changes.iter().take(MAX_ROWS) {
@@ -117,17 +117,11 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
                 .metrics
                 .iter()
                 .map(|m| match m.delta {
-                    Some(d) if d >= 0.0 => format!(
-                        "{} {} (+{})",
-                        term(&m.name),
-                        format_float(m.value),
-                        format_float(d)
-                    ),
                     Some(d) => format!(
                         "{} {} ({})",
                         term(&m.name),
                         format_float(m.value),
-                        format_float(d)
+                        signed(d)
                     ),
                     None => format!("{} {}", term(&m.name), format_float(m.value)),
                 })
@@ -169,8 +163,4 @@ fn more(out: &mut dyn Write, n: usize) -> io::Result<()> {
         writeln!(out, "  …and {} more (see --format json)", n - MAX_ROWS)?;
     }
     Ok(())
-}
-
-fn short(commit: &str) -> &str {
-    commit.get(..7).unwrap_or(commit)
 }
