@@ -25,7 +25,7 @@ use cairn::snapshot::revision::{self, GitSource};
 use cairn::snapshot::worktree::Worktree;
 use cairn::snapshot::{ParseCache, Snapshot, SourceFile};
 
-use super::{Ctx, Outcome, Side};
+use super::{Ctx, Outcome, Side, split_range};
 use crate::cli::{DiffArgs, DiffFormat};
 
 /// The two sides to compare, resolved.
@@ -75,13 +75,6 @@ fn resolve(repo: &Repo, revs: &[String], cached: bool) -> Result<Span> {
             ("worktree".to_string(), End::Checkout(Side::Worktree))
         }
     };
-    let or_head = |s: &str| {
-        if s.is_empty() {
-            "HEAD".to_string()
-        } else {
-            s.to_string()
-        }
-    };
     let two = |a: String, b: String| -> Result<Span> {
         if cached {
             bail!("--cached compares one revision with the index; give at most one revision");
@@ -105,23 +98,22 @@ fn resolve(repo: &Repo, revs: &[String], cached: bool) -> Result<Span> {
                 new,
             })
         }
-        [one] => {
-            if let Some((a, b)) = one.split_once("...") {
+        [one] => match split_range(one) {
+            Some((a, b, true)) => {
                 if cached {
                     bail!("--cached compares one revision with the index; `{one}` names two");
                 }
-                let (a, b) = (or_head(a), or_head(b));
-                let head = repo.resolve(&b)?;
-                let base = repo.merge_base(&repo.resolve(&a)?, &head)?;
+                let head = repo.resolve(b)?;
+                let base = repo.merge_base(&repo.resolve(a)?, &head)?;
                 Ok(Span {
                     from: one.clone(),
                     old: base,
-                    to: b,
+                    to: b.to_string(),
                     new: End::Commit(head),
                 })
-            } else if let Some((a, b)) = one.split_once("..") {
-                two(or_head(a), or_head(b))
-            } else {
+            }
+            Some((a, b, false)) => two(a.to_string(), b.to_string()),
+            None => {
                 let (to, new) = checkout();
                 Ok(Span {
                     from: one.clone(),
@@ -130,7 +122,7 @@ fn resolve(repo: &Repo, revs: &[String], cached: bool) -> Result<Span> {
                     new,
                 })
             }
-        }
+        },
         [a, b] => two(a.clone(), b.clone()),
         _ => bail!("give at most two revisions (`cairn diff A B`)"),
     }

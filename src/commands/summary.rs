@@ -13,7 +13,7 @@ use cairn::snapshot::git::ObjectId;
 use cairn::snapshot::revision::{self, GitSource};
 use cairn::summary::{self, Span};
 
-use super::{Ctx, Outcome, walk_history};
+use super::{Ctx, Outcome, split_range, walk_history};
 use crate::cli::{SummaryArgs, SummaryFormat};
 
 /// Runs `cairn summary`.
@@ -53,7 +53,8 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
             Some((label, tip.0.clone(), before, snapshot))
         }
         (None, Some(range)) => {
-            let (a, b, three) = split_range(range)?;
+            let (a, b, three) = split_range(range)
+                .with_context(|| format!("`{range}` is not a range; write it as A..B or A...B"))?;
             let a_id = repo.resolve(a)?;
             let b_id = repo.resolve(b)?;
             let from = if three {
@@ -92,18 +93,4 @@ fn parse_day(text: &str) -> Result<i64> {
         .ok()
         .with_context(bad)?;
     Ok(date.midnight().assume_utc().unix_timestamp())
-}
-
-/// `A..B` or `A...B` (true for three dots).
-fn split_range(range: &str) -> Result<(&str, &str, bool)> {
-    let (a, b, three) = match range.split_once("...") {
-        Some((a, b)) => (a, b, true),
-        None => match range.split_once("..") {
-            Some((a, b)) => (a, b, false),
-            None => anyhow::bail!("`{range}` is not a range; write it as A..B or A...B"),
-        },
-    };
-    let a = if a.is_empty() { "HEAD" } else { a };
-    let b = if b.is_empty() { "HEAD" } else { b };
-    Ok((a, b, three))
 }
