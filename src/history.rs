@@ -21,9 +21,9 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::diff::{self, ChangeKind, FieldChange, SectionChange, SectionChangeKind};
+use crate::git::{CommitInfo, GitError, ObjectId, Repo, TreeChange};
 use crate::record::{MAX_RECORD_BYTES, Record};
 use crate::schema::Schema;
-use crate::snapshot::git::{CommitInfo, GitError, ObjectId, Repo, TreeChange};
 use crate::snapshot::worktree::too_large;
 use crate::snapshot::{ParseCache, Parsed, SourceFile};
 
@@ -197,7 +197,7 @@ impl History {
             .map(|e| {
                 let c = self.commit(e);
                 LogEntry {
-                    commit: c.id.0.clone(),
+                    commit: c.id.to_string(),
                     author: c.author.clone(),
                     date: iso_date(c.time, c.offset_minutes),
                     summary: c.summary.clone(),
@@ -219,7 +219,7 @@ impl History {
                 .map(|&i| {
                     let c = &self.commits[i];
                     CodeCommit {
-                        commit: c.id.0.clone(),
+                        commit: c.id.to_string(),
                         author: c.author.clone(),
                         date: iso_date(c.time, c.offset_minutes),
                         summary: c.summary.clone(),
@@ -391,7 +391,9 @@ fn parse_batch(
     let mut wanted: Vec<(&ObjectId, &str)> = Vec::new();
     for change in batch.iter().flat_map(|(_, changes)| changes) {
         for blob in [&change.old_blob, &change.new_blob].into_iter().flatten() {
-            if cache.contains(&blob.0, &change.path) || !seen.insert((&blob.0, &change.path)) {
+            if cache.contains(blob.as_str(), &change.path)
+                || !seen.insert((blob.as_str(), &change.path))
+            {
                 continue;
             }
             wanted.push((blob, &change.path));
@@ -402,7 +404,7 @@ fn parse_batch(
         .into_iter()
         .zip(repo.blobs(&ids)?)
         .map(|((blob, path), bytes)| SourceFile {
-            blob: Some(blob.0.clone()),
+            blob: Some(blob.to_string()),
             path: path.to_string(),
             content: if bytes.len() as u64 > MAX_RECORD_BYTES {
                 Err(too_large(path, bytes.len() as u64))
@@ -435,7 +437,7 @@ fn record_events(
     changes: &[TreeChange],
 ) {
     let side = |blob: &Option<ObjectId>, path: &str| {
-        let parsed = cache.get(&blob.as_ref()?.0, path)?;
+        let parsed = cache.get(blob.as_ref()?.as_str(), path)?;
         Some(Side {
             path: path.to_string(),
             parsed,

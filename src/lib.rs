@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod edit;
 pub mod frontmatter;
+pub mod git;
 pub mod history;
 pub mod list;
 pub mod markdown;

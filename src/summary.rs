@@ -15,11 +15,11 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::diff::Change;
+use crate::git::CommitInfo;
 use crate::history::{Event, History, day, iso_date};
 use crate::record::Record;
 use crate::schema::{Kind, Schema};
 use crate::snapshot::Snapshot;
-use crate::snapshot::git::CommitInfo;
 use crate::value::{Value, without_noise};
 
 /// Seconds in a day.
@@ -411,7 +411,7 @@ pub fn summarize(
     let mut summary = Summary {
         version: 1,
         rev: rev.to_string(),
-        commit: at.id.0.clone(),
+        commit: at.id.to_string(),
         date: iso_date(at.time, at.offset_minutes),
         counts,
         broken: snapshot.broken.len(),
@@ -454,7 +454,7 @@ pub fn summarize(
         let changed = |e: &Event| {
             let c = history.commit(e);
             Changed {
-                commit: c.id.0.clone(),
+                commit: c.id.to_string(),
                 date: iso_date(c.time, c.offset_minutes),
             }
         };
@@ -496,7 +496,7 @@ pub fn summarize(
                         status,
                         title,
                         path,
-                        commit: history.commit(e).id.0.clone(),
+                        commit: history.commit(e).id.to_string(),
                         date: changed(e).date,
                         new: e.change == crate::diff::ChangeKind::Added,
                     },
@@ -619,7 +619,7 @@ pub fn summarize(
             created_commit: events
                 .iter()
                 .find(|e| e.change == crate::diff::ChangeKind::Added)
-                .map(|e| history.commit(e).id.0.clone()),
+                .map(|e| history.commit(e).id.to_string()),
             last_changed: last.map(changed),
             status_days: status_days(&events, |e| time(e), now),
         });

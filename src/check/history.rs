@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::git::{GitError, Repo};
 use crate::record::Record;
 use crate::schema::Schema;
-use crate::snapshot::git::{GitError, Repo};
 use crate::snapshot::revision::{self, GitSource};
 use crate::snapshot::{ParseCache, Snapshot};
 

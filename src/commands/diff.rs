@@ -19,8 +19,8 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use cairn::config::Workspace;
 use cairn::diff::{self, DiffReport};
+use cairn::git::{ObjectId, Repo};
 use cairn::render;
-use cairn::snapshot::git::{ObjectId, Repo};
 use cairn::snapshot::revision::{self, GitSource};
 use cairn::snapshot::worktree::Worktree;
 use cairn::snapshot::{ParseCache, Snapshot, SourceFile};
@@ -187,13 +187,13 @@ fn compare(repo: &Repo, ws: &Workspace, span: &Span) -> Result<DiffReport> {
         Vec::new()
     };
     let to_commit = match &span.new {
-        End::Commit(id) => Some(id.0.clone()),
+        End::Commit(id) => Some(id.to_string()),
         End::Checkout(_) => None,
     };
     Ok(DiffReport::new(
         span.from.clone(),
         span.to.clone(),
-        (span.old.0.clone(), to_commit),
+        (span.old.to_string(), to_commit),
         changes,
         governing,
     ))

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use cairn::config::{self, Workspace};
+use cairn::git::{ObjectId, Repo};
 use cairn::history::{self, History};
-use cairn::snapshot::git::{ObjectId, Repo};
 use cairn::snapshot::revision::{self, GitSource, GitTree};
 use cairn::snapshot::worktree::Worktree;
 use cairn::snapshot::{ParseCache, Snapshot, Tree};

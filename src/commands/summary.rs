@@ -6,10 +6,10 @@ use std::io::Write;
 
 use anyhow::{Context as _, Result};
 use cairn::diff;
+use cairn::git::ObjectId;
 use cairn::render;
 use cairn::snapshot::ParseCache;
 use cairn::snapshot::Snapshot;
-use cairn::snapshot::git::ObjectId;
 use cairn::snapshot::revision::{self, GitSource};
 use cairn::summary::{self, Span};
 
@@ -49,8 +49,8 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
                 Some(c) => at_commit(&c.id, c.id.short())?,
                 None => Snapshot::default(),
             };
-            let label = from.map_or_else(|| "empty".to_string(), |c| c.id.0.clone());
-            Some((label, tip.0.clone(), before, snapshot))
+            let label = from.map_or_else(|| "empty".to_string(), |c| c.id.to_string());
+            Some((label, tip.to_string(), before, snapshot))
         }
         (None, Some(range)) => {
             let (a, b, three) = split_range(range)
@@ -64,7 +64,7 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
             };
             let before = at_commit(&from, from.short())?;
             let after = at_commit(&b_id, b)?;
-            Some((from.0.clone(), b_id.0.clone(), before, after))
+            Some((from.to_string(), b_id.to_string(), before, after))
         }
         (None, None) => None,
     };

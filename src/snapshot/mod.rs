@@ -5,7 +5,6 @@
 //! `Snapshot::build` turns the files into records in parallel. A file that
 //! cannot be read as a record is kept as `Broken`, never dropped.
 
-pub mod git;
 pub mod revision;
 pub mod worktree;
 

@@ -1,10 +1,10 @@
 //! Snapshots read from git — a commit's tree or the index — through the
 //! `git` module, straight from the object database, never by checkout.
 
-use super::git::{GitError, ObjectId, Repo, TreeChange, TreeFile};
 use super::worktree::too_large;
 use super::{ParseCache, Snapshot, SourceFile, Tree, resolve_link};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::git::{GitError, ObjectId, Repo, TreeChange, TreeFile};
 use crate::record::MAX_RECORD_BYTES;
 use crate::schema::Schema;
 
@@ -67,7 +67,7 @@ fn read_all(
         .collect();
     let batch: Vec<ObjectId> = listed
         .iter()
-        .filter(|f| !f.symlink && !known(&f.blob.0, &f.path))
+        .filter(|f| !f.symlink && !known(f.blob.as_str(), &f.path))
         .map(|f| f.blob.clone())
         .collect();
     let mut bytes = repo.blobs(&batch)?.into_iter();
@@ -75,7 +75,7 @@ fn read_all(
     for file in listed {
         let content = if file.symlink {
             read(repo, schema, source, &file)?
-        } else if known(&file.blob.0, &file.path) {
+        } else if known(file.blob.as_str(), &file.path) {
             Ok(Vec::new())
         } else {
             let data = bytes.next().unwrap_or_default();
@@ -86,7 +86,7 @@ fn read_all(
             }
         };
         out.push(SourceFile {
-            blob: (!file.symlink).then(|| file.blob.0.clone()),
+            blob: (!file.symlink).then(|| file.blob.to_string()),
             path: file.path,
             content,
         });

@@ -1,0 +1,531 @@
+//! The repository, and the only module that uses `git2`.
+//!
+//! [`Repo`] wraps a `git2::Repository` and answers the questions the rest of
+//! cairn asks of git — resolve a revision, list the files of a tree or of the
+//! index, read a blob, compare two trees, walk history, list branch tips — in
+//! the project's own types: [`ObjectId`], [`CommitInfo`], [`TreeFile`],
+//! [`TreeChange`] and [`GitError`]. No `git2` type appears in a public
+//! signature, and nothing here ever writes to the repository or checks
+//! anything out.
+//!
+//! The rooms: `id.rs` (object ids), `error.rs` (what can fail and what to do
+//! about it), `commit.rs` (commit metadata and history walks), `tree.rs`
+//! (files of a tree, tree diffs) over `raw_tree.rs` (the raw tree-object
+//! reader); this file holds the handle, the index, blobs and branches.
+//!
+//! Invariants: every path returned is repo-relative with `/` separators (a
+//! path that is not valid UTF-8 is converted lossily, with U+FFFD in place of
+//! the bad bytes); every list is sorted by path; submodule entries are never
+//! reported as files. A shallow clone never yields a silently truncated
+//! answer: asking for history behind its boundary is a [`GitError::Shallow`].
+
+mod commit;
+mod error;
+mod id;
+mod raw_tree;
+mod tree;
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use git2::{ErrorClass, ErrorCode, Oid, Repository, RepositoryOpenFlags};
+
+pub use commit::CommitInfo;
+pub use error::GitError;
+use error::{failed, object_error, one_line};
+pub use id::ObjectId;
+pub use tree::{ChangeStatus, TreeChange, TreeFile};
+use tree::{is_under, normalize_dir, normalize_dirs};
+
+/// Tree entry mode of a folder.
+const MODE_TREE: i32 = 0o040000;
+/// Tree entry mode of a symbolic link (the blob holds the link target).
+const MODE_LINK: i32 = 0o120000;
+/// Tree entry mode of a submodule (a commit in a tree).
+const MODE_GITLINK: i32 = 0o160000;
+/// Mask of the merge stage in an index entry's flags.
+const INDEX_STAGE_MASK: u16 = 0x3000;
+/// Shift of the merge stage in an index entry's flags.
+const INDEX_STAGE_SHIFT: u16 = 12;
+
+/// A git repository opened for reading.
+///
+/// Used from one thread at a time (it is `Send` but not `Sync`).
+pub struct Repo {
+    repo: Repository,
+    /// The top of the work tree, without a trailing separator.
+    workdir: Option<PathBuf>,
+    /// The shallow graft points (`.git/shallow`): commits whose parents were not fetched.
+    shallow: HashSet<Oid>,
+    /// The raw bytes of the last few folder trees compared: a history walk
+    /// compares each tree twice in a row (as the newer side, then as the
+    /// older side of the next step).
+    raw_trees: RefCell<Vec<(Oid, Rc<[u8]>)>>,
+}
+
+impl fmt::Debug for Repo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Repo")
+            .field("git_dir", &self.repo.path())
+            .field("workdir", &self.workdir)
+            .field("shallow", &!self.shallow.is_empty())
+            .finish()
+    }
+}
+
+impl Repo {
+    /// Opens the repository containing `dir` (walks up, like git).
+    ///
+    /// Honours linked worktrees (a `.git` file) and git's environment:
+    /// `GIT_DIR` (relative to `dir`), `GIT_WORK_TREE`, `GIT_INDEX_FILE`,
+    /// `GIT_OBJECT_DIRECTORY`, `GIT_CEILING_DIRECTORIES` and
+    /// `GIT_DISCOVERY_ACROSS_FILESYSTEM`. A bare repository opens too; then
+    /// [`Repo::workdir`] is None.
+    pub fn discover(dir: &Path) -> Result<Repo, GitError> {
+        // git itself does not re-hash the objects it reads; libgit2 does by
+        // default, which costs a SHA-1 per blob on every snapshot. zlib's
+        // own checksum still catches damaged compressed data.
+        static READ_FAST: std::sync::Once = std::sync::Once::new();
+        READ_FAST.call_once(|| {
+            git2::opts::strict_hash_verification(false);
+            // A history walk reads each commit's record folders twice (as
+            // the new side, then as the parent side of the next step); a
+            // large folder's tree is over libgit2's default 4 KiB cache limit.
+            // SAFETY: sets a global option before any object is read; it
+            // only changes a size limit and cannot race with this process's
+            // own reads, which all start after discovery.
+            let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 8 << 20) };
+        });
+        let opened = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
+            Some(git_dir) => Repository::open_ext(
+                dir.join(git_dir),
+                RepositoryOpenFlags::FROM_ENV
+                    | RepositoryOpenFlags::NO_SEARCH
+                    | RepositoryOpenFlags::NO_DOTGIT,
+                std::iter::empty::<&std::ffi::OsStr>(),
+            ),
+            None => {
+                // With a start path, libgit2 reads no ceiling from the
+                // environment: pass it ourselves.
+                let ceiling: Vec<PathBuf> = std::env::var_os("GIT_CEILING_DIRECTORIES")
+                    .map(|c| std::env::split_paths(&c).collect())
+                    .unwrap_or_default();
+                Repository::open_ext(dir, RepositoryOpenFlags::FROM_ENV, ceiling)
+            }
+        };
+        let repo = opened.map_err(|e| match e.code() {
+            ErrorCode::NotFound => GitError::NotARepository {
+                path: dir.to_path_buf(),
+            },
+            ErrorCode::Owner => GitError::Git {
+                context: format!("opening the repository at `{}`", dir.display()),
+                message: format!(
+                    "{}; if you trust it, run `git config --global --add safe.directory <path>`",
+                    one_line(e.message())
+                ),
+            },
+            _ => failed(format!("opening the repository at `{}`", dir.display()), &e),
+        })?;
+        let workdir = repo.workdir().map(|w| w.components().collect::<PathBuf>());
+        let shallow = read_shallow(repo.commondir())?;
+        Ok(Repo {
+            repo,
+            workdir,
+            shallow,
+            raw_trees: RefCell::default(),
+        })
+    }
+
+    /// The top of the work tree (None for a bare repository).
+    ///
+    /// In a linked worktree this is the worktree's own folder.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.workdir.as_deref()
+    }
+
+    /// Resolves a revision expression (`HEAD`, `main`, `HEAD~3`, `v1.0`, a hex
+    /// prefix, `origin/main`) to a commit id, peeling tags.
+    ///
+    /// An unborn HEAD (or an empty repository) is [`GitError::EmptyRepository`].
+    /// In a shallow clone, a revision that cannot be found — an ancestor past
+    /// the boundary, a commit or a branch that was not fetched — is
+    /// [`GitError::Shallow`] rather than [`GitError::UnknownRevision`], since
+    /// fetching the history is the likely fix.
+    pub fn resolve(&self, rev: &str) -> Result<ObjectId, GitError> {
+        let object = match self.repo.revparse_single(rev) {
+            Ok(object) => object,
+            Err(e) => return Err(self.resolve_error(rev, &e)),
+        };
+        let kind = object.kind();
+        match object.peel_to_commit() {
+            Ok(commit) => Ok(ObjectId::from_oid(commit.id())),
+            Err(e) if e.code() == ErrorCode::NotFound && e.class() == ErrorClass::Odb => {
+                Err(GitError::MissingObject {
+                    id: object.id().to_string(),
+                    what: "commit".to_owned(),
+                })
+            }
+            Err(_) => Err(GitError::Git {
+                context: format!("resolving `{rev}`"),
+                message: format!(
+                    "it names a {}, not a commit; name a commit, branch or tag",
+                    kind.map_or("non-commit object", |k| k.str())
+                ),
+            }),
+        }
+    }
+
+    /// Classifies a failure of `revparse_single(rev)`.
+    fn resolve_error(&self, rev: &str, e: &git2::Error) -> GitError {
+        match e.code() {
+            ErrorCode::Ambiguous => {
+                return GitError::Git {
+                    context: format!("resolving `{rev}`"),
+                    message: "the short id is ambiguous; give more hex digits".to_owned(),
+                };
+            }
+            ErrorCode::InvalidSpec => {
+                return GitError::UnknownRevision {
+                    rev: rev.to_owned(),
+                };
+            }
+            ErrorCode::NotFound | ErrorCode::UnbornBranch | ErrorCode::Peel => {}
+            _ => return failed(format!("resolving `{rev}`"), e),
+        }
+        let names_head = rev.starts_with("HEAD") || rev.starts_with('@');
+        let head_unborn = matches!(
+            self.repo.head(),
+            Err(ref h) if h.code() == ErrorCode::UnbornBranch
+        );
+        if head_unborn && (names_head || self.has_no_refs()) {
+            return GitError::EmptyRepository;
+        }
+        if self.is_shallow() {
+            return GitError::Shallow {
+                rev: rev.to_owned(),
+            };
+        }
+        GitError::UnknownRevision {
+            rev: rev.to_owned(),
+        }
+    }
+
+    /// HEAD's commit, or [`GitError::EmptyRepository`] when HEAD is unborn.
+    pub fn head(&self) -> Result<ObjectId, GitError> {
+        self.resolve("HEAD")
+    }
+
+    /// The best common ancestor of two commits, as `git merge-base A B`.
+    ///
+    /// In a shallow clone, finding none is [`GitError::Shallow`] (the base is
+    /// likely behind the boundary); otherwise it is a [`GitError::Git`].
+    pub fn merge_base(&self, a: &ObjectId, b: &ObjectId) -> Result<ObjectId, GitError> {
+        let (one, two) = (a.to_oid()?, b.to_oid()?);
+        match self.repo.merge_base(one, two) {
+            Ok(base) => Ok(ObjectId::from_oid(base)),
+            Err(e) if e.code() == ErrorCode::NotFound && self.is_shallow() => {
+                Err(GitError::Shallow {
+                    rev: format!("{}...{}", a.short(), b.short()),
+                })
+            }
+            Err(e) if e.code() == ErrorCode::NotFound && e.class() == ErrorClass::Merge => {
+                Err(GitError::Git {
+                    context: format!(
+                        "finding the merge base of `{}` and `{}`",
+                        a.short(),
+                        b.short()
+                    ),
+                    message: "the two commits share no history; compare them with `A..B` instead"
+                        .to_owned(),
+                })
+            }
+            Err(e) => Err(self.object_error(
+                &e,
+                format!(
+                    "finding the merge base of `{}` and `{}`",
+                    a.short(),
+                    b.short()
+                ),
+                "commit",
+                None,
+            )),
+        }
+    }
+
+    /// Whether the repository is a shallow clone (its history is cut off).
+    pub fn is_shallow(&self) -> bool {
+        !self.shallow.is_empty() || self.repo.is_shallow()
+    }
+
+    /// The files of the index (staging area) under `dirs`, as
+    /// [`Repo::tree_files`] reads a commit's tree; for `--cached`.
+    ///
+    /// An index with unresolved merge conflicts under `dirs` is an error
+    /// naming the first conflicted path.
+    pub fn index_files(&self, dirs: &[String]) -> Result<Vec<TreeFile>, GitError> {
+        let index = self.index()?;
+        let dirs = normalize_dirs(dirs);
+        let mut files = Vec::new();
+        for entry in index.iter() {
+            let path = lossy(&entry.path);
+            if !dirs.iter().any(|d| is_under(&path, d)) {
+                continue;
+            }
+            if (entry.flags & INDEX_STAGE_MASK) >> INDEX_STAGE_SHIFT != 0 {
+                return Err(GitError::Git {
+                    context: "reading the index".to_owned(),
+                    message: format!(
+                        "`{path}` has unresolved merge conflicts; resolve them and `git add` the file"
+                    ),
+                });
+            }
+            let mode = entry.mode as i32;
+            if mode == MODE_GITLINK {
+                continue;
+            }
+            files.push(TreeFile {
+                path,
+                blob: ObjectId::from_oid(entry.id),
+                symlink: mode == MODE_LINK,
+            });
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    /// Whether `path` exists in the index: a file, or a folder some indexed
+    /// file is under.
+    pub fn exists_in_index(&self, path: &str) -> Result<bool, GitError> {
+        let index = self.index()?;
+        let path = normalize_dir(path);
+        Ok(index
+            .iter()
+            .any(|entry| is_under(&lossy(&entry.path), &path)))
+    }
+
+    /// A blob's bytes. A missing object (partial clone) is [`GitError::MissingObject`].
+    pub fn blob(&self, id: &ObjectId) -> Result<Vec<u8>, GitError> {
+        let oid = id.to_oid()?;
+        match self.repo.find_blob(oid) {
+            Ok(blob) => Ok(blob.content().to_vec()),
+            Err(e) => Err(self.object_error(
+                &e,
+                format!("reading blob `{}`", id.short()),
+                "blob",
+                Some(oid),
+            )),
+        }
+    }
+
+    /// Many blobs' bytes, in the order of `ids`, read in parallel.
+    ///
+    /// git2 handles cannot be shared between threads, so each worker opens
+    /// its own handle on the same object database; a few ids are read here
+    /// on this thread. This is the bulk path for loading a snapshot: zlib
+    /// inflation and delta resolution dominate, and they scale with cores.
+    pub fn blobs(&self, ids: &[ObjectId]) -> Result<Vec<Vec<u8>>, GitError> {
+        self.in_parallel(ids, 4, |repo, id| repo.blob(id))
+    }
+
+    /// Applies `work` to every item, in parallel, results in the order of
+    /// `items`. git2 handles cannot be shared between threads, so each
+    /// contiguous run of items (about `runs_per_thread` runs a thread, for
+    /// balance) gets its own handle on the same repository; a few items are
+    /// done here on this handle.
+    fn in_parallel<T: Sync, R: Send>(
+        &self,
+        items: &[T],
+        runs_per_thread: usize,
+        work: impl Fn(&Repo, &T) -> Result<R, GitError> + Sync,
+    ) -> Result<Vec<R>, GitError> {
+        use rayon::prelude::*;
+        const SEQUENTIAL_BELOW: usize = 64;
+        let threads = rayon::current_num_threads();
+        if items.len() < SEQUENTIAL_BELOW || threads < 2 {
+            return items.iter().map(|item| work(self, item)).collect();
+        }
+        let git_dir = self.repo.path().to_path_buf();
+        let (workdir, shallow) = (&self.workdir, &self.shallow);
+        let run = items.len().div_ceil(threads * runs_per_thread).max(16);
+        let parts: Vec<Result<Vec<R>, GitError>> = items
+            .par_chunks(run)
+            .map(|part| {
+                let worker = Repo {
+                    repo: Repository::open(&git_dir)
+                        .map_err(|e| failed("opening the repository on a worker thread", &e))?,
+                    workdir: workdir.clone(),
+                    shallow: shallow.clone(),
+                    raw_trees: RefCell::default(),
+                };
+                part.iter().map(|item| work(&worker, item)).collect()
+            })
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(out)
+    }
+
+    /// Paths (repo-relative) that differ between a commit and the work tree —
+    /// tracked changes and untracked, non-ignored files — or between a commit
+    /// and the index when `cached` is true. Sorted, deduplicated; a rename
+    /// contributes both paths.
+    pub fn changed_paths_to_worktree(
+        &self,
+        old: &ObjectId,
+        cached: bool,
+    ) -> Result<Vec<String>, GitError> {
+        if !cached && self.repo.is_bare() {
+            return Err(GitError::BareRepository);
+        }
+        let tree = self.repo.find_tree(self.root_tree(old)?).map_err(|e| {
+            self.object_error(
+                &e,
+                format!("reading the tree of `{}`", old.short()),
+                "tree",
+                None,
+            )
+        })?;
+        let mut opts = git2::DiffOptions::new();
+        let (diff, context) = if cached {
+            let context = format!("comparing `{}` with the index", old.short());
+            (
+                self.repo
+                    .diff_tree_to_index(Some(&tree), None, Some(&mut opts)),
+                context,
+            )
+        } else {
+            opts.include_untracked(true).recurse_untracked_dirs(true);
+            let context = format!("comparing `{}` with the work tree", old.short());
+            (
+                self.repo
+                    .diff_tree_to_workdir_with_index(Some(&tree), Some(&mut opts)),
+                context,
+            )
+        };
+        let diff = diff.map_err(|e| match e.code() {
+            ErrorCode::BareRepo => GitError::BareRepository,
+            _ => self.object_error(&e, context, "blob", None),
+        })?;
+        let mut paths: Vec<String> = diff
+            .deltas()
+            .flat_map(|delta| [delta.old_file().path_bytes(), delta.new_file().path_bytes()])
+            .flatten()
+            .map(lossy)
+            .collect();
+        paths.sort();
+        paths.dedup();
+        Ok(paths)
+    }
+
+    /// The tip commits of every local branch (`main`) and every
+    /// remote-tracking branch (`origin/main`), sorted by name. Symbolic refs
+    /// such as `origin/HEAD` are aliases, not branches, and are left out.
+    pub fn branch_tips(&self) -> Result<Vec<(String, ObjectId)>, GitError> {
+        let context = "listing branches";
+        let mut tips = Vec::new();
+        for branch in self.repo.branches(None).map_err(|e| failed(context, &e))? {
+            let (branch, _) = branch.map_err(|e| failed(context, &e))?;
+            let reference = branch.get();
+            if reference.kind() == Some(git2::ReferenceType::Symbolic) {
+                continue;
+            }
+            let name = lossy(branch.name_bytes().map_err(|e| failed(context, &e))?);
+            let commit = reference.peel_to_commit().map_err(|e| {
+                self.object_error(
+                    &e,
+                    format!("reading the tip of branch `{name}`"),
+                    "commit",
+                    None,
+                )
+            })?;
+            tips.push((name, ObjectId::from_oid(commit.id())));
+        }
+        tips.sort();
+        Ok(tips)
+    }
+
+    /// `user.name` from git config; None when unset, blank, or the
+    /// configuration cannot be read (the caller then leaves the author out).
+    pub fn user_name(&self) -> Option<String> {
+        let config = self.repo.config().ok()?;
+        let name = config.get_string("user.name").ok()?;
+        let name = name.trim();
+        (!name.is_empty()).then(|| name.to_owned())
+    }
+
+    /// Whether the repository has no references at all (HEAD aside): nothing
+    /// has been committed or fetched. `git2`'s `is_empty` also requires HEAD
+    /// to name the configured default branch, which misfires on `main`.
+    fn has_no_refs(&self) -> bool {
+        self.repo
+            .references()
+            .is_ok_and(|mut refs| refs.next().is_none())
+    }
+
+    /// The index, reloaded if it changed on disk.
+    fn index(&self) -> Result<git2::Index, GitError> {
+        let context = "reading the index";
+        if self.repo.is_bare() {
+            return Err(GitError::BareRepository);
+        }
+        let mut index = self.repo.index().map_err(|e| match e.code() {
+            ErrorCode::BareRepo => GitError::BareRepository,
+            _ => failed(context, &e),
+        })?;
+        index.read(false).map_err(|e| failed(context, &e))?;
+        Ok(index)
+    }
+
+    /// Maps an error met while reading objects: a missing object (code
+    /// NotFound, class Odb) is [`GitError::MissingObject`], anything else a
+    /// [`GitError::Git`] with `context`.
+    fn object_error(
+        &self,
+        e: &git2::Error,
+        context: String,
+        what: &str,
+        id: Option<Oid>,
+    ) -> GitError {
+        object_error(e, context, what, id)
+    }
+}
+
+/// Reads the shallow graft points from `<common dir>/shallow`; none when the file is absent.
+fn read_shallow(common_dir: &Path) -> Result<HashSet<Oid>, GitError> {
+    let path = common_dir.join("shallow");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashSet::new()),
+        Err(e) => {
+            return Err(GitError::Git {
+                context: format!("reading `{}`", path.display()),
+                message: format!("{e}; check the file's permissions"),
+            });
+        }
+    };
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            Oid::from_str(line).map_err(|_| GitError::Git {
+                context: format!("reading `{}`", path.display()),
+                message: format!(
+                    "`{line}` is not an object id; repair the file with `git fetch --unshallow`"
+                ),
+            })
+        })
+        .collect()
+}
+
+/// Bytes as a String, with U+FFFD in place of invalid UTF-8.
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,565 @@
+use super::tree::{common_parent, normalize_dirs};
+use super::*;
+use std::fs;
+use std::process::Command;
+
+/// Runs git in `dir` with a fixed identity and date, isolated from the host's config.
+fn git(dir: &Path, args: &[&str]) -> String {
+    git_at(dir, args, "2024-01-01T12:00:00+00:00")
+}
+
+fn git_at(dir: &Path, args: &[&str], date: &str) -> String {
+    let home = dir.parent().unwrap_or(dir);
+    let output = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "protocol.file.allow=always",
+        ])
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_DATE", date)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn write(dir: &Path, path: &str, text: &str) {
+    let path = dir.join(path);
+    fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
+    fs::write(path, text).expect("write");
+}
+
+/// A temp folder holding `repo/`, an initialised repository.
+fn new_repo() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("repo");
+    fs::create_dir(&dir).expect("mkdir");
+    git(&dir, &["init", "-q"]);
+    (tmp, dir)
+}
+
+fn commit_all(dir: &Path, message: &str) -> ObjectId {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "--allow-empty", "-m", message]);
+    ObjectId::from_hex(git(dir, &["rev-parse", "HEAD"]))
+}
+
+fn dirs(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// Three commits: c1 adds research/a.md, research/b.md, src/main.rs;
+/// c2 modifies a.md, deletes b.md, adds research/sub/c.md; c3 changes only src/.
+fn history() -> (tempfile::TempDir, PathBuf, [ObjectId; 3]) {
+    let (tmp, dir) = new_repo();
+    write(&dir, "research/a.md", "a1\n");
+    write(&dir, "research/b.md", "b1\n");
+    write(&dir, "src/main.rs", "fn main() {}\n");
+    let c1 = commit_all(&dir, "first");
+    git(&dir, &["tag", "v1.0"]);
+    write(&dir, "research/a.md", "a2\n");
+    fs::remove_file(dir.join("research/b.md")).expect("rm");
+    write(&dir, "research/sub/c.md", "c1\n");
+    let c2 = commit_all(&dir, "second\n\nbody line");
+    git(&dir, &["tag", "-a", "v2.0", "-m", "annotated"]);
+    write(&dir, "src/main.rs", "fn main() { println!(); }\n");
+    let c3 = commit_all(&dir, "third");
+    (tmp, dir, [c1, c2, c3])
+}
+
+#[test]
+fn object_id_short_and_display() {
+    let id = ObjectId::from_hex("0123456789abcdef0123456789abcdef01234567".to_owned());
+    assert_eq!(id.short(), "0123456");
+    assert_eq!(id.to_string(), id.as_str());
+    assert_eq!(ObjectId::from_hex("ab".to_owned()).short(), "ab");
+}
+
+#[test]
+fn resolves_revisions() {
+    let (_tmp, dir, [c1, c2, c3]) = history();
+    let repo = Repo::discover(&dir.join("research")).expect("discover");
+    assert_eq!(repo.resolve("HEAD").expect("HEAD"), c3);
+    assert_eq!(repo.head().expect("head"), c3);
+    assert_eq!(repo.resolve("HEAD~1").expect("HEAD~1"), c2);
+    assert_eq!(repo.resolve("main").expect("branch"), c3);
+    assert_eq!(repo.resolve("v1.0").expect("tag"), c1);
+    assert_eq!(repo.resolve("v2.0").expect("annotated tag"), c2);
+    assert_eq!(repo.resolve(&c1.as_str()[..10]).expect("prefix"), c1);
+    assert!(!repo.is_shallow());
+    for rev in ["nope", "HEAD~10", "main..", "HEAD^{tree}"] {
+        let err = repo.resolve(rev).expect_err(rev);
+        assert!(
+            matches!(err, GitError::UnknownRevision { .. } | GitError::Git { .. }),
+            "{rev}: {err:?}"
+        );
+    }
+    let err = repo.resolve("nope").expect_err("unknown");
+    assert!(matches!(err, GitError::UnknownRevision { ref rev } if rev == "nope"));
+    assert_eq!(
+        err.to_string(),
+        "unknown revision `nope`; check the name with `git rev-parse nope`"
+    );
+}
+
+#[test]
+fn empty_repository() {
+    let (_tmp, dir) = new_repo();
+    let repo = Repo::discover(&dir).expect("discover");
+    assert!(matches!(repo.head(), Err(GitError::EmptyRepository)));
+    assert!(matches!(
+        repo.resolve("HEAD~1"),
+        Err(GitError::EmptyRepository)
+    ));
+    assert!(matches!(
+        repo.resolve("main"),
+        Err(GitError::EmptyRepository)
+    ));
+    assert_eq!(repo.workdir().map(canon), Some(canon(&dir)));
+}
+
+#[test]
+fn not_a_repository() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // A ceiling would be ideal; a temp dir is normally outside any repository.
+    match Repo::discover(tmp.path()) {
+        Err(GitError::NotARepository { path }) => assert_eq!(path, tmp.path()),
+        // The host put its temp dir inside a repository: nothing to test here.
+        Ok(_) => assert!(
+            std::env::temp_dir()
+                .ancestors()
+                .any(|d| d.join(".git").exists())
+        ),
+        Err(other) => panic!("unexpected error: {other}"),
+    }
+}
+
+#[test]
+fn commit_metadata() {
+    let (_tmp, dir, [c1, c2, _]) = history();
+    let repo = Repo::discover(&dir).expect("discover");
+    let info = repo.commit(&c2).expect("commit");
+    assert_eq!(info.id, c2);
+    assert_eq!(info.parents, vec![c1.clone()]);
+    assert_eq!(info.author, "Ada Lovelace");
+    assert_eq!(info.email, "ada@example.com");
+    assert_eq!(info.time, 1_704_110_400);
+    assert_eq!(info.offset_minutes, 0);
+    assert_eq!(info.summary, "second");
+    assert_eq!(info.message, "second\n\nbody line\n");
+    assert!(repo.commit(&c1).expect("root").parents.is_empty());
+    let bogus = ObjectId::from_hex("1".repeat(40));
+    assert!(repo.commit(&bogus).is_err());
+    assert!(matches!(
+        repo.commit(&ObjectId::from_hex("abc".to_owned())),
+        Err(GitError::UnknownRevision { .. })
+    ));
+}
+
+#[test]
+fn tree_files_under_prefixes() {
+    let (_tmp, dir, [c1, c2, _]) = history();
+    let repo = Repo::discover(&dir).expect("discover");
+    let paths = |files: Vec<TreeFile>| files.into_iter().map(|f| f.path).collect::<Vec<_>>();
+    assert_eq!(
+        paths(repo.tree_files(&c2, &dirs(&["research"])).expect("files")),
+        ["research/a.md", "research/sub/c.md"]
+    );
+    assert_eq!(
+        paths(
+            repo.tree_files(&c2, &dirs(&["research/", "research/sub", "src"]))
+                .expect("files")
+        ),
+        ["research/a.md", "research/sub/c.md", "src/main.rs"]
+    );
+    assert_eq!(
+        paths(repo.tree_files(&c1, &dirs(&["."])).expect("files")),
+        ["research/a.md", "research/b.md", "src/main.rs"]
+    );
+    assert!(
+        repo.tree_files(&c1, &dirs(&["missing"]))
+            .expect("files")
+            .is_empty()
+    );
+    assert!(repo.exists_in_commit(&c2, "research/sub").expect("exists"));
+    assert!(repo.exists_in_commit(&c2, "research/a.md").expect("exists"));
+    assert!(!repo.exists_in_commit(&c2, "research/b.md").expect("exists"));
+    assert!(repo.exists_in_commit(&c1, "research/b.md").expect("exists"));
+    assert!(
+        !repo
+            .exists_in_commit(&c1, "research/a.md/x")
+            .expect("exists")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn blob_bytes_and_symlinks() {
+    let (_tmp, dir) = new_repo();
+    write(&dir, "docs/note.md", "hello\n");
+    std::os::unix::fs::symlink("note.md", dir.join("docs/link.md")).expect("symlink");
+    let c = commit_all(&dir, "docs");
+    let repo = Repo::discover(&dir).expect("discover");
+    let files = repo.tree_files(&c, &dirs(&["docs"])).expect("files");
+    assert_eq!(files.len(), 2);
+    assert_eq!(
+        (files[0].path.as_str(), files[0].symlink),
+        ("docs/link.md", true)
+    );
+    assert_eq!(
+        (files[1].path.as_str(), files[1].symlink),
+        ("docs/note.md", false)
+    );
+    assert_eq!(repo.blob(&files[0].blob).expect("blob"), b"note.md");
+    assert_eq!(repo.blob(&files[1].blob).expect("blob"), b"hello\n");
+    let absent = ObjectId::from_hex("2".repeat(40));
+    assert!(
+        matches!(repo.blob(&absent), Err(GitError::MissingObject { ref what, .. }) if what == "blob")
+    );
+}
+
+#[test]
+fn index_files_after_add() {
+    let (_tmp, dir, [_, _, c3]) = history();
+    let repo = Repo::discover(&dir).expect("discover");
+    write(&dir, "research/new.md", "new\n");
+    write(&dir, "research/unstaged.md", "no\n");
+    git(&dir, &["add", "research/new.md"]);
+    let files = repo.index_files(&dirs(&["research"])).expect("index");
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["research/a.md", "research/new.md", "research/sub/c.md"]
+    );
+    assert_eq!(repo.blob(&files[1].blob).expect("blob"), b"new\n");
+    assert!(repo.exists_in_index("research/new.md").expect("exists"));
+    assert!(repo.exists_in_index("research/sub").expect("exists"));
+    assert!(repo.exists_in_index("research/sub/").expect("exists"));
+    assert!(
+        !repo
+            .exists_in_index("research/unstaged.md")
+            .expect("exists")
+    );
+    assert!(!repo.exists_in_index("research/su").expect("exists"));
+    assert_eq!(
+        repo.changed_paths_to_worktree(&c3, true).expect("cached"),
+        ["research/new.md"]
+    );
+}
+
+#[test]
+fn diff_between_commits() {
+    let (_tmp, dir, [c1, c2, c3]) = history();
+    let repo = Repo::discover(&dir).expect("discover");
+    let research = dirs(&["research"]);
+    let changes = repo.diff_commits(Some(&c1), &c2, &research).expect("diff");
+    assert_eq!(
+        statuses(&changes),
+        [
+            (ChangeStatus::Modified, "research/a.md"),
+            (ChangeStatus::Deleted, "research/b.md"),
+            (ChangeStatus::Added, "research/sub/c.md"),
+        ]
+    );
+    assert!(changes[0].old_blob.is_some() && changes[0].new_blob.is_some());
+    assert!(changes[1].new_blob.is_none());
+    assert_eq!(
+        repo.blob(changes[2].new_blob.as_ref().expect("new"))
+            .expect("blob"),
+        b"c1\n"
+    );
+    // c3 only touched src/: the research subtree is identical and skipped.
+    assert!(
+        repo.diff_commits(Some(&c2), &c3, &research)
+            .expect("diff")
+            .is_empty()
+    );
+    assert_eq!(
+        repo.diff_commits(Some(&c2), &c3, &[]).expect("diff")[0].path,
+        "src/main.rs"
+    );
+    // Root commit against the empty tree.
+    let root: Vec<_> = repo.diff_commits(None, &c1, &[]).expect("diff");
+    assert!(
+        root.iter()
+            .all(|c| c.status == ChangeStatus::Added && c.old_blob.is_none())
+    );
+    assert_eq!(root.len(), 3);
+    assert!(
+        repo.diff_commits(None, &c1, &dirs(&["nowhere"]))
+            .expect("diff")
+            .is_empty()
+    );
+    assert_eq!(
+        repo.changed_paths(&c1, &c3).expect("paths"),
+        [
+            "research/a.md",
+            "research/b.md",
+            "research/sub/c.md",
+            "src/main.rs"
+        ]
+    );
+}
+
+#[test]
+fn diff_file_replaced_by_folder() {
+    let (_tmp, dir) = new_repo();
+    write(&dir, "notes", "file\n");
+    let c1 = commit_all(&dir, "file");
+    fs::remove_file(dir.join("notes")).expect("rm");
+    write(&dir, "notes/x.md", "x\n");
+    let c2 = commit_all(&dir, "folder");
+    let repo = Repo::discover(&dir).expect("discover");
+    let changes = repo
+        .diff_commits(Some(&c1), &c2, &dirs(&["notes"]))
+        .expect("diff");
+    assert_eq!(
+        statuses(&changes),
+        [
+            (ChangeStatus::Deleted, "notes"),
+            (ChangeStatus::Added, "notes/x.md")
+        ]
+    );
+}
+
+#[test]
+fn changed_paths_to_worktree_includes_untracked() {
+    let (_tmp, dir, [c1, _, c3]) = history();
+    write(&dir, ".gitignore", "*.log\n");
+    write(&dir, "debug.log", "ignored\n");
+    write(&dir, "src/new/lib.rs", "untracked\n");
+    write(&dir, "src/main.rs", "edited\n");
+    let repo = Repo::discover(&dir).expect("discover");
+    assert_eq!(
+        repo.changed_paths_to_worktree(&c3, false)
+            .expect("worktree"),
+        [".gitignore", "src/main.rs", "src/new/lib.rs"]
+    );
+    assert!(
+        repo.changed_paths_to_worktree(&c3, true)
+            .expect("cached")
+            .is_empty()
+    );
+    let from_c1 = repo
+        .changed_paths_to_worktree(&c1, false)
+        .expect("worktree");
+    assert!(from_c1.contains(&"research/b.md".to_owned()), "{from_c1:?}");
+}
+
+#[test]
+fn walk_merge_base_and_first_parent() {
+    let (_tmp, dir) = new_repo();
+    write(&dir, "f", "0\n");
+    let base = commit_all(&dir, "base");
+    git(&dir, &["checkout", "-q", "-b", "topic"]);
+    write(&dir, "t", "1\n");
+    let topic = ObjectId::from_hex({
+        git_at(&dir, &["add", "-A"], "2024-01-02T12:00:00+00:00");
+        git_at(
+            &dir,
+            &["commit", "-q", "-m", "topic"],
+            "2024-01-02T12:00:00+00:00",
+        );
+        git(&dir, &["rev-parse", "HEAD"])
+    });
+    git(&dir, &["checkout", "-q", "main"]);
+    write(&dir, "m", "1\n");
+    git_at(&dir, &["add", "-A"], "2024-01-03T12:00:00+00:00");
+    git_at(
+        &dir,
+        &["commit", "-q", "-m", "main"],
+        "2024-01-03T12:00:00+00:00",
+    );
+    let main = ObjectId::from_hex(git(&dir, &["rev-parse", "HEAD"]));
+    git_at(
+        &dir,
+        &["merge", "-q", "--no-ff", "-m", "merge", "topic"],
+        "2024-01-04T12:00:00+00:00",
+    );
+    let merge = ObjectId::from_hex(git(&dir, &["rev-parse", "HEAD"]));
+    let repo = Repo::discover(&dir).expect("discover");
+
+    let all = repo.walk(&merge, None, false).expect("walk");
+    assert_eq!(
+        all,
+        [merge.clone(), main.clone(), topic.clone(), base.clone()]
+    );
+    let first = repo.walk(&merge, None, true).expect("walk");
+    assert_eq!(first, [merge.clone(), main.clone(), base.clone()]);
+    let hidden = repo.walk(&merge, Some(&main), false).expect("walk");
+    assert_eq!(hidden, [merge.clone(), topic.clone()]);
+    assert_eq!(repo.merge_base(&main, &topic).expect("base"), base);
+    assert_eq!(repo.commit(&merge).expect("merge").parents, [main, topic]);
+}
+
+#[test]
+fn branch_tips_include_remote_tracking() {
+    let (tmp, dir, [_, c2, c3]) = history();
+    git(&dir, &["branch", "old", c2.as_str()]);
+    let clone = tmp.path().join("clone");
+    let url = format!("file://{}", dir.display());
+    git(
+        tmp.path(),
+        &["clone", "-q", url.as_str(), clone.to_str().expect("utf-8")],
+    );
+    git(&clone, &["checkout", "-q", "-b", "local", c2.as_str()]);
+    let repo = Repo::discover(&clone).expect("discover");
+    let tips = repo.branch_tips().expect("tips");
+    let expected = [
+        ("local".to_owned(), c2.clone()),
+        ("main".to_owned(), c3.clone()),
+        ("origin/main".to_owned(), c3.clone()),
+        ("origin/old".to_owned(), c2.clone()),
+    ];
+    assert_eq!(tips, expected);
+    assert_eq!(repo.resolve("origin/old").expect("remote branch"), c2);
+}
+
+#[test]
+fn shallow_clone_reports_missing_history() {
+    let (tmp, dir, [_, _, c3]) = history();
+    let clone = tmp.path().join("shallow");
+    let url = format!("file://{}", dir.display());
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            url.as_str(),
+            clone.to_str().expect("utf-8"),
+        ],
+    );
+    let repo = Repo::discover(&clone).expect("discover");
+    assert!(repo.is_shallow());
+    assert_eq!(repo.resolve("HEAD").expect("HEAD"), c3);
+    for rev in ["HEAD~1", "HEAD~50", "HEAD^2", "v1.0"] {
+        match repo.resolve(rev) {
+            Err(GitError::Shallow { rev: r }) => assert_eq!(r, rev),
+            other => panic!("{rev}: expected Shallow, got {other:?}"),
+        }
+    }
+    let err = repo.walk(&c3, None, false).expect_err("walk past boundary");
+    assert!(matches!(err, GitError::Shallow { .. }), "{err:?}");
+    assert!(err.to_string().contains("fetch-depth: 0"));
+    assert!(repo.commit(&c3).expect("commit").parents.is_empty());
+    assert_eq!(
+        repo.tree_files(&c3, &dirs(&["research"]))
+            .expect("files")
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn linked_worktree() {
+    let (tmp, dir, [_, c2, _]) = history();
+    let linked = tmp.path().join("linked");
+    git(
+        &dir,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "wt",
+            linked.to_str().expect("utf-8"),
+            c2.as_str(),
+        ],
+    );
+    write(&linked, "research/wt.md", "wt\n");
+    let repo = Repo::discover(&linked.join("research")).expect("discover");
+    assert_eq!(repo.workdir().map(canon), Some(canon(&linked)));
+    assert_eq!(repo.head().expect("head"), c2);
+    assert_eq!(
+        repo.changed_paths_to_worktree(&c2, false)
+            .expect("worktree"),
+        ["research/wt.md"]
+    );
+    let tips = repo.branch_tips().expect("tips");
+    assert!(tips.iter().any(|(name, id)| name == "wt" && *id == c2));
+}
+
+#[test]
+fn bare_repository() {
+    let (tmp, dir, [_, _, c3]) = history();
+    let bare = tmp.path().join("bare.git");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            dir.to_str().expect("utf-8"),
+            bare.to_str().expect("utf-8"),
+        ],
+    );
+    let repo = Repo::discover(&bare).expect("discover");
+    assert!(repo.workdir().is_none());
+    assert_eq!(repo.head().expect("head"), c3);
+    assert!(matches!(
+        repo.changed_paths_to_worktree(&c3, false),
+        Err(GitError::BareRepository)
+    ));
+    assert!(matches!(
+        repo.index_files(&[]),
+        Err(GitError::BareRepository)
+    ));
+}
+
+#[test]
+fn user_name_from_config() {
+    let (_tmp, dir) = new_repo();
+    git(&dir, &["config", "user.name", "Grace Hopper"]);
+    let repo = Repo::discover(&dir).expect("discover");
+    assert_eq!(repo.user_name().as_deref(), Some("Grace Hopper"));
+}
+
+#[test]
+fn normalizes_prefixes() {
+    assert_eq!(normalize_dirs(&[]), [""]);
+    assert_eq!(normalize_dirs(&dirs(&["a", "."])), [""]);
+    assert_eq!(
+        normalize_dirs(&dirs(&["./a/", "a/b", "a-b", "a"])),
+        ["a", "a-b"]
+    );
+    assert!(is_under("a/b", "a") && is_under("a", "a") && !is_under("ab", "a"));
+    let dirs = |d: &[&str]| d.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        common_parent(&dirs(&["r/e", "r/s", "r/d/x"])).as_deref(),
+        Some("r")
+    );
+    assert_eq!(common_parent(&dirs(&["r/e"])).as_deref(), Some("r/e"));
+    assert_eq!(common_parent(&dirs(&["a/e", "b/e"])), None);
+}
+
+/// Each change as (status, path), for comparing with a literal.
+fn statuses(changes: &[TreeChange]) -> Vec<(ChangeStatus, &str)> {
+    changes
+        .iter()
+        .map(|c| (c.status, c.path.as_str()))
+        .collect()
+}
+
+fn canon(path: &Path) -> PathBuf {
+    path.canonicalize().expect("canonicalize")
+}

@@ -1,0 +1,422 @@
+//! The files of a tree, and what changed between two trees.
+//!
+//! A diff descends only into subtrees whose ids differ, and compares large
+//! folders through their raw tree objects (`raw_tree.rs`), so neighbouring
+//! commits of a history walk cost little more than a few lookups.
+
+use std::path::Path;
+use std::rc::Rc;
+
+use git2::{ErrorClass, ErrorCode, Oid};
+
+use super::error::failed;
+use super::raw_tree::{RawEntries, git_order};
+use super::{GitError, MODE_GITLINK, MODE_LINK, MODE_TREE, ObjectId, Repo};
+
+/// A file of a tree or of the index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeFile {
+    /// Repo-relative path with `/` separators (converted lossily if not UTF-8).
+    pub path: String,
+    /// The blob holding the file's bytes (a symlink's blob holds its target).
+    pub blob: ObjectId,
+    /// Whether the entry is a symbolic link.
+    pub symlink: bool,
+}
+
+/// How a path changed between two trees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeStatus {
+    /// The path exists only in the new tree.
+    Added,
+    /// The path exists only in the old tree.
+    Deleted,
+    /// The path exists in both with different content or mode.
+    Modified,
+}
+
+/// One changed file between two trees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeChange {
+    /// Whether the file was added, deleted or modified.
+    pub status: ChangeStatus,
+    /// Repo-relative path with `/` separators.
+    pub path: String,
+    /// The blob in the old tree (None when added).
+    pub old_blob: Option<ObjectId>,
+    /// The blob in the new tree (None when deleted).
+    pub new_blob: Option<ObjectId>,
+    /// Whether either side is a symbolic link (its blob holds the target).
+    pub symlink: bool,
+}
+
+/// A tree entry: its object id and (normalised) mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Node {
+    pub(super) id: Oid,
+    pub(super) mode: i32,
+}
+
+impl Node {
+    pub(super) fn is_tree(self) -> bool {
+        self.mode == MODE_TREE
+    }
+
+    pub(super) fn is_gitlink(self) -> bool {
+        self.mode == MODE_GITLINK
+    }
+}
+
+/// A changed leaf (file, symlink or submodule) found by [`Repo::diff_nodes`].
+pub(super) struct RawChange {
+    pub(super) path: String,
+    pub(super) old: Option<Node>,
+    pub(super) new: Option<Node>,
+}
+
+impl Repo {
+    /// Every blob (and symlink) under the given directory prefixes of the
+    /// commit's tree, recursively, sorted by path.
+    ///
+    /// `dirs` are repo-relative folder paths without trailing slash; `""` or
+    /// `"."` (or an empty slice) means the whole tree. A prefix that does not
+    /// exist yields nothing; a prefix that names a file yields that file.
+    /// Submodules are skipped.
+    pub fn tree_files(
+        &self,
+        commit: &ObjectId,
+        dirs: &[String],
+    ) -> Result<Vec<TreeFile>, GitError> {
+        let root = self.root_tree(commit)?;
+        let mut files = Vec::new();
+        for dir in normalize_dirs(dirs) {
+            if let Some(node) = self.node_at(root, &dir)? {
+                self.collect_files(dir, node, &mut files)?;
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    /// Whether `path` (a file or folder) exists in the commit's tree.
+    pub fn exists_in_commit(&self, commit: &ObjectId, path: &str) -> Result<bool, GitError> {
+        let root = self.root_tree(commit)?;
+        let path = normalize_dir(path);
+        Ok(self.node_at(root, &path)?.is_some())
+    }
+
+    /// What changed between two commits' trees under `dirs` (all of the tree
+    /// when `dirs` is empty), sorted by path.
+    ///
+    /// `old` None means the empty tree (for a root commit). Subtrees with
+    /// equal ids are skipped without being read, so comparing neighbouring
+    /// commits costs little more than a few tree lookups. No rename
+    /// detection; submodules are skipped.
+    pub fn diff_commits(
+        &self,
+        old: Option<&ObjectId>,
+        new: &ObjectId,
+        dirs: &[String],
+    ) -> Result<Vec<TreeChange>, GitError> {
+        let raw = self.diff_raw(old, new, dirs)?;
+        let changes = raw
+            .into_iter()
+            .filter_map(|change| {
+                let link = |n: &Option<Node>| n.as_ref().is_some_and(|n| n.mode == MODE_LINK);
+                let symlink = link(&change.old) || link(&change.new);
+                let old_blob = change
+                    .old
+                    .filter(|n| !n.is_gitlink())
+                    .map(|n| ObjectId::from_oid(n.id));
+                let new_blob = change
+                    .new
+                    .filter(|n| !n.is_gitlink())
+                    .map(|n| ObjectId::from_oid(n.id));
+                let status = match (&old_blob, &new_blob) {
+                    (None, None) => return None,
+                    (None, Some(_)) => ChangeStatus::Added,
+                    (Some(_), None) => ChangeStatus::Deleted,
+                    (Some(_), Some(_)) => ChangeStatus::Modified,
+                };
+                Some(TreeChange {
+                    status,
+                    path: change.path,
+                    old_blob,
+                    new_blob,
+                    symlink,
+                })
+            })
+            .collect();
+        Ok(changes)
+    }
+
+    /// [`Repo::diff_commits`] for many `(old, new)` pairs, in parallel, in
+    /// the order given.
+    ///
+    /// Each worker opens its own handle and takes a contiguous run of
+    /// pairs, so that neighbouring commits of a history walk share the
+    /// trees they have in common through that handle's cache.
+    pub fn diff_many(
+        &self,
+        pairs: &[(Option<ObjectId>, ObjectId)],
+        dirs: &[String],
+    ) -> Result<Vec<Vec<TreeChange>>, GitError> {
+        self.in_parallel(pairs, 8, |repo, (old, new)| {
+            repo.diff_commits(old.as_ref(), new, dirs)
+        })
+    }
+
+    /// Paths that differ between two commits (all of the tree, submodules
+    /// included), sorted.
+    pub fn changed_paths(&self, old: &ObjectId, new: &ObjectId) -> Result<Vec<String>, GitError> {
+        let raw = self.diff_raw(Some(old), new, &[])?;
+        Ok(raw.into_iter().map(|change| change.path).collect())
+    }
+
+    pub(super) fn find_tree(&self, oid: Oid) -> Result<git2::Tree<'_>, GitError> {
+        self.repo
+            .find_tree(oid)
+            .map_err(|e| self.object_error(&e, format!("reading tree `{oid}`"), "tree", Some(oid)))
+    }
+
+    /// A tree object's raw bytes, from the small cache of recent ones or the
+    /// object database.
+    pub(super) fn raw_tree(&self, oid: Oid) -> Result<Rc<[u8]>, GitError> {
+        const KEEP: usize = 16;
+        if let Some((_, bytes)) = self.raw_trees.borrow().iter().find(|(id, _)| *id == oid) {
+            return Ok(Rc::clone(bytes));
+        }
+        let odb = self
+            .repo
+            .odb()
+            .map_err(|e| failed("opening the object database", &e))?;
+        let object = odb.read(oid).map_err(|e| {
+            self.object_error(&e, format!("reading tree `{oid}`"), "tree", Some(oid))
+        })?;
+        let bytes: Rc<[u8]> = Rc::from(object.data());
+        let mut cache = self.raw_trees.borrow_mut();
+        if cache.len() >= KEEP {
+            cache.remove(0);
+        }
+        cache.push((oid, Rc::clone(&bytes)));
+        Ok(bytes)
+    }
+
+    pub(super) fn node_at(&self, root: Oid, path: &str) -> Result<Option<Node>, GitError> {
+        if path.is_empty() {
+            return Ok(Some(Node {
+                id: root,
+                mode: MODE_TREE,
+            }));
+        }
+        let tree = self.find_tree(root)?;
+        match tree.get_path(Path::new(path)) {
+            Ok(entry) => Ok(Some(Node {
+                id: entry.id(),
+                mode: entry.filemode(),
+            })),
+            // The path is absent (class Tree); a missing subtree object is class Odb.
+            Err(e) if e.code() == ErrorCode::NotFound && e.class() != ErrorClass::Odb => Ok(None),
+            Err(e) => Err(self.object_error(&e, format!("looking up `{path}`"), "tree", None)),
+        }
+    }
+
+    /// Appends every file under `node` (itself, if it is a file) to `out`.
+    pub(super) fn collect_files(
+        &self,
+        path: String,
+        node: Node,
+        out: &mut Vec<TreeFile>,
+    ) -> Result<(), GitError> {
+        let mut stack = vec![(path, node)];
+        while let Some((path, node)) = stack.pop() {
+            match node.mode {
+                MODE_TREE => {
+                    for entry in self.find_tree(node.id)?.iter() {
+                        let child = join(&path, entry.name_bytes());
+                        stack.push((
+                            child,
+                            Node {
+                                id: entry.id(),
+                                mode: entry.filemode(),
+                            },
+                        ));
+                    }
+                }
+                MODE_GITLINK => {}
+                mode => out.push(TreeFile {
+                    path,
+                    blob: ObjectId::from_oid(node.id),
+                    symlink: mode == MODE_LINK,
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    /// Every changed leaf between two commits under `dirs`, sorted by path.
+    pub(super) fn diff_raw(
+        &self,
+        old: Option<&ObjectId>,
+        new: &ObjectId,
+        dirs: &[String],
+    ) -> Result<Vec<RawChange>, GitError> {
+        let old_root = old.map(|id| self.root_tree(id)).transpose()?;
+        let new_root = self.root_tree(new)?;
+        let mut out = Vec::new();
+        if old_root == Some(new_root) {
+            return Ok(out);
+        }
+        let dirs = normalize_dirs(dirs);
+        // The folders usually share a parent (`research`): when it did not
+        // change, none of them did — the common case of a code-only commit.
+        if let (Some(old_root), Some(parent)) = (old_root, common_parent(&dirs)) {
+            if self.node_at(old_root, &parent)? == self.node_at(new_root, &parent)? {
+                return Ok(out);
+            }
+        }
+        for dir in dirs {
+            let old_node = match old_root {
+                Some(root) => self.node_at(root, &dir)?,
+                None => None,
+            };
+            let new_node = self.node_at(new_root, &dir)?;
+            self.diff_nodes(&dir, old_node, new_node, &mut out)?;
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    /// Compares two entries at the same path, descending only into subtrees
+    /// whose ids differ.
+    pub(super) fn diff_nodes(
+        &self,
+        path: &str,
+        old: Option<Node>,
+        new: Option<Node>,
+        out: &mut Vec<RawChange>,
+    ) -> Result<(), GitError> {
+        if old == new {
+            return Ok(());
+        }
+        let old_tree = old.filter(|n| n.is_tree());
+        let new_tree = new.filter(|n| n.is_tree());
+        if old_tree.is_some() || new_tree.is_some() {
+            let old_raw = old_tree.map(|n| self.raw_tree(n.id)).transpose()?;
+            let new_raw = new_tree.map(|n| self.raw_tree(n.id)).transpose()?;
+            let oid_len = old_tree.or(new_tree).map_or(20, |n| n.id.as_bytes().len());
+            let mut a = RawEntries::new(old_raw.as_deref().unwrap_or_default(), oid_len);
+            let mut b = RawEntries::new(new_raw.as_deref().unwrap_or_default(), oid_len);
+            // Both trees list their entries in git's order. Most entries of
+            // a large folder are the same between neighbouring commits: skip
+            // identical runs of bytes whole, then walk the entries side by
+            // side and build a path only where the two differ.
+            loop {
+                a.skip_common_with(&mut b);
+                match (a.peek(), b.peek()) {
+                    (None, None) => break,
+                    (Some(o), Some(n)) if o.name == n.name && o.is_tree() == n.is_tree() => {
+                        if o != n {
+                            self.diff_nodes(
+                                &join(path, o.name),
+                                Some(o.node()?),
+                                Some(n.node()?),
+                                out,
+                            )?;
+                        }
+                        a.advance();
+                        b.advance();
+                    }
+                    (Some(o), n)
+                        if n.is_none_or(|n| {
+                            git_order(o.name, o.is_tree(), n.name, n.is_tree()).is_lt()
+                        }) =>
+                    {
+                        self.diff_nodes(&join(path, o.name), Some(o.node()?), None, out)?;
+                        a.advance();
+                    }
+                    (_, Some(n)) => {
+                        self.diff_nodes(&join(path, n.name), None, Some(n.node()?), out)?;
+                        b.advance();
+                    }
+                    (Some(_), None) => unreachable!("handled by the arm above"),
+                }
+            }
+        }
+        let old_leaf = old.filter(|n| !n.is_tree());
+        let new_leaf = new.filter(|n| !n.is_tree());
+        if old_leaf != new_leaf {
+            out.push(RawChange {
+                path: path.to_owned(),
+                old: old_leaf,
+                new: new_leaf,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `dir/name`, or `name` at the root.
+pub(super) fn join(dir: &str, name: &[u8]) -> String {
+    let name = String::from_utf8_lossy(name);
+    if dir.is_empty() {
+        name.into_owned()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Whether `path` is `dir` or inside it (`""` holds everything).
+pub(super) fn is_under(path: &str, dir: &str) -> bool {
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// A repo-relative folder path with `./` prefixes and trailing slashes removed; `.` becomes `""`.
+pub(super) fn normalize_dir(dir: &str) -> String {
+    let mut dir = dir.trim_end_matches('/');
+    while let Some(rest) = dir.strip_prefix("./") {
+        dir = rest.trim_start_matches('/');
+    }
+    if dir == "." {
+        String::new()
+    } else {
+        dir.to_owned()
+    }
+}
+
+/// The deepest folder that holds every one of `dirs`, if it is not the root.
+pub(super) fn common_parent(dirs: &[String]) -> Option<String> {
+    let first: Vec<&str> = dirs.first()?.split('/').collect();
+    let shared = dirs.iter().skip(1).fold(first.len(), |n, dir| {
+        first
+            .iter()
+            .zip(dir.split('/'))
+            .take(n)
+            .take_while(|(a, b)| **a == *b)
+            .count()
+    });
+    (shared > 0).then(|| first[..shared].join("/"))
+}
+
+/// Normalised, sorted prefixes with those inside another removed; an empty
+/// list, or one holding the root, is the root alone.
+pub(super) fn normalize_dirs(dirs: &[String]) -> Vec<String> {
+    let mut dirs: Vec<String> = dirs.iter().map(|d| normalize_dir(d)).collect();
+    if dirs.is_empty() || dirs.iter().any(String::is_empty) {
+        return vec![String::new()];
+    }
+    dirs.sort();
+    dirs.dedup();
+    let mut kept: Vec<String> = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        // Sorted order puts `a` before `a/b`, but `a-b` may sit between them:
+        // check every kept prefix, not only the last.
+        if !kept.iter().any(|k| is_under(&dir, k)) {
+            kept.push(dir);
+        }
+    }
+    kept
+}
