@@ -13,7 +13,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::diagnostic::did_you_mean;
-use crate::schema::{Condition, FieldSpec, FieldType, Frozen, IdRule, Kind, Rule, Schema};
+use crate::schema::{Condition, FieldSpec, FieldType, Frozen, IdRule, Kind, Limit, Rule, Schema};
 use crate::yaml;
 
 /// The built-in configuration, as `cairn init` writes it.
@@ -143,6 +143,7 @@ struct RawKind {
     rules: Option<Vec<RawRule>>,
     frozen: Option<Vec<RawFrozen>>,
     unknown_fields: Option<String>,
+    progress: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +195,15 @@ struct RawRule {
     when: IndexMap<String, OneOrMany>,
     require: Option<Vec<String>>,
     sections: Option<Vec<String>>,
+    review: Option<String>,
+    limit: Option<RawLimit>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimit {
+    per: String,
+    max: usize,
 }
 
 #[derive(Deserialize)]
@@ -446,10 +456,38 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
         for rule in rk.rules.unwrap_or_default() {
             let require = rule.require.unwrap_or_default();
             check_fields(&require, &["rules"])?;
+            if let Some(review) = &rule.review {
+                check_fields(std::slice::from_ref(review), &["rules"])?;
+                let ty = fields.iter().find(|f| &f.name == review).map(|f| &f.ty);
+                if ty != Some(&FieldType::Date) {
+                    return Err(fail(
+                        kat(&["rules"]),
+                        format!(
+                            "kind `{name}`: `review: {review}` names a field that is not a date; give it `type: date`"
+                        ),
+                    ));
+                }
+            }
+            if let Some(limit) = &rule.limit {
+                check_fields(std::slice::from_ref(&limit.per), &["rules"])?;
+                if limit.max == 0 {
+                    return Err(fail(
+                        kat(&["rules"]),
+                        format!(
+                            "kind `{name}`: a limit of 0 forbids the status outright; use at least 1, or drop the rule"
+                        ),
+                    ));
+                }
+            }
             rules.push(Rule {
                 when: condition(rule.when, &["rules"])?,
                 require,
                 sections: rule.sections.unwrap_or_default(),
+                review: rule.review,
+                limit: rule.limit.map(|l| Limit {
+                    per: l.per,
+                    max: l.max,
+                }),
             });
         }
         let mut frozen = Vec::new();
@@ -472,6 +510,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
                 ));
             }
         };
+        let progress = rk.progress.unwrap_or_default();
+        check_fields(&progress, &["progress"])?;
+        for p in &progress {
+            let is_ref = fields.iter().find(|f| &f.name == p).is_some_and(|f| {
+                matches!(&f.ty, FieldType::Ref { .. })
+                    || matches!(&f.ty, FieldType::List(item) if matches!(**item, FieldType::Ref { .. }))
+            });
+            if !is_ref {
+                return Err(fail(
+                    kat(&["progress"]),
+                    format!(
+                        "kind `{name}`: progress field `{p}` must hold record ids (`type: ref`, or a list of refs)"
+                    ),
+                ));
+            }
+        }
         kinds.push(Kind {
             name,
             dir,
@@ -484,6 +538,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
             rules,
             frozen,
             warn_unknown_fields,
+            progress,
         });
     }
     for (i, kind) in kinds.iter().enumerate() {
@@ -527,12 +582,13 @@ fn plain_serde_message(message: &str) -> String {
         ),
         (
             "struct RawRule",
-            "a mapping with `when` and `require` or `sections`",
+            "a mapping with `when` and `require`, `sections`, `review` or `limit`",
         ),
         (
             "struct RawFrozen",
             "a mapping with `when` and `sections` or `fields`",
         ),
+        ("struct RawLimit", "a mapping with `per` and `max`"),
         ("struct RawId", "a mapping (`pattern`, `field` or `from`)"),
         (
             "untagged enum RawValues",
@@ -703,7 +759,10 @@ mod tests {
     fn builtin_schema_loads() {
         let schema = builtin();
         let names: Vec<_> = schema.kinds.iter().map(|k| k.name.as_str()).collect();
-        assert_eq!(names, ["experiment", "scope", "decision"]);
+        assert_eq!(
+            names,
+            ["experiment", "scope", "decision", "milestone", "lesson"]
+        );
         let exp = schema.kind("experiment").unwrap();
         assert_eq!(exp.dir, "research/experiments");
         assert_eq!(exp.prefix, "EXP");
@@ -728,6 +787,45 @@ mod tests {
         );
         assert_eq!(schema.kind_of_id("SCOPE-0002").unwrap().name, "scope");
         assert!(!schema.is_record_path("research/decisions/README.md"));
+        let review = dec.rules.iter().find_map(|r| r.review.as_deref());
+        assert_eq!(review, Some("review_by"));
+        let limit = exp.rules.iter().find_map(|r| r.limit.as_ref()).unwrap();
+        assert_eq!((limit.per.as_str(), limit.max), ("authors", 2));
+        let ms = schema.kind("milestone").unwrap();
+        assert_eq!(ms.prefix, "MS");
+        assert_eq!(ms.progress, ["scope", "experiments"]);
+        assert_eq!(schema.kind("lesson").unwrap().prefix, "LSN");
+    }
+
+    #[test]
+    fn review_rules_need_a_date_field() {
+        let e = err(
+            "kinds:\n  dec:\n    dir: d\n    fields:\n      review_by: {type: string}\n    rules:\n      - when: {status: accepted}\n        review: review_by\n",
+        );
+        assert_eq!(e.line, Some(6));
+        assert!(e.message.contains("not a date"), "{}", e.message);
+        let e = err(
+            "kinds:\n  dec:\n    dir: d\n    rules:\n      - when: {status: accepted}\n        review: revew_by\n",
+        );
+        assert!(e.message.contains("no field `revew_by`"), "{}", e.message);
+    }
+
+    #[test]
+    fn limits_and_progress_are_checked() {
+        let e = err(
+            "kinds:\n  exp:\n    dir: e\n    rules:\n      - when: {status: running}\n        limit: {per: authors, max: 0}\n",
+        );
+        assert!(e.message.contains("a limit of 0"), "{}", e.message);
+        let e = err(
+            "kinds:\n  exp:\n    dir: e\n    rules:\n      - when: {status: running}\n        limit: {per: owner, max: 2}\n",
+        );
+        assert!(e.message.contains("no field `owner`"), "{}", e.message);
+        let e = err("kinds:\n  ms:\n    dir: m\n    progress: [title]\n");
+        assert!(e.message.contains("must hold record ids"), "{}", e.message);
+        let e = err(
+            "kinds:\n  exp:\n    dir: e\n    rules:\n      - when: {status: running}\n        limit: {max: 2}\n",
+        );
+        assert!(e.message.contains("per"), "{}", e.message);
     }
 
     #[test]

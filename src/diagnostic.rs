@@ -81,6 +81,8 @@ codes! {
     Frozen => "history/frozen", "A frozen section or field changed.";
     IdChanged => "history/id-changed", "A file kept its path but changed its id.";
     IdCollision => "history/id-collision", "An id added on this branch that the base gives to another record.";
+    ReviewDue => "review/due", "A record whose review date has passed, in a status the schema reviews.";
+    WipLimit => "wip/limit", "A person holding more records in a status than the schema's limit.";
 }
 
 impl fmt::Display for Code {

@@ -8,6 +8,7 @@
 
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod calendar;
 pub mod check;
 pub mod config;
 pub mod diagnostic;
@@ -18,6 +19,7 @@ pub mod git;
 pub mod history;
 pub mod list;
 pub mod markdown;
+pub mod practice;
 pub mod record;
 pub mod render;
 pub mod schema;

@@ -117,6 +117,9 @@ pub struct Kind {
     pub frozen: Vec<Frozen>,
     /// Whether fields outside the schema are reported.
     pub warn_unknown_fields: bool,
+    /// Reference fields whose records measure this one's progress (a
+    /// milestone's `experiments`): settled targets count as done.
+    pub progress: Vec<String>,
 }
 
 impl Kind {
@@ -315,6 +318,20 @@ pub struct Rule {
     pub require: Vec<String>,
     /// Sections that must exist.
     pub sections: Vec<String>,
+    /// A date field that, once past, makes a matching record due for review.
+    pub review: Option<String>,
+    /// At most this many matching records per person.
+    pub limit: Option<Limit>,
+}
+
+/// A work-in-progress limit: at most `max` records that match the rule's
+/// condition per value of the `per` field (a list of people, usually `authors`).
+#[derive(Clone, Debug)]
+pub struct Limit {
+    /// The field whose every value is one person (or team, or machine).
+    pub per: String,
+    /// How many matching records each may hold.
+    pub max: usize,
 }
 
 /// Parts that must not change once the earlier revision matched `when`.

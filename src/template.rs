@@ -10,6 +10,8 @@ pub fn builtin(kind: &str) -> Option<&'static str> {
         "experiment" => Some(include_str!("../templates/experiment.md")),
         "scope" => Some(include_str!("../templates/scope.md")),
         "decision" => Some(include_str!("../templates/decision.md")),
+        "milestone" => Some(include_str!("../templates/milestone.md")),
+        "lesson" => Some(include_str!("../templates/lesson.md")),
         _ => None,
     }
 }

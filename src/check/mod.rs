@@ -5,6 +5,7 @@
 
 pub mod history;
 pub mod links;
+pub mod practice;
 pub mod record;
 pub mod refs;
 
@@ -58,8 +59,13 @@ impl Report {
     }
 }
 
-/// Every non-history finding of a snapshot.
-pub fn validate(schema: &Schema, snapshot: &Snapshot, tree: &dyn Tree) -> Vec<Diagnostic> {
+/// Every non-history finding of a snapshot; review dates fall due against `today`.
+pub fn validate(
+    schema: &Schema,
+    snapshot: &Snapshot,
+    tree: &dyn Tree,
+    today: time::Date,
+) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = snapshot
         .broken
         .iter()
@@ -72,6 +78,7 @@ pub fn validate(schema: &Schema, snapshot: &Snapshot, tree: &dyn Tree) -> Vec<Di
     }
     out.extend(refs::check(schema, snapshot));
     out.extend(links::check(snapshot, tree));
+    out.extend(practice::check(schema, snapshot, today));
     out
 }
 
@@ -177,7 +184,7 @@ mod tests {
                 };
                 let after = Snapshot::build("mutated", &schema, vec![file], None);
                 let before = Snapshot::from_texts("seed", &schema, &[(path, seed)]);
-                let _ = validate(&schema, &after, &NoFiles);
+                let _ = validate(&schema, &after, &NoFiles, time::Date::MIN);
                 let _ = history::check(&schema, &before, &after, None);
                 let _ = crate::diff::compare(&schema, &before, &after);
                 if let Ok(text) = std::str::from_utf8(&data) {

@@ -72,6 +72,12 @@ impl Ctx {
         Ok(ws)
     }
 
+    /// The day cairn takes as today: `CAIRN_TODAY` when set, else the local date.
+    pub(crate) fn today(&self) -> Result<time::Date> {
+        let var = std::env::var(cairn::calendar::TODAY_VAR).ok();
+        Ok(cairn::calendar::today(var.as_deref())?)
+    }
+
     /// The git repository cairn runs in.
     pub(crate) fn repo(&self) -> Result<Repo> {
         Ok(Repo::discover(&self.cwd)?)

@@ -30,7 +30,7 @@ pub(crate) fn run(ctx: &Ctx, args: &NewArgs, out: &mut dyn Write) -> Result<Outc
     let date = match &args.date {
         Some(d) if cairn::check::record::is_date(d) => d.clone(),
         Some(d) => bail!("--date `{d}` is not a date; write YYYY-MM-DD"),
-        None => today(),
+        None => cairn::calendar::format_date(ctx.today()?),
     };
     let repo = Repo::discover(&ws.root).ok();
     let snapshot = Snapshot::build(
@@ -133,14 +133,6 @@ fn find_kind<'w>(ws: &'w Workspace, name: &str) -> Result<&'w Kind> {
         "unknown kind `{name}`; {hint}the kinds are: {}",
         names.join(", ")
     )
-}
-
-fn today() -> String {
-    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    now.date()
-        .format(&format)
-        .unwrap_or_else(|_| "1970-01-01".into())
 }
 
 fn load_template(root: &Path, kind: &Kind) -> Result<String> {

@@ -25,7 +25,12 @@ pub(crate) fn run(ctx: &Ctx, args: &ValidateArgs, out: &mut dyn Write) -> Result
     };
     let cache = ParseCache::default();
     let loaded = load(&ws, repo.as_ref(), &side, Some(&cache))?;
-    let mut diagnostics = check::validate(&ws.schema, &loaded.snapshot, loaded.tree.as_ref());
+    let mut diagnostics = check::validate(
+        &ws.schema,
+        &loaded.snapshot,
+        loaded.tree.as_ref(),
+        ctx.today()?,
+    );
     if let (Some(base), Some(repo)) = (&args.base, repo.as_ref()) {
         let head = match &side {
             Side::Rev(rev) => Head::Rev(rev.clone()),

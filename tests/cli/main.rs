@@ -8,5 +8,6 @@ mod history;
 mod history_rules;
 mod list;
 mod new_init;
+mod practice;
 mod support;
 mod validate;

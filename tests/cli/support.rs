@@ -174,6 +174,7 @@ pub(crate) fn isolate(cmd: &mut Command, home: &Path) {
         .env("GIT_AUTHOR_DATE", "@1709283600 +0000")
         .env("GIT_COMMITTER_DATE", "@1709283600 +0000")
         .env("TZ", "UTC")
+        .env("CAIRN_TODAY", "2024-03-01")
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_INDEX_FILE");

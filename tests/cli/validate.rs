@@ -85,7 +85,23 @@ fn every_finding(outside: &TestRepo) -> TestRepo {
                 "decided: 2024-03-02\nsuperseded_by: DEC-0003\n",
             ),
         )
-        .write(&at(DEC, "DEC-0003-new.md"), decision("DEC-0003", "accepted"));
+        .write(&at(DEC, "DEC-0003-new.md"), decision("DEC-0003", "accepted"))
+        .write(
+            &at(DEC, "DEC-0004-review.md"),
+            decision("DEC-0004", "accepted").replace(
+                "decided: 2024-03-02\n",
+                "decided: 2024-03-02\nreview_by: 2024-02-01\n",
+            ),
+        );
+    for id in ["EXP-0018", "EXP-0019", "EXP-0020"] {
+        repo.write(
+            &at(EXP, &format!("{id}-busy.md")),
+            experiment(id, "running").replace(
+                "created: 2024-03-01\n",
+                "created: 2024-03-01\nauthors: [Ada Park]\n",
+            ),
+        );
+    }
     repo
 }
 
@@ -117,6 +133,7 @@ fn every_code_is_reported_at_its_file_and_line() {
         ("ref/dangling", "EXP-0017-references.md", 6),
         ("ref/wrong-kind", "EXP-0017-references.md", 7),
         ("link/broken", "EXP-0017-references.md", 17),
+        ("wip/limit", "EXP-0020-busy.md", 4),
     ];
     for (code, name, line) in expect {
         let file = at(EXP, name);
@@ -131,6 +148,7 @@ fn every_code_is_reported_at_its_file_and_line() {
             "{found:#?}"
         );
     }
+    assert!(found.contains(&("review/due".into(), at(DEC, "DEC-0004-review.md"), 8)));
     assert!(found.contains(&(
         "ref/supersede-mismatch".into(),
         at(DEC, "DEC-0002-old.md"),
@@ -164,7 +182,7 @@ fn json_has_the_documented_shape() {
     let run = repo.run(&["validate", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!(doc["version"], 1);
-    assert_eq!(doc["records"], 22);
+    assert_eq!(doc["records"], 26);
     let diagnostics = doc["diagnostics"].as_array().expect("array");
     let errors = diagnostics
         .iter()
