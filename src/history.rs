@@ -22,10 +22,9 @@ use serde::Serialize;
 
 use crate::diff::{self, ChangeKind, FieldChange, SectionChange, SectionChangeKind};
 use crate::git::{CommitInfo, GitError, ObjectId, Repo, TreeChange};
-use crate::record::{MAX_RECORD_BYTES, Record};
+use crate::record::Record;
 use crate::schema::Schema;
-use crate::snapshot::worktree::too_large;
-use crate::snapshot::{ParseCache, Parsed, SourceFile};
+use crate::snapshot::{Loader, ParseCache, Parsed};
 
 /// How many commits are diffed before their changed blobs are parsed together.
 const BATCH: usize = 4096;
@@ -287,6 +286,7 @@ pub fn walk(
     let total = ids.len();
     let dirs = schema.dirs();
     let mention = options.mention.map(mention_pattern);
+    let loader = Loader::of_repo(schema, repo).cache(cache);
     let mut history = History {
         commits: Vec::with_capacity(total),
         events: HashMap::new(),
@@ -348,7 +348,7 @@ pub fn walk(
             }
             history.commits.push(info);
         }
-        parse_batch(repo, schema, cache, &batch)?;
+        parse_batch(&loader, cache, &batch)?;
         for (index, changes) in batch {
             record_events(&mut history.events, cache, index, &changes);
         }
@@ -382,13 +382,12 @@ fn mention_pattern(id: &str) -> Regex {
 /// Reads the blobs of a batch not parsed yet and parses them, both in
 /// parallel.
 fn parse_batch(
-    repo: &Repo,
-    schema: &Schema,
+    loader: &Loader<'_>,
     cache: &ParseCache,
     batch: &[(usize, Vec<TreeChange>)],
 ) -> Result<(), GitError> {
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
-    let mut wanted: Vec<(&ObjectId, &str)> = Vec::new();
+    let mut wanted: Vec<(ObjectId, String)> = Vec::new();
     for change in batch.iter().flat_map(|(_, changes)| changes) {
         for blob in [&change.old_blob, &change.new_blob].into_iter().flatten() {
             if cache.contains(blob.as_str(), &change.path)
@@ -396,25 +395,10 @@ fn parse_batch(
             {
                 continue;
             }
-            wanted.push((blob, &change.path));
+            wanted.push((blob.clone(), change.path.clone()));
         }
     }
-    let ids: Vec<ObjectId> = wanted.iter().map(|(blob, _)| (*blob).clone()).collect();
-    let pending = wanted
-        .into_iter()
-        .zip(repo.blobs(&ids)?)
-        .map(|((blob, path), bytes)| SourceFile {
-            blob: Some(blob.to_string()),
-            path: path.to_string(),
-            content: if bytes.len() as u64 > MAX_RECORD_BYTES {
-                Err(too_large(path, bytes.len() as u64))
-            } else {
-                Ok(bytes)
-            },
-        })
-        .collect();
-    cache.parse(schema, pending);
-    Ok(())
+    loader.parse_blobs(wanted)
 }
 
 /// One side of a changed path.

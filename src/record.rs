@@ -12,6 +12,24 @@ use crate::value::Value;
 /// Files larger than this are not read as records.
 pub const MAX_RECORD_BYTES: u64 = 10 * 1024 * 1024;
 
+/// Whether a file of `len` bytes may be read as a record: over
+/// [`MAX_RECORD_BYTES`] it is a `too-large` diagnostic on `path`.
+pub fn check_size(path: &str, len: u64) -> Result<(), Diagnostic> {
+    if len <= MAX_RECORD_BYTES {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        Code::TooLarge,
+        path,
+        1,
+        format!(
+            "the file is {:.1} MiB; records are read up to {} MiB — move large data out of the record folder and link to it",
+            len as f64 / (1024.0 * 1024.0),
+            MAX_RECORD_BYTES / (1024 * 1024)
+        ),
+    ))
+}
+
 /// A parsed record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {

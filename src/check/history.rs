@@ -9,8 +9,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::git::{GitError, Repo};
 use crate::record::Record;
 use crate::schema::Schema;
-use crate::snapshot::revision::{self, GitSource};
-use crate::snapshot::{ParseCache, Snapshot};
+use crate::snapshot::{Loader, ParseCache, Select, Snapshot, Source};
 
 /// Which head a `--base` check compares with the merge base.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,23 +37,16 @@ pub fn against_base(
         Head::Rev(rev) => repo.resolve(rev)?,
     };
     let merge_base = repo.merge_base(&base_commit, &head_commit)?;
-    let before = revision::snapshot(
-        repo,
-        schema,
-        &GitSource::Commit(merge_base.clone()),
+    let loader = Loader::of_repo(schema, repo).cache(cache);
+    let before = loader.load(
+        &Source::Commit(merge_base.clone()),
+        Select::All,
         merge_base.short(),
-        Some(cache),
     )?;
     let other = if base_commit == merge_base {
         None
     } else {
-        Some(revision::snapshot(
-            repo,
-            schema,
-            &GitSource::Commit(base_commit),
-            base_rev,
-            Some(cache),
-        )?)
+        Some(loader.load(&Source::Commit(base_commit), Select::All, base_rev)?)
     };
     Ok(check(
         schema,

@@ -19,11 +19,10 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use cairn::config::Workspace;
 use cairn::diff::{self, DiffReport};
+use cairn::git::TreeFile;
 use cairn::git::{ObjectId, Repo};
 use cairn::render;
-use cairn::snapshot::revision::{self, GitSource};
-use cairn::snapshot::worktree::Worktree;
-use cairn::snapshot::{ParseCache, Snapshot, SourceFile};
+use cairn::snapshot::{Loader, ParseCache, Select, Snapshot, Source};
 
 use super::{Ctx, Outcome, Side, split_range};
 use crate::cli::{DiffArgs, DiffFormat};
@@ -132,56 +131,55 @@ fn resolve(repo: &Repo, revs: &[String], cached: bool) -> Result<Span> {
 fn compare(repo: &Repo, ws: &Workspace, span: &Span) -> Result<DiffReport> {
     let schema = &ws.schema;
     let cache = ParseCache::default();
+    let loader = Loader::new(schema, &ws.root).repo(Some(repo)).cache(&cache);
+    let old_source = Source::Commit(span.old.clone());
     let (changed, old, new) = match &span.new {
         // Two commits: one tree comparison gives the changed paths and
         // their blobs on both sides; nothing else is listed or read.
         End::Commit(new_id) => {
             let tree_changes = repo.diff_commits(Some(&span.old), new_id, &[])?;
             let changed: Vec<String> = tree_changes.iter().map(|c| c.path.clone()).collect();
-            let record_changes: Vec<_> = tree_changes
-                .into_iter()
-                .filter(|c| schema.is_record_path(&c.path))
-                .collect();
-            let (old, new) = revision::span_snapshots(
-                repo,
-                schema,
-                (&span.old, new_id),
-                &record_changes,
-                (&span.from, &span.to),
-                Some(&cache),
+            let side = |blob_of: fn(&cairn::git::TreeChange) -> Option<&ObjectId>| {
+                tree_changes
+                    .iter()
+                    .filter(|c| schema.is_record_path(&c.path))
+                    .filter_map(|c| {
+                        blob_of(c).map(|blob| TreeFile {
+                            path: c.path.clone(),
+                            blob: blob.clone(),
+                            symlink: c.symlink,
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let old = loader.load(
+                &old_source,
+                Select::Files(side(|c| c.old_blob.as_ref())),
+                &span.from,
+            )?;
+            let new = loader.load(
+                &Source::Commit(new_id.clone()),
+                Select::Files(side(|c| c.new_blob.as_ref())),
+                &span.to,
             )?;
             (changed, old, new)
         }
         End::Checkout(side) => {
             let changed = repo.changed_paths_to_worktree(&span.old, *side == Side::Index)?;
-            let old_source = GitSource::Commit(span.old.clone());
-            let old = revision::partial_snapshot(
-                repo,
-                schema,
-                &old_source,
-                &changed,
-                &span.from,
-                Some(&cache),
-            )?;
-            let new = if *side == Side::Index {
-                revision::partial_snapshot(
-                    repo,
-                    schema,
-                    &GitSource::Index,
-                    &changed,
-                    "index",
-                    Some(&cache),
-                )?
+            let old = loader.load(&old_source, Select::Paths(&changed), &span.from)?;
+            let (source, label) = if *side == Side::Index {
+                (Source::Index, "index")
             } else {
-                Snapshot::build("worktree", schema, worktree_files(ws, &changed), None)
+                (Source::Worktree, "worktree")
             };
+            let new = loader.load(&source, Select::Paths(&changed), label)?;
             (changed, old, new)
         }
     };
     let changes = diff::compare(schema, &old, &new);
     let code_changed = changed.iter().any(|p| !schema.is_record_path(p));
     let governing = if code_changed {
-        let covering = covering_records(repo, ws, span, &cache)?;
+        let covering = covering_records(&loader, schema, span)?;
         diff::governing(schema, &covering, &changed)
     } else {
         Vec::new()
@@ -199,36 +197,13 @@ fn compare(repo: &Repo, ws: &Workspace, span: &Span) -> Result<DiffReport> {
     ))
 }
 
-/// The record files of the working tree among `paths` (absent ones left out).
-fn worktree_files(ws: &Workspace, paths: &[String]) -> Vec<SourceFile> {
-    let tree = Worktree::new(&ws.root);
-    let mut files = Vec::new();
-    for path in paths.iter().filter(|p| ws.schema.is_record_path(p)) {
-        let full = ws.root.join(path);
-        let Ok(meta) = std::fs::symlink_metadata(&full) else {
-            continue; // deleted in the working tree
-        };
-        if meta.is_dir() {
-            continue;
-        }
-        files.push(SourceFile {
-            path: path.clone(),
-            blob: None,
-            content: tree.read(path, &full, meta.file_type().is_symlink()),
-        });
-    }
-    files
-}
-
 /// The records of the later side that may hold `covers`: every record file
 /// is read, and only those that mention the field's key are parsed.
 fn covering_records(
-    repo: &Repo,
-    ws: &Workspace,
+    loader: &Loader<'_>,
+    schema: &cairn::schema::Schema,
     span: &Span,
-    cache: &ParseCache,
 ) -> Result<Snapshot> {
-    let schema = &ws.schema;
     let mut keys: Vec<String> = schema
         .kinds
         .iter()
@@ -239,30 +214,10 @@ fn covering_records(
     // A literal search (memchr inside regex): far cheaper than parsing.
     let pattern = regex::bytes::Regex::new(&keys.join("|"))?;
     let mentions = |bytes: &[u8]| pattern.is_match(bytes);
-    Ok(match &span.new {
-        End::Commit(id) => revision::snapshot_where(
-            repo,
-            schema,
-            &GitSource::Commit(id.clone()),
-            &span.to,
-            &mentions,
-            Some(cache),
-        )?,
-        End::Checkout(Side::Index) => revision::snapshot_where(
-            repo,
-            schema,
-            &GitSource::Index,
-            "index",
-            &mentions,
-            Some(cache),
-        )?,
-        End::Checkout(_) => {
-            let files = Worktree::new(&ws.root)
-                .files(schema)
-                .into_iter()
-                .filter(|f| f.content.as_ref().map_or(true, |b| mentions(b)))
-                .collect();
-            Snapshot::build("worktree", schema, files, None)
-        }
-    })
+    let (source, label) = match &span.new {
+        End::Commit(id) => (Source::Commit(id.clone()), span.to.as_str()),
+        End::Checkout(Side::Index) => (Source::Index, "index"),
+        End::Checkout(_) => (Source::Worktree, "worktree"),
+    };
+    Ok(loader.load(&source, Select::Mentioning(&mentions), label)?)
 }

@@ -17,9 +17,7 @@ use anyhow::{Context as _, Result};
 use cairn::config::{self, Workspace};
 use cairn::git::{ObjectId, Repo};
 use cairn::history::{self, History};
-use cairn::snapshot::revision::{self, GitSource, GitTree};
-use cairn::snapshot::worktree::Worktree;
-use cairn::snapshot::{ParseCache, Snapshot, Tree};
+use cairn::snapshot::{Loader, ParseCache, Select, Snapshot, Source, Tree};
 
 use crate::cli::{Cli, Command};
 
@@ -163,44 +161,27 @@ pub(crate) struct Loaded<'r> {
 
 /// Loads one side. `repo` is needed for anything but the working tree.
 pub(crate) fn load<'r>(
-    ws: &Workspace,
+    ws: &'r Workspace,
     repo: Option<&'r Repo>,
     side: &Side,
-    cache: Option<&ParseCache>,
+    cache: Option<&'r ParseCache>,
 ) -> Result<Loaded<'r>> {
-    match side {
-        Side::Worktree => {
-            let tree = Worktree::new(&ws.root);
-            let snapshot = Snapshot::build("worktree", &ws.schema, tree.files(&ws.schema), None);
-            Ok(Loaded {
-                snapshot,
-                tree: Box::new(tree),
-            })
-        }
-        Side::Index => {
-            let repo = repo.context("the index needs a git repository")?;
-            let snapshot = revision::snapshot(repo, &ws.schema, &GitSource::Index, "index", cache)?;
-            Ok(Loaded {
-                snapshot,
-                tree: Box::new(GitTree::new(repo, GitSource::Index)),
-            })
-        }
+    let mut loader = Loader::new(&ws.schema, &ws.root).repo(repo);
+    if let Some(cache) = cache {
+        loader = loader.cache(cache);
+    }
+    let (source, label) = match side {
+        Side::Worktree => (Source::Worktree, "worktree"),
+        Side::Index => (Source::Index, "index"),
         Side::Rev(rev) => {
             let repo = repo.context("a revision needs a git repository")?;
-            let commit = repo.resolve(rev)?;
-            let snapshot = revision::snapshot(
-                repo,
-                &ws.schema,
-                &GitSource::Commit(commit.clone()),
-                rev,
-                cache,
-            )?;
-            Ok(Loaded {
-                snapshot,
-                tree: Box::new(GitTree::new(repo, GitSource::Commit(commit))),
-            })
+            (Source::Commit(repo.resolve(rev)?), rev.as_str())
         }
-    }
+    };
+    Ok(Loaded {
+        snapshot: loader.load(&source, Select::All, label)?,
+        tree: loader.tree(&source)?,
+    })
 }
 
 /// A path given on the command line, relative to the workspace root with `/`.

@@ -11,8 +11,7 @@ use cairn::edit;
 use cairn::git::Repo;
 use cairn::record::Record;
 use cairn::schema::Kind;
-use cairn::snapshot::Snapshot;
-use cairn::snapshot::worktree::Worktree;
+use cairn::snapshot::{Loader, Select, Snapshot, Source};
 use cairn::template::{self, Fill};
 use cairn::write::{self, WriteError};
 
@@ -33,12 +32,8 @@ pub(crate) fn run(ctx: &Ctx, args: &NewArgs, out: &mut dyn Write) -> Result<Outc
         None => cairn::calendar::format_date(ctx.today()?),
     };
     let repo = Repo::discover(&ws.root).ok();
-    let snapshot = Snapshot::build(
-        "worktree",
-        &ws.schema,
-        Worktree::new(&ws.root).files(&ws.schema),
-        None,
-    );
+    let snapshot =
+        Loader::new(&ws.schema, &ws.root).load(&Source::Worktree, Select::All, "worktree")?;
     let superseding = match &args.supersedes {
         Some(old) => Some(prepare_supersede(&ws, kind, &snapshot, old)?),
         None => None,

@@ -8,9 +8,7 @@ use anyhow::{Context as _, Result};
 use cairn::diff;
 use cairn::git::ObjectId;
 use cairn::render;
-use cairn::snapshot::ParseCache;
-use cairn::snapshot::Snapshot;
-use cairn::snapshot::revision::{self, GitSource};
+use cairn::snapshot::{Loader, ParseCache, Select, Snapshot, Source};
 use cairn::summary::{self, Span};
 
 use super::{Ctx, Outcome, split_range, walk_history};
@@ -24,15 +22,11 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
     let at = repo.commit(&tip)?;
     let cache = ParseCache::default();
     // Snapshots of commits share one parse cache with the history walk.
-    let at_commit = |id: &ObjectId, label: &str| {
-        revision::snapshot(
-            &repo,
-            &ws.schema,
-            &GitSource::Commit(id.clone()),
-            label,
-            Some(&cache),
-        )
-    };
+    let loader = Loader::new(&ws.schema, &ws.root)
+        .repo(Some(&repo))
+        .cache(&cache);
+    let at_commit =
+        |id: &ObjectId, label: &str| loader.load(&Source::Commit(id.clone()), Select::All, label);
     let snapshot = at_commit(&tip, &args.rev)?;
     let history = walk_history(&repo, &ws, &tip, &cache, !args.all_parents, None)?;
     let options = summary::Options {

@@ -1,12 +1,18 @@
 //! A snapshot is the research log at one point: the working tree, the
 //! index, or a git revision. Every command reads records through it.
 //!
-//! Sources list files (`SourceFile`) and answer whether a path exists;
-//! `Snapshot::build` turns the files into records in parallel. A file that
-//! cannot be read as a record is kept as `Broken`, never dropped.
+//! [`Loader`] (`load.rs`) is the one way to load one: a [`Source`] and a
+//! [`Select`]ion of what to read. Its readers — `worktree.rs` (walkdir) and
+//! `revision.rs` (the index and commits, through `crate::git`) — list files
+//! (`SourceFile`) and answer whether a path exists; `Snapshot::build` turns
+//! the files into records in parallel. A file that cannot be read as a
+//! record is kept as `Broken`, never dropped.
 
-pub mod revision;
-pub mod worktree;
+mod load;
+mod revision;
+mod worktree;
+
+pub use load::{Loader, Select, Source};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

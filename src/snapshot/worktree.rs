@@ -12,19 +12,19 @@ use walkdir::WalkDir;
 
 use super::{SourceFile, Tree};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::record::MAX_RECORD_BYTES;
+use crate::record;
 use crate::schema::Schema;
 
 /// The working tree under a root folder.
 #[derive(Clone, Debug)]
-pub struct Worktree {
+pub(super) struct Worktree {
     root: PathBuf,
     canonical_root: PathBuf,
 }
 
 impl Worktree {
     /// A working tree rooted at `root` (the repository or workspace root).
-    pub fn new(root: &Path) -> Worktree {
+    pub(super) fn new(root: &Path) -> Worktree {
         Worktree {
             root: root.to_path_buf(),
             canonical_root: fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
@@ -32,12 +32,12 @@ impl Worktree {
     }
 
     /// The root folder.
-    pub fn root(&self) -> &Path {
+    pub(super) fn root(&self) -> &Path {
         &self.root
     }
 
     /// Every record file of every kind folder, sorted by path.
-    pub fn files(&self, schema: &Schema) -> Vec<SourceFile> {
+    pub(super) fn files(&self, schema: &Schema) -> Vec<SourceFile> {
         let mut files = Vec::new();
         for dir in schema.dirs() {
             let start = if dir.is_empty() {
@@ -101,7 +101,7 @@ impl Worktree {
     }
 
     /// Reads one file; `path` is repository-relative, `full` on disk.
-    pub fn read(&self, path: &str, full: &Path, symlink: bool) -> Result<Vec<u8>, Diagnostic> {
+    fn read(&self, path: &str, full: &Path, symlink: bool) -> Result<Vec<u8>, Diagnostic> {
         let target = if symlink {
             let resolved = fs::canonicalize(full).map_err(|_| {
                 Diagnostic::error(
@@ -140,10 +140,29 @@ impl Worktree {
                 "this is not a regular file; records are `.md` files",
             ));
         }
-        if meta.len() > MAX_RECORD_BYTES {
-            return Err(too_large(path, meta.len()));
-        }
+        record::check_size(path, meta.len())?;
         fs::read(&target).map_err(unreadable)
+    }
+
+    /// The record files among `paths` (repository-relative), read from
+    /// disk; a path that is absent or a folder is left out.
+    pub(super) fn files_at(&self, schema: &Schema, paths: &[String]) -> Vec<SourceFile> {
+        let mut files = Vec::new();
+        for path in paths.iter().filter(|p| schema.is_record_path(p)) {
+            let full = self.root.join(path);
+            let Ok(meta) = fs::symlink_metadata(&full) else {
+                continue; // deleted in the working tree
+            };
+            if meta.is_dir() {
+                continue;
+            }
+            files.push(SourceFile {
+                path: path.clone(),
+                blob: None,
+                content: self.read(path, &full, meta.file_type().is_symlink()),
+            });
+        }
+        files
     }
 
     fn relative(&self, path: &Path) -> Option<String> {
@@ -154,20 +173,6 @@ impl Worktree {
             .collect();
         Some(parts.join("/"))
     }
-}
-
-/// The diagnostic for a file over the size limit.
-pub fn too_large(path: &str, len: u64) -> Diagnostic {
-    Diagnostic::error(
-        Code::TooLarge,
-        path,
-        1,
-        format!(
-            "the file is {:.1} MiB; records are read up to {} MiB — move large data out of the record folder and link to it",
-            len as f64 / (1024.0 * 1024.0),
-            MAX_RECORD_BYTES / (1024 * 1024)
-        ),
-    )
 }
 
 impl Tree for Worktree {

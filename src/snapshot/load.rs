@@ -1,0 +1,202 @@
+//! The one way to load a snapshot: a [`Source`] (the working tree, the
+//! index or a commit) and a [`Select`]ion of what to read from it
+//! (everything, some paths, the files a tree diff names, or only the
+//! records that mention something). Every command and the history walk
+//! read records through a [`Loader`]. The size limit
+//! ([`crate::record::check_size`]) and the rule that a symlink must stay
+//! inside the repository are applied by the two readers it calls
+//! (`worktree.rs`, `revision.rs`) and nowhere else.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::revision::{self, GitSource, GitTree};
+use super::worktree::Worktree;
+use super::{ParseCache, Snapshot, SourceFile, Tree};
+use crate::git::{GitError, ObjectId, Repo, TreeFile};
+use crate::schema::Schema;
+
+/// Where a snapshot comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The working tree, read from disk.
+    Worktree,
+    /// The index (staging area).
+    Index,
+    /// A commit's tree.
+    Commit(ObjectId),
+}
+
+/// What to read of a source.
+pub enum Select<'s> {
+    /// Every record file.
+    All,
+    /// The record files among these repository-relative paths (others,
+    /// and paths absent from the source, are left out).
+    Paths(&'s [String]),
+    /// The files a tree diff named on this side, blobs known: nothing is
+    /// listed, only these are read.
+    Files(Vec<TreeFile>),
+    /// Every record file is read, but only those whose bytes pass the test
+    /// are parsed (and files that cannot be read, kept as broken): for
+    /// finding the few records that hold a field in a large log.
+    Mentioning(&'s dyn Fn(&[u8]) -> bool),
+}
+
+/// Reads snapshots of one workspace: its schema, its working tree, and
+/// (for the index and commits) its repository, sharing one parse cache.
+pub struct Loader<'a> {
+    schema: &'a Schema,
+    worktree: Option<Worktree>,
+    repo: Option<&'a Repo>,
+    cache: Option<&'a ParseCache>,
+}
+
+impl<'a> Loader<'a> {
+    /// A loader for the working tree at `root` (the workspace root).
+    pub fn new(schema: &'a Schema, root: &Path) -> Loader<'a> {
+        Loader {
+            schema,
+            worktree: Some(Worktree::new(root)),
+            repo: None,
+            cache: None,
+        }
+    }
+
+    /// A loader for `repo` alone: its work tree is the repository's (none
+    /// when it is bare).
+    pub fn of_repo(schema: &'a Schema, repo: &'a Repo) -> Loader<'a> {
+        Loader {
+            schema,
+            worktree: repo.workdir().map(Worktree::new),
+            repo: Some(repo),
+            cache: None,
+        }
+    }
+
+    /// Reads the index and commits from `repo`.
+    #[must_use]
+    pub fn repo(mut self, repo: Option<&'a Repo>) -> Loader<'a> {
+        self.repo = repo;
+        self
+    }
+
+    /// Parses each git blob once in `cache` (shared with a history walk).
+    #[must_use]
+    pub fn cache(mut self, cache: &'a ParseCache) -> Loader<'a> {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The snapshot of `source`, as much of it as `select` asks for,
+    /// labelled `label` (`worktree`, `index`, or the revision as given).
+    pub fn load(
+        &self,
+        source: &Source,
+        select: Select<'_>,
+        label: &str,
+    ) -> Result<Snapshot, GitError> {
+        let schema = self.schema;
+        let Some(git) = Self::git_source(source) else {
+            let worktree = self.worktree()?;
+            let files = match select {
+                Select::All => worktree.files(schema),
+                Select::Paths(paths) => worktree.files_at(schema, paths),
+                Select::Files(files) => {
+                    let paths: Vec<String> = files.into_iter().map(|f| f.path).collect();
+                    worktree.files_at(schema, &paths)
+                }
+                Select::Mentioning(keep) => worktree
+                    .files(schema)
+                    .into_iter()
+                    .filter(|f| f.content.as_ref().map_or(true, |b| keep(b)))
+                    .collect(),
+            };
+            return Ok(Snapshot::build(label, schema, files, None));
+        };
+        let repo = self.git_repo()?;
+        let cache = self.cache;
+        let known = |blob: &str, path: &str| cache.is_some_and(|c| c.contains(blob, path));
+        let files = match select {
+            Select::All => {
+                let listed = revision::list(repo, schema, &git)?;
+                revision::read_all(repo, schema, &git, listed, &known)?
+            }
+            Select::Paths(paths) => {
+                let wanted: HashSet<&str> = paths
+                    .iter()
+                    .filter(|p| schema.is_record_path(p))
+                    .map(String::as_str)
+                    .collect();
+                // Listing the kind folders reads each folder's tree once;
+                // looking each path up would read its (possibly large)
+                // folder tree again per path.
+                let listed = if wanted.is_empty() {
+                    Vec::new()
+                } else {
+                    revision::list(repo, schema, &git)?
+                        .into_iter()
+                        .filter(|f| wanted.contains(f.path.as_str()))
+                        .collect()
+                };
+                revision::read_all(repo, schema, &git, listed, &known)?
+            }
+            Select::Files(listed) => revision::read_all(repo, schema, &git, listed, &known)?,
+            Select::Mentioning(keep) => {
+                let listed = revision::list(repo, schema, &git)?;
+                revision::read_all(repo, schema, &git, listed, &known)?
+                    .into_iter()
+                    .filter(|f| {
+                        // Blobs the cache holds are neither read nor tested
+                        // again: their parse is kept as it is.
+                        f.blob.as_deref().is_some_and(|b| known(b, &f.path))
+                            || f.content.as_ref().map_or(true, |bytes| keep(bytes))
+                    })
+                    .collect()
+            }
+        };
+        Ok(Snapshot::build(label, schema, files, cache))
+    }
+
+    /// Answers whether a path exists in `source`, for link checks.
+    pub fn tree(&self, source: &Source) -> Result<Box<dyn Tree + 'a>, GitError> {
+        Ok(match Self::git_source(source) {
+            None => Box::new(self.worktree()?.clone()),
+            Some(git) => Box::new(GitTree::new(self.git_repo()?, git)),
+        })
+    }
+
+    /// Reads and parses, in parallel, `(blob, path)` pairs found in tree
+    /// diffs, keeping each parse in the cache: the history walk's batches.
+    /// Symlinks are not followed.
+    /// Without a cache there is nowhere to keep them, and nothing is read.
+    pub fn parse_blobs(&self, wanted: Vec<(ObjectId, String)>) -> Result<(), GitError> {
+        let Some(cache) = self.cache else {
+            return Ok(());
+        };
+        let files: Vec<SourceFile> = revision::read_listed(self.git_repo()?, wanted)?;
+        cache.parse(self.schema, files);
+        Ok(())
+    }
+
+    fn git_source(source: &Source) -> Option<GitSource> {
+        match source {
+            Source::Worktree => None,
+            Source::Index => Some(GitSource::Index),
+            Source::Commit(id) => Some(GitSource::Commit(id.clone())),
+        }
+    }
+
+    fn worktree(&self) -> Result<&Worktree, GitError> {
+        self.worktree.as_ref().ok_or(GitError::BareRepository)
+    }
+
+    fn git_repo(&self) -> Result<&'a Repo, GitError> {
+        self.repo.ok_or_else(|| GitError::NotARepository {
+            path: self
+                .worktree
+                .as_ref()
+                .map_or_else(Default::default, |w| w.root().to_path_buf()),
+        })
+    }
+}
