@@ -213,8 +213,9 @@ pub(crate) struct SummaryArgs {
     /// The revision to summarize.
     #[arg(long, value_name = "REV", default_value = "HEAD")]
     pub(crate) rev: String,
-    /// Add what changed since this date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE", conflicts_with = "range")]
+    /// Add what changed since this date (YYYY-MM-DD) or for this long before today
+    /// (`7d`, `2w`, `1m`: days, weeks, months; today is CAIRN_TODAY when set).
+    #[arg(long, value_name = "DATE|SPAN", conflicts_with = "range")]
     pub(crate) since: Option<String>,
     /// Add what changed in this span (`A..B` or `A...B`).
     #[arg(long, value_name = "A..B")]

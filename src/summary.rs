@@ -14,9 +14,11 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use crate::calendar::format_date;
 use crate::diff::Change;
 use crate::git::CommitInfo;
 use crate::history::{Event, History, day, iso_date};
+use crate::practice::{self, Progress, ReviewDue, Workload};
 use crate::record::Record;
 use crate::schema::{Kind, Schema};
 use crate::snapshot::Snapshot;
@@ -32,6 +34,8 @@ pub struct Options {
     pub stale_days: u32,
     /// Status changes this recent are listed.
     pub recent_days: u32,
+    /// The day review dates fall due against; `None` takes the revision's day.
+    pub today: Option<time::Date>,
 }
 
 impl Default for Options {
@@ -39,6 +43,7 @@ impl Default for Options {
         Options {
             stale_days: 14,
             recent_days: 30,
+            today: None,
         }
     }
 }
@@ -152,6 +157,14 @@ pub struct Summary {
     pub stale: Vec<String>,
     /// The stale records with their last change, oldest first.
     pub stale_records: Vec<Stale>,
+    /// The day review dates were compared with, YYYY-MM-DD.
+    pub today: String,
+    /// Records past their review date, most overdue first.
+    pub reviews: Vec<ReviewDue>,
+    /// Work in progress per person under each limit rule.
+    pub workloads: Vec<Workload>,
+    /// Records that gather others (milestones) and how many have settled.
+    pub progress: Vec<Progress>,
     /// Median days from the initial status to each outcome, per kind.
     pub velocity: Vec<Velocity>,
     /// `supersedes` and `evidence` links between records.
@@ -370,6 +383,10 @@ pub fn summarize(
     options: &Options,
 ) -> Summary {
     let now = at.time;
+    let today = options
+        .today
+        .or_else(|| crate::calendar::parse_date(&day(now)))
+        .unwrap_or(time::Date::MIN);
     let classes: IndexMap<String, StatusClasses> = schema
         .kinds
         .iter()
@@ -425,6 +442,10 @@ pub fn summarize(
         experiments: Vec::new(),
         stale: Vec::new(),
         stale_records: Vec::new(),
+        today: format_date(today),
+        reviews: practice::reviews_due(schema, snapshot, today),
+        workloads: practice::workloads(schema, snapshot),
+        progress: practice::progress(schema, snapshot),
         velocity: Vec::new(),
         links: Vec::new(),
         timeline: Vec::new(),

@@ -5,6 +5,7 @@
 use std::io::Write;
 
 use anyhow::{Context as _, Result};
+use cairn::calendar;
 use cairn::diff;
 use cairn::git::ObjectId;
 use cairn::render;
@@ -29,14 +30,19 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
         |id: &ObjectId, label: &str| loader.load(&Source::Commit(id.clone()), Select::All, label);
     let snapshot = at_commit(&tip, &args.rev)?;
     let history = walk_history(&repo, &ws, &tip, &cache, !args.all_parents, None)?;
+    let today = ctx.today()?;
     let options = summary::Options {
         stale_days: args.stale_days,
+        today: Some(today),
         ..summary::Options::default()
     };
     let mut model = summary::summarize(&ws.schema, &args.rev, &at, &snapshot, &history, &options);
     let span = match (&args.since, &args.range) {
-        (Some(date), _) => {
-            let since = parse_day(date)?;
+        (Some(spec), _) => {
+            let since = calendar::since(spec, today)?
+                .midnight()
+                .assume_utc()
+                .unix_timestamp();
             // The last commit of the walk before that day is the earlier side.
             let from = history.commits.iter().find(|c| c.time < since);
             let before = match from {
@@ -77,14 +83,4 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
         SummaryFormat::Json => render::json(out, &model)?,
     }
     Ok(Outcome::Clean)
-}
-
-/// `YYYY-MM-DD` as the unix time of its midnight, UTC.
-fn parse_day(text: &str) -> Result<i64> {
-    let bad = || format!("`{text}` is not a date; write it as YYYY-MM-DD (e.g. 2024-03-01)");
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(text.trim(), format)
-        .ok()
-        .with_context(bad)?;
-    Ok(date.midnight().assume_utc().unix_timestamp())
 }

@@ -127,6 +127,7 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.stale_records.len())?;
     }
+    practice(out, s)?;
     if !s.experiments.is_empty() {
         writeln!(out, "### Experiments against their baselines\n")?;
         writeln!(
@@ -321,6 +322,89 @@ fn status_days(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         )?;
     }
     writeln!(out, "\n</details>")
+}
+
+/// Reviews due, work in progress per person, and progress of records that
+/// gather others.
+fn practice(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+    if !s.reviews.is_empty() {
+        writeln!(out, "### Due for review (today is {})\n", md(&s.today))?;
+        writeln!(out, "| id | title | status | review date | overdue |")?;
+        writeln!(out, "| --- | --- | --- | --- | --- |")?;
+        for r in s.reviews.iter().take(MAX_ROWS) {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} `{}` | {} |",
+                md(r.id.as_deref().unwrap_or(&r.path)),
+                md(r.title.as_deref().unwrap_or("")),
+                md(r.status.as_deref().unwrap_or("")),
+                md(&r.date),
+                r.field.replace('`', "'"),
+                count_days(r.days_overdue)
+            )?;
+        }
+        more(out, s.reviews.len())?;
+    }
+    if !s.workloads.is_empty() {
+        writeln!(out, "### Work in progress\n")?;
+        writeln!(out, "| person | kind | status | records | limit |")?;
+        writeln!(out, "| --- | --- | --- | --- | --- |")?;
+        for w in s.workloads.iter().take(MAX_ROWS) {
+            let ids: Vec<String> = w.records.iter().map(|r| md(r)).collect();
+            let limit = if w.over {
+                format!("**{} over {}**", w.records.len(), w.limit)
+            } else {
+                format!("{} of {}", w.records.len(), w.limit)
+            };
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {limit} |",
+                md(&w.person),
+                md(&w.kind),
+                md(&w.counts.join(", ")),
+                ids.join(", ")
+            )?;
+        }
+        more(out, s.workloads.len())?;
+    }
+    if !s.progress.is_empty() {
+        writeln!(out, "### Progress\n")?;
+        writeln!(out, "| id | title | status | due | settled | still open |")?;
+        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+        for p in s.progress.iter().take(MAX_ROWS) {
+            let open: Vec<String> = p
+                .members
+                .iter()
+                .filter(|m| !m.settled)
+                .map(|m| match &m.status {
+                    Some(status) => format!("{} ({})", md(&m.id), md(status)),
+                    None if !m.found => format!("{} (missing)", md(&m.id)),
+                    None => md(&m.id),
+                })
+                .collect();
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} of {} | {} |",
+                md(&p.id),
+                md(p.title.as_deref().unwrap_or("")),
+                md(p.status.as_deref().unwrap_or("")),
+                md(p.due.as_deref().unwrap_or("")),
+                p.settled,
+                p.total,
+                open.join(", ")
+            )?;
+        }
+        more(out, s.progress.len())?;
+    }
+    Ok(())
+}
+
+fn count_days(n: i64) -> String {
+    if n == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{n} days")
+    }
 }
 
 fn more(out: &mut dyn Write, n: usize) -> io::Result<()> {

@@ -110,6 +110,57 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.stale_records.len())?;
     }
+    if !s.reviews.is_empty() {
+        writeln!(out, "\nDue for review (today is {}):", term(&s.today))?;
+        for r in s.reviews.iter().take(MAX_ROWS) {
+            writeln!(
+                out,
+                "  {}  {}  {} {}, {} days ago  {}",
+                term(r.id.as_deref().unwrap_or(&r.path)),
+                text(&r.status),
+                term(&r.field),
+                term(&r.date),
+                r.days_overdue,
+                text(&r.title)
+            )?;
+        }
+        more(out, s.reviews.len())?;
+    }
+    if !s.workloads.is_empty() {
+        writeln!(out, "\nWork in progress:")?;
+        for w in s.workloads.iter().take(MAX_ROWS) {
+            writeln!(
+                out,
+                "  {}  {} {}s: {} of at most {}{}  ({})",
+                term(&w.person),
+                term(&w.counts.join("/")),
+                term(&w.kind),
+                w.records.len(),
+                w.limit,
+                if w.over { ", over the limit" } else { "" },
+                term(&w.records.join(", "))
+            )?;
+        }
+        more(out, s.workloads.len())?;
+    }
+    if !s.progress.is_empty() {
+        writeln!(out, "\nProgress:")?;
+        for p in s.progress.iter().take(MAX_ROWS) {
+            writeln!(
+                out,
+                "  {}  {}  {} of {} settled{}  {}",
+                term(&p.id),
+                text(&p.status),
+                p.settled,
+                p.total,
+                p.due
+                    .as_deref()
+                    .map_or(String::new(), |d| format!(", due {}", term(d))),
+                text(&p.title)
+            )?;
+        }
+        more(out, s.progress.len())?;
+    }
     if !s.experiments.is_empty() {
         writeln!(out, "\nExperiments:")?;
         for e in s.experiments.iter().take(MAX_ROWS) {

@@ -397,7 +397,24 @@ fn since_and_range_add_what_changed() {
     assert!(md.stdout.contains("### What changed"), "{}", md.stdout);
     let bad = repo.cairn(&["summary", "--since", "March"]);
     assert_eq!(bad.code, 2, "{}", bad.render());
-    assert!(bad.stderr.contains("YYYY-MM-DD"), "{}", bad.stderr);
+    assert_eq!(
+        bad.stderr,
+        "cairn: error: `March` is neither a date nor a span; write YYYY-MM-DD, or a number of days, weeks or months such as 7d, 2w or 1m\n"
+    );
+    // A span counts back from today: 7 days, 1 week, from 2024-03-13 is 2024-03-06.
+    for span in ["7d", "1w"] {
+        let out = repo
+            .cairn_cmd(&["summary", "--format", "json", "--since", span])
+            .env("CAIRN_TODAY", "2024-03-13")
+            .output()
+            .expect("run");
+        let s: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(
+            s["span"]["sentence"], "1 experiment done, 2 records added, 2 records modified.",
+            "{span}"
+        );
+        assert_eq!(s["today"], "2024-03-13");
+    }
 }
 
 #[test]

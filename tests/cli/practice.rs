@@ -138,3 +138,63 @@ fn the_wip_limit_is_data_a_team_can_raise() {
         run.render()
     );
 }
+
+/// A committed log with a milestone, a decision past its review date and
+/// one author over the work-in-progress limit.
+fn practice_repo() -> TestRepo {
+    let mut repo = TestRepo::new();
+    for id in ["EXP-0001", "EXP-0002", "EXP-0003"] {
+        repo.write(
+            &format!("{EXP}/{id}-x.md"),
+            experiment(id, "running").replace(
+                "created: 2024-03-01\n",
+                "created: 2024-03-01\nauthors: [Ada Park]\n",
+            ),
+        );
+    }
+    repo.write(&format!("{EXP}/EXP-0004-x.md"), experiment("EXP-0004", "done"))
+        .write(
+            &format!("{DEC}/DEC-0001-a.md"),
+            reviewed("DEC-0001", "accepted", "2024-02-20"),
+        )
+        .write(
+            "research/milestones/MS-0001-ready.md",
+            "---\nid: MS-0001\ntitle: Ready for spring\nstatus: active\ncreated: 2024-03-01\ngoal: find every territory\ndue: 2024-04-01\ncriteria: [recall 0.9]\nexperiments: [EXP-0001, EXP-0004]\n---\n\n# Ready\n",
+        );
+    repo.commit("log");
+    repo
+}
+
+#[test]
+fn summary_shows_reviews_work_in_progress_and_progress() {
+    let repo = practice_repo();
+    let run = repo.run(&["summary", "--format", "text"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    let from = run
+        .stdout
+        .find("\nDue for review")
+        .expect("a review section");
+    let to = run.stdout.find("\nExperiments:").expect("experiments");
+    insta::assert_snapshot!(&run.stdout[from..to]);
+    let md = repo.run(&["summary"]).stdout;
+    assert!(md.contains("### Due for review (today is 2024-03-01)\n\n| id | title | status | review date | overdue |"), "{md}");
+    assert!(
+        md.contains(
+            "| Ada Park | experiment | running | EXP-0001, EXP-0002, EXP-0003 | **3 over 2** |"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "| MS-0001 | Ready for spring | active | 2024-04-01 | 1 of 2 | EXP-0001 (running) |"
+        ),
+        "{md}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&repo.run(&["summary", "--format", "json"]).stdout).expect("json");
+    assert_eq!(json["today"], "2024-03-01");
+    assert_eq!(json["reviews"][0]["id"], "DEC-0001");
+    assert_eq!(json["reviews"][0]["days_overdue"], 10);
+    assert_eq!(json["workloads"][0]["over"], true);
+    assert_eq!(json["progress"][0]["settled"], 1);
+}

@@ -437,4 +437,20 @@ fn the_examples_validate_clean() {
     let run = repo.run(&["-C", examples, "validate"]);
     assert_eq!(run.code, 0, "{}", run.render());
     insta::assert_snapshot!(run.render());
+    // The day after DEC-0002's review date, it is due for review.
+    let out = repo
+        .cairn_cmd(&["-C", examples, "validate"])
+        .env("CAIRN_TODAY", "2024-09-03")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("warning  review/due           `review_by` 2024-09-02 passed 1 day ago"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("0 errors, 1 warning in 12 records\n"),
+        "{text}"
+    );
 }
