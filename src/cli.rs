@@ -129,6 +129,11 @@ pub(crate) struct ValidateArgs {
     /// (status transitions, frozen parts, id changes, ids another branch took).
     #[arg(long, value_name = "REV")]
     pub(crate) base: Option<String>,
+    /// With --base: report only findings that do not exist at the merge base
+    /// (matched by record, code and field or section, not by line), and every
+    /// history finding. Old findings are counted, not shown.
+    #[arg(long, requires = "base")]
+    pub(crate) new: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
     pub(crate) format: ValidateFormat,

@@ -112,6 +112,14 @@ pub struct Diagnostic {
     pub id: Option<String>,
     /// What is wrong and what to do.
     pub message: String,
+    /// The commit of a branch that made the change a history rule forbids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// What in the record the finding is about — a field's key, a
+    /// section's name, a link's target — so that the same finding can be
+    /// recognised in another revision whatever line it moved to.
+    #[serde(skip)]
+    pub subject: Option<String>,
 }
 
 impl Diagnostic {
@@ -124,6 +132,8 @@ impl Diagnostic {
             line: line.max(1),
             id: None,
             message: message.into(),
+            commit: None,
+            subject: None,
         }
     }
 
@@ -139,6 +149,23 @@ impl Diagnostic {
     pub fn with_id(mut self, id: Option<&str>) -> Self {
         self.id = id.map(str::to_string);
         self
+    }
+
+    /// The same finding, about this field, section or link target.
+    pub fn about(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// What identifies the finding across revisions: the record (its id,
+    /// else its file), the code, and its subject (else its message) — not
+    /// its line, which an edit above it moves.
+    pub fn identity(&self) -> (&str, Code, &str) {
+        (
+            self.id.as_deref().unwrap_or(&self.file),
+            self.code,
+            self.subject.as_deref().unwrap_or(&self.message),
+        )
     }
 }
 

@@ -153,6 +153,23 @@ impl Kind {
         )
     }
 
+    /// The statuses allowed from `from` when moving on to `to` breaks the
+    /// kind's transitions; `None` when the move is allowed. A move from or
+    /// to a status the kind does not list is no transition: the unknown
+    /// status is a `schema/enum` finding of its own.
+    pub fn forbidden_move(&self, from: &str, to: &str) -> Option<Vec<&str>> {
+        if from == to {
+            return None;
+        }
+        if let Some(statuses) = &self.statuses {
+            if !statuses.iter().any(|s| s == from) || !statuses.iter().any(|s| s == to) {
+                return None;
+            }
+        }
+        let allowed = self.allowed_moves(from)?;
+        (!allowed.contains(&to)).then_some(allowed)
+    }
+
     /// Formats the id of number `n` (`EXP-0012`).
     pub fn format_id(&self, n: u64) -> String {
         match &self.id {

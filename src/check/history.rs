@@ -6,23 +6,43 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::git::{GitError, Repo};
+use crate::git::{GitError, ObjectId, Repo, TreeChange, TreeFile};
 use crate::record::Record;
-use crate::schema::Schema;
+use crate::schema::{Kind, Schema};
 use crate::snapshot::{Loader, ParseCache, Select, Snapshot, Source};
 
 /// Which head a `--base` check compares with the merge base.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Head {
-    /// The working tree or the index, on top of HEAD.
-    Checkout,
+    /// The working tree, on top of HEAD.
+    Worktree,
+    /// The index, on top of HEAD.
+    Index,
     /// A revision given with `--rev`.
     Rev(String),
 }
 
-/// The history findings for `head` (already loaded) against `base_rev`:
-/// the merge base of `base_rev` and the head's commit is the "before";
-/// `base_rev` itself is checked for id collisions.
+/// What `--base` found: the history findings, and the merge base's own
+/// snapshot (for `--new`, which compares findings with it).
+#[derive(Debug)]
+pub struct BaseCheck {
+    /// The merge base of the base revision and the head's commit.
+    pub merge_base: ObjectId,
+    /// The records at the merge base.
+    pub before: Snapshot,
+    /// Findings of the history rules, in the order of the steps.
+    pub findings: Vec<Diagnostic>,
+}
+
+/// The history findings for `head` (already loaded) against `base_rev`.
+///
+/// The history rules (transitions, frozen parts, ids changed in place)
+/// apply to each step the branch took: every first-parent commit reachable
+/// from the head and not from `base_rev`, oldest first, each against its
+/// own first parent — then the working tree or index against HEAD when
+/// that is the head. So a move along allowed transitions over several
+/// commits passes, and a forbidden step names its commit. Ids added since
+/// the merge base are checked against `base_rev` itself for collisions.
 pub fn against_base(
     repo: &Repo,
     schema: &Schema,
@@ -30,10 +50,10 @@ pub fn against_base(
     head: &Head,
     head_snapshot: &Snapshot,
     cache: &ParseCache,
-) -> Result<Vec<Diagnostic>, GitError> {
+) -> Result<BaseCheck, GitError> {
     let base_commit = repo.resolve(base_rev)?;
     let head_commit = match head {
-        Head::Checkout => repo.head()?,
+        Head::Worktree | Head::Index => repo.head()?,
         Head::Rev(rev) => repo.resolve(rev)?,
     };
     let merge_base = repo.merge_base(&base_commit, &head_commit)?;
@@ -43,28 +63,117 @@ pub fn against_base(
         Select::All,
         merge_base.short(),
     )?;
-    let other = if base_commit == merge_base {
-        None
-    } else {
-        Some(loader.load(&Source::Commit(base_commit), Select::All, base_rev)?)
-    };
-    Ok(check(
-        schema,
-        &before,
-        head_snapshot,
-        other.as_ref().map(|s| (base_rev, s)),
-    ))
+    let mut findings = Vec::new();
+    let mut commits = repo.walk(&head_commit, Some(&base_commit), true)?;
+    commits.reverse();
+    let mut steps = Vec::with_capacity(commits.len());
+    for id in commits {
+        let info = repo.commit(&id)?;
+        steps.push((info.parents.first().cloned(), info));
+    }
+    let pairs: Vec<(Option<ObjectId>, ObjectId)> = steps
+        .iter()
+        .map(|(parent, info)| (parent.clone(), info.id.clone()))
+        .collect();
+    let dirs = schema.dirs();
+    let changes = repo.diff_many(&pairs, &dirs)?;
+    for ((parent, info), changes) in steps.iter().zip(changes) {
+        if changes.is_empty() {
+            continue;
+        }
+        let side = |blob_of: fn(&TreeChange) -> Option<&ObjectId>| -> Vec<TreeFile> {
+            changes
+                .iter()
+                .filter_map(|c| {
+                    blob_of(c).map(|blob| TreeFile {
+                        path: c.path.clone(),
+                        blob: blob.clone(),
+                        symlink: c.symlink,
+                    })
+                })
+                .collect()
+        };
+        let old = match parent {
+            Some(parent) => loader.load(
+                &Source::Commit(parent.clone()),
+                Select::Files(side(|c| c.old_blob.as_ref())),
+                parent.short(),
+            )?,
+            None => Snapshot::default(),
+        };
+        let new = loader.load(
+            &Source::Commit(info.id.clone()),
+            Select::Files(side(|c| c.new_blob.as_ref())),
+            info.id.short(),
+        )?;
+        for mut found in steps_rules(schema, &old, &new) {
+            found.message = format!(
+                "in commit {} ({}): {}",
+                info.id.short(),
+                info.summary,
+                found.message
+            );
+            found.line = line_in(head_snapshot, &found);
+            found.commit = Some(info.id.to_string());
+            findings.push(found);
+        }
+    }
+    if matches!(head, Head::Worktree | Head::Index) {
+        let cached = *head == Head::Index;
+        let paths = repo.changed_paths_to_worktree(&head_commit, cached)?;
+        let old = loader.load(
+            &Source::Commit(head_commit.clone()),
+            Select::Paths(&paths),
+            "HEAD",
+        )?;
+        findings.extend(steps_rules(schema, &old, head_snapshot));
+    }
+    if base_commit != merge_base {
+        let other = loader.load(&Source::Commit(base_commit), Select::All, base_rev)?;
+        findings.extend(collisions(&before, head_snapshot, (base_rev, &other)));
+    }
+    Ok(BaseCheck {
+        merge_base,
+        before,
+        findings,
+    })
 }
 
-/// The history findings of `after` against `before`; `other` is the base
-/// revision's own snapshot (with its name) when it moved on since the
-/// merge base.
+/// The line of a finding made in an earlier commit, in the checked
+/// snapshot: where its field or section now is, when the record is still
+/// at that path; else the line it had in that commit.
+fn line_in(snapshot: &Snapshot, found: &Diagnostic) -> usize {
+    let record = snapshot.records.iter().find(|r| r.path == found.file);
+    match (record, found.subject.as_deref()) {
+        (Some(record), Some(subject)) => match subject.strip_prefix("## ") {
+            Some(section) => record.body.section(section).map_or(1, |s| s.line),
+            None => record.front.get(subject).map_or(found.line, |f| f.line),
+        },
+        (Some(record), None) if found.code == Code::IdChanged => record.id_line,
+        _ => found.line,
+    }
+}
+
+/// The history findings of `after` against `before` as one step;
+/// `other` is the base revision's own snapshot (with its name) when it
+/// moved on since the merge base.
 pub fn check(
     schema: &Schema,
     before: &Snapshot,
     after: &Snapshot,
     other: Option<(&str, &Snapshot)>,
 ) -> Vec<Diagnostic> {
+    let mut out = steps_rules(schema, before, after);
+    if let Some(other) = other {
+        out.extend(collisions(before, after, other));
+    }
+    out
+}
+
+/// The rules of one step from `before` to `after`: transitions, frozen
+/// parts, ids changed in place. Either side may hold only the files the
+/// step changed.
+fn steps_rules(schema: &Schema, before: &Snapshot, after: &Snapshot) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let before_by_id: HashMap<&str, &Record> = before
         .records
@@ -80,42 +189,56 @@ pub fn check(
         let id = record.id.as_deref();
         if let (Some(old), Some(new_id)) = (before_by_path.get(record.path.as_str()), id) {
             if let Some(old_id) = old.id.as_deref().filter(|old_id| *old_id != new_id) {
-                if !before_by_id.contains_key(new_id)
-                    || before_by_id
-                        .get(new_id)
-                        .is_some_and(|r| r.path != record.path)
+                if before_by_id
+                    .get(new_id)
+                    .is_none_or(|r| r.path != record.path)
                 {
                     out.push(
                         Diagnostic::error(
                             Code::IdChanged,
                             &record.path,
                             record.id_line,
-                            format!("this file had the id `{old_id}` at the merge base, and ids are identities: restore `{old_id}`, or write a new record with `cairn new`"),
+                            format!("this file had the id `{old_id}`, and ids are identities: restore `{old_id}`, or write a new record with `cairn new`"),
                         )
-                        .with_id(id),
+                        .with_id(id)
+                        .about(old_id),
                     );
                     continue;
                 }
             }
         }
-        let Some(new_id) = id else { continue };
-        match before_by_id.get(new_id) {
-            Some(old) => compare(schema, old, record, &mut out),
-            None => {
-                if let Some((name, other)) = other {
-                    if let Some(taken) = other.by_id(new_id).filter(|r| r.path != record.path) {
-                        out.push(
-                            Diagnostic::error(
-                                Code::IdCollision,
-                                &record.path,
-                                record.id_line,
-                                format!("`{new_id}` was added on this branch, but {name} gives it to {}; renumber this record (the next free id is what `cairn new` picks)", taken.path),
-                            )
-                            .with_id(id),
-                        );
-                    }
-                }
-            }
+        if let Some(old) = id.and_then(|id| before_by_id.get(id)) {
+            compare(schema, old, record, &mut out);
+        }
+    }
+    out
+}
+
+/// Ids `after` added since `before` that the base revision `other` (with
+/// its name) gives to another record.
+fn collisions(
+    before: &Snapshot,
+    after: &Snapshot,
+    (name, other): (&str, &Snapshot),
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for record in &after.records {
+        let Some(new_id) = record.id.as_deref() else {
+            continue;
+        };
+        if before.by_id(new_id).is_some() {
+            continue;
+        }
+        if let Some(taken) = other.by_id(new_id).filter(|r| r.path != record.path) {
+            out.push(
+                Diagnostic::error(
+                    Code::IdCollision,
+                    &record.path,
+                    record.id_line,
+                    format!("`{new_id}` was added on this branch, but {name} gives it to {}; renumber this record (the next free id is what `cairn new` picks)", taken.path),
+                )
+                .with_id(Some(new_id)),
+            );
         }
     }
     out
@@ -126,31 +249,22 @@ fn compare(schema: &Schema, old: &Record, new: &Record, out: &mut Vec<Diagnostic
         return;
     };
     let id = new.id.as_deref();
-    let (old_status, new_status) = (old.status(), new.status());
-    if let (Some(from), Some(to)) = (&old_status, &new_status) {
-        if from != to {
-            if let Some(allowed) = kind.allowed_moves(from) {
-                if !allowed.contains(&to.as_str()) {
-                    let options = if allowed.is_empty() {
-                        format!("a {} {from} stays {from}", kind.name)
-                    } else {
-                        format!(
-                            "from {from} a {} may move to {}",
-                            kind.name,
-                            allowed.join(", ")
-                        )
-                    };
-                    out.push(
-                        Diagnostic::error(
-                            Code::Transition,
-                            &new.path,
-                            new.line_of("status"),
-                            format!("status moved from {from} to {to}, which the {} kind does not allow; {options}", kind.name),
-                        )
-                        .with_id(id),
-                    );
-                }
-            }
+    if let (Some(from), Some(to)) = (old.status(), new.status()) {
+        if let Some(allowed) = kind.forbidden_move(&from, &to) {
+            out.push(
+                Diagnostic::error(
+                    Code::Transition,
+                    &new.path,
+                    new.line_of("status"),
+                    format!(
+                        "status moved from {from} to {to}, which the {} kind does not allow; {}",
+                        kind.name,
+                        allowed_phrase(kind, &from, &allowed)
+                    ),
+                )
+                .with_id(id)
+                .about(kind.key_of("status")),
+            );
         }
     }
     for frozen in &kind.frozen {
@@ -180,7 +294,8 @@ fn compare(schema: &Schema, old: &Record, new: &Record, out: &mut Vec<Diagnostic
                         line,
                         format!("section `{section}` {what}, but it is {why}; {instead}"),
                     )
-                    .with_id(id),
+                    .with_id(id)
+                    .about(format!("## {section}")),
                 );
             }
         }
@@ -201,10 +316,21 @@ fn compare(schema: &Schema, old: &Record, new: &Record, out: &mut Vec<Diagnostic
                             shown(new.value(field))
                         ),
                     )
-                    .with_id(id),
+                    .with_id(id)
+                    .about(kind.key_of(field)),
                 );
             }
         }
+    }
+}
+
+/// "from accepted a decision may move to superseded, deprecated".
+pub(crate) fn allowed_phrase(kind: &Kind, from: &str, allowed: &[&str]) -> String {
+    let noun = super::refs::with_article(&kind.name);
+    if allowed.is_empty() {
+        format!("{noun} {from} stays {from}")
+    } else {
+        format!("from {from} {noun} may move to {}", allowed.join(", "))
     }
 }
 

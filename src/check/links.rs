@@ -22,7 +22,8 @@ pub fn check(snapshot: &Snapshot, tree: &dyn Tree) -> Vec<Diagnostic> {
             };
             out.push(
                 Diagnostic::warning(Code::BrokenLink, &record.path, link.line, message)
-                    .with_id(record.id.as_deref()),
+                    .with_id(record.id.as_deref())
+                    .about(&link.target),
             );
         }
     }

@@ -9,9 +9,11 @@ pub mod practice;
 pub mod record;
 pub mod refs;
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
-use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::diagnostic::{self, Code, Diagnostic, Severity};
 use crate::schema::Schema;
 use crate::snapshot::{Snapshot, Tree};
 
@@ -28,6 +30,10 @@ pub struct Report {
     pub warnings: usize,
     /// Every finding, sorted by file and line.
     pub diagnostics: Vec<Diagnostic>,
+    /// With `--new`: how many findings were left out because they exist
+    /// at the merge base already.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_out: Option<usize>,
 }
 
 impl Report {
@@ -45,6 +51,33 @@ impl Report {
             errors,
             warnings: diagnostics.len() - errors,
             diagnostics,
+            left_out: None,
+        }
+    }
+
+    /// Leaves out the findings that `old` (the findings of the merge base)
+    /// holds already, matched by [`Diagnostic::identity`]: record, code and
+    /// field or section, not line, so an edit above an old finding leaves
+    /// it old. Each old finding excuses one current finding.
+    pub fn without_old(self, old: &[Diagnostic]) -> Report {
+        let mut seen: HashMap<(&str, Code, &str), usize> = HashMap::new();
+        for d in old {
+            *seen.entry(d.identity()).or_default() += 1;
+        }
+        let mut kept = Vec::new();
+        let mut left_out = 0;
+        for d in &self.diagnostics {
+            match seen.get_mut(&d.identity()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    left_out += 1;
+                }
+                _ => kept.push(d.clone()),
+            }
+        }
+        Report {
+            left_out: Some(left_out),
+            ..Report::new(self.records, kept)
         }
     }
 
@@ -55,7 +88,10 @@ impl Report {
             .into_iter()
             .filter(|d| keep(&d.file))
             .collect();
-        Report::new(records, kept)
+        Report {
+            left_out: self.left_out,
+            ..Report::new(records, kept)
+        }
     }
 }
 
@@ -69,7 +105,8 @@ pub fn validate(
     let mut out: Vec<Diagnostic> = snapshot
         .broken
         .iter()
-        .map(|b| b.diagnostic.clone())
+        // A file's parse error is the same finding wherever YAML puts it.
+        .map(|b| b.diagnostic.clone().about(""))
         .collect();
     for rec in &snapshot.records {
         if let Some(kind) = schema.kind(&rec.kind) {

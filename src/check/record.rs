@@ -20,35 +20,41 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
         // The id's absence is reported by `check_id`, with the next free id.
         let required = spec.required && spec.name != "id";
         match record.front.get(&spec.key) {
-            None if required => out.push(err(
-                Code::MissingField,
-                record.front.line,
-                format!(
-                    "required field `{}` is missing; {}",
-                    spec.key,
-                    fill_hint(spec)
-                ),
-            )),
-            Some(field) if field.value.is_empty() && required => out.push(err(
-                Code::MissingField,
-                field.line,
-                format!(
-                    "required field `{}` is empty; {}",
-                    spec.key,
-                    fill_hint(spec)
-                ),
-            )),
+            None if required => out.push(
+                err(
+                    Code::MissingField,
+                    record.front.line,
+                    format!(
+                        "required field `{}` is missing; {}",
+                        spec.key,
+                        fill_hint(spec)
+                    ),
+                )
+                .about(&spec.key),
+            ),
+            Some(field) if field.value.is_empty() && required => out.push(
+                err(
+                    Code::MissingField,
+                    field.line,
+                    format!(
+                        "required field `{}` is empty; {}",
+                        spec.key,
+                        fill_hint(spec)
+                    ),
+                )
+                .about(&spec.key),
+            ),
             None => {}
             Some(field) if field.value.is_empty() => {}
             Some(field) => {
                 if spec.name == "status" {
                     if let Some(message) = status_problem(kind, &field.value) {
-                        out.push(err(Code::Enum, field.line, message));
+                        out.push(err(Code::Enum, field.line, message).about(&spec.key));
                         continue;
                     }
                 }
                 if let Some((code, message)) = value_problem(&spec.key, &spec.ty, &field.value) {
-                    out.push(err(code, field.line, message));
+                    out.push(err(code, field.line, message).about(&spec.key));
                 }
             }
         }
@@ -72,18 +78,22 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
                         field.line,
                         format!("field `{}` is not in the {} schema; {hint}add it to the kind's fields in .cairn/config.yaml or remove it", field.key, kind.name),
                     )
-                    .with_id(id),
+                    .with_id(id)
+                    .about(&field.key),
                 );
             }
         }
     }
     for section in &kind.sections {
         if record.body.section(section).is_none() {
-            out.push(err(
-                Code::MissingSection,
-                1,
-                format!("section `{section}` is missing; add a heading `## {section}`"),
-            ));
+            out.push(
+                err(
+                    Code::MissingSection,
+                    1,
+                    format!("section `{section}` is missing; add a heading `## {section}`"),
+                )
+                .about(format!("## {section}")),
+            );
         }
     }
     for rule in &kind.rules {
@@ -100,11 +110,14 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
             if record.value(name).is_none_or(Value::is_empty) {
                 let key = kind.key_of(name);
                 let hint = kind.field(name).map(fill_hint).unwrap_or_default();
-                out.push(err(
-                    Code::MissingField,
-                    line,
-                    format!("`{key}` is required when {when}; {hint}"),
-                ));
+                out.push(
+                    err(
+                        Code::MissingField,
+                        line,
+                        format!("`{key}` is required when {when}; {hint}"),
+                    )
+                    .about(key),
+                );
             }
         }
         for section in &rule.sections {
@@ -115,7 +128,7 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
                     format!(
                         "section `{section}` is required when {when}; add a heading `## {section}`"
                     ),
-                ));
+                ).about(format!("## {section}")));
             }
         }
     }

@@ -31,7 +31,8 @@ pub fn check(schema: &Schema, snapshot: &Snapshot) -> Vec<Diagnostic> {
                     record.id_line,
                     format!("id `{id}` is also used by {}; give one of them the next free id (`cairn new` picks one)", others.join(", ")),
                 )
-                .with_id(Some(id)),
+                .with_id(Some(id))
+                .about(&record.path),
             );
         }
     }
@@ -47,6 +48,7 @@ pub fn check(schema: &Schema, snapshot: &Snapshot) -> Vec<Diagnostic> {
                 let diag = |code, msg: String| {
                     Diagnostic::error(code, &record.path, field.line, msg)
                         .with_id(record.id.as_deref())
+                        .about(format!("{}: {target}", spec.key))
                 };
                 let Some(found) = index.get(target.as_str()).and_then(|r| r.first()) else {
                     out.push(diag(
@@ -111,7 +113,7 @@ fn kinds_phrase(to: &[String]) -> String {
 }
 
 /// `a scope`, `an experiment`.
-fn with_article(noun: &str) -> String {
+pub(crate) fn with_article(noun: &str) -> String {
     let vowel = noun
         .chars()
         .next()

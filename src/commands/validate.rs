@@ -8,7 +8,7 @@ use cairn::check::history::Head;
 use cairn::check::{self, Report};
 use cairn::diagnostic::Severity;
 use cairn::render;
-use cairn::snapshot::ParseCache;
+use cairn::snapshot::{Loader, ParseCache, Source};
 
 use super::{Ctx, Outcome, Side, load, repo_relative};
 use crate::cli::{ValidateArgs, ValidateFormat};
@@ -25,25 +25,29 @@ pub(crate) fn run(ctx: &Ctx, args: &ValidateArgs, out: &mut dyn Write) -> Result
     };
     let cache = ParseCache::default();
     let loaded = load(&ws, repo.as_ref(), &side, Some(&cache))?;
-    let mut diagnostics = check::validate(
-        &ws.schema,
-        &loaded.snapshot,
-        loaded.tree.as_ref(),
-        ctx.today()?,
-    );
+    let today = ctx.today()?;
+    let mut diagnostics =
+        check::validate(&ws.schema, &loaded.snapshot, loaded.tree.as_ref(), today);
+    let mut old = None;
     if let (Some(base), Some(repo)) = (&args.base, repo.as_ref()) {
         let head = match &side {
             Side::Rev(rev) => Head::Rev(rev.clone()),
-            _ => Head::Checkout,
+            Side::Index => Head::Index,
+            Side::Worktree => Head::Worktree,
         };
-        diagnostics.extend(check::history::against_base(
-            repo,
-            &ws.schema,
-            base,
-            &head,
-            &loaded.snapshot,
-            &cache,
-        )?);
+        let found =
+            check::history::against_base(repo, &ws.schema, base, &head, &loaded.snapshot, &cache)?;
+        if args.new {
+            let tree = Loader::of_repo(&ws.schema, repo)
+                .tree(&Source::Commit(found.merge_base.clone()))?;
+            old = Some(check::validate(
+                &ws.schema,
+                &found.before,
+                tree.as_ref(),
+                today,
+            ));
+        }
+        diagnostics.extend(found.findings);
     }
     let filters: Vec<String> = args
         .paths
@@ -68,7 +72,10 @@ pub(crate) fn run(ctx: &Ctx, args: &ValidateArgs, out: &mut dyn Write) -> Result
         .chain(snapshot.broken.iter().map(|b| b.path.as_str()))
         .filter(|p| selected(p))
         .count();
-    let report = Report::new(records, diagnostics).retain_files(selected, records);
+    let mut report = Report::new(records, diagnostics).retain_files(selected, records);
+    if let Some(old) = old {
+        report = report.without_old(&old);
+    }
     match args.format {
         ValidateFormat::Text => render::validate_text::write(out, &report)?,
         ValidateFormat::Json => render::json(out, &report)?,

@@ -82,15 +82,24 @@ pub fn workflow_property(s: &str) -> String {
     workflow(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// The closing count of a validation: ("2 errors, 1 warning", "42 records").
+/// The closing count of a validation: ("2 errors, 1 warning", "42
+/// records"), the second part saying how many old findings `--new` left out.
 pub fn tally(report: &crate::check::Report) -> (String, String) {
+    let old = match report.left_out {
+        Some(0) | None => String::new(),
+        Some(n) => format!(
+            "; {} left out ({} at the merge base already)",
+            count(n, "old finding", "old findings"),
+            if n == 1 { "it was" } else { "they were" }
+        ),
+    };
     (
         format!(
             "{}, {}",
             count(report.errors, "error", "errors"),
             count(report.warnings, "warning", "warnings")
         ),
-        count(report.records, "record", "records"),
+        format!("{}{old}", count(report.records, "record", "records")),
     )
 }
 

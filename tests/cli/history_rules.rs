@@ -204,3 +204,176 @@ fn a_partial_clone_missing_blobs_says_so() {
     assert!(run.stderr.contains("partial clone"), "{}", run.stderr);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
+
+const EXP2: &str = "research/experiments/EXP-0002-cnn.md";
+
+#[test]
+fn a_branch_may_start_and_finish_an_experiment_in_separate_commits() {
+    let mut repo = branched();
+    repo.write(EXP2, experiment("EXP-0002", "planned"));
+    repo.commit("plan EXP-0002");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["checkout", "-q", "-b", "pr"]);
+    repo.write(EXP2, experiment("EXP-0002", "planned"));
+    repo.commit("plan EXP-0002 on main's side");
+    repo.git(&["checkout", "-q", "work"]);
+    repo.git(&["branch", "-q", "-f", "main", "work"]);
+    // main now holds EXP-0002 planned; a branch moves it in two commits.
+    repo.git(&["checkout", "-q", "-b", "finish", "main"]);
+    repo.write(EXP2, experiment("EXP-0002", "running"));
+    repo.commit("start EXP-0002");
+    repo.write(EXP2, experiment("EXP-0002", "done"));
+    repo.commit("finish EXP-0002");
+    let run = repo.cairn(&["validate", "--base", "main", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert_eq!(codes(&run), vec![]);
+    // Compared only end to end, planned → done is not a move the kind allows.
+    let squashed = repo.cairn(&["diff", "main...HEAD", "--format", "json"]);
+    assert!(
+        squashed.stdout.contains("\"old\": \"planned\""),
+        "{}",
+        squashed.stdout
+    );
+}
+
+#[test]
+fn the_last_step_may_be_in_the_working_tree() {
+    let mut repo = branched();
+    repo.write(EXP2, experiment("EXP-0002", "planned"));
+    repo.commit("plan EXP-0002");
+    repo.git(&["branch", "-q", "-f", "main", "HEAD"]);
+    repo.write(EXP2, experiment("EXP-0002", "running"));
+    repo.commit("start EXP-0002");
+    repo.write(EXP2, experiment("EXP-0002", "done"));
+    let run = repo.cairn(&["validate", "--base", "main"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    // Staged, the index is the last step; a step back to planned is not allowed.
+    repo.write(EXP2, experiment("EXP-0002", "abandoned"));
+    repo.git(&["add", "-A"]);
+    repo.write(EXP2, experiment("EXP-0002", "done"));
+    let run = repo.cairn(&["validate", "--base", "main", "--cached"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    repo.write(EXP2, experiment("EXP-0002", "planned"));
+    repo.commit("abandon");
+    repo.write(EXP2, experiment("EXP-0002", "done"));
+    let run = repo.cairn(&["validate", "--base", "main", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let messages: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["message"].as_str().unwrap_or_default())
+        .collect();
+    // The committed step back and the step in the working tree, each once.
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].ends_with("(abandon): status moved from running to planned, which the experiment kind does not allow; from running an experiment may move to done, abandoned"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].starts_with("status moved from planned to done"),
+        "{messages:?}"
+    );
+    assert!(v["diagnostics"][0].get("commit").is_some());
+    assert!(v["diagnostics"][1].get("commit").is_none());
+}
+
+#[test]
+fn a_forbidden_step_names_its_commit() {
+    let mut repo = branched();
+    repo.write(
+        DEC1,
+        decision("DEC-0001", "accepted").replace("status: accepted", "status: proposed"),
+    );
+    let reopened = repo.commit("reopen the decision");
+    repo.write(DEC1, decision("DEC-0001", "accepted"));
+    repo.commit("accept it again");
+    // End to end nothing changed; the step in between is still reported.
+    let run = repo.cairn(&["validate", "--base", "main", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let found = &v["diagnostics"][0];
+    assert_eq!(found["code"], "history/transition");
+    assert_eq!(found["line"], 4);
+    assert_eq!(found["commit"], reopened.as_str());
+    let text = repo.cairn(&["validate", "--base", "main"]);
+    assert!(
+        text.stdout.contains(&format!(
+            "in commit {} (reopen the decision): status moved from accepted to proposed",
+            &reopened[..7]
+        )),
+        "{}",
+        text.stdout
+    );
+}
+
+/// `main` holds an old record that breaks a rule (a missing hypothesis)
+/// and an old dangling link; a branch edits it above the finding and adds
+/// a record with a problem of its own.
+#[test]
+fn new_reports_only_what_the_branch_introduced() {
+    let mut repo = TestRepo::new();
+    let old = experiment("EXP-0001", "running")
+        .replace("hypothesis: mel features beat MFCC\n", "")
+        .replace("## Setup\n", "## Setup\n\nSee [notes](notes.md).\n");
+    repo.write(EXP1, &old);
+    repo.write(DEC1, decision("DEC-0001", "accepted"));
+    repo.commit("old log");
+    repo.git(&["checkout", "-q", "-b", "work"]);
+    // An edit above both old findings moves their lines.
+    repo.write(EXP1, old.replace("title:", "tags: [audio]\ntitle:"));
+    repo.write(
+        EXP2,
+        experiment("EXP-0002", "running").replace("status: running", "status: runing"),
+    );
+    repo.commit("tag EXP-0001, add EXP-0002");
+    let all = repo.cairn(&["validate", "--base", "main"]);
+    assert_eq!(all.code, 1);
+    assert!(all.stdout.contains("2 errors, 1 warning"), "{}", all.stdout);
+    let run = repo.cairn(&["validate", "--base", "main", "--new"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    insta::assert_snapshot!(run.render());
+    let json = repo.cairn(&["validate", "--base", "main", "--new", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["left_out"], 2);
+    assert_eq!(v["errors"], 1);
+    // Fixing the new problem leaves only old findings: exit 0.
+    repo.write(EXP2, experiment("EXP-0002", "running"));
+    repo.commit("fix the status");
+    let run = repo.cairn(&["validate", "--base", "main", "--new"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout
+            .contains("0 errors, 0 warnings in 3 records; 2 old findings left out (they were at the merge base already)"),
+        "{}",
+        run.stdout
+    );
+    // A second, new finding of the same code in the old record is new.
+    repo.write(
+        EXP1,
+        old.replace("## Setup\n", "## Setup\n\nAnd [more](more.md).\n"),
+    );
+    let run = repo.cairn(&["validate", "--base", "main", "--new", "--format", "json"]);
+    assert_eq!(
+        codes(&run),
+        vec![("link/broken".to_string(), EXP1.to_string(), 12)]
+    );
+    assert_eq!(run.code, 0, "warnings alone do not fail");
+    // History findings are always new.
+    repo.write(
+        DEC1,
+        decision("DEC-0001", "accepted").replace("status: accepted", "status: proposed"),
+    );
+    let run = repo.cairn(&["validate", "--base", "main", "--new", "--format", "json"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("history/transition"));
+}
+
+#[test]
+fn new_needs_base() {
+    let repo = TestRepo::new();
+    let run = repo.cairn(&["validate", "--new"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--base"), "{}", run.stderr);
+}
