@@ -114,12 +114,12 @@ pub struct Diagnostic {
     pub message: String,
     /// The commit of a branch that made the change a history rule forbids.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
+    pub commit: Option<Box<str>>,
     /// What in the record the finding is about — a field's key, a
     /// section's name, a link's target — so that the same finding can be
     /// recognised in another revision whatever line it moved to.
     #[serde(skip)]
-    pub subject: Option<String>,
+    pub subject: Option<Box<str>>,
 }
 
 impl Diagnostic {
@@ -153,7 +153,7 @@ impl Diagnostic {
 
     /// The same finding, about this field, section or link target.
     pub fn about(mut self, subject: impl Into<String>) -> Self {
-        self.subject = Some(subject.into());
+        self.subject = Some(subject.into().into_boxed_str());
         self
     }
 

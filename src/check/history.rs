@@ -114,7 +114,7 @@ pub fn against_base(
                 found.message
             );
             found.line = line_in(head_snapshot, &found);
-            found.commit = Some(info.id.to_string());
+            found.commit = Some(info.id.to_string().into_boxed_str());
             findings.push(found);
         }
     }
