@@ -78,6 +78,19 @@ pub(crate) enum Command {
     Summary(SummaryArgs),
     /// List records, filtered and sorted.
     List(ListArgs),
+    /// Show the schema of each kind's front matter: fields, statuses, rules.
+    ///
+    /// `--format json-schema` prints JSON Schema (draft 2020-12) for editors
+    /// and `check-jsonschema`, e.g.
+    /// `cairn schema experiment --format json-schema > experiment.schema.json`.
+    Schema(SchemaArgs),
+    /// Print a shell completion script.
+    ///
+    /// For bash: `cairn completions bash > ~/.local/share/bash-completion/completions/cairn`;
+    /// see docs/install.md for the other shells.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `cairn man > ~/.local/share/man/man1/cairn.1`.
+    Man(ManArgs),
 }
 
 /// Options of `cairn init`.
@@ -278,3 +291,34 @@ pub(crate) struct ListArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub(crate) format: ListFormat,
 }
+
+/// Output formats of `schema`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SchemaFormat {
+    /// Readable text.
+    Text,
+    /// JSON Schema (draft 2020-12) of the front matter.
+    JsonSchema,
+}
+
+/// Options of `cairn schema`.
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {
+    /// Show only this kind (all kinds when absent).
+    pub(crate) kind: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SchemaFormat::Text)]
+    pub(crate) format: SchemaFormat,
+}
+
+/// Options of `cairn completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+/// Options of `cairn man`.
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {}

@@ -17,6 +17,7 @@ pub mod edit;
 pub mod frontmatter;
 pub mod git;
 pub mod history;
+pub mod json_schema;
 pub mod list;
 pub mod markdown;
 pub mod practice;

@@ -5,6 +5,7 @@
 use globset::GlobSet;
 use regex::Regex;
 
+use crate::diagnostic::did_you_mean;
 use crate::value::Value;
 
 /// The rules of a research log.
@@ -26,6 +27,21 @@ impl Schema {
     /// The kind with this name.
     pub fn kind(&self, name: &str) -> Option<&Kind> {
         self.kinds.iter().find(|k| k.name == name)
+    }
+
+    /// The kind with this name, or an error that lists the kinds and the
+    /// nearest one.
+    pub fn kind_named(&self, name: &str) -> Result<&Kind, UnknownKind> {
+        self.kind(name).ok_or_else(|| {
+            let names = self.kinds.iter().map(|k| k.name.as_str());
+            UnknownKind {
+                name: name.to_string(),
+                hint: did_you_mean(name, names.clone())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default(),
+                kinds: names.collect::<Vec<_>>().join(", "),
+            }
+        })
     }
 
     /// The kind whose folder holds `path` (the deepest folder wins).
@@ -90,6 +106,18 @@ impl Schema {
                 .project_path(path)
                 .is_some_and(|p| self.ignore.is_match(p))
     }
+}
+
+/// A kind name the schema does not define.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown kind `{name}`; {hint}the kinds are: {kinds}", name = .name.escape_debug())]
+pub struct UnknownKind {
+    /// The name as given.
+    pub name: String,
+    /// `did you mean `x`? ` or nothing.
+    pub hint: String,
+    /// The schema's kinds, comma-separated.
+    pub kinds: String,
 }
 
 /// One kind of record.
@@ -264,7 +292,7 @@ impl FieldType {
             FieldType::Boolean => "true or false".into(),
             FieldType::Date => "a date (YYYY-MM-DD)".into(),
             FieldType::Enum(values) => format!("one of {}", values.join(", ")),
-            FieldType::Ref { to, .. } if to.len() == 1 => format!("the id of a {}", to[0]),
+            FieldType::Ref { to, .. } if to.len() == 1 => format!("the id of {}", article(&to[0])),
             FieldType::Ref { .. } => "a record id".into(),
             FieldType::Glob => "a path glob".into(),
             FieldType::List(item) => format!("a list of {}", plural(&item.describe())),
@@ -281,13 +309,24 @@ fn plural(s: &str) -> String {
         .unwrap_or(s);
     if s.starts_with("one of") || s.starts_with("true or") {
         format!("values that are {s}")
-    } else if let Some(rest) = s.strip_prefix("id of a ") {
+    } else if let Some(rest) = s
+        .strip_prefix("id of an ")
+        .or_else(|| s.strip_prefix("id of a "))
+    {
         format!("ids of {rest}s")
+    } else if s == "record id" || s == "path glob" {
+        format!("{s}s")
     } else if let Some((head, tail)) = s.split_once(' ') {
         format!("{head}s {tail}")
     } else {
         format!("{s}s")
     }
+}
+
+/// `a scope`, `an experiment`.
+fn article(noun: &str) -> String {
+    let vowel = noun.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {noun}", if vowel { "an" } else { "a" })
 }
 
 /// A condition on a record's field values: every listed field must hold

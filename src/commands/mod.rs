@@ -7,6 +7,8 @@ mod list;
 mod log;
 mod new;
 mod progress;
+mod schema;
+mod shell;
 mod summary;
 mod validate;
 
@@ -92,6 +94,9 @@ pub(crate) fn run(ctx: &Ctx, command: &Command, out: &mut dyn Write) -> Result<O
         Command::Log(args) => log::run(ctx, args, out),
         Command::Summary(args) => summary::run(ctx, args, out),
         Command::List(args) => list::run(ctx, args, out),
+        Command::Schema(args) => schema::run(ctx, args, out),
+        Command::Completions(args) => shell::completions(args, out),
+        Command::Man(args) => shell::man(args, out),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod github;
 pub mod list_table;
 pub mod log_text;
 pub mod sarif;
+pub mod schema_text;
 pub mod summary_markdown;
 pub mod summary_text;
 pub mod validate_text;

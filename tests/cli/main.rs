@@ -9,5 +9,7 @@ mod history_rules;
 mod list;
 mod new_init;
 mod practice;
+mod precommit;
+mod schema;
 mod support;
 mod validate;
