@@ -63,6 +63,12 @@ fn write_kind(out: &mut dyn Write, kind: &Kind) -> io::Result<()> {
         if !rule.sections.is_empty() {
             then.push(format!("sections {}", rule.sections.join(", ")));
         }
+        if let Some(field) = &rule.review {
+            then.push(format!("due for review once `{field}` has passed"));
+        }
+        if let Some(limit) = &rule.limit {
+            then.push(format!("at most {} per `{}`", limit.max, limit.per));
+        }
         writeln!(
             out,
             "  {label:<12} when {}: {}",

@@ -20,9 +20,22 @@ fn front_matter_json(text: &str) -> Value {
     Value::Object(map)
 }
 
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
 /// `cairn schema ARGS --format json-schema` run in `repo`, parsed.
 fn json_schema(repo: &TestRepo, kind: Option<&str>) -> Value {
+    json_schema_in(repo, None, kind)
+}
+
+/// The same with `-C DIR`.
+fn json_schema_in(repo: &TestRepo, dir: Option<&Path>, kind: Option<&str>) -> Value {
+    let dir = dir.map(|d| d.display().to_string());
     let mut args = vec!["schema", "--format", "json-schema"];
+    if let Some(dir) = &dir {
+        args.extend(["-C", dir.as_str()]);
+    }
     args.extend(kind);
     let run = repo.run(&args);
     assert_eq!(run.code, 0, "{}", run.render());
@@ -45,14 +58,19 @@ fn violations(schema: &Value, instance: &Value) -> Vec<String> {
 }
 
 fn example_records() -> Vec<(String, PathBuf)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/research");
+    let root = examples().join("research");
     let mut out = Vec::new();
     for (kind, dir) in [
         ("experiment", "experiments"),
         ("scope", "scopes"),
         ("decision", "decisions"),
+        ("milestone", "milestones"),
+        ("lesson", "lessons"),
     ] {
-        for entry in std::fs::read_dir(root.join(dir)).expect("example folder") {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for entry in entries {
             let path = entry.expect("entry").path();
             if path.extension().is_some_and(|e| e == "md") {
                 out.push((kind.to_string(), path));
@@ -66,11 +84,12 @@ fn example_records() -> Vec<(String, PathBuf)> {
 #[test]
 fn every_example_record_satisfies_its_kinds_json_schema_and_the_combined_one() {
     let repo = TestRepo::plain();
-    let all = json_schema(&repo, None);
+    let examples = examples();
+    let all = json_schema_in(&repo, Some(&examples), None);
     let records = example_records();
     assert!(records.len() >= 6, "examples: {records:?}");
     for (kind, path) in records {
-        let schema = json_schema(&repo, Some(&kind));
+        let schema = json_schema_in(&repo, Some(&examples), Some(&kind));
         let text = std::fs::read_to_string(&path).expect("example record");
         let instance = front_matter_json(&text);
         assert_eq!(
@@ -221,7 +240,7 @@ fn an_unknown_kind_is_a_usage_error_with_the_nearest_one() {
         assert_eq!(run.stdout, "");
         assert_eq!(
             run.stderr,
-            "cairn: error: unknown kind `experimnt`; did you mean `experiment`? the kinds are: experiment, scope, decision\n"
+            "cairn: error: unknown kind `experimnt`; did you mean `experiment`? the kinds are: experiment, scope, decision, milestone, lesson\n"
         );
     }
 }
