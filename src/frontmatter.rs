@@ -6,6 +6,8 @@
 //! are numbered as in the file (1-based), so that every diagnostic points
 //! at the line a user would open.
 
+use std::collections::HashMap;
+
 use crate::value::Value;
 use crate::yaml;
 
@@ -58,6 +60,28 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         .iter()
         .filter(|&&b| b == b'\n')
         .count()
+}
+
+/// Line numbers of byte offsets in one text, each found by binary search
+/// over the line starts: mapping many offsets costs linear time overall,
+/// where counting newlines from the start for each one would be quadratic.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes the line starts of `text`.
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line of a byte offset (as [`line_of`]).
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset)
+    }
 }
 
 /// Splits decoded text at its front matter delimiters.
@@ -144,14 +168,17 @@ pub enum FrontMatterError {
 /// Parses the YAML of a split record into fields with file lines.
 pub fn parse(split: &Split<'_>) -> Result<FrontMatter, FrontMatterError> {
     let keys = top_level_keys(split.yaml);
-    for (i, (key, line)) in keys.iter().enumerate() {
-        if let Some((_, first)) = keys[..i].iter().find(|(k, _)| k == key) {
+    // First line of each key; a repeat is reported with both lines.
+    let mut first_line: HashMap<&str, usize> = HashMap::with_capacity(keys.len());
+    for (key, line) in &keys {
+        if let Some(&first) = first_line.get(key.as_str()) {
             return Err(FrontMatterError::DuplicateKey {
                 key: key.clone(),
                 first: first + split.yaml_line - 1,
                 line: line + split.yaml_line - 1,
             });
         }
+        first_line.insert(key, *line);
     }
     // YAML forbids raw control characters, and the parser's error for one
     // has no line: find it, so the finding points where the byte is.
@@ -186,10 +213,9 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, FrontMatterError> {
     let fields = entries
         .into_iter()
         .map(|(key, value)| {
-            let line = keys
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map_or(opening, |(_, l)| l + split.yaml_line - 1);
+            let line = first_line
+                .get(key.as_str())
+                .map_or(opening, |l| l + split.yaml_line - 1);
             Field { key, value, line }
         })
         .collect();
@@ -303,6 +329,15 @@ mod tests {
                 assert!(message.contains("U+001B"), "{message}");
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_of() {
+        let text = "a\n\nbc\nd";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(index.line(offset), line_of(text, offset), "offset {offset}");
         }
     }
 

@@ -6,7 +6,7 @@
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-use crate::frontmatter::line_of;
+use crate::frontmatter::LineIndex;
 
 /// A heading and the text under it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,7 +63,8 @@ impl Body {
 
 /// Parses a body whose first line is file line `first_line`.
 pub fn parse(body: &str, first_line: usize) -> Body {
-    let file_line = |offset: usize| first_line + line_of(body, offset) - 1;
+    let lines = LineIndex::new(body);
+    let file_line = |offset: usize| first_line + lines.line(offset) - 1;
     let mut headings: Vec<(String, u8, usize, usize, usize)> = Vec::new(); // title, level, line, start, end
     let mut links = Vec::new();
     let mut open: Option<(u8, usize, String)> = None;

@@ -22,15 +22,173 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// Flow collections (`[…]`, `{…}`) nested deeper than this are refused
+/// before the parser sees them: its cost grows with the square of the depth.
+pub const MAX_FLOW_DEPTH: usize = 64;
+
+/// A document with more mapping keys than this, at all levels together, is
+/// refused: no record needs that many, and checks look keys up by name.
+pub const MAX_KEYS: usize = 10_000;
+
 /// Parses one YAML document into a [`Value`]. An empty document is `Null`.
+///
+/// Cost is linear in the text: flow nesting and the number of keys are
+/// limited ([`MAX_FLOW_DEPTH`], [`MAX_KEYS`]), and so is block nesting
+/// (the parser stops at 128 levels) and alias expansion.
 pub fn parse(text: &str) -> Result<Value, YamlError> {
+    check_flow_depth(text)?;
     let Document(value) = serde_yaml::from_str(text).map_err(to_error)?;
+    let keys = count_keys(&value);
+    if keys > MAX_KEYS {
+        return Err(YamlError {
+            line: None,
+            message: format!(
+                "{keys} keys is more than the {MAX_KEYS} cairn reads in one document; move bulk data out of the front matter"
+            ),
+        });
+    }
     Ok(value)
 }
 
 /// Deserializes one YAML document into `T` (used for the configuration).
+/// The text is first read as a [`Value`], so the same limits apply and a
+/// key written twice in any mapping is an error, not a silent overwrite.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    parse(text)?;
     serde_yaml::from_str(text).map_err(to_error)
+}
+
+/// A value as YAML on one line, for writing into front matter: scalars
+/// go through the YAML emitter, which quotes what needs quoting; lists and
+/// maps are written in flow style (`[a, b]`, `{k: v}`). A string the
+/// emitter would write over several lines, or that holds a flow indicator
+/// (`,[]{}`), is double-quoted with escapes, so the result is valid in
+/// block and in flow context alike (a template's `[{{author}}]`).
+pub fn inline(value: &Value) -> String {
+    emit(value, true)
+}
+
+fn emit(value: &Value, in_flow: bool) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(n) => n.to_string(),
+        Value::Float(x) => scalar(x),
+        Value::String(s) => {
+            let plain = scalar(s);
+            let flow_unsafe = in_flow
+                && !plain.starts_with(['"', '\''])
+                && plain.contains([',', '[', ']', '{', '}']);
+            if plain.contains('\n') || flow_unsafe {
+                serde_json::to_string(s).unwrap_or(plain)
+            } else {
+                plain
+            }
+        }
+        Value::List(items) => {
+            let items: Vec<String> = items.iter().map(|v| emit(v, true)).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Map(entries) => {
+            let entries: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        emit(&Value::String(k.clone()), true),
+                        emit(v, true)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", entries.join(", "))
+        }
+    }
+}
+
+/// One scalar through serde_yaml's emitter, without the document's newline.
+fn scalar<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let text = serde_yaml::to_string(value).unwrap_or_default();
+    text.strip_suffix('\n').unwrap_or(&text).to_string()
+}
+
+fn count_keys(value: &Value) -> usize {
+    match value {
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(_, v)| 1 + count_keys(v))
+            .sum::<usize>(),
+        Value::List(items) => items.iter().map(count_keys).sum(),
+        _ => 0,
+    }
+}
+
+/// Refuses flow collections nested deeper than [`MAX_FLOW_DEPTH`], in one
+/// pass. A `[` or `{` opens a collection where a value can start (line
+/// start, after `: `, `- `, `,`, `[`, `{`, `?`); quoted text and comments
+/// are skipped. Anything it lets through is still checked by the parser.
+fn check_flow_depth(text: &str) -> Result<(), YamlError> {
+    let mut depth = 0usize;
+    let mut line = 1;
+    let mut quote: Option<u8> = None;
+    let mut can_open = true;
+    let mut prev = b'\n';
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' {
+            line += 1;
+        }
+        if let Some(q) = quote {
+            if b == q {
+                if q == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                    i += 1;
+                } else {
+                    quote = None;
+                    can_open = false;
+                }
+            } else if q == b'"' && b == b'\\' {
+                i += 1;
+            }
+            prev = b;
+            i += 1;
+            continue;
+        }
+        match b {
+            b'#' if prev.is_ascii_whitespace() => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'[' | b'{' if can_open => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Err(YamlError {
+                        line: Some(line),
+                        message: format!(
+                            "collections nested more than {MAX_FLOW_DEPTH} levels deep; flatten the value"
+                        ),
+                    });
+                }
+            }
+            b']' | b'}' if depth > 0 => {
+                depth -= 1;
+                can_open = false;
+            }
+            b'"' | b'\'' if can_open => quote = Some(b),
+            b',' if depth > 0 => can_open = true,
+            b'\n' => can_open = true,
+            b':' | b'-' | b'?' => {
+                can_open = depth > 0 || bytes.get(i + 1).is_none_or(u8::is_ascii_whitespace);
+            }
+            b' ' | b'\t' | b'\r' => {}
+            _ => can_open = false,
+        }
+        prev = b;
+        i += 1;
+    }
+    Ok(())
 }
 
 fn to_error(err: serde_yaml::Error) -> YamlError {
@@ -109,9 +267,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut entries: Vec<(String, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        let mut seen = std::collections::HashSet::new();
         while let Some(Document(key)) = map.next_key()? {
             let key = key_text(key);
-            if entries.iter().any(|(k, _)| *k == key) {
+            if !seen.insert(key.clone()) {
                 return Err(A::Error::custom(format!(
                     "duplicate entry with key \"{key}\""
                 )));
@@ -180,6 +339,84 @@ mod tests {
         assert_eq!(
             parse("1: x\ntrue: y\n").unwrap().to_string(),
             "{1: x, true: y}"
+        );
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_in_one_pass() {
+        let deep = format!(
+            "a: 1\nparams: {}{}\n",
+            "[".repeat(200_000),
+            "]".repeat(200_000)
+        );
+        let err = parse(&deep).unwrap_err();
+        assert_eq!(err.line, Some(2));
+        assert!(
+            err.message.contains("nested more than 64"),
+            "{}",
+            err.message
+        );
+        let ok = format!(
+            "p: {}1{}\n",
+            "[".repeat(MAX_FLOW_DEPTH),
+            "]".repeat(MAX_FLOW_DEPTH)
+        );
+        assert!(parse(&ok).is_ok());
+        // Brackets inside quotes, comments and plain words are not nesting.
+        let text = format!("t: \"{0}\"\nu: '{0}'\nv: a{0}\n# {0}\n", "[".repeat(100));
+        assert!(parse(&text).is_ok(), "{:?}", parse(&text));
+    }
+
+    #[test]
+    fn too_many_keys_are_refused() {
+        let text: String = (0..=MAX_KEYS).map(|i| format!("k{i}: {i}\n")).collect();
+        let err = parse(&text).unwrap_err();
+        assert!(
+            err.message.contains("10000 keys") || err.message.contains("10001 keys"),
+            "{}",
+            err.message
+        );
+        let text: String = (0..MAX_KEYS).map(|i| format!("k{i}: {i}\n")).collect();
+        assert!(parse(&text).is_ok());
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_by_from_str() {
+        let err =
+            from_str::<std::collections::BTreeMap<String, i64>>("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert!(err.message.contains("duplicate"), "{}", err.message);
+    }
+
+    #[test]
+    fn inline_values_read_back_as_written() {
+        let values = [
+            Value::String("Ask {{author}} about it".into()),
+            Value::String("it's \"quoted\": yes # no".into()),
+            Value::String("line one\nline two".into()),
+            Value::String("@handle".into()),
+            Value::String("2024-01-01".into()),
+            Value::String("true".into()),
+            Value::String("".into()),
+            Value::String("- x".into()),
+            Value::List(vec![
+                Value::String("a, b".into()),
+                Value::String("[c]".into()),
+                Value::Int(3),
+            ]),
+            Value::Map(vec![("k: 1".into(), Value::Float(0.5))]),
+            Value::Bool(false),
+            Value::Null,
+        ];
+        for value in values {
+            let text = format!("k: {}\n", inline(&value));
+            assert_eq!(text.lines().count(), 1, "{text}");
+            let back = parse(&text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            assert_eq!(back.get("k"), Some(&value), "{text}");
+        }
+        assert_eq!(inline(&Value::String("DEC-0002".into())), "DEC-0002");
+        assert_eq!(
+            inline(&Value::List(vec![Value::String("DEC-0001".into())])),
+            "[DEC-0001]"
         );
     }
 
