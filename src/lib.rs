@@ -11,6 +11,7 @@
 pub mod calendar;
 pub mod check;
 pub mod config;
+pub mod containment;
 pub mod diagnostic;
 pub mod diff;
 pub mod edit;
@@ -21,6 +22,7 @@ pub mod json_schema;
 pub mod list;
 pub mod markdown;
 pub mod practice;
+pub mod range;
 pub mod record;
 pub mod render;
 pub mod schema;

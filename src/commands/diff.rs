@@ -24,8 +24,9 @@ use cairn::git::{ObjectId, Repo};
 use cairn::render;
 use cairn::snapshot::{Loader, ParseCache, Select, Snapshot, Source};
 
-use super::{Ctx, Outcome, Side, split_range};
+use super::{Ctx, Outcome, Side};
 use crate::cli::{DiffArgs, DiffFormat};
+use cairn::range::Range;
 
 /// The two sides to compare, resolved.
 struct Span {
@@ -97,8 +98,12 @@ fn resolve(repo: &Repo, revs: &[String], cached: bool) -> Result<Span> {
                 new,
             })
         }
-        [one] => match split_range(one) {
-            Some((a, b, true)) => {
+        [one] => match Range::parse(one) {
+            Some(Range {
+                from: a,
+                to: b,
+                merge_base: true,
+            }) => {
                 if cached {
                     bail!("--cached compares one revision with the index; `{one}` names two");
                 }
@@ -111,7 +116,11 @@ fn resolve(repo: &Repo, revs: &[String], cached: bool) -> Result<Span> {
                     new: End::Commit(head),
                 })
             }
-            Some((a, b, false)) => two(a.to_string(), b.to_string()),
+            Some(Range {
+                from: a,
+                to: b,
+                merge_base: false,
+            }) => two(a.to_string(), b.to_string()),
             None => {
                 let (to, new) = checkout();
                 Ok(Span {

@@ -127,24 +127,6 @@ pub(crate) fn walk_history(
     Ok(history?)
 }
 
-/// A two-sided range as git writes it: `A..B`, or `A...B` (the `bool` is
-/// true for three dots, from the merge base). An empty side is `HEAD`.
-/// `None` when `spec` is a single revision.
-pub(crate) fn split_range(spec: &str) -> Option<(&str, &str, bool)> {
-    let (a, b, three) = match spec.split_once("...") {
-        Some((a, b)) => (a, b, true),
-        None => {
-            let (a, b) = spec.split_once("..")?;
-            (a, b, false)
-        }
-    };
-    Some((or_head(a), or_head(b), three))
-}
-
-fn or_head(side: &str) -> &str {
-    if side.is_empty() { "HEAD" } else { side }
-}
-
 /// Which snapshot a command reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Side {

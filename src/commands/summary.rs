@@ -12,8 +12,9 @@ use cairn::render;
 use cairn::snapshot::{Loader, ParseCache, Select, Snapshot, Source};
 use cairn::summary::{self, Span};
 
-use super::{Ctx, Outcome, split_range, walk_history};
+use super::{Ctx, Outcome, walk_history};
 use crate::cli::{SummaryArgs, SummaryFormat};
+use cairn::range::Range;
 
 /// Runs `cairn summary`.
 pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<Outcome> {
@@ -53,7 +54,11 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
             Some((label, tip.to_string(), before, snapshot))
         }
         (None, Some(range)) => {
-            let (a, b, three) = split_range(range)
+            let Range {
+                from: a,
+                to: b,
+                merge_base: three,
+            } = Range::parse(range)
                 .with_context(|| format!("`{range}` is not a range; write it as A..B or A...B"))?;
             let a_id = repo.resolve(a)?;
             let b_id = repo.resolve(b)?;
