@@ -12,6 +12,7 @@ use indexmap::IndexMap;
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::containment;
 use crate::diagnostic::did_you_mean;
 use crate::schema::{Condition, FieldSpec, FieldType, Frozen, IdRule, Kind, Limit, Rule, Schema};
 use crate::yaml;
@@ -76,29 +77,54 @@ impl Workspace {
 }
 
 /// Finds the workspace root from `start`: the nearest folder upwards
-/// that holds `.cairn/config.yaml` or `.git`, else `start` itself.
+/// that holds `.cairn/config.yaml` (of any file type: a broken one is an
+/// error, not a reason to look further up) or `.git`, else `start` itself.
 pub fn find_root(start: &Path) -> PathBuf {
     start
         .ancestors()
-        .find(|dir| dir.join(CONFIG_PATH).is_file() || dir.join(".git").exists())
+        .find(|dir| {
+            std::fs::symlink_metadata(dir.join(CONFIG_PATH)).is_ok() || dir.join(".git").exists()
+        })
         .unwrap_or(start)
         .to_path_buf()
 }
 
+/// The largest configuration file cairn reads.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 /// Loads the workspace that `start` lies in; `config` overrides the file.
+///
+/// The repository's own `.cairn/config.yaml` must be a regular file inside
+/// the repository (a symlink that leaves is an error naming the link, and
+/// nothing of its target is read or shown); a file named with `--config`
+/// may be anywhere, since whoever runs cairn chose it, but a path inside
+/// the repository is held to the same rule. Either way it must be a
+/// regular file no larger than [`MAX_CONFIG_BYTES`].
 pub fn load_workspace(start: &Path, config: Option<&Path>) -> Result<Workspace, ConfigError> {
     let root = find_root(start);
+    let default = root.join(CONFIG_PATH);
     let file = match config {
         Some(path) => Some(path.to_path_buf()),
-        None => Some(root.join(CONFIG_PATH)).filter(|p| p.is_file()),
+        None => Some(default).filter(|p| std::fs::symlink_metadata(p).is_ok()),
     };
     let schema = match &file {
         Some(path) => {
             let shown = path.strip_prefix(&root).unwrap_or(path);
-            let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
-                path: path.clone(),
+            let in_repo = path.is_relative() || path.starts_with(&root);
+            let read = if in_repo || config.is_none() {
+                containment::read(&root, path, MAX_CONFIG_BYTES)
+            } else {
+                containment::read_anywhere(path, MAX_CONFIG_BYTES)
+            };
+            let bytes = read.map_err(|err| ConfigError {
+                path: shown.to_path_buf(),
                 line: None,
                 message: format!("cannot read the configuration: {err}"),
+            })?;
+            let text = String::from_utf8(bytes).map_err(|_| ConfigError {
+                path: shown.to_path_buf(),
+                line: None,
+                message: "the configuration is not UTF-8 text".to_string(),
             })?;
             parse(&text, shown)?
         }

@@ -1,8 +1,17 @@
 //! Edits front matter values in place, changing only the lines it must:
 //! comments, key order, quoting elsewhere, line endings and every other
 //! byte of the file stay as they were.
+//!
+//! Values are written through the YAML emitter ([`yaml::inline`]), never
+//! quoted by hand. Every edit is checked before it is returned: the new
+//! front matter must parse, hold the value asked for, and keep every other
+//! key's value. An edit that cannot promise that is refused — flow-style
+//! front matter, a value with an anchor, alias or tag, a value over
+//! several lines — and the caller writes nothing.
 
-use crate::frontmatter::top_level_keys;
+use crate::frontmatter::{self, top_level_keys};
+use crate::value::Value;
+use crate::yaml;
 
 /// Why a front matter edit cannot be made safely.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -10,15 +19,92 @@ pub enum EditError {
     /// The text has no front matter block.
     #[error("the file has no front matter block")]
     NoFrontMatter,
+    /// The front matter does not parse as it is.
+    #[error("the front matter is not valid YAML ({0}); fix it before editing")]
+    Invalid(String),
     /// The key's value spans several lines; rewriting it could lose text.
     #[error("`{0}` has a value over several lines; edit it by hand")]
     MultiLine(String),
+    /// The key's value carries an anchor, alias or tag that the new value would drop.
+    #[error("`{0}` carries a YAML anchor, alias or tag (`&`, `*`, `!`); edit it by hand")]
+    Anchored(String),
+    /// The front matter is not a block mapping with one key per line.
+    #[error(
+        "the front matter is not written one `key: value` per line (flow style `{{…}}` or complex keys); edit it by hand"
+    )]
+    NotBlock,
+    /// The edited text would not read back as intended.
+    #[error("setting `{0}` would change more than that value; edit it by hand")]
+    Unsafe(String),
 }
 
-/// Sets top-level `key` to the YAML `value` (already formatted). An
-/// existing single-line value is replaced, keeping a trailing comment; a
-/// missing key is added after `after` (or at the end of the block).
-pub fn set(text: &str, key: &str, value: &str, after: Option<&str>) -> Result<String, EditError> {
+/// Sets top-level `key` to `value`. An existing single-line value is
+/// replaced, keeping a trailing comment; a missing key is added after the
+/// key `after` (or at the end of the block).
+pub fn set(text: &str, key: &str, value: &Value, after: Option<&str>) -> Result<String, EditError> {
+    let before = fields(text)?;
+    let edited = splice(text, key, &yaml::inline(value), after)?;
+    let after_fields = fields(&edited).map_err(|_| EditError::Unsafe(key.to_string()))?;
+    let expected = before
+        .iter()
+        .filter(|(k, _)| k != key)
+        .cloned()
+        .collect::<Vec<_>>();
+    let kept = after_fields
+        .iter()
+        .filter(|(k, _)| k != key)
+        .cloned()
+        .collect::<Vec<_>>();
+    let set_to = after_fields.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+    if kept != expected || set_to != Some(value) {
+        return Err(EditError::Unsafe(key.to_string()));
+    }
+    Ok(edited)
+}
+
+/// Applies several [`set`]s in order; each missing key goes after `after`
+/// (or after the key set before it). All succeed or none is returned.
+pub fn set_all(
+    text: &str,
+    edits: &[(&str, Value)],
+    after: Option<&str>,
+) -> Result<String, EditError> {
+    let mut text = text.to_string();
+    let mut anchor = after;
+    for (key, value) in edits {
+        text = set(&text, key, value, anchor)?;
+        anchor = Some(key);
+    }
+    Ok(text)
+}
+
+/// The front matter's top-level keys and values, as cairn reads them.
+fn fields(text: &str) -> Result<Vec<(String, Value)>, EditError> {
+    let decoded = frontmatter::decode(text.as_bytes())
+        .map_err(|line| EditError::Invalid(format!("a NUL byte on line {line}")))?;
+    let split = frontmatter::split(&decoded).map_err(|_| EditError::NoFrontMatter)?;
+    let front = frontmatter::parse(&split).map_err(|err| {
+        EditError::Invalid(match err {
+            frontmatter::FrontMatterError::Yaml { line, message } => {
+                format!("line {line}: {message}")
+            }
+            frontmatter::FrontMatterError::NotMapping { found, .. } => {
+                format!("it is a {found}, not a mapping")
+            }
+            frontmatter::FrontMatterError::DuplicateKey { key, .. } => {
+                format!("`{key}` is written twice")
+            }
+        })
+    })?;
+    let keys = top_level_keys(split.yaml);
+    if front.fields.len() != keys.len() {
+        return Err(EditError::NotBlock);
+    }
+    Ok(front.fields.into_iter().map(|f| (f.key, f.value)).collect())
+}
+
+/// Writes `key: yaml` into the text's front matter, line by line.
+fn splice(text: &str, key: &str, yaml: &str, after: Option<&str>) -> Result<String, EditError> {
     let bom = if text.starts_with('\u{feff}') {
         "\u{feff}"
     } else {
@@ -37,8 +123,8 @@ pub fn set(text: &str, key: &str, value: &str, after: Option<&str>) -> Result<St
         .find(|(_, l)| matches!(l.trim_end(), "---" | "..."))
         .map(|(i, _)| i)
         .ok_or(EditError::NoFrontMatter)?;
-    let yaml: String = lines[1..close].concat().replace("\r\n", "\n");
-    let keys = top_level_keys(&yaml); // lines 1-based within yaml → index = line
+    let block: String = lines[1..close].concat().replace("\r\n", "\n");
+    let keys = top_level_keys(&block); // lines 1-based within the block → index in `lines`
     let block_end = |start: usize| {
         keys.iter()
             .map(|(_, l)| *l)
@@ -47,7 +133,7 @@ pub fn set(text: &str, key: &str, value: &str, after: Option<&str>) -> Result<St
     };
     let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     if let Some((_, line)) = keys.iter().find(|(k, _)| k == key) {
-        let idx = *line; // index in `lines` (line 0 is the opening ---)
+        let idx = *line;
         let end = block_end(*line);
         let continued = lines[idx + 1..end]
             .iter()
@@ -56,29 +142,40 @@ pub fn set(text: &str, key: &str, value: &str, after: Option<&str>) -> Result<St
             return Err(EditError::MultiLine(key.to_string()));
         }
         let original = lines[idx];
-        let ending = if original.ends_with("\r\n") {
-            "\r\n"
-        } else if original.ends_with('\n') {
-            "\n"
-        } else {
-            ""
-        };
+        let ending = &original[original.trim_end_matches(['\r', '\n']).len()..];
         let content = original.trim_end_matches(['\r', '\n']);
-        let colon = content.find(':').unwrap_or(content.len());
+        let colon = value_colon(content).ok_or_else(|| EditError::Unsafe(key.to_string()))?;
         let rest = &content[colon + 1..];
+        if rest.trim_start().starts_with(['&', '*', '!']) {
+            return Err(EditError::Anchored(key.to_string()));
+        }
+        if rest.trim_start().starts_with(['|', '>']) {
+            return Err(EditError::MultiLine(key.to_string()));
+        }
         let comment = comment_of(rest)
             .map(|c| format!(" {c}"))
             .unwrap_or_default();
-        out[idx] = format!("{}: {value}{comment}{ending}", &content[..colon]);
+        out[idx] = format!("{}: {yaml}{comment}{ending}", &content[..colon]);
     } else {
         let at = match after.and_then(|a| keys.iter().find(|(k, _)| k == a)) {
             Some((_, line)) => block_end(*line),
             None => close,
         };
-        // Insert before trailing blank lines and comments of the block above.
-        out.insert(at, format!("{key}: {value}{newline}"));
+        let key_text = yaml::inline(&Value::String(key.to_string()));
+        out.insert(at, format!("{key_text}: {yaml}{newline}"));
     }
     Ok(format!("{bom}{}", out.concat()))
+}
+
+/// The byte index of the colon that ends a top-level key on its line.
+fn value_colon(line: &str) -> Option<usize> {
+    let start = match line.chars().next()? {
+        q @ ('"' | '\'') => 1 + line[1..].find(q)? + 1,
+        _ => 0,
+    };
+    let bytes = line.as_bytes();
+    (start..bytes.len())
+        .find(|&i| bytes[i] == b':' && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()))
 }
 
 /// The `# comment` that ends a plain or quoted scalar, if any.
@@ -104,9 +201,13 @@ mod tests {
 
     const DEC: &str = "---\nid: DEC-0001\n# the state of play\nstatus: accepted   # since March\ndeciders: [Ada]\n---\n\n# Use mel\n";
 
+    fn s(text: &str) -> Value {
+        Value::String(text.to_string())
+    }
+
     #[test]
     fn replaces_only_the_value() {
-        let got = set(DEC, "status", "superseded", None).unwrap();
+        let got = set(DEC, "status", &s("superseded"), None).unwrap();
         assert_eq!(
             got,
             DEC.replace(
@@ -118,7 +219,7 @@ mod tests {
 
     #[test]
     fn inserts_after_a_key() {
-        let got = set(DEC, "superseded_by", "DEC-0002", Some("status")).unwrap();
+        let got = set(DEC, "superseded_by", &s("DEC-0002"), Some("status")).unwrap();
         assert_eq!(
             got,
             DEC.replace(
@@ -126,16 +227,32 @@ mod tests {
                 "# since March\nsuperseded_by: DEC-0002\n"
             )
         );
-        let end = set(DEC, "superseded_by", "DEC-0002", Some("nope")).unwrap();
+        let end = set(DEC, "superseded_by", &s("DEC-0002"), Some("nope")).unwrap();
         assert!(end.contains("deciders: [Ada]\nsuperseded_by: DEC-0002\n---\n"));
+    }
+
+    #[test]
+    fn set_all_chains_insertions() {
+        let got = set_all(
+            DEC,
+            &[
+                ("status", s("superseded")),
+                ("superseded_by", s("DEC-0002")),
+            ],
+            None,
+        )
+        .unwrap();
+        assert!(
+            got.contains("status: superseded # since March\nsuperseded_by: DEC-0002\ndeciders")
+        );
     }
 
     #[test]
     fn keeps_crlf_and_bom() {
         let text = "\u{feff}---\r\nid: DEC-1\r\nstatus: accepted\r\n---\r\nbody\r\n";
-        let got = set(text, "status", "superseded", None).unwrap();
+        let got = set(text, "status", &s("superseded"), None).unwrap();
         assert_eq!(got, text.replace("accepted", "superseded"));
-        let got = set(text, "superseded_by", "DEC-2", Some("status")).unwrap();
+        let got = set(text, "superseded_by", &s("DEC-2"), Some("status")).unwrap();
         assert_eq!(
             got,
             text.replace(
@@ -146,12 +263,58 @@ mod tests {
     }
 
     #[test]
-    fn refuses_multi_line_values() {
+    fn values_are_quoted_by_the_emitter() {
+        let got = set(DEC, "title", &s("Ask {{author}}: it's #1"), None).unwrap();
+        let line = got.lines().find(|l| l.starts_with("title:")).unwrap();
+        assert_eq!(line, "title: 'Ask {{author}}: it''s #1'");
+        let got = set(
+            DEC,
+            "deciders",
+            &Value::List(vec![s("Ada"), s("a, b")]),
+            None,
+        )
+        .unwrap();
+        assert!(got.contains("deciders: [Ada, \"a, b\"]\n"), "{got}");
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_keep_valid() {
         let text = "---\nstatus: >\n  accepted\n---\n";
         assert_eq!(
-            set(text, "status", "x", None),
+            set(text, "status", &s("x"), None),
             Err(EditError::MultiLine("status".into()))
         );
-        assert_eq!(set("no", "a", "b", None), Err(EditError::NoFrontMatter));
+        assert_eq!(set("no", "a", &s("b"), None), Err(EditError::NoFrontMatter));
+        let flow = "---\n{id: DEC-0001, status: accepted}\n---\n";
+        assert_eq!(
+            set(flow, "status", &s("superseded"), None),
+            Err(EditError::NotBlock)
+        );
+        assert_eq!(
+            set(flow, "superseded_by", &s("DEC-2"), Some("status")),
+            Err(EditError::NotBlock)
+        );
+        let anchored = "---\nid: DEC-1\nstatus: &s accepted\nold: *s\n---\n";
+        assert_eq!(
+            set(anchored, "status", &s("superseded"), None),
+            Err(EditError::Anchored("status".into()))
+        );
+        let tagged = "---\nstatus: !!str accepted\n---\n";
+        assert_eq!(
+            set(tagged, "status", &s("superseded"), None),
+            Err(EditError::Anchored("status".into()))
+        );
+        let broken = "---\nstatus: [accepted\n---\n";
+        assert!(matches!(
+            set(broken, "status", &s("superseded"), None),
+            Err(EditError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn quoted_keys_keep_their_colons() {
+        let text = "---\n\"a:b\": 1\nstatus: x\n---\n";
+        let got = set(text, "a:b", &Value::Int(2), None).unwrap();
+        assert_eq!(got, "---\n\"a:b\": 2\nstatus: x\n---\n");
     }
 }

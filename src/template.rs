@@ -3,6 +3,8 @@
 //! kind that has neither; and the filling of their placeholders.
 
 use crate::schema::{FieldType, Kind};
+use crate::value::Value;
+use crate::yaml;
 
 /// The built-in template of a kind, if it has one.
 pub fn builtin(kind: &str) -> Option<&'static str> {
@@ -72,23 +74,55 @@ pub struct Fill<'a> {
     pub author: Option<&'a str>,
 }
 
-/// Fills the placeholders. Inside the front matter, `{{title}}` and
-/// `{{author}}` become YAML double-quoted strings (so any title is safe);
-/// in the body they are the plain text. A missing author leaves `[]`.
+/// Fills the placeholders, each in one pass over the template, so that a
+/// title holding `{{author}}` stays the title's text. Inside the front
+/// matter, `{{title}}` and `{{author}}` become YAML scalars written by the
+/// YAML emitter (so any title is safe, in block or flow context); in the
+/// body they are the plain text. A missing author leaves `[]`.
 pub fn fill(template: &str, with: &Fill<'_>) -> String {
     let (front, body) = split_at_front_matter(template);
-    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string());
-    let front = front
-        .replace("{{id}}", with.id)
-        .replace("{{date}}", with.date)
-        .replace("{{title}}", &quoted(with.title))
-        .replace("{{author}}", &with.author.map(quoted).unwrap_or_default());
-    let body = body
-        .replace("{{id}}", with.id)
-        .replace("{{date}}", with.date)
-        .replace("{{title}}", with.title)
-        .replace("{{author}}", with.author.unwrap_or(""));
+    let yaml = |s: &str| yaml::inline(&Value::String(s.to_string()));
+    let front = substitute(&front, |name| match name {
+        "id" => Some(with.id.to_string()),
+        "date" => Some(with.date.to_string()),
+        "title" => Some(yaml(with.title)),
+        "author" => Some(with.author.map(yaml).unwrap_or_default()),
+        _ => None,
+    });
+    let body = substitute(&body, |name| match name {
+        "id" => Some(with.id.to_string()),
+        "date" => Some(with.date.to_string()),
+        "title" => Some(with.title.to_string()),
+        "author" => Some(with.author.unwrap_or("").to_string()),
+        _ => None,
+    });
     front + &body
+}
+
+/// Replaces each `{{name}}` that `value` knows, scanning the text once;
+/// what a value holds is never scanned again.
+fn substitute(text: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        match after
+            .find("}}")
+            .and_then(|close| Some((close, value(&after[..close])?)))
+        {
+            Some((close, filled)) => {
+                out.push_str(&filled);
+                rest = &after[close + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn split_at_front_matter(template: &str) -> (String, String) {
@@ -145,7 +179,20 @@ mod tests {
         );
         assert_eq!(
             got,
-            "---\ntitle: \"Mel: \\\"better\\\" #1\"\nauthors: []\n---\n# Mel: \"better\" #1\n"
+            "---\ntitle: 'Mel: \"better\" #1'\nauthors: []\n---\n# Mel: \"better\" #1\n"
+        );
+        let got = fill(
+            t,
+            &Fill {
+                id: "EXP-0001",
+                title: "Ask {{author}} about it",
+                date: "2024-01-01",
+                author: Some("Ada, Bob"),
+            },
+        );
+        assert_eq!(
+            got,
+            "---\ntitle: \"Ask {{author}} about it\"\nauthors: [\"Ada, Bob\"]\n---\n# Ask {{author}} about it\n"
         );
     }
 

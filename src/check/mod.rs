@@ -225,8 +225,18 @@ mod tests {
                 let _ = history::check(&schema, &before, &after, None);
                 let _ = crate::diff::compare(&schema, &before, &after);
                 if let Ok(text) = std::str::from_utf8(&data) {
-                    let _ = crate::edit::set(text, "status", "superseded", None);
-                    let _ = crate::edit::set(text, "superseded_by", "DEC-0003", Some("status"));
+                    let _ = crate::edit::set(
+                        text,
+                        "status",
+                        &crate::value::Value::String("superseded".into()),
+                        None,
+                    );
+                    let _ = crate::edit::set(
+                        text,
+                        "superseded_by",
+                        &crate::value::Value::String("DEC-0003".into()),
+                        Some("status"),
+                    );
                 }
             }
         }

@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use cairn::config::{TEMPLATES_DIR, Workspace};
+use cairn::containment;
 use cairn::diagnostic::{did_you_mean, did_you_mean_id};
 use cairn::edit;
 use cairn::git::Repo;
-use cairn::record::Record;
+use cairn::record::{MAX_RECORD_BYTES, Record};
 use cairn::schema::Kind;
 use cairn::snapshot::{Loader, Select, Snapshot, Source};
 use cairn::template::{self, Fill};
+use cairn::value::Value;
 use cairn::write::{self, WriteError};
 
 use super::{Ctx, Outcome};
@@ -42,6 +44,8 @@ pub(crate) fn run(ctx: &Ctx, args: &NewArgs, out: &mut dyn Write) -> Result<Outc
     let author = repo.as_ref().and_then(Repo::user_name);
     let mut number = next_number(kind, &snapshot, repo.as_ref())?;
     let folder = ws.root.join(&kind.dir);
+    // The folder may not exist yet; where it would be must be inside.
+    containment::resolve(&ws.root, &folder)?;
     std::fs::create_dir_all(&folder)
         .with_context(|| format!("cannot create `{}`", folder.display()))?;
     let slug = template::slug(title);
@@ -62,15 +66,18 @@ pub(crate) fn run(ctx: &Ctx, args: &NewArgs, out: &mut dyn Write) -> Result<Outc
                 author: author.as_deref(),
             },
         );
-        if let Some(plan) = &superseding {
+        let mut plan = write::Plan::new(&ws.root);
+        if let Some(old) = &superseding {
             text = edit::set(
                 &text,
-                &plan.list_key,
-                &format!("[{}]", plan.old_id),
+                &old.list_key,
+                &Value::List(vec![Value::String(old.old_id.clone())]),
                 Some("status"),
             )
-            .with_context(|| format!("cannot add `{}` to the template", plan.list_key))?;
+            .with_context(|| format!("cannot add `{}` to the template", old.list_key))?;
+            plan.replace(&old.path, old.text.as_bytes(), old.edited(&id)?.as_bytes());
         }
+        plan.create(&path, text.as_bytes());
         // Another `cairn new` may pick the same number at the same moment
         // under another name. Whoever holds the number's claim (a folder
         // made atomically) checks that no file has the id yet and writes
@@ -84,7 +91,8 @@ pub(crate) fn run(ctx: &Ctx, args: &NewArgs, out: &mut dyn Write) -> Result<Outc
             number += 1;
             continue;
         }
-        let written = write::create_new(&path, text.as_bytes());
+        // The old record's edit and the new record land together or not at all.
+        let written = plan.apply();
         claim.release()?;
         match written {
             Ok(()) => {}
@@ -98,9 +106,6 @@ pub(crate) fn run(ctx: &Ctx, args: &NewArgs, out: &mut dyn Write) -> Result<Outc
     };
     let new_id = kind.format_id(number);
     if let Some(plan) = superseding {
-        let text = edit::set(&plan.text, &plan.status_key, &plan.status, None)?;
-        let text = edit::set(&text, &plan.back_key, &new_id, Some(&plan.status_key))?;
-        write::replace(&plan.path, text.as_bytes())?;
         // stdout carries only the new path, for `$EDITOR "$(cairn new …)"`.
         #[allow(clippy::print_stderr)]
         {
@@ -132,9 +137,11 @@ fn find_kind<'w>(ws: &'w Workspace, name: &str) -> Result<&'w Kind> {
 
 fn load_template(root: &Path, kind: &Kind) -> Result<String> {
     let custom = root.join(TEMPLATES_DIR).join(format!("{}.md", kind.name));
-    if custom.is_file() {
-        return std::fs::read_to_string(&custom)
-            .with_context(|| format!("cannot read the template `{}`", custom.display()));
+    if std::fs::symlink_metadata(&custom).is_ok() {
+        let bytes = containment::read(root, &custom, MAX_RECORD_BYTES)
+            .context("cannot use the template")?;
+        return String::from_utf8(bytes)
+            .with_context(|| format!("the template `{}` is not UTF-8 text", custom.display()));
     }
     Ok(template::builtin(&kind.name)
         .map(str::to_string)
@@ -246,11 +253,27 @@ struct Supersede {
     old_id: String,
     old_status: String,
     path: PathBuf,
+    shown: String,
     text: String,
     status_key: String,
     status: String,
     back_key: String,
     list_key: String,
+}
+
+impl Supersede {
+    /// The old record's text, marked superseded by `new_id`.
+    fn edited(&self, new_id: &str) -> Result<String> {
+        edit::set_all(
+            &self.text,
+            &[
+                (self.status_key.as_str(), Value::String(self.status.clone())),
+                (self.back_key.as_str(), Value::String(new_id.to_string())),
+            ],
+            None,
+        )
+        .with_context(|| format!("cannot edit `{}`; nothing was written", self.shown))
+    }
 }
 
 fn prepare_supersede(
@@ -307,22 +330,22 @@ fn prepare_supersede(
         }
     }
     let path = ws.root.join(&old.path);
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read `{}`", old.path))?;
+    let bytes = containment::read(&ws.root, &path, MAX_RECORD_BYTES)?;
     let text = String::from_utf8(bytes).with_context(|| format!("`{}` is not UTF-8", old.path))?;
-    let status_key = kind.key_of("status").to_string();
-    // Fail now, not after the new file exists.
-    edit::set(&text, &status_key, &status, None)
-        .with_context(|| format!("cannot edit `{}`", old.path))?;
-    Ok(Supersede {
+    let plan = Supersede {
         old_id: old_id.to_string(),
         old_status,
         path,
+        shown: old.path.clone(),
         text,
-        status_key,
+        status_key: kind.key_of("status").to_string(),
         status,
         back_key: back.key.clone(),
         list_key: list.key.clone(),
-    })
+    };
+    // Fail now, before any number is claimed.
+    plan.edited(&kind.format_id(0))?;
+    Ok(plan)
 }
 
 /// A path as the user should see it: relative to where they are, if inside.

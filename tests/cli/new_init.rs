@@ -77,11 +77,11 @@ fn new_prints_the_path_and_writes_a_valid_record() {
     );
     let text = repo.read("research/experiments/EXP-0001-mel-features-better.md");
     assert!(
-        text.contains("\ntitle: \"Mel features: better?\"\n"),
+        text.contains("\ntitle: 'Mel features: better?'\n"),
         "{text}"
     );
     assert!(text.contains("\ncreated: 2024-03-05\n"), "{text}");
-    assert!(text.contains("\"Grace Hopper\""), "{text}");
+    assert!(text.contains("\nauthors: [Grace Hopper]\n"), "{text}");
     insta::assert_snapshot!(text);
     let check = repo.run(&["validate"]);
     assert_eq!(check.code, 0, "{}", check.render());
@@ -339,7 +339,7 @@ fn parallel_news_take_distinct_ids() {
         );
     }
     for n in 1..=8 {
-        let title = format!("title: \"x {n}\"\n");
+        let title = format!("title: x {n}\n");
         let holders = files
             .iter()
             .filter(|f| repo.read(&format!("{EXP}/{f}")).contains(&title))
