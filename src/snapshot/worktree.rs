@@ -45,6 +45,24 @@ impl Worktree {
             } else {
                 self.root.join(&dir)
             };
+            if let Some(link) = symlinked_folder(&self.root, &dir) {
+                // Not followed, inside the repository or out: git keeps a
+                // symlinked folder as a link, so history could not see
+                // its records either, and the two must agree.
+                files.push(SourceFile {
+                    path: format!("{dir}/"),
+                    blob: None,
+                    content: Err(Diagnostic::error(
+                        Code::Symlink,
+                        &link,
+                        1,
+                        format!(
+                            "`{link}` is a symlink to a folder; cairn does not follow symlinked folders, so the records under `{dir}` are not read — point the kind's `dir` at the real folder"
+                        ),
+                    )),
+                });
+                continue;
+            }
             if !start.is_dir() {
                 continue;
             }
@@ -111,7 +129,9 @@ impl Worktree {
                     "this symlink points to a file that does not exist; fix or remove the link",
                 )
             })?;
-            if !resolved.starts_with(&self.canonical_root) {
+            if !resolved.starts_with(&self.canonical_root)
+                || resolved.starts_with(self.canonical_root.join(".git"))
+            {
                 return Err(Diagnostic::error(
                     Code::Symlink,
                     path,
@@ -156,10 +176,20 @@ impl Worktree {
             if meta.is_dir() {
                 continue;
             }
+            let folder = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            let content = match symlinked_folder(&self.root, folder) {
+                Some(link) => Err(Diagnostic::error(
+                    Code::Symlink,
+                    path,
+                    1,
+                    format!("`{link}` is a symlink to a folder; cairn does not follow symlinked folders"),
+                )),
+                None => self.read(path, &full, meta.file_type().is_symlink()),
+            };
             files.push(SourceFile {
                 path: path.clone(),
                 blob: None,
-                content: self.read(path, &full, meta.file_type().is_symlink()),
+                content,
             });
         }
         files
@@ -173,6 +203,21 @@ impl Worktree {
             .collect();
         Some(parts.join("/"))
     }
+}
+
+/// The first folder on the way from `root` to `dir` that is a symlink, as
+/// a repository-relative path.
+fn symlinked_folder(root: &Path, dir: &str) -> Option<String> {
+    let mut at = root.to_path_buf();
+    let mut shown: Vec<&str> = Vec::new();
+    for part in dir.split('/').filter(|p| !p.is_empty()) {
+        at.push(part);
+        shown.push(part);
+        if fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(shown.join("/"));
+        }
+    }
+    None
 }
 
 impl Tree for Worktree {
