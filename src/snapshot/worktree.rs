@@ -182,7 +182,9 @@ impl Worktree {
                     Code::Symlink,
                     path,
                     1,
-                    format!("`{link}` is a symlink to a folder; cairn does not follow symlinked folders"),
+                    format!(
+                        "`{link}` is a symlink to a folder; cairn does not follow symlinked folders"
+                    ),
                 )),
                 None => self.read(path, &full, meta.file_type().is_symlink()),
             };
