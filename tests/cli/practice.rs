@@ -23,7 +23,7 @@ fn a_lesson_takes_one_command_and_validates_clean() {
     let text = repo.read(path);
     assert!(text.contains("\nstatus: noted\n"), "{text}");
     assert!(text.contains("\ncreated: 2024-03-01\n"), "{text}");
-    assert!(text.contains("\nauthors: [\"Grace Hopper\"]\n"), "{text}");
+    assert!(text.contains("\nauthors: [Grace Hopper]\n"), "{text}");
     assert!(text.contains("\n## What happened\n"), "{text}");
     let run = repo.run(&["new", "milestone", "Detector ready for the spring survey"]);
     assert_eq!(run.code, 0, "{}", run.render());
