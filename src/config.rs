@@ -14,7 +14,9 @@ use serde::Deserialize;
 
 use crate::containment;
 use crate::diagnostic::did_you_mean;
-use crate::schema::{Condition, FieldSpec, FieldType, Frozen, IdRule, Kind, Limit, Rule, Schema};
+use crate::schema::{
+    Condition, FieldSpec, FieldType, Frozen, IdRule, Kind, Limit, Rule, Schema, TargetRule,
+};
 use crate::yaml;
 
 /// The built-in configuration, as `cairn init` writes it.
@@ -170,6 +172,7 @@ struct RawKind {
     frozen: Option<Vec<RawFrozen>>,
     unknown_fields: Option<String>,
     progress: Option<Vec<String>>,
+    as_warnings: Option<IndexMap<String, OneOrMany>>,
 }
 
 #[derive(Deserialize)]
@@ -223,6 +226,9 @@ struct RawRule {
     sections: Option<Vec<String>>,
     review: Option<String>,
     limit: Option<RawLimit>,
+    target: Option<String>,
+    target_warning: Option<IndexMap<String, OneOrMany>>,
+    target_error: Option<IndexMap<String, OneOrMany>>,
 }
 
 #[derive(Deserialize)]
@@ -505,7 +511,58 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
                     ));
                 }
             }
+            let target_status = |when: Option<IndexMap<String, OneOrMany>>| -> Result<Option<Condition>, ConfigError> {
+                let Some(when) = when else { return Ok(None) };
+                if rule.target.is_none() {
+                    return Err(fail(
+                        kat(&["rules"]),
+                        format!("kind `{name}`: `target_warning` and `target_error` need `target`, the reference field whose record they test"),
+                    ));
+                }
+                // The target may be of another kind: its statuses are checked when it is read.
+                let fields = when
+                    .into_iter()
+                    .map(|(f, v)| {
+                        let v = match v {
+                            OneOrMany::One(v) => vec![v],
+                            OneOrMany::Many(v) => v,
+                        };
+                        (f, v)
+                    })
+                    .collect();
+                Ok(Some(Condition { fields }))
+            };
+            let target_warning = target_status(rule.target_warning)?;
+            let target_error = target_status(rule.target_error)?;
+            if let Some(target) = &rule.target {
+                check_fields(std::slice::from_ref(target), &["rules"])?;
+                let is_ref = fields
+                    .iter()
+                    .find(|f| &f.name == target)
+                    .is_some_and(|f| matches!(&f.ty, FieldType::Ref { .. }));
+                if !is_ref {
+                    return Err(fail(
+                        kat(&["rules"]),
+                        format!(
+                            "kind `{name}`: `target: {target}` must name a reference field (`type: ref`)"
+                        ),
+                    ));
+                }
+                if target_warning.is_none() && target_error.is_none() {
+                    return Err(fail(
+                        kat(&["rules"]),
+                        format!(
+                            "kind `{name}`: `target: {target}` has no effect without `target_warning` or `target_error`"
+                        ),
+                    ));
+                }
+            }
             rules.push(Rule {
+                target: rule.target.map(|field| TargetRule {
+                    field,
+                    warning: target_warning,
+                    error: target_error,
+                }),
                 when: condition(rule.when, &["rules"])?,
                 require,
                 sections: rule.sections.unwrap_or_default(),
@@ -536,6 +593,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
                 ));
             }
         };
+        let as_warnings = match rk.as_warnings {
+            Some(when) => Some(condition(when, &["as_warnings"])?),
+            None => None,
+        };
         let progress = rk.progress.unwrap_or_default();
         check_fields(&progress, &["progress"])?;
         for p in &progress {
@@ -564,6 +625,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
             rules,
             frozen,
             warn_unknown_fields,
+            as_warnings,
             progress,
         });
     }
@@ -608,7 +670,7 @@ fn plain_serde_message(message: &str) -> String {
         ),
         (
             "struct RawRule",
-            "a mapping with `when` and `require`, `sections`, `review` or `limit`",
+            "a mapping with `when` and `require`, `sections`, `review`, `limit` or `target`",
         ),
         (
             "struct RawFrozen",

@@ -76,6 +76,7 @@ codes! {
     Dangling => "ref/dangling", "A reference to an id that does not exist.";
     WrongKind => "ref/wrong-kind", "A reference to an id of the wrong kind.";
     SupersedeMismatch => "ref/supersede-mismatch", "`superseded_by` and `supersedes` disagree.";
+    TargetStatus => "ref/target-status", "A referenced record in a status the rule forbids (a successor not in force).";
     BrokenLink => "link/broken", "A relative link to a file that does not exist.";
     Transition => "history/transition", "A status change the kind does not allow.";
     Frozen => "history/frozen", "A frozen section or field changed.";

@@ -145,6 +145,8 @@ pub struct Kind {
     pub frozen: Vec<Frozen>,
     /// Whether fields outside the schema are reported.
     pub warn_unknown_fields: bool,
+    /// Records that match this are dormant: their findings are warnings.
+    pub as_warnings: Option<Condition>,
     /// Reference fields whose records measure this one's progress (a
     /// milestone's `experiments`): settled targets count as done.
     pub progress: Vec<String>,
@@ -378,6 +380,20 @@ pub struct Rule {
     pub review: Option<String>,
     /// At most this many matching records per person.
     pub limit: Option<Limit>,
+    /// A test of the record a reference field names.
+    pub target: Option<TargetRule>,
+}
+
+/// A rule about the record a reference field names: a superseded
+/// decision's successor must be in force.
+#[derive(Clone, Debug)]
+pub struct TargetRule {
+    /// The reference field (`superseded_by`).
+    pub field: String,
+    /// When the target matches this, a warning (`status: proposed`).
+    pub warning: Option<Condition>,
+    /// When the target matches this, an error (`status: rejected`).
+    pub error: Option<Condition>,
 }
 
 /// A work-in-progress limit: at most `max` records that match the rule's

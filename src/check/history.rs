@@ -272,7 +272,14 @@ fn compare(schema: &Schema, old: &Record, new: &Record, out: &mut Vec<Diagnostic
             continue;
         }
         let why = format!("frozen once {}", frozen.when.describe());
-        let instead = match (kind.field("supersedes"), id) {
+        // A record already superseded is superseded again through its
+        // successor, as `cairn new --supersedes` insists.
+        let successor = kind
+            .field("superseded_by")
+            .and_then(|_| new.text("superseded_by"))
+            .filter(|s| !s.trim().is_empty());
+        let target = successor.as_deref().or(id);
+        let instead = match (kind.field("supersedes"), target) {
             (Some(_), Some(id)) => format!(
                 "write a new {} that supersedes it (`cairn new {} TITLE --supersedes {id}`)",
                 kind.name, kind.name
@@ -325,7 +332,7 @@ fn compare(schema: &Schema, old: &Record, new: &Record, out: &mut Vec<Diagnostic
 }
 
 /// "from accepted a decision may move to superseded, deprecated".
-pub(crate) fn allowed_phrase(kind: &Kind, from: &str, allowed: &[&str]) -> String {
+pub fn allowed_phrase(kind: &Kind, from: &str, allowed: &[&str]) -> String {
     let noun = super::refs::with_article(&kind.name);
     if allowed.is_empty() {
         format!("{noun} {from} stays {from}")

@@ -9,7 +9,7 @@ pub mod practice;
 pub mod record;
 pub mod refs;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -116,7 +116,32 @@ pub fn validate(
     out.extend(refs::check(schema, snapshot));
     out.extend(links::check(snapshot, tree));
     out.extend(practice::check(schema, snapshot, today));
+    soften_dormant(schema, snapshot, &mut out);
     out
+}
+
+/// Findings in records their kind's `as_warnings` matches (dormant
+/// records: stagnant, withdrawn, abandoned) are warnings.
+fn soften_dormant(schema: &Schema, snapshot: &Snapshot, found: &mut [Diagnostic]) {
+    let dormant: HashSet<&str> = snapshot
+        .records
+        .iter()
+        .filter(|r| {
+            schema
+                .kind(&r.kind)
+                .and_then(|k| k.as_warnings.as_ref())
+                .is_some_and(|when| when.matches(|name| r.value(name)))
+        })
+        .map(|r| r.path.as_str())
+        .collect();
+    if dormant.is_empty() {
+        return;
+    }
+    for d in found.iter_mut() {
+        if dormant.contains(d.file.as_str()) {
+            d.severity = Severity::Warning;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -80,6 +80,74 @@ pub fn check(schema: &Schema, snapshot: &Snapshot) -> Vec<Diagnostic> {
             }
         }
     }
+    out.extend(target_rules(schema, &index, snapshot));
+    out
+}
+
+/// The kind's `target` rules: the record a reference field names must not
+/// be in a status the rule marks (a superseded decision's successor that
+/// is only proposed, or was rejected).
+fn target_rules(
+    schema: &Schema,
+    index: &HashMap<&str, Vec<&Record>>,
+    snapshot: &Snapshot,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for record in &snapshot.records {
+        let Some(kind) = schema.kind(&record.kind) else {
+            continue;
+        };
+        for rule in &kind.rules {
+            let Some(target) = &rule.target else {
+                continue;
+            };
+            if !rule.when.matches(|name| record.value(name)) {
+                continue;
+            }
+            let key = kind.key_of(&target.field);
+            let Some(field) = record.front.get(key) else {
+                continue;
+            };
+            let Some(id) = field.value.scalar_text() else {
+                continue;
+            };
+            let id = id.trim();
+            let Some(found) = index.get(id).and_then(|r| r.first()) else {
+                continue;
+            };
+            let matches = |c: &Option<crate::schema::Condition>| {
+                c.as_ref()
+                    .is_some_and(|c| c.matches(|name| found.value(name)))
+            };
+            let (error, condition) = if matches(&target.error) {
+                (true, target.error.as_ref())
+            } else if matches(&target.warning) {
+                (false, target.warning.as_ref())
+            } else {
+                continue;
+            };
+            let state = condition.map(|c| c.describe()).unwrap_or_default();
+            let message = if error {
+                format!(
+                    "{key} `{id}` cannot stand in for this record ({state}), so neither is in force; name the record that does, or give this one its former status back"
+                )
+            } else {
+                format!(
+                    "{key} `{id}` is not in force yet ({state}); until {id} is settled, no record stands in for this one"
+                )
+            };
+            let make = if error {
+                Diagnostic::error
+            } else {
+                Diagnostic::warning
+            };
+            out.push(
+                make(Code::TargetStatus, &record.path, field.line, message)
+                    .with_id(record.id.as_deref())
+                    .about(format!("{key}: {id}")),
+            );
+        }
+    }
     out
 }
 

@@ -316,18 +316,25 @@ fn prepare_supersede(
         .and_then(|(_, values)| values.first().cloned())
         .unwrap_or_else(|| "superseded".to_string());
     let old_status = old.status().unwrap_or_default();
-    if let Some(allowed) = kind.allowed_moves(&old_status) {
-        if old_status != status && !allowed.contains(&status.as_str()) {
-            bail!(
-                "`{old_id}` is {old_status}, and a {} may not move from {old_status} to {status} (allowed: {}); nothing was written",
-                kind.name,
-                if allowed.is_empty() {
-                    "none".to_string()
-                } else {
-                    allowed.join(", ")
-                }
-            );
-        }
+    if let Some(successor) = old.text(&back.name).filter(|s| !s.trim().is_empty()) {
+        bail!(
+            "`{old_id}` is already superseded by {successor}; supersede {successor} instead (`cairn new {} TITLE --supersedes {successor}`); nothing was written",
+            kind.name
+        );
+    }
+    if old_status == status {
+        bail!(
+            "`{old_id}` is {status} already, without `{}`; set it with `cairn set {old_id} {}=ID`; nothing was written",
+            back.key,
+            back.key
+        );
+    }
+    if let Some(allowed) = kind.forbidden_move(&old_status, &status) {
+        bail!(
+            "`{old_id}` is {old_status}, and the {} kind does not allow a move to {status}: {}; nothing was written",
+            kind.name,
+            cairn::check::history::allowed_phrase(kind, &old_status, &allowed)
+        );
     }
     let path = ws.root.join(&old.path);
     let bytes = containment::read(&ws.root, &path, MAX_RECORD_BYTES)?;

@@ -257,11 +257,42 @@ fn supersedes_marks_the_old_decision_and_changes_nothing_else() {
             "status: superseded # for now\r\nsuperseded_by: DEC-0002\r\n"
         )
     );
-    // The new decision must be filled in before it is accepted, but the
-    // pair agrees: no ref/supersede-mismatch, nothing to fix in the old one.
-    let check = repo.run(&["validate"]);
+    // The pair agrees: no ref/supersede-mismatch, nothing to fix in the
+    // old one; until the new decision is accepted, none is in force.
+    let check = repo.run(&["validate", "--format", "json"]);
     assert_eq!(check.code, 0, "{}", check.render());
-    assert_eq!(check.stdout, "0 errors, 0 warnings in 2 records\n");
+    assert_eq!(
+        check.findings(),
+        vec![(
+            "ref/target-status".to_string(),
+            format!("{DEC}/DEC-0001-use-mfcc.md"),
+            6
+        )]
+    );
+}
+
+#[test]
+fn supersedes_a_superseded_decision_is_refused_naming_its_successor() {
+    let repo = git_log();
+    repo.write(&format!("{DEC}/DEC-0001-use-mfcc.md"), OLD_DECISION);
+    let first = repo.run(&["new", "decision", "Use mel", "--supersedes", "DEC-0001"]);
+    assert_eq!(first.code, 0, "{}", first.render());
+    let old = repo.read(&format!("{DEC}/DEC-0001-use-mfcc.md"));
+    let before = repo.listing("research");
+    let run = repo.run(&[
+        "new",
+        "decision",
+        "Use raw audio",
+        "--supersedes",
+        "DEC-0001",
+    ]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "cairn: error: `DEC-0001` is already superseded by DEC-0002; supersede DEC-0002 instead (`cairn new decision TITLE --supersedes DEC-0002`); nothing was written\n"
+    );
+    assert_eq!(repo.listing("research"), before);
+    assert_eq!(repo.read(&format!("{DEC}/DEC-0001-use-mfcc.md")), old);
 }
 
 #[test]

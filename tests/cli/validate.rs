@@ -86,6 +86,10 @@ fn every_finding(outside: &TestRepo) -> TestRepo {
             ),
         )
         .write(&at(DEC, "DEC-0003-new.md"), decision("DEC-0003", "accepted"))
+        .write(&at(DEC, "DEC-0005-old.md"), superseded("DEC-0005", "DEC-0006"))
+        .write(&at(DEC, "DEC-0006-rejected.md"), successor("DEC-0006", "rejected", "DEC-0005"))
+        .write(&at(DEC, "DEC-0007-old.md"), superseded("DEC-0007", "DEC-0008"))
+        .write(&at(DEC, "DEC-0008-proposed.md"), successor("DEC-0008", "proposed", "DEC-0007"))
         .write(
             &at(DEC, "DEC-0004-review.md"),
             decision("DEC-0004", "accepted").replace(
@@ -103,6 +107,22 @@ fn every_finding(outside: &TestRepo) -> TestRepo {
         );
     }
     repo
+}
+
+/// A decision superseded by `by`.
+fn superseded(id: &str, by: &str) -> String {
+    decision(id, "superseded").replace(
+        "decided: 2024-03-02\n",
+        &format!("decided: 2024-03-02\nsuperseded_by: {by}\n"),
+    )
+}
+
+/// A decision in `status` that supersedes `old`.
+fn successor(id: &str, status: &str, old: &str) -> String {
+    decision(id, status).replace(
+        "created: 2024-03-01\n",
+        &format!("created: 2024-03-01\nsupersedes: [{old}]\n"),
+    )
 }
 
 #[test]
@@ -149,6 +169,27 @@ fn every_code_is_reported_at_its_file_and_line() {
         );
     }
     assert!(found.contains(&("review/due".into(), at(DEC, "DEC-0004-review.md"), 8)));
+    // A successor rejected is an error, one only proposed a warning.
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let successors: Vec<(&str, &str)> = doc["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "ref/target-status")
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap_or_default(),
+                d["severity"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        successors,
+        [
+            ("research/decisions/DEC-0005-old.md", "error"),
+            ("research/decisions/DEC-0007-old.md", "warning")
+        ]
+    );
     assert!(found.contains(&(
         "ref/supersede-mismatch".into(),
         at(DEC, "DEC-0002-old.md"),
@@ -182,7 +223,7 @@ fn json_has_the_documented_shape() {
     let run = repo.run(&["validate", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!(doc["version"], 1);
-    assert_eq!(doc["records"], 26);
+    assert_eq!(doc["records"], 30);
     let diagnostics = doc["diagnostics"].as_array().expect("array");
     let errors = diagnostics
         .iter()
@@ -452,5 +493,80 @@ fn the_examples_validate_clean() {
     assert!(
         text.ends_with("0 errors, 1 warning in 12 records\n"),
         "{text}"
+    );
+}
+
+/// An experiment kind of its own, with `extra` lines appended.
+fn experiment_kind(extra: &str) -> String {
+    format!(
+        "kinds:\n  experiment:\n    dir: experiments\n    prefix: EXP\n    statuses: [planned, running, done, abandoned]\n    fields:\n      hypothesis: {{type: string, required: true}}\n{extra}"
+    )
+}
+
+#[test]
+fn findings_in_dormant_records_are_warnings() {
+    let repo = with_config(&experiment_kind("    as_warnings: {status: [abandoned]}\n"));
+    let broken = |id: &str, status: &str| {
+        experiment(id, status).replace("hypothesis: mel features beat MFCC\n", "")
+    };
+    repo.write(&at(EXP, "EXP-0002-old.md"), broken("EXP-0002", "abandoned"));
+    let run = repo.run(&["validate", &at(EXP, "EXP-0002-old.md")]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout.contains("warning  schema/missing-field"),
+        "{}",
+        run.stdout
+    );
+    repo.write(&at(EXP, "EXP-0002-old.md"), broken("EXP-0002", "running"));
+    let run = repo.run(&["validate", &at(EXP, "EXP-0002-old.md")]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains("error    schema/missing-field"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn severity_and_target_rules_are_checked_in_the_config() {
+    let run = config_error(
+        &experiment_kind("    as_warnings: {stats: [abandoned]}\n"),
+        8,
+    );
+    assert!(
+        run.stderr.contains("did you mean `status`?"),
+        "{}",
+        run.stderr
+    );
+    let run = config_error(
+        &experiment_kind("    as_warnings: {status: [abandonned]}\n"),
+        8,
+    );
+    assert!(
+        run.stderr.contains("is not one of its statuses"),
+        "{}",
+        run.stderr
+    );
+    let run = config_error(
+        &experiment_kind(
+            "    rules:\n      - when: {status: done}\n        target: hypothesis\n        target_error: {status: rejected}\n",
+        ),
+        8,
+    );
+    assert!(
+        run.stderr.contains("must name a reference field"),
+        "{}",
+        run.stderr
+    );
+    let run = config_error(
+        &experiment_kind(
+            "      baseline: {type: ref, to: [experiment]}\n    rules:\n      - when: {status: done}\n        target: baseline\n",
+        ),
+        9,
+    );
+    assert!(
+        run.stderr.contains("has no effect without"),
+        "{}",
+        run.stderr
     );
 }
