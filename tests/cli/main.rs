@@ -1,6 +1,7 @@
 //! The integration tests: every scenario runs the real `cairn` binary in a
 //! temporary folder or git repository built by the test itself.
 
+mod action;
 mod adopt;
 mod bad_input;
 mod diff;
