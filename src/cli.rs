@@ -91,6 +91,26 @@ pub(crate) enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), e.g. `cairn man > ~/.local/share/man/man1/cairn.1`.
     Man(ManArgs),
+    /// Write or refresh the Markdown index of the log (default `research/README.md`).
+    ///
+    /// The index — a table per kind with id, title, status, date and links,
+    /// milestones with their progress, superseded decisions struck through —
+    /// goes between the lines `<!-- cairn:index:start -->` and
+    /// `<!-- cairn:index:end -->`; the rest of the file is left as it is.
+    /// Without markers, the block is appended. Set the file with `index:` in
+    /// `.cairn/config.yaml`.
+    ///
+    /// Exit status with `--check`: 0 when the index is up to date, 1 when
+    /// it is stale (for CI and pre-commit hooks).
+    Index(IndexArgs),
+}
+
+/// Options of `cairn index`.
+#[derive(Debug, Args)]
+pub(crate) struct IndexArgs {
+    /// Write nothing; exit 1 if the index is stale.
+    #[arg(long)]
+    pub(crate) check: bool,
 }
 
 /// Options of `cairn init`.

@@ -154,6 +154,7 @@ struct RawConfig {
     version: Option<u32>,
     root: Option<String>,
     ignore: Option<Vec<String>>,
+    index: Option<String>,
     fields: Option<IndexMap<String, RawField>>,
     kinds: IndexMap<String, RawKind>,
 }
@@ -269,6 +270,19 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
         }
     }
     let root = normalize_dir(raw.root.as_deref().unwrap_or("research"));
+    let index = match &raw.index {
+        Some(path) => normalize_dir(path),
+        None => join_dir(&root, "README.md"),
+    };
+    if index.is_empty() || index.split('/').any(|part| part == "..") || !index.ends_with(".md") {
+        return Err(fail(
+            at(&["index"]),
+            format!(
+                "index `{}` must be a Markdown file (`.md`) inside the repository, e.g. research/README.md",
+                raw.index.as_deref().unwrap_or("")
+            ),
+        ));
+    }
     let ignore_patterns = raw
         .ignore
         .unwrap_or_else(|| vec!["**/README.md".into(), "**/index.md".into()]);
@@ -654,6 +668,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
         ignore,
         base: String::new(),
         kinds,
+        index,
     })
 }
 

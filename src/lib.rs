@@ -18,6 +18,7 @@ pub mod edit;
 pub mod frontmatter;
 pub mod git;
 pub mod history;
+pub mod index;
 pub mod json_schema;
 pub mod list;
 pub mod markdown;

@@ -21,6 +21,8 @@ pub struct Schema {
     pub base: String,
     /// The kinds, in configuration order.
     pub kinds: Vec<Kind>,
+    /// The file `cairn index` keeps, repository-relative (`research/README.md`).
+    pub index: String,
 }
 
 impl Schema {
@@ -86,6 +88,7 @@ impl Schema {
         for kind in &mut self.kinds {
             kind.dir = join(&kind.dir);
         }
+        self.index = join(&self.index);
         self.base = join(&self.base);
     }
 

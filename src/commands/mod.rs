@@ -2,6 +2,7 @@
 //! `run(&Ctx, &Args, &mut dyn Write) -> Result<Outcome>`.
 
 mod diff;
+mod index;
 mod init;
 mod list;
 mod log;
@@ -97,6 +98,7 @@ pub(crate) fn run(ctx: &Ctx, command: &Command, out: &mut dyn Write) -> Result<O
         Command::Schema(args) => schema::run(ctx, args, out),
         Command::Completions(args) => shell::completions(args, out),
         Command::Man(args) => shell::man(args, out),
+        Command::Index(args) => index::run(ctx, args, out),
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod diff_markdown;
 pub mod diff_text;
 pub mod github;
+pub mod index_markdown;
 pub mod list_table;
 pub mod log_text;
 pub mod sarif;

@@ -7,6 +7,7 @@ mod bad_input;
 mod diff;
 mod history;
 mod history_rules;
+mod index;
 mod list;
 mod new_init;
 mod practice;
