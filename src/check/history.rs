@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::git::{GitError, ObjectId, Repo, TreeChange, TreeFile};
+use crate::git::{GitError, ObjectId, Repo, TreeChange};
+use crate::range;
 use crate::record::Record;
 use crate::schema::{Kind, Schema};
 use crate::snapshot::{Loader, ParseCache, Select, Snapshot, Source};
@@ -51,12 +52,15 @@ pub fn against_base(
     head_snapshot: &Snapshot,
     cache: &ParseCache,
 ) -> Result<BaseCheck, GitError> {
-    let base_commit = repo.resolve(base_rev)?;
-    let head_commit = match head {
-        Head::Worktree | Head::Index => repo.head()?,
-        Head::Rev(rev) => repo.resolve(rev)?,
+    let head_rev = match head {
+        Head::Worktree | Head::Index => None,
+        Head::Rev(rev) => Some(rev.as_str()),
     };
-    let merge_base = repo.merge_base(&base_commit, &head_commit)?;
+    let range::Base {
+        base: base_commit,
+        head: head_commit,
+        merge_base,
+    } = range::base(repo, base_rev, head_rev)?;
     let loader = Loader::of_repo(schema, repo).cache(cache);
     let before = loader.load(
         &Source::Commit(merge_base.clone()),
@@ -81,29 +85,17 @@ pub fn against_base(
         if changes.is_empty() {
             continue;
         }
-        let side = |blob_of: fn(&TreeChange) -> Option<&ObjectId>| -> Vec<TreeFile> {
-            changes
-                .iter()
-                .filter_map(|c| {
-                    blob_of(c).map(|blob| TreeFile {
-                        path: c.path.clone(),
-                        blob: blob.clone(),
-                        symlink: c.symlink,
-                    })
-                })
-                .collect()
-        };
         let old = match parent {
             Some(parent) => loader.load(
                 &Source::Commit(parent.clone()),
-                Select::Files(side(|c| c.old_blob.as_ref())),
+                Select::Files(changes.iter().filter_map(TreeChange::old_file).collect()),
                 parent.short(),
             )?,
             None => Snapshot::default(),
         };
         let new = loader.load(
             &Source::Commit(info.id.clone()),
-            Select::Files(side(|c| c.new_blob.as_ref())),
+            Select::Files(changes.iter().filter_map(TreeChange::new_file).collect()),
             info.id.short(),
         )?;
         for mut found in steps_rules(schema, &old, &new) {

@@ -4,17 +4,16 @@
 
 use std::io::Write;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use cairn::calendar;
 use cairn::diff;
 use cairn::git::ObjectId;
-use cairn::render;
 use cairn::snapshot::{Loader, ParseCache, Select, Snapshot, Source};
 use cairn::summary::{self, Span};
+use cairn::{range, render};
 
 use super::{Ctx, Outcome, walk_history};
 use crate::cli::{SummaryArgs, SummaryFormat};
-use cairn::range::Range;
 
 /// Runs `cairn summary`.
 pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<Outcome> {
@@ -53,23 +52,11 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
             let label = from.map_or_else(|| "empty".to_string(), |c| c.id.to_string());
             Some((label, tip.to_string(), before, snapshot))
         }
-        (None, Some(range)) => {
-            let Range {
-                from: a,
-                to: b,
-                merge_base: three,
-            } = Range::parse(range)
-                .with_context(|| format!("`{range}` is not a range; write it as A..B or A...B"))?;
-            let a_id = repo.resolve(a)?;
-            let b_id = repo.resolve(b)?;
-            let from = if three {
-                repo.merge_base(&a_id, &b_id)?
-            } else {
-                a_id
-            };
+        (None, Some(spec)) => {
+            let (from, to, to_label) = range::commits(&repo, spec)?;
             let before = at_commit(&from, from.short())?;
-            let after = at_commit(&b_id, b)?;
-            Some((from.to_string(), b_id.to_string(), before, after))
+            let after = at_commit(&to, to_label)?;
+            Some((from.to_string(), to.to_string(), before, after))
         }
         (None, None) => None,
     };

@@ -50,6 +50,26 @@ pub struct TreeChange {
     pub symlink: bool,
 }
 
+impl TreeChange {
+    /// The file on the old side (None when added).
+    pub fn old_file(&self) -> Option<TreeFile> {
+        self.file(self.old_blob.as_ref())
+    }
+
+    /// The file on the new side (None when deleted).
+    pub fn new_file(&self) -> Option<TreeFile> {
+        self.file(self.new_blob.as_ref())
+    }
+
+    fn file(&self, blob: Option<&ObjectId>) -> Option<TreeFile> {
+        Some(TreeFile {
+            path: self.path.clone(),
+            blob: blob?.clone(),
+            symlink: self.symlink,
+        })
+    }
+}
+
 /// A tree entry: its object id and (normalised) mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Node {

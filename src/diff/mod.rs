@@ -2,10 +2,19 @@
 //! `log` and `summary` share. Records are matched by id, so a rename or a
 //! move is one `renamed` change with its edits; a file that cannot be read
 //! on either side is reported as broken, never dropped.
+//!
+//! `span.rs` loads what a [`crate::range::Span`] changed and compares it
+//! (what `cairn diff` reports); `covers.rs` is the covers scan: the records
+//! whose `covers` globs match code changed in the span.
+
+mod covers;
+mod span;
+
+pub use covers::governing;
+pub use span::between;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use globset::{Glob, GlobSetBuilder};
 use serde::Serialize;
 
 use crate::record::Record;
@@ -502,48 +511,6 @@ pub fn line_diff(old: &str, new: &str) -> String {
         .unified_diff()
         .context_radius(2)
         .to_string()
-}
-
-/// The records of `snapshot` whose `covers` globs match any of `files`.
-pub fn governing(schema: &Schema, snapshot: &Snapshot, files: &[String]) -> Vec<Governing> {
-    let code: Vec<&String> = files.iter().filter(|f| !schema.is_record_path(f)).collect();
-    if code.is_empty() {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for record in &snapshot.records {
-        let globs = record
-            .value("covers")
-            .map(Value::string_items)
-            .unwrap_or_default();
-        if globs.is_empty() {
-            continue;
-        }
-        let mut builder = GlobSetBuilder::new();
-        for g in &globs {
-            if let Ok(glob) = Glob::new(g.trim_start_matches("./")) {
-                builder.add(glob);
-            }
-        }
-        let Ok(set) = builder.build() else { continue };
-        // `covers` globs are relative to the project root.
-        let matched: Vec<String> = code
-            .iter()
-            .filter(|f| schema.project_path(f).is_some_and(|p| set.is_match(p)))
-            .map(|f| f.to_string())
-            .collect();
-        if !matched.is_empty() {
-            out.push(Governing {
-                id: record.id.clone(),
-                kind: record.kind.clone(),
-                status: record.status(),
-                title: record.title(),
-                path: record.path.clone(),
-                files: matched,
-            });
-        }
-    }
-    out
 }
 
 /// One sentence that sums the changes up: "2 decisions accepted,
