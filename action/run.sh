@@ -139,7 +139,7 @@ if $want_comment; then
             '[.[][] | select(.body | startswith($marker))] | first | .id // empty' <<<"$comments")
 
         if [ "$changed" -eq 0 ]; then
-            printf '%s\n### Research log\n\nThis pull request no longer changes any research records.\n' \
+            printf '%s\n### Research records\n\nThis pull request no longer changes any research records.\n' \
                 "$MARKER" >"$body_file"
         fi
         body=$(cat "$body_file")

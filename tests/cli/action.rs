@@ -294,7 +294,7 @@ fn without_record_changes_no_comment_is_made_and_an_old_one_says_so() {
     assert_eq!(
         comments[0].1,
         format!(
-            "{MARKER}\n### Research log\n\nThis pull request no longer changes any research records.\n"
+            "{MARKER}\n### Research records\n\nThis pull request no longer changes any research records.\n"
         )
     );
 }
