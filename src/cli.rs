@@ -310,6 +310,12 @@ pub(crate) struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub(crate) format: ListFormat,
+    /// Paths ending in a NUL byte instead of a line break, exactly as they
+    /// are (implies `--format paths`): `cairn list -z | xargs -0 …`.
+    /// Without it, a path holding a line break, tab, quote or backslash is
+    /// printed in double quotes with C escapes, as git does.
+    #[arg(short = 'z', long = "null")]
+    pub(crate) null: bool,
 }
 
 /// Output formats of `schema`.

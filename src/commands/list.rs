@@ -28,7 +28,18 @@ pub(crate) fn run(ctx: &Ctx, args: &ListArgs, out: &mut dyn Write) -> Result<Out
     let loaded = load(&ws, repo.as_ref(), &side, None)?;
     let snapshot = &loaded.snapshot;
     let records = select(&snapshot.records, &filter, &key);
-    match args.format {
+    let format = match (args.null, args.format) {
+        (true, ListFormat::Table | ListFormat::Paths) => ListFormat::Paths,
+        (true, ListFormat::Json) => anyhow::bail!("-z goes with `--format paths`, not json"),
+        (false, format) => format,
+    };
+    match format {
+        ListFormat::Paths if args.null => {
+            for record in &records {
+                out.write_all(record.path.as_bytes())?;
+                out.write_all(b"\0")?;
+            }
+        }
         ListFormat::Table => {
             let listing = Listing::new(records.iter().copied());
             if !listing.records.is_empty() {
@@ -38,7 +49,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ListArgs, out: &mut dyn Write) -> Result<Out
         ListFormat::Json => render::json(out, &Listing::new(records.iter().copied()))?,
         ListFormat::Paths => {
             for record in &records {
-                writeln!(out, "{}", render::term(&record.path))?;
+                writeln!(out, "{}", render::quoted_path(&record.path))?;
             }
         }
     }
@@ -48,7 +59,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ListArgs, out: &mut dyn Write) -> Result<Out
         .filter(|b| filter.keeps_kind(&b.kind))
         .count();
     let mut notes = Vec::new();
-    if records.is_empty() && args.format == ListFormat::Table {
+    if records.is_empty() && format == ListFormat::Table {
         notes.push("no records match".to_string());
     }
     if broken > 0 {

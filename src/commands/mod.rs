@@ -178,13 +178,13 @@ pub(crate) fn repo_relative(ctx: &Ctx, root: &Path, path: &Path) -> Result<Strin
     let full = ctx.cwd.join(path);
     let full = std::fs::canonicalize(&full).unwrap_or(full);
     let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let rel = full.strip_prefix(&root).with_context(|| {
-        format!(
-            "`{}` is outside the repository `{}`",
+    let Ok(rel) = full.strip_prefix(&root) else {
+        anyhow::bail!(
+            "`{}` is outside the repository `{}`; give a path inside it",
             path.display(),
             root.display()
-        )
-    })?;
+        );
+    };
     Ok(rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())

@@ -54,6 +54,20 @@ pub(crate) fn run(ctx: &Ctx, args: &ValidateArgs, out: &mut dyn Write) -> Result
         .iter()
         .map(|p| repo_relative(ctx, &ws.root, p))
         .collect::<Result<_>>()?;
+    // A typo in a CI script must not pass as "0 records".
+    for (given, path) in args.paths.iter().zip(&filters) {
+        if !path.is_empty() && !loaded.tree.exists(path) {
+            anyhow::bail!(
+                "`{}` does not exist in the {}; check the path",
+                given.display(),
+                match &side {
+                    Side::Worktree => "working tree".to_string(),
+                    Side::Index => "index".to_string(),
+                    Side::Rev(rev) => format!("revision `{rev}`"),
+                }
+            );
+        }
+    }
     let selected = |file: &str| {
         filters.is_empty()
             || filters.iter().any(|f| {

@@ -15,7 +15,7 @@
 use std::io::{self, Write};
 
 use super::diff_text::{broken_line, delta, value_text};
-use super::{md, term};
+use super::{md, term_block};
 use crate::diff::{Change, ChangeKind, DiffReport, FieldChange, SectionChangeKind, plural};
 
 /// The marker line CI searches for.
@@ -212,7 +212,7 @@ fn section_details(change: &Change) -> String {
             SectionChangeKind::Removed => "removed",
             SectionChangeKind::Modified => "modified",
         };
-        let text = term(&section.diff);
+        let text = term_block(&section.diff);
         let fence = "`".repeat(longest_backtick_run(&text).max(2) + 1);
         s.push_str(&format!(
             "\n**{}** ({what})\n\n{fence}diff\n{}{}{fence}\n",

@@ -28,15 +28,29 @@ pub fn json<T: Serialize>(out: &mut dyn Write, model: &T) -> io::Result<()> {
     writeln!(out)
 }
 
-/// Makes text safe for a terminal: control characters (escape sequences,
-/// carriage returns, bells, …) are shown as `\u{1b}` instead of acting.
+/// Makes one line of user text safe for a terminal or a CI log: control
+/// characters (escape sequences, carriage returns, bells, …) are shown as
+/// `\u{1b}` instead of acting, and a line break as `\n`, so a title can
+/// never start a line of its own (a `::error` or `::add-mask::` in a log).
 pub fn term(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe_control) {
+    escape(s, false)
+}
+
+/// As [`term`], for text whose line breaks are meant (a diff of a section).
+pub fn term_block(s: &str) -> Cow<'_, str> {
+    escape(s, true)
+}
+
+fn escape(s: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let unsafe_char = |c: char| is_unsafe_control(c) || (c == '\n' && !keep_newlines);
+    if !s.chars().any(unsafe_char) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if is_unsafe_control(c) {
+        if c == '\n' && !keep_newlines {
+            out.push_str("\\n");
+        } else if unsafe_char(c) {
             out.push_str(&c.escape_unicode().to_string());
         } else {
             out.push(c);
@@ -51,10 +65,15 @@ fn is_unsafe_control(c: char) -> bool {
 }
 
 /// Makes text safe inside a Markdown table cell or sentence: no HTML, no
-/// links, no emphasis, no line breaks, no table pipes.
+/// links (bare URLs and `www.` are broken with a zero-width space so GitHub
+/// does not link them), no mentions, no emphasis, no line breaks, no table
+/// pipes, no code fences.
 pub fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in term(s).chars() {
+    let text = term(s).replace("\\n", " ");
+    let text = text.replace("://", ":\u{200b}//");
+    let text = replace_ignore_ascii_case(&text, "www.", "www\u{200b}.");
+    for c in text.chars() {
         match c {
             '\n' | '\r' => out.push(' '),
             '<' => out.push_str("&lt;"),
@@ -70,6 +89,50 @@ pub fn md(s: &str) -> String {
         }
     }
     out
+}
+
+fn replace_ignore_ascii_case(text: &str, from: &str, to: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in lower.match_indices(from) {
+        out.push_str(&text[last..at]);
+        out.push_str(&text[at..at + 3]);
+        out.push_str(&to[3..]);
+        last = at + from.len();
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// A path on a line of its own, for `list --format paths`: as it is, or —
+/// when it holds a control character, a double quote or a backslash — in
+/// double quotes with C escapes (`"a\nb.md"`), as git quotes paths, so
+/// every line is exactly one path.
+pub fn quoted_path(path: &str) -> Cow<'_, str> {
+    let special = |c: char| c.is_control() || c == '"' || c == '\\' || is_unsafe_control(c);
+    if !path.chars().any(special) {
+        return Cow::Borrowed(path);
+    }
+    let mut out = String::from("\"");
+    for c in path.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if special(c) => {
+                let mut buf = [0; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("\\{b:03o}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    Cow::Owned(out)
 }
 
 /// Escapes text for a GitHub workflow command's message.
@@ -124,14 +187,28 @@ mod tests {
         assert_eq!(term("plain"), "plain");
         assert_eq!(term("a\x1b[31mred"), "a\\u{1b}[31mred");
         assert_eq!(term("bell\x07"), "bell\\u{7}");
+        assert_eq!(term("title\n::error::x"), "title\\n::error::x");
+        assert_eq!(term_block("a\nb\x1b"), "a\nb\\u{1b}");
     }
 
     #[test]
     fn markdown_cannot_break_out() {
         assert_eq!(md("<script>x</script>"), "&lt;script&gt;x&lt;/script&gt;");
         assert_eq!(md("a | b\nc"), "a \\| b c");
-        assert_eq!(md("[click](http://x)"), "\\[click\\](http://x)");
+        assert_eq!(md("[click](http://x)"), "\\[click\\](http:\u{200b}//x)");
         assert_eq!(md("@team"), "@\u{200b}team");
+        assert_eq!(
+            md("see https://evil.example and WWW.x.org"),
+            "see https:\u{200b}//evil.example and WWW\u{200b}.x.org"
+        );
+        assert_eq!(md("```\n~~~"), "\\`\\`\\` \\~\\~\\~");
+    }
+
+    #[test]
+    fn paths_are_quoted_as_git_quotes_them() {
+        assert_eq!(quoted_path("research/a b.md"), "research/a b.md");
+        assert_eq!(quoted_path("a\nb.md"), "\"a\\nb.md\"");
+        assert_eq!(quoted_path("q\"\\\x1b.md"), "\"q\\\"\\\\\\033.md\"");
     }
 
     #[test]

@@ -52,31 +52,46 @@ struct Finding<'a> {
     rule_index: usize,
     level: &'static str,
     message: Text<'a>,
-    locations: [Location<'a>; 1],
+    locations: [Location; 1],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location<'a> {
-    physical_location: Physical<'a>,
+struct Location {
+    physical_location: Physical,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Physical<'a> {
-    artifact_location: Artifact<'a>,
+struct Physical {
+    artifact_location: Artifact,
     region: Region,
 }
 
 #[derive(Serialize)]
-struct Artifact<'a> {
-    uri: &'a str,
+struct Artifact {
+    uri: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Region {
     start_line: usize,
+}
+
+/// A repository path as a relative URI reference (RFC 3986): every byte
+/// but unreserved characters and `/` percent-encoded, so a file named
+/// `a b#c?.md` or `%2e%2e` stays the one file it is.
+pub fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Writes the report as one SARIF log.
@@ -106,7 +121,7 @@ pub fn write(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             message: Text { text: &d.message },
             locations: [Location {
                 physical_location: Physical {
-                    artifact_location: Artifact { uri: &d.file },
+                    artifact_location: Artifact { uri: uri(&d.file) },
                     region: Region { start_line: d.line },
                 },
             }],

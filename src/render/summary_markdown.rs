@@ -454,6 +454,8 @@ pub fn mermaid_label(text: &str) -> String {
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '`' => out.push_str("#96;"),
+            '%' => out.push_str("#37;"),
+            '&' => out.push_str("#38;"),
             c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
@@ -462,13 +464,14 @@ pub fn mermaid_label(text: &str) -> String {
 }
 
 /// A Gantt task name: no `:` `#` `;` (they end or comment a task), no
+/// `%` (`%%{init}%%` is a directive), no `<>{}&` (HTML and directives), no
 /// backticks (they could close the code fence), no line breaks; at most
 /// 60 characters.
 pub fn gantt_task(text: &str) -> String {
     let clean: String = text
         .chars()
         .map(|c| match c {
-            ':' | '#' | ';' | '`' => ' ',
+            ':' | '#' | ';' | '`' | '%' | '<' | '>' | '{' | '}' | '&' => ' ',
             c if c.is_control() => ' ',
             c => c,
         })

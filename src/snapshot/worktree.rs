@@ -169,9 +169,11 @@ impl Worktree {
     pub(super) fn files_at(&self, schema: &Schema, paths: &[String]) -> Vec<SourceFile> {
         let mut files = Vec::new();
         for path in paths.iter().filter(|p| schema.is_record_path(p)) {
-            let full = self.root.join(path);
-            let Ok(meta) = fs::symlink_metadata(&full) else {
+            let Some(full) = on_disk(&self.root, path) else {
                 continue; // deleted in the working tree
+            };
+            let Ok(meta) = fs::symlink_metadata(&full) else {
+                continue;
             };
             if meta.is_dir() {
                 continue;
@@ -205,6 +207,31 @@ impl Worktree {
             .collect();
         Some(parts.join("/"))
     }
+}
+
+/// The file on disk that a repository path names. Paths are text, and a
+/// name that is not UTF-8 reaches them with U+FFFD in place of its bad
+/// bytes (as git's own paths do); such a name is found by listing its
+/// folder and comparing names the same way.
+fn on_disk(root: &Path, path: &str) -> Option<PathBuf> {
+    let direct = root.join(path);
+    if fs::symlink_metadata(&direct).is_ok() || !path.contains('\u{fffd}') {
+        return Some(direct);
+    }
+    let mut at = root.to_path_buf();
+    for part in path.split('/') {
+        let next = at.join(part);
+        if fs::symlink_metadata(&next).is_ok() {
+            at = next;
+            continue;
+        }
+        let found = fs::read_dir(&at)
+            .ok()?
+            .filter_map(Result::ok)
+            .find(|entry| entry.file_name().to_string_lossy() == part)?;
+        at = found.path();
+    }
+    Some(at)
 }
 
 /// The first folder on the way from `root` to `dir` that is a symlink, as
