@@ -54,9 +54,18 @@ pub(crate) fn run(ctx: &Ctx, args: &ValidateArgs, out: &mut dyn Write) -> Result
         .iter()
         .map(|p| repo_relative(ctx, &ws.root, p))
         .collect::<Result<_>>()?;
-    // A typo in a CI script must not pass as "0 records".
+    // A typo in a CI script must not pass as "0 records"; a kind's folder
+    // (or one above it) that holds no records yet is no typo.
+    let kind_folder = |path: &str| {
+        ws.schema.dirs().iter().any(|dir| {
+            dir == path
+                || dir
+                    .strip_prefix(path)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    };
     for (given, path) in args.paths.iter().zip(&filters) {
-        if !path.is_empty() && !loaded.tree.exists(path) {
+        if !path.is_empty() && !loaded.tree.exists(path) && !kind_folder(path) {
             anyhow::bail!(
                 "`{}` does not exist in the {}; check the path",
                 given.display(),
