@@ -78,6 +78,17 @@ pub(crate) enum Command {
     Summary(SummaryArgs),
     /// List records, filtered and sorted.
     List(ListArgs),
+    /// Edit front matter values of one record in place.
+    ///
+    /// `cairn set EXP-0002 status=done outcome=supported metrics.recall=0.83`
+    /// changes only those values' bytes (comments, order and quoting
+    /// elsewhere stay), adds keys that are missing, and `tags+=audio` appends
+    /// to a list. Values are YAML scalars: `0.83` is a number, `true` a
+    /// boolean, anything else the text written. The result is checked
+    /// against the schema and the transitions from the current status;
+    /// a change that breaks them is refused (exit 2, nothing written)
+    /// unless `--force` is given.
+    Set(SetArgs),
     /// Show the schema of each kind's front matter: fields, statuses, rules.
     ///
     /// `--format json-schema` prints JSON Schema (draft 2020-12) for editors
@@ -348,3 +359,20 @@ pub(crate) struct CompletionsArgs {
 /// Options of `cairn man`.
 #[derive(Debug, Args)]
 pub(crate) struct ManArgs {}
+
+/// Options of `cairn set`.
+#[derive(Debug, Args)]
+pub(crate) struct SetArgs {
+    /// The record's id, e.g. EXP-0002.
+    pub(crate) id: String,
+    /// `KEY=VALUE` (dotted keys reach into mappings: `metrics.recall=0.83`)
+    /// or `KEY+=VALUE` (append to a list: `tags+=audio`).
+    #[arg(value_name = "KEY=VALUE", required = true)]
+    pub(crate) assignments: Vec<String>,
+    /// Write the change even when it breaks the schema or the transitions.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Show what would change, and write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}

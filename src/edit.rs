@@ -79,7 +79,7 @@ pub fn set_all(
 }
 
 /// The front matter's top-level keys and values, as cairn reads them.
-fn fields(text: &str) -> Result<Vec<(String, Value)>, EditError> {
+pub(crate) fn fields(text: &str) -> Result<Vec<(String, Value)>, EditError> {
     let decoded = frontmatter::decode(text.as_bytes())
         .map_err(|line| EditError::Invalid(format!("a NUL byte on line {line}")))?;
     let split = frontmatter::split(&decoded).map_err(|_| EditError::NoFrontMatter)?;
@@ -179,7 +179,7 @@ fn value_colon(line: &str) -> Option<usize> {
 }
 
 /// The `# comment` that ends a plain or quoted scalar, if any.
-fn comment_of(rest: &str) -> Option<&str> {
+pub(crate) fn comment_of(rest: &str) -> Option<&str> {
     let mut quote: Option<char> = None;
     let mut prev = ' ';
     for (i, c) in rest.char_indices() {

@@ -27,6 +27,7 @@ pub mod range;
 pub mod record;
 pub mod render;
 pub mod schema;
+pub mod set;
 pub mod snapshot;
 pub mod summary;
 pub mod template;

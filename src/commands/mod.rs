@@ -9,6 +9,7 @@ mod log;
 mod new;
 mod progress;
 mod schema;
+mod set;
 mod shell;
 mod summary;
 mod validate;
@@ -95,6 +96,7 @@ pub(crate) fn run(ctx: &Ctx, command: &Command, out: &mut dyn Write) -> Result<O
         Command::Log(args) => log::run(ctx, args, out),
         Command::Summary(args) => summary::run(ctx, args, out),
         Command::List(args) => list::run(ctx, args, out),
+        Command::Set(args) => set::run(ctx, args, out),
         Command::Schema(args) => schema::run(ctx, args, out),
         Command::Completions(args) => shell::completions(args, out),
         Command::Man(args) => shell::man(args, out),

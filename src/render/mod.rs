@@ -13,6 +13,7 @@ pub mod list_table;
 pub mod log_text;
 pub mod sarif;
 pub mod schema_text;
+pub mod set_text;
 pub mod summary_markdown;
 pub mod summary_text;
 pub mod validate_text;

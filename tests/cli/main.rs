@@ -13,5 +13,6 @@ mod new_init;
 mod practice;
 mod precommit;
 mod schema;
+mod set;
 mod support;
 mod validate;
