@@ -144,6 +144,7 @@ if $want_comment; then
         fi
         body=$(cat "$body_file")
         if [ "${#body}" -ge "$LIMIT" ]; then
+            # shellcheck disable=SC2016 # the backticks are Markdown
             note=$(printf '\n\n---\n*The research-log diff is %s characters, over GitHub'"'"'s limit of %s: it is cut here. Run `cairn diff %s...HEAD` for all of it.*\n' \
                 "${#body}" "$LIMIT" "$base")
             keep=$((LIMIT - ${#note} - 1))

@@ -8,6 +8,7 @@ mod diff;
 mod history;
 mod history_rules;
 mod index;
+mod install_docs;
 mod list;
 mod new_init;
 mod practice;
