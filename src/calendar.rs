@@ -33,6 +33,12 @@ pub fn parse_date(text: &str) -> Option<Date> {
     Date::parse(text.trim(), format).ok()
 }
 
+/// Whether `s` is a real calendar date written exactly `YYYY-MM-DD`.
+pub fn is_date(s: &str) -> bool {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    s.len() == 10 && Date::parse(s, format).is_ok()
+}
+
 /// `YYYY-MM-DD`.
 pub fn format_date(date: Date) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -104,6 +110,13 @@ mod tests {
             "CAIRN_TODAY=`2024-02-30` is not a date; write it as YYYY-MM-DD (e.g. 2024-03-01), or unset it"
         );
         assert!(today(None).is_ok());
+    }
+
+    #[test]
+    fn dates_are_real_and_written_in_full() {
+        assert!(is_date("2024-02-29"));
+        assert!(!is_date("2023-02-29"));
+        assert!(!is_date("2023-1-5"));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod index;
 pub mod json_schema;
 pub mod list;
 pub mod markdown;
+pub mod new;
 pub mod practice;
 pub mod range;
 pub mod record;

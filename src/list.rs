@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 
 use serde::Serialize;
 
-use crate::check::record::is_date;
+use crate::calendar::is_date;
 use crate::diagnostic::did_you_mean;
 use crate::record::{Record, RecordBrief};
 use crate::schema::Schema;

@@ -98,7 +98,7 @@ fn new_without_a_date_writes_today() {
         .lines()
         .find_map(|l| l.strip_prefix("created: "))
         .expect("a created line");
-    assert!(cairn::check::record::is_date(created), "{created}");
+    assert!(cairn::calendar::is_date(created), "{created}");
 }
 
 #[test]
