@@ -114,6 +114,38 @@ pub(crate) enum Command {
     /// Exit status with `--check`: 0 when the index is up to date, 1 when
     /// it is stale (for CI and pre-commit hooks).
     Index(IndexArgs),
+    /// Write the whole log as one self-contained HTML page (default `cairn-report.html`).
+    ///
+    /// Every record rendered from its Markdown, the decision graph,
+    /// experiments against their baselines as SVG charts, the timeline of
+    /// status changes from git history, milestones and their progress, what
+    /// is due for review and what is stale, and a filter by kind, status,
+    /// tag and author. Nothing is fetched when it is opened; it reads with
+    /// JavaScript off (the filter needs it). Publish it from CI, e.g. to
+    /// GitHub Pages. An existing file is replaced only if cairn wrote it.
+    Report(ReportArgs),
+}
+
+/// Options of `cairn report`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The file to write.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        default_value = "cairn-report.html"
+    )]
+    pub(crate) output: PathBuf,
+    /// The revision to report on.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub(crate) rev: String,
+    /// Running work with no commit for this many days is stale.
+    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    pub(crate) stale_days: u32,
+    /// Follow merged branches too, not only first parents.
+    #[arg(long)]
+    pub(crate) all_parents: bool,
 }
 
 /// Options of `cairn index`.

@@ -27,6 +27,7 @@ pub mod practice;
 pub mod range;
 pub mod record;
 pub mod render;
+pub mod report;
 pub mod schema;
 pub mod set;
 pub mod snapshot;

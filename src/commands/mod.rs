@@ -8,6 +8,7 @@ mod list;
 mod log;
 mod new;
 mod progress;
+mod report;
 mod schema;
 mod set;
 mod shell;
@@ -101,6 +102,7 @@ pub(crate) fn run(ctx: &Ctx, command: &Command, out: &mut dyn Write) -> Result<O
         Command::Completions(args) => shell::completions(args, out),
         Command::Man(args) => shell::man(args, out),
         Command::Index(args) => index::run(ctx, args, out),
+        Command::Report(args) => report::run(ctx, args, out),
     }
 }
 

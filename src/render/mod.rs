@@ -5,12 +5,14 @@
 //! escapes or Markdown meant to break a PR comment, so every renderer passes
 //! it through the escaper of its format: [`term`], [`md`] or [`workflow`].
 
+pub mod charts;
 pub mod diff_markdown;
 pub mod diff_text;
 pub mod github;
 pub mod index_markdown;
 pub mod list_table;
 pub mod log_text;
+pub mod report_html;
 pub mod sarif;
 pub mod schema_text;
 pub mod set_text;

@@ -13,6 +13,7 @@ mod list;
 mod new_init;
 mod practice;
 mod precommit;
+mod report;
 mod schema;
 mod set;
 mod support;

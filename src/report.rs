@@ -1,0 +1,232 @@
+//! The model of `cairn report`: everything the summary knows (counts,
+//! experiments against their baselines, links, stale work, reviews, work in
+//! progress, progress, days in each status) plus what a reader of the whole
+//! log wants — every record with its fields and its body, the links of the
+//! decision graph, and every status change from git history.
+//!
+//! `render::report_html` turns it into one self-contained HTML file.
+
+use serde::Serialize;
+
+use crate::history::{History, iso_date};
+use crate::record::Record;
+use crate::schema::Schema;
+use crate::snapshot::Snapshot;
+use crate::summary::Summary;
+use crate::value::Value;
+
+/// The report of one revision.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The summary of the same revision and history.
+    pub summary: Summary,
+    /// Every record with an id, in schema kind order then by id.
+    pub records: Vec<Entry>,
+    /// Every `supersedes`, `evidence` and `scope` link (plus `baseline`).
+    pub graph: Vec<Edge>,
+    /// Every status change in history, newest first.
+    pub changes: Vec<StatusChange>,
+}
+
+/// One record, as the report shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Entry {
+    /// Its id.
+    pub id: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its status.
+    pub status: Option<String>,
+    /// Its title.
+    pub title: Option<String>,
+    /// Its path.
+    pub path: String,
+    /// Its `tags`.
+    pub tags: Vec<String>,
+    /// Its `authors`.
+    pub authors: Vec<String>,
+    /// Every other front matter field, as written order, with its value as text.
+    pub fields: Vec<(String, String)>,
+    /// The body's Markdown, rebuilt from its sections (headings and text).
+    pub body: String,
+}
+
+/// A link between two records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    /// The record that links.
+    pub from: String,
+    /// The record linked to.
+    pub to: String,
+    /// The field.
+    pub field: String,
+}
+
+/// A commit that set a record's status.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatusChange {
+    /// The record.
+    pub id: String,
+    /// Its kind.
+    pub kind: String,
+    /// The status before (`None` when the record was added).
+    pub from: Option<String>,
+    /// The status after.
+    pub to: String,
+    /// The commit.
+    pub commit: String,
+    /// Its author.
+    pub author: String,
+    /// Its date, ISO 8601.
+    pub date: String,
+}
+
+/// The fields the graph draws.
+pub const GRAPH_FIELDS: &[&str] = &["supersedes", "evidence", "scope", "baseline"];
+
+/// Builds the report from the summary of `snapshot` and its `history`.
+pub fn build(schema: &Schema, snapshot: &Snapshot, history: &History, summary: Summary) -> Report {
+    let order = |kind: &str| schema.kinds.iter().position(|k| k.name == kind);
+    let mut records: Vec<&Record> = snapshot.records.iter().filter(|r| r.id.is_some()).collect();
+    records.sort_by(|a, b| (order(&a.kind), &a.id, &a.path).cmp(&(order(&b.kind), &b.id, &b.path)));
+    let mut graph = Vec::new();
+    let entries = records
+        .iter()
+        .map(|r| {
+            let id = r.id.clone().unwrap_or_default();
+            for field in GRAPH_FIELDS {
+                for to in r.value(field).map(Value::string_items).unwrap_or_default() {
+                    graph.push(Edge {
+                        from: id.clone(),
+                        to,
+                        field: (*field).to_string(),
+                    });
+                }
+            }
+            let items = |name: &str| r.value(name).map(Value::string_items).unwrap_or_default();
+            Entry {
+                kind: r.kind.clone(),
+                status: r.status(),
+                title: r.title(),
+                path: r.path.clone(),
+                tags: items("tags"),
+                authors: items("authors"),
+                fields: r
+                    .front
+                    .fields
+                    .iter()
+                    .filter(|f| {
+                        !["id", "title", "status", "tags", "authors"].contains(&f.key.as_str())
+                    })
+                    .map(|f| (f.key.clone(), text_of(&f.value)))
+                    .collect(),
+                body: body_of(r),
+                id,
+            }
+        })
+        .collect();
+    let mut changes = Vec::new();
+    for (id, events) in &history.events {
+        // Events are newest first; walk oldest first to know the status before.
+        let mut before: Option<&str> = None;
+        for event in events.iter().rev() {
+            let now = event.status.as_deref();
+            if let Some(to) = now {
+                if before != Some(to) {
+                    let commit = history.commit(event);
+                    let kind = event
+                        .new_record()
+                        .map(|r| r.kind.clone())
+                        .unwrap_or_default();
+                    changes.push(StatusChange {
+                        id: id.clone(),
+                        kind,
+                        from: before.map(str::to_string),
+                        to: to.to_string(),
+                        commit: commit.id.to_string(),
+                        author: commit.author.clone(),
+                        date: iso_date(commit.time, commit.offset_minutes),
+                    });
+                }
+            }
+            before = now;
+        }
+    }
+    changes.sort_by(|a, b| (&b.date, &b.id, &b.to).cmp(&(&a.date, &a.id, &a.to)));
+    Report {
+        summary,
+        records: entries,
+        graph,
+        changes,
+    }
+}
+
+/// A value as one line of text: scalars as written, lists joined with
+/// commas, maps as `key: value` pairs.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::List(items) => items.iter().map(text_of).collect::<Vec<_>>().join(", "),
+        Value::Map(pairs) => pairs
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", text_of(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.scalar_text().unwrap_or_default(),
+    }
+}
+
+/// The body's Markdown from its sections; a top heading that repeats the
+/// title is left out (the report shows the title already).
+fn body_of(record: &Record) -> String {
+    let title = record.title();
+    let mut out = String::new();
+    for section in &record.body.sections {
+        let repeats = section.level == 1 && Some(&section.title) == title.as_ref();
+        if !repeats {
+            out.push_str(&"#".repeat(usize::from(section.level.clamp(1, 6))));
+            out.push(' ');
+            out.push_str(&section.title);
+            out.push_str("\n\n");
+        }
+        if !section.own_text.is_empty() {
+            out.push_str(&section.own_text);
+            out.push_str("\n\n");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_as_one_line() {
+        let map = Value::Map(vec![
+            ("recall".into(), Value::Float(0.8)),
+            ("n".into(), Value::Int(3)),
+        ]);
+        assert_eq!(text_of(&map), "recall: 0.8, n: 3");
+        let list = Value::List(vec![Value::String("a".into()), Value::String("b".into())]);
+        assert_eq!(text_of(&list), "a, b");
+        assert_eq!(text_of(&Value::Null), "");
+    }
+
+    #[test]
+    fn the_body_drops_the_title_heading_only() {
+        let schema = crate::config::builtin();
+        let snapshot = Snapshot::from_texts(
+            "t",
+            &schema,
+            &[(
+                "research/lessons/LSN-0001-a.md",
+                "---\nid: LSN-0001\ntitle: Check rates\nstatus: noted\ncreated: 2024-01-01\n---\n\n# Check rates\n\n## What happened\n\nSite 9 ran at 22 kHz.\n\n### Detail\n\nMore.\n",
+            )],
+        );
+        assert_eq!(
+            body_of(&snapshot.records[0]),
+            "## What happened\n\nSite 9 ran at 22 kHz.\n\n### Detail\n\nMore.\n\n"
+        );
+    }
+}
