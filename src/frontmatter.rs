@@ -195,9 +195,18 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, FrontMatterError> {
             ),
         });
     }
-    let value = yaml::parse(split.yaml).map_err(|err| FrontMatterError::Yaml {
-        line: err.line.unwrap_or(1) + split.yaml_line - 1,
-        message: err.message,
+    let value = yaml::parse(split.yaml).map_err(|err| {
+        let at = err.line.unwrap_or(1);
+        match slip_near(split.yaml, at) {
+            Some((line, fix)) => FrontMatterError::Yaml {
+                line: line + split.yaml_line - 1,
+                message: format!("{}; {fix}", err.message),
+            },
+            None => FrontMatterError::Yaml {
+                line: at + split.yaml_line - 1,
+                message: err.message,
+            },
+        }
     })?;
     let entries = match value {
         Value::Map(entries) => entries,
@@ -223,6 +232,73 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, FrontMatterError> {
         fields,
         line: opening,
     })
+}
+
+/// The common slip that most likely caused a YAML error reported on
+/// `line` (1-based in `yaml`): the line it is on (the parser often stops a
+/// line later) and the fix, in words and as the line to write.
+fn slip_near(yaml: &str, line: usize) -> Option<(usize, String)> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let near = [line, line.saturating_sub(1), line.saturating_sub(2)];
+    near.into_iter()
+        .filter(|&n| n >= 1 && n <= lines.len())
+        .find_map(|n| slip(lines[n - 1]).map(|fix| (n, fix)))
+}
+
+/// What is wrong with one line of front matter, if it is a common slip.
+fn slip(line: &str) -> Option<String> {
+    let indent = &line[..line.len() - line.trim_start().len()];
+    let text = line.trim();
+    let quoted = |v: &str| yaml::inline(&Value::String(v.to_string()));
+    if let Some(item) = text.strip_prefix("- ") {
+        let item = item.trim();
+        if let Some(why) = needs_quotes(item) {
+            return Some(format!(
+                "{why}; put the item in quotes: `{indent}- {}`",
+                quoted(item)
+            ));
+        }
+        return None;
+    }
+    let colon = text.find(':')?;
+    let (key, rest) = (&text[..colon], &text[colon + 1..]);
+    if key.is_empty() || key.contains([' ', '"', '\'', '#', '[', '{']) {
+        return None;
+    }
+    if !rest.is_empty() && !rest.starts_with([' ', '\t']) {
+        return Some(format!(
+            "a space must follow the colon after a key: `{indent}{key}: {rest}`"
+        ));
+    }
+    let value = rest.trim();
+    let value = match value.find(" #") {
+        Some(at) if !value.starts_with(['"', '\'']) => value[..at].trim_end(),
+        _ => value,
+    };
+    let why = needs_quotes(value).or_else(|| {
+        (!value.starts_with(['"', '\'', '[', '{', '|', '>']) && value.contains(": ")).then(|| {
+            "the value holds `: `, which YAML reads as the start of another key".to_string()
+        })
+    })?;
+    Some(format!(
+        "{why}; put the value in quotes: `{indent}{key}: {}`",
+        quoted(value)
+    ))
+}
+
+/// Why a plain value cannot be written as it is, for the characters that
+/// YAML reserves at the start of a value.
+fn needs_quotes(value: &str) -> Option<String> {
+    if value.starts_with('@') || value.starts_with('`') {
+        return Some(format!("`{}` cannot start a plain YAML value", &value[..1]));
+    }
+    if value.starts_with('*') {
+        return Some("`*` starts an alias in YAML (so `**bold**` is not text)".to_string());
+    }
+    if value.starts_with('[') && value.contains("](") {
+        return Some("a Markdown link is not a YAML value: `[` starts a list".to_string());
+    }
+    None
 }
 
 /// The top-level keys of a block mapping and their 1-based lines within

@@ -570,3 +570,49 @@ fn severity_and_target_rules_are_checked_in_the_config() {
         run.stderr
     );
 }
+
+#[test]
+fn yaml_errors_name_the_fix_for_common_slips() {
+    let repo = TestRepo::plain();
+    let slips = [
+        (
+            "title: CNN: log-mel beats MFCC",
+            "put the value in quotes: `title: 'CNN: log-mel beats MFCC'`",
+        ),
+        (
+            "authors:\n  - @ada",
+            "`@` cannot start a plain YAML value; put the item in quotes: `  - '@ada'`",
+        ),
+        (
+            "tags:[]",
+            "a space must follow the colon after a key: `tags: []`",
+        ),
+        (
+            "title: **bold** claim",
+            "put the value in quotes: `title: '**bold** claim'`",
+        ),
+        (
+            "code: [the repo](https://x.org/a)",
+            "a Markdown link is not a YAML value: `[` starts a list; put the value in quotes: `code: '[the repo](https://x.org/a)'`",
+        ),
+    ];
+    for (n, (line, _)) in slips.iter().enumerate() {
+        repo.write(
+            &at(EXP, &format!("EXP-000{}-slip.md", n + 1)),
+            format!("---\nid: EXP-000{}\n{line}\nstatus: running\n---\n", n + 1),
+        );
+    }
+    let run = repo.run(&["validate", "--format", "json"]);
+    assert_eq!(run.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let found = doc["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(found.len(), slips.len());
+    for ((_, fix), d) in slips.iter().zip(found) {
+        assert_eq!(d["code"], "parse/yaml");
+        let message = d["message"].as_str().unwrap_or_default();
+        assert!(message.ends_with(fix), "{message}");
+        // The line of the slip, not the line where the parser stopped.
+        let wanted = if fix.contains("@ada") { 4 } else { 3 };
+        assert_eq!(d["line"], wanted, "{message}");
+    }
+}
