@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSetBuilder};
+use globset::GlobSetBuilder;
 use indexmap::IndexMap;
 use regex::Regex;
 use serde::Deserialize;
@@ -288,10 +288,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
         .unwrap_or_else(|| vec!["**/README.md".into(), "**/index.md".into()]);
     let mut ignore = GlobSetBuilder::new();
     for pattern in &ignore_patterns {
-        let glob = Glob::new(pattern).map_err(|err| {
+        let glob = crate::schema::glob(pattern).map_err(|why| {
             fail(
                 at(&["ignore"]),
-                format!("ignore pattern `{pattern}` is not a valid glob: {err}"),
+                format!("ignore pattern `{pattern}`: {why}"),
             )
         })?;
         ignore.add(glob);

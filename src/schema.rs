@@ -123,6 +123,26 @@ pub struct UnknownKind {
     pub kinds: String,
 }
 
+/// The longest path glob cairn compiles (`covers`, `ignore`): a glob's
+/// compiled size grows with its text, and one of a million alternatives
+/// would take gigabytes.
+pub const MAX_GLOB_CHARS: usize = 1000;
+
+/// The most globs one `covers` list may hold.
+pub const MAX_GLOBS: usize = 1000;
+
+/// Compiles a path glob, refusing one longer than [`MAX_GLOB_CHARS`]; the
+/// error says what is wrong.
+pub fn glob(pattern: &str) -> Result<globset::Glob, String> {
+    let chars = pattern.chars().count();
+    if chars > MAX_GLOB_CHARS {
+        return Err(format!(
+            "the glob is {chars} characters long, more than the {MAX_GLOB_CHARS} cairn reads; split it into several shorter ones"
+        ));
+    }
+    globset::Glob::new(pattern).map_err(|e| format!("not a valid glob: {}", e.kind()))
+}
+
 /// One kind of record.
 #[derive(Clone, Debug)]
 pub struct Kind {

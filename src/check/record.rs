@@ -276,12 +276,9 @@ pub fn value_problem(key: &str, ty: &FieldType, value: &Value) -> Option<(Code, 
                 ))
             }
         }
-        (FieldType::Glob, Value::String(s)) => match globset::Glob::new(s) {
+        (FieldType::Glob, Value::String(s)) => match crate::schema::glob(s) {
             Ok(_) => None,
-            Err(e) => Some((
-                Code::Type,
-                format!("`{key}`: `{s}` is not a valid glob: {}", e.kind()),
-            )),
+            Err(why) => Some((Code::Type, format!("`{key}`: `{}`: {why}", truncate(s)))),
         },
         (FieldType::Enum(values), v) if v.scalar_text().is_some() => {
             let text = v.scalar_text().unwrap_or_default();
@@ -294,6 +291,18 @@ pub fn value_problem(key: &str, ty: &FieldType, value: &Value) -> Option<(Code, 
             Some((
                 Code::Enum,
                 format!("{key} `{text}` is not one of {}{hint}", values.join(", ")),
+            ))
+        }
+        (FieldType::List(item), Value::List(items))
+            if **item == FieldType::Glob && items.len() > crate::schema::MAX_GLOBS =>
+        {
+            Some((
+                Code::Type,
+                format!(
+                    "`{key}` lists {} globs, more than the {} cairn reads; cover folders (`src/features/**`) instead of single files",
+                    items.len(),
+                    crate::schema::MAX_GLOBS
+                ),
             ))
         }
         (FieldType::List(item), Value::List(items)) => {

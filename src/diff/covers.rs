@@ -4,7 +4,7 @@
 //! later side is read once — and only those that mention the field are
 //! parsed.
 
-use globset::{Glob, GlobSetBuilder};
+use globset::GlobSetBuilder;
 
 use super::Governing;
 use crate::git::GitError;
@@ -47,12 +47,14 @@ pub fn governing(schema: &Schema, snapshot: &Snapshot, files: &[String]) -> Vec<
             .value("covers")
             .map(Value::string_items)
             .unwrap_or_default();
-        if globs.is_empty() {
+        // Too many globs, or too long ones, are validate's findings; here
+        // they cover nothing rather than cost gigabytes.
+        if globs.is_empty() || globs.len() > crate::schema::MAX_GLOBS {
             continue;
         }
         let mut builder = GlobSetBuilder::new();
         for g in &globs {
-            if let Ok(glob) = Glob::new(g.trim_start_matches("./")) {
+            if let Ok(glob) = crate::schema::glob(g.trim_start_matches("./")) {
                 builder.add(glob);
             }
         }

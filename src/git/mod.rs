@@ -320,6 +320,29 @@ impl Repo {
         }
     }
 
+    /// A blob's bytes, or — when its object header says it is larger than
+    /// `limit` — only its size: an oversized blob is never inflated.
+    pub fn blob_within(&self, id: &ObjectId, limit: u64) -> Result<Result<Vec<u8>, u64>, GitError> {
+        let oid = id.to_oid()?;
+        // A header that cannot be read (a missing object) is left to
+        // `blob`, which says what to fetch.
+        if let Ok((size, _)) = self.repo.odb().and_then(|odb| odb.read_header(oid)) {
+            if size as u64 > limit {
+                return Ok(Err(size as u64));
+            }
+        }
+        self.blob(id).map(Ok)
+    }
+
+    /// [`Repo::blob_within`] for many blobs, in the order of `ids`, in parallel.
+    pub fn blobs_within(
+        &self,
+        ids: &[ObjectId],
+        limit: u64,
+    ) -> Result<Vec<Result<Vec<u8>, u64>>, GitError> {
+        self.in_parallel(ids, 4, |repo, id| repo.blob_within(id, limit))
+    }
+
     /// Many blobs' bytes, in the order of `ids`, read in parallel.
     ///
     /// git2 handles cannot be shared between threads, so each worker opens

@@ -5,7 +5,7 @@
 use super::{SourceFile, Tree, resolve_link};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::git::{GitError, ObjectId, Repo, TreeFile};
-use crate::record;
+use crate::record::{self, MAX_RECORD_BYTES};
 use crate::schema::Schema;
 
 /// Where a git snapshot comes from.
@@ -74,7 +74,7 @@ pub(super) fn read_all(
         .filter(|f| !f.symlink && !known(f.blob.as_str(), &f.path))
         .map(|f| f.blob.clone())
         .collect();
-    let mut bytes = repo.blobs(&batch)?.into_iter();
+    let mut bytes = repo.blobs_within(&batch, MAX_RECORD_BYTES)?.into_iter();
     let mut out = Vec::with_capacity(listed.len());
     for file in listed {
         let content = if file.symlink {
@@ -82,8 +82,7 @@ pub(super) fn read_all(
         } else if known(file.blob.as_str(), &file.path) {
             Ok(Vec::new())
         } else {
-            let data = bytes.next().unwrap_or_default();
-            record::check_size(&file.path, data.len() as u64).map(|()| data)
+            sized(&file.path, bytes.next().unwrap_or(Ok(Vec::new())))
         };
         out.push(SourceFile {
             blob: (!file.symlink).then(|| file.blob.to_string()),
@@ -92,6 +91,15 @@ pub(super) fn read_all(
         });
     }
     Ok(out)
+}
+
+/// A blob read with [`Repo::blob_within`]: its bytes, or the finding that
+/// it is too large, made from its size alone.
+fn sized(path: &str, read: Result<Vec<u8>, u64>) -> Result<Vec<u8>, Diagnostic> {
+    match read {
+        Ok(bytes) => record::check_size(path, bytes.len() as u64).map(|()| bytes),
+        Err(len) => record::check_size(path, len).map(|()| Vec::new()),
+    }
 }
 
 /// Reads one listed file; a symlink is followed when its target is a file
@@ -103,7 +111,9 @@ fn read(
     file: &TreeFile,
 ) -> Result<Result<Vec<u8>, Diagnostic>, GitError> {
     let blob = if file.symlink {
-        let target = String::from_utf8_lossy(&repo.blob(&file.blob)?).into_owned();
+        // A link's blob is its target path; a huge one is no path.
+        let link = repo.blob_within(&file.blob, 4096)?.unwrap_or_default();
+        let target = String::from_utf8_lossy(&link).into_owned();
         let Some(resolved) = resolve_link(&file.path, &target) else {
             return Ok(Err(Diagnostic::error(
                 Code::Symlink,
@@ -133,8 +143,10 @@ fn read(
         file.blob.clone()
     };
     let _ = schema;
-    let bytes = repo.blob(&blob)?;
-    Ok(record::check_size(&file.path, bytes.len() as u64).map(|()| bytes))
+    Ok(sized(
+        &file.path,
+        repo.blob_within(&blob, MAX_RECORD_BYTES)?,
+    ))
 }
 
 /// Record files given by blob and path (as a history walk finds them in
@@ -146,9 +158,9 @@ pub(super) fn read_listed(
     let ids: Vec<ObjectId> = listed.iter().map(|(blob, _)| blob.clone()).collect();
     Ok(listed
         .into_iter()
-        .zip(repo.blobs(&ids)?)
+        .zip(repo.blobs_within(&ids, MAX_RECORD_BYTES)?)
         .map(|((blob, path), bytes)| SourceFile {
-            content: record::check_size(&path, bytes.len() as u64).map(|()| bytes),
+            content: sized(&path, bytes),
             blob: Some(blob.to_string()),
             path,
         })
