@@ -408,3 +408,16 @@ pub(crate) struct SetArgs {
     #[arg(long)]
     pub(crate) dry_run: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// clap's own consistency checks: ids, conflicts, defaults, help.
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
