@@ -23,6 +23,13 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 
+    /// Neither read nor write the cache of history in `.git/cairn/`.
+    ///
+    /// The cache only saves time: results are the same without it. Also set
+    /// by `CAIRN_NO_CACHE=1`.
+    #[arg(long, global = true, env = "CAIRN_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub(crate) no_cache: bool,
+
     /// When to colour output (`auto` honours NO_COLOR and colours only a terminal).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub(crate) color: ColorChoice,

@@ -20,8 +20,9 @@ use std::sync::Arc;
 use regex::Regex;
 use serde::Serialize;
 
+use crate::cache::ChangeCache;
 use crate::diff::{self, ChangeKind, FieldChange, SectionChange, SectionChangeKind};
-use crate::git::{CommitInfo, GitError, ObjectId, Repo, TreeChange};
+use crate::git::{ChangeStatus, CommitInfo, GitError, ObjectId, Repo, TreeChange, TreeFile};
 use crate::record::Record;
 use crate::schema::Schema;
 use crate::snapshot::{Loader, ParseCache, Parsed};
@@ -40,6 +41,8 @@ pub struct Options<'a> {
     /// Called with (commits done, commits in all) as the walk goes; the
     /// library never prints, so a command draws the progress.
     pub progress: Option<&'a dyn Fn(usize, usize)>,
+    /// The persistent cache of each commit's changes, when one is used.
+    pub changes: Option<&'a ChangeCache>,
 }
 
 /// One thing a commit did to one record.
@@ -320,14 +323,10 @@ pub fn walk(
         }
         infos.push(info);
     }
-    let mut diffs: Vec<Vec<TreeChange>> = Vec::with_capacity(pairs.len());
-    for run in pairs.chunks(BATCH * 4) {
-        diffs.extend(repo.diff_many(run, &dirs)?);
-        if let Some(progress) = options.progress {
-            progress(diffs.len() * total / pairs.len().max(1), total);
-        }
-    }
-    let mut diffs = diffs.into_iter().map(Some).collect::<Vec<_>>();
+    let mut diffs = diff_pairs(repo, &pairs, &dirs, options, total)?
+        .into_iter()
+        .map(Some)
+        .collect::<Vec<_>>();
     let mut infos = infos.into_iter();
     for chunk in wanted.chunks(BATCH) {
         let mut batch: Vec<(usize, Vec<TreeChange>)> = Vec::with_capacity(chunk.len());
@@ -357,6 +356,267 @@ pub fn walk(
         progress(total, total);
     }
     Ok(history)
+}
+
+/// The history of one record, walked like `git log --follow`: only the
+/// commits that change the paths the record lives at are read and parsed,
+/// and where it appears at a path (a rename, a move, an id change or its
+/// creation) that commit's other changed records are read to find where it
+/// came from. The events are those [`walk`] finds for the id, on the
+/// first-parent chain.
+///
+/// The record is looked for at `tip`, first among the files whose name
+/// holds the id, then among all records. `None` when no record at `tip` has
+/// the id (a removed record): then only a whole walk finds its history. A
+/// second file claiming the same id (an error `validate` reports) is
+/// followed only if it exists at `tip`.
+pub fn follow(
+    repo: &Repo,
+    schema: &Schema,
+    tip: &ObjectId,
+    id: &str,
+    cache: &ParseCache,
+    options: &Options<'_>,
+) -> Result<Option<History>, GitError> {
+    let dirs = schema.dirs();
+    let loader = Loader::of_repo(schema, repo).cache(cache);
+    let mut tracked = paths_with_id(repo, schema, &loader, tip, id, cache, &dirs)?;
+    if tracked.is_empty() {
+        return Ok(None);
+    }
+    let mut history = History {
+        commits: Vec::new(),
+        events: HashMap::new(),
+        mentions: Vec::new(),
+    };
+    let chain = repo.walk(tip, None, true)?;
+    let total = chain.len();
+    // Where the record was last seen, once no path holds it: a record
+    // removed and later restored at the same path is found again there.
+    let mut last_seen: Vec<String> = Vec::new();
+    for (done, commit) in chain.iter().enumerate() {
+        if let Some(progress) = options.progress {
+            if done % 1024 == 0 {
+                progress(done, total);
+            }
+        }
+        let info = repo.commit(commit)?;
+        let parent = info.parents.first();
+        let watched = if tracked.is_empty() {
+            &last_seen
+        } else {
+            &tracked
+        };
+        // A commit's changes the cache knows need no tree read at all.
+        let known = options.changes.and_then(|c| c.get(parent, commit));
+        let mut changes = match &known {
+            Some(all) => all
+                .iter()
+                .filter(|c| watched.contains(&c.path))
+                .cloned()
+                .collect(),
+            None => repo.path_changes(parent, commit, watched)?,
+        };
+        changes.retain(|c| schema.is_record_path(&c.path));
+        if changes.is_empty() {
+            continue;
+        }
+        let batch = vec![(0, changes)];
+        parse_batch(&loader, cache, &batch)?;
+        let [(_, mut changes)] = <[_; 1]>::try_from(batch).unwrap_or_else(|_| unreachable!());
+        // The record continues on a path whose older side is the same
+        // record (or unreadable, as the whole walk reads it); anything else
+        // means it came from elsewhere in this commit, or was born here.
+        let continues = |change: &TreeChange| {
+            change.old_blob.as_ref().is_some_and(|blob| {
+                cache
+                    .get(blob.as_str(), &change.path)
+                    .is_some_and(|parsed| match parsed.as_ref() {
+                        Ok(record) => record.id.as_deref() == Some(id),
+                        Err(_) => true,
+                    })
+            })
+        };
+        let holds_id = |change: &TreeChange| {
+            [&change.old_blob, &change.new_blob]
+                .into_iter()
+                .flatten()
+                .any(|blob| {
+                    cache
+                        .get(blob.as_str(), &change.path)
+                        .is_some_and(|parsed| {
+                            parsed
+                                .as_ref()
+                                .as_ref()
+                                .is_ok_and(|r| r.id.as_deref() == Some(id))
+                        })
+                })
+        };
+        if !changes.iter().any(holds_id) {
+            continue;
+        }
+        if !changes.iter().all(continues) {
+            changes = match known {
+                Some(all) => all,
+                None => {
+                    let all = repo.diff_commits(parent, commit, &dirs)?;
+                    if let Some(cache) = options.changes {
+                        cache.put(parent, commit, &all);
+                    }
+                    all
+                }
+            };
+            changes.retain(|c| schema.is_record_path(&c.path));
+            let batch = vec![(0, changes)];
+            parse_batch(&loader, cache, &batch)?;
+            let [(_, all)] = <[_; 1]>::try_from(batch).unwrap_or_else(|_| unreachable!());
+            changes = all;
+        }
+        let index = history.commits.len();
+        let mut found: HashMap<String, Vec<Event>> = HashMap::new();
+        record_events(&mut found, cache, index, &changes);
+        let Some(events) = found.remove(id) else {
+            continue;
+        };
+        history.commits.push(info);
+        history
+            .events
+            .entry(id.to_string())
+            .or_default()
+            .extend(events);
+        // The paths it lives at in the parent: the unchanged ones, and
+        // every changed path whose older side is the record.
+        let changed: HashSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+        let mut before: Vec<String> = tracked
+            .iter()
+            .filter(|p| !changed.contains(p.as_str()))
+            .cloned()
+            .collect();
+        before.extend(
+            changes
+                .iter()
+                .filter(|c| continues(c))
+                .map(|c| c.path.clone()),
+        );
+        before.sort();
+        before.dedup();
+        if before.is_empty() {
+            last_seen = if tracked.is_empty() {
+                last_seen
+            } else {
+                tracked
+            };
+        }
+        tracked = before;
+    }
+    if let Some(progress) = options.progress {
+        progress(total, total);
+    }
+    if let Some(pattern) = options.mention.map(mention_pattern) {
+        for commit in repo.walk(tip, None, false)? {
+            let info = repo.commit(&commit)?;
+            if pattern.is_match(&info.message) {
+                history.mentions.push(history.commits.len());
+                history.commits.push(info);
+            }
+        }
+    }
+    Ok(Some(history))
+}
+
+/// The record paths at `commit` whose record has `id`: first among the
+/// files whose name holds it, else among every record.
+fn paths_with_id(
+    repo: &Repo,
+    schema: &Schema,
+    loader: &Loader<'_>,
+    commit: &ObjectId,
+    id: &str,
+    cache: &ParseCache,
+    dirs: &[String],
+) -> Result<Vec<String>, GitError> {
+    let files: Vec<TreeFile> = repo
+        .tree_files(commit, dirs)?
+        .into_iter()
+        .filter(|f| !f.symlink && schema.is_record_path(&f.path))
+        .collect();
+    let named = |f: &&TreeFile| {
+        f.path
+            .rsplit('/')
+            .next()
+            .is_some_and(|name| name.contains(id))
+    };
+    for candidates in [
+        files.iter().filter(named).collect::<Vec<_>>(),
+        files.iter().collect(),
+    ] {
+        let batch = vec![(
+            0,
+            candidates
+                .iter()
+                .map(|f| TreeChange {
+                    status: ChangeStatus::Added,
+                    path: f.path.clone(),
+                    old_blob: None,
+                    new_blob: Some(f.blob.clone()),
+                    symlink: false,
+                })
+                .collect::<Vec<_>>(),
+        )];
+        parse_batch(loader, cache, &batch)?;
+        let paths: Vec<String> = candidates
+            .iter()
+            .filter(|f| {
+                cache.get(f.blob.as_str(), &f.path).is_some_and(|parsed| {
+                    parsed
+                        .as_ref()
+                        .as_ref()
+                        .is_ok_and(|r| r.id.as_deref() == Some(id))
+                })
+            })
+            .map(|f| f.path.clone())
+            .collect();
+        if !paths.is_empty() {
+            return Ok(paths);
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// The changes of every `(parent, commit)` pair under `dirs`, in order:
+/// from the persistent cache where it knows them, else by comparing trees
+/// (in parallel runs), which the cache then keeps.
+fn diff_pairs(
+    repo: &Repo,
+    pairs: &[(Option<ObjectId>, ObjectId)],
+    dirs: &[String],
+    options: &Options<'_>,
+    total: usize,
+) -> Result<Vec<Vec<TreeChange>>, GitError> {
+    let mut diffs: Vec<Option<Vec<TreeChange>>> = match options.changes {
+        Some(cache) => pairs
+            .iter()
+            .map(|(parent, commit)| cache.get(parent.as_ref(), commit))
+            .collect(),
+        None => vec![None; pairs.len()],
+    };
+    let missing: Vec<usize> = (0..pairs.len()).filter(|&i| diffs[i].is_none()).collect();
+    let mut done = pairs.len() - missing.len();
+    for run in missing.chunks(BATCH * 4) {
+        let wanted: Vec<(Option<ObjectId>, ObjectId)> =
+            run.iter().map(|&i| pairs[i].clone()).collect();
+        for (&i, changes) in run.iter().zip(repo.diff_many(&wanted, dirs)?) {
+            if let Some(cache) = options.changes {
+                cache.put(pairs[i].0.as_ref(), &pairs[i].1, &changes);
+            }
+            diffs[i] = Some(changes);
+        }
+        done += run.len();
+        if let Some(progress) = options.progress {
+            progress(done * total / pairs.len().max(1), total);
+        }
+    }
+    Ok(diffs.into_iter().map(Option::unwrap_or_default).collect())
 }
 
 /// What a commit changed, from its comparison with each parent it is

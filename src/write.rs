@@ -308,6 +308,17 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     Plan::new(parent_of(path)).create(path, bytes).apply()
 }
 
+/// Writes `path` with `bytes` atomically, whether or not it exists: for
+/// caches, where the newest complete copy is the right one.
+pub fn put(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let temp = temp_beside(path, path, bytes, None)?;
+    temp.persist(path).map_err(|err| WriteError::Io {
+        path: path.to_path_buf(),
+        source: err.error,
+    })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

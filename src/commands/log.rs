@@ -1,6 +1,9 @@
 //! `cairn log ID`: the history of one record through every commit that
-//! changed it, following renames and moves by id, from one history walk
-//! (which also finds, with `--code`, the commits whose message names it).
+//! changed it, following renames and moves by id. On the first-parent chain
+//! it walks like `git log --follow`, reading only the commits that touch
+//! the record's paths; a record no longer at the revision, or
+//! `--all-parents`, takes one walk over all history. With `--code`, the
+//! commits whose message names it are found too.
 
 use std::io::Write;
 
@@ -9,7 +12,7 @@ use cairn::diagnostic::did_you_mean_id;
 use cairn::render;
 use cairn::snapshot::ParseCache;
 
-use super::{Ctx, Outcome, walk_history};
+use super::{Ctx, Outcome, follow_history, walk_history};
 use crate::cli::{LogArgs, LogFormat};
 
 /// Runs `cairn log`.
@@ -18,14 +21,16 @@ pub(crate) fn run(ctx: &Ctx, args: &LogArgs, out: &mut dyn Write) -> Result<Outc
     let repo = ctx.repo()?;
     let tip = repo.resolve(&args.rev)?;
     let cache = ParseCache::default();
-    let history = walk_history(
-        &repo,
-        &ws,
-        &tip,
-        &cache,
-        !args.all_parents,
-        args.code.then_some(args.id.as_str()),
-    )?;
+    let mention = args.code.then_some(args.id.as_str());
+    let followed = if args.all_parents {
+        None
+    } else {
+        follow_history(ctx, &repo, &ws, &tip, &args.id, &cache, mention)?
+    };
+    let history = match followed {
+        Some(history) => history,
+        None => walk_history(ctx, &repo, &ws, &tip, &cache, !args.all_parents, mention)?,
+    };
     let Some(log) = history.log(&args.id, args.code, args.patch) else {
         let ids = history.ids();
         let hint = match did_you_mean_id(&args.id, ids.iter().copied()) {

@@ -19,6 +19,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
+use cairn::cache::{self, ChangeCache};
 use cairn::config::{self, Workspace};
 use cairn::git::{ObjectId, Repo};
 use cairn::history::{self, History};
@@ -41,6 +42,8 @@ pub(crate) struct Ctx {
     pub(crate) cwd: PathBuf,
     /// `--config`, resolved against the starting folder.
     pub(crate) config: Option<PathBuf>,
+    /// `--no-cache`: leave `.git/cairn/` alone.
+    pub(crate) no_cache: bool,
 }
 
 impl Ctx {
@@ -57,6 +60,7 @@ impl Ctx {
         Ok(Ctx {
             cwd,
             config: cli.config.as_ref().map(|c| start.join(c)),
+            no_cache: cli.no_cache,
         })
     }
 
@@ -79,6 +83,13 @@ impl Ctx {
     pub(crate) fn today(&self) -> Result<time::Date> {
         let var = std::env::var(cairn::calendar::TODAY_VAR).ok();
         Ok(cairn::calendar::today(var.as_deref())?)
+    }
+
+    /// The persistent cache of each commit's changes in the record folders
+    /// of `ws`, unless `--no-cache`.
+    pub(crate) fn change_cache(&self, repo: &Repo, ws: &Workspace) -> Option<ChangeCache> {
+        (!self.no_cache)
+            .then(|| ChangeCache::open(&cache::dir(repo.common_dir()), &ws.schema.dirs()))
     }
 
     /// The git repository cairn runs in.
@@ -109,6 +120,7 @@ pub(crate) fn run(ctx: &Ctx, command: &Command, out: &mut dyn Write) -> Result<O
 /// Walks the history of `tip` once (see `cairn::history::walk`), with a
 /// progress bar on stderr when it runs long on a terminal.
 pub(crate) fn walk_history(
+    ctx: &Ctx,
     repo: &Repo,
     ws: &Workspace,
     tip: &ObjectId,
@@ -116,6 +128,7 @@ pub(crate) fn walk_history(
     first_parent: bool,
     mention: Option<&str>,
 ) -> Result<History> {
+    let changes = ctx.change_cache(repo, ws);
     let progress = progress::Progress::new("reading history");
     let hook = |done: usize, total: usize| progress.update(done, total);
     let history = history::walk(
@@ -127,10 +140,52 @@ pub(crate) fn walk_history(
             first_parent,
             mention,
             progress: Some(&hook),
+            changes: changes.as_ref(),
         },
     );
     progress.finish();
-    Ok(history?)
+    let history = history?;
+    // A cache that cannot be written costs time next run, nothing else.
+    if let Some(changes) = changes {
+        let _ = changes.save();
+    }
+    Ok(history)
+}
+
+/// Follows one record's history like `git log --follow` (see
+/// `cairn::history::follow`), with the same progress bar; `None` when no
+/// record at `tip` has the id.
+pub(crate) fn follow_history(
+    ctx: &Ctx,
+    repo: &Repo,
+    ws: &Workspace,
+    tip: &ObjectId,
+    id: &str,
+    cache: &ParseCache,
+    mention: Option<&str>,
+) -> Result<Option<History>> {
+    let changes = ctx.change_cache(repo, ws);
+    let progress = progress::Progress::new("reading history");
+    let hook = |done: usize, total: usize| progress.update(done, total);
+    let history = history::follow(
+        repo,
+        &ws.schema,
+        tip,
+        id,
+        cache,
+        &history::Options {
+            first_parent: true,
+            mention,
+            progress: Some(&hook),
+            changes: changes.as_ref(),
+        },
+    );
+    progress.finish();
+    let history = history?;
+    if let Some(changes) = changes {
+        let _ = changes.save();
+    }
+    Ok(history)
 }
 
 /// Which snapshot a command reads.

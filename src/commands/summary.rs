@@ -29,7 +29,7 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
     let at_commit =
         |id: &ObjectId, label: &str| loader.load(&Source::Commit(id.clone()), Select::All, label);
     let snapshot = at_commit(&tip, &args.rev)?;
-    let history = walk_history(&repo, &ws, &tip, &cache, !args.all_parents, None)?;
+    let history = walk_history(ctx, &repo, &ws, &tip, &cache, !args.all_parents, None)?;
     let today = ctx.today()?;
     let options = summary::Options {
         stale_days: args.stale_days,

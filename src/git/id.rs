@@ -26,6 +26,16 @@ impl ObjectId {
         &self.0
     }
 
+    /// An id cairn wrote down itself (in its cache), read back: full
+    /// lowercase hex only.
+    pub fn from_stored(hex: &str) -> Option<ObjectId> {
+        let full = matches!(hex.len(), 40 | 64)
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        full.then(|| ObjectId(hex.to_string()))
+    }
+
     /// An id from hex text, for tests of ids that name nothing.
     #[cfg(test)]
     pub(super) fn from_hex(hex: impl Into<String>) -> ObjectId {

@@ -139,6 +139,12 @@ impl Repo {
         })
     }
 
+    /// The git directory every worktree of the repository shares (in a
+    /// linked worktree, the main one's `.git`): where cairn keeps its cache.
+    pub fn common_dir(&self) -> &Path {
+        self.repo.commondir()
+    }
+
     /// The top of the work tree (None for a bare repository).
     ///
     /// In a linked worktree this is the worktree's own folder.

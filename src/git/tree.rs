@@ -170,6 +170,61 @@ impl Repo {
         Ok(changes)
     }
 
+    /// What changed at exactly these file paths between two commits, as
+    /// `git log -- <path>` asks it; sorted by path.
+    ///
+    /// Each path is looked up a folder at a time in raw tree objects,
+    /// stopping as soon as both sides share a folder, so a commit that did
+    /// not touch the path's folders costs a few lookups, and a large folder
+    /// is searched for the one name rather than read entry by entry.
+    pub fn path_changes(
+        &self,
+        old: Option<&ObjectId>,
+        new: &ObjectId,
+        paths: &[String],
+    ) -> Result<Vec<TreeChange>, GitError> {
+        let old_root = old.map(|id| self.root_tree(id)).transpose()?;
+        let new_root = self.root_tree(new)?;
+        let mut out = Vec::new();
+        if old_root == Some(new_root) {
+            return Ok(out);
+        }
+        let tree = |id| Node {
+            id,
+            mode: MODE_TREE,
+        };
+        for path in paths {
+            let mut old_node = old_root.map(tree);
+            let mut new_node = Some(tree(new_root));
+            for name in path.split('/').filter(|n| !n.is_empty()) {
+                if old_node == new_node {
+                    break;
+                }
+                old_node = self.raw_child(old_node, name)?;
+                new_node = self.raw_child(new_node, name)?;
+            }
+            let leaf = |n: Option<Node>| n.filter(|n| !n.is_tree() && !n.is_gitlink());
+            let (old_leaf, new_leaf) = (leaf(old_node), leaf(new_node));
+            if old_leaf == new_leaf {
+                continue;
+            }
+            let link = |n: &Option<Node>| n.as_ref().is_some_and(|n| n.mode == MODE_LINK);
+            out.push(TreeChange {
+                status: match (&old_leaf, &new_leaf) {
+                    (None, _) => ChangeStatus::Added,
+                    (_, None) => ChangeStatus::Deleted,
+                    _ => ChangeStatus::Modified,
+                },
+                path: path.clone(),
+                symlink: link(&old_leaf) || link(&new_leaf),
+                old_blob: old_leaf.map(|n| ObjectId::from_oid(n.id)),
+                new_blob: new_leaf.map(|n| ObjectId::from_oid(n.id)),
+            });
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
     /// [`Repo::diff_commits`] for many `(old, new)` pairs, in parallel, in
     /// the order given.
     ///
@@ -191,6 +246,57 @@ impl Repo {
     pub fn changed_paths(&self, old: &ObjectId, new: &ObjectId) -> Result<Vec<String>, GitError> {
         let raw = self.diff_raw(Some(old), new, &[])?;
         Ok(raw.into_iter().map(|change| change.path).collect())
+    }
+
+    /// The entry `name` of the folder `node`, found in its raw tree object;
+    /// None when `node` is absent or not a folder, or has no such entry.
+    fn raw_child(&self, node: Option<Node>, name: &str) -> Result<Option<Node>, GitError> {
+        let Some(node) = node.filter(|n| n.is_tree()) else {
+            return Ok(None);
+        };
+        let raw = self.raw_tree(node.id)?;
+        let oid_len = node.id.as_bytes().len();
+        // An entry is `<mode> <name>\0<id>`: search for ` name\0`, and
+        // take a match only where an entry starts with its mode.
+        let mut pattern = Vec::with_capacity(name.len() + 2);
+        pattern.push(b' ');
+        pattern.extend_from_slice(name.as_bytes());
+        pattern.push(0);
+        for at in memchr::memmem::find_iter(&raw, &pattern) {
+            // A folder's mode is `40000`, a file's six octal digits from
+            // `1`; an entry starts the tree or follows the previous one's
+            // id. Should both readings fit (an id's bytes can look like
+            // anything), the entries are walked from the start instead.
+            let fits = |len: usize| {
+                at.checked_sub(len).filter(|&start| {
+                    let mode = &raw[start..at];
+                    let valid = if len == 5 {
+                        mode == b"40000"
+                    } else {
+                        mode.iter().all(|b| (b'0'..=b'7').contains(b))
+                    };
+                    valid && (start == 0 || (start > oid_len && raw[start - oid_len - 1] == 0))
+                })
+            };
+            let start = match (fits(5), fits(6)) {
+                (Some(start), None) | (None, Some(start)) => start,
+                (None, None) => continue,
+                (Some(_), Some(_)) => {
+                    let mut entries = RawEntries::new(&raw, oid_len);
+                    while let Some(entry) = entries.peek() {
+                        if entry.name == name.as_bytes() {
+                            return Ok(Some(entry.node()?));
+                        }
+                        entries.advance();
+                    }
+                    return Ok(None);
+                }
+            };
+            if let Some(entry) = RawEntries::new(&raw[start..], oid_len).peek() {
+                return Ok(Some(entry.node()?));
+            }
+        }
+        Ok(None)
     }
 
     pub(super) fn find_tree(&self, oid: Oid) -> Result<git2::Tree<'_>, GitError> {

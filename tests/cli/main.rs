@@ -4,7 +4,9 @@
 mod action;
 mod adopt;
 mod bad_input;
+mod cache;
 mod diff;
+mod follow;
 mod history;
 mod history_rules;
 mod index;
