@@ -42,7 +42,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ReportArgs, out: &mut dyn Write) -> Result<O
         .repo(Some(&repo))
         .cache(&cache);
     let snapshot = loader.load(&Source::Commit(tip.clone()), Select::All, &args.rev)?;
-    let history = walk_history(&repo, &ws, &tip, &cache, !args.all_parents, None)?;
+    let history = walk_history(ctx, &repo, &ws, &tip, &cache, !args.all_parents, None)?;
     let options = summary::Options {
         stale_days: args.stale_days,
         today: Some(ctx.today()?),
