@@ -41,6 +41,26 @@ pub enum ListError {
         /// The schema's kinds, comma-separated.
         kinds: String,
     },
+    /// A `--status` no kind in the filter has.
+    #[error("unknown status `{name}`; {hint}the statuses are: {statuses}", name = .name.escape_debug())]
+    UnknownStatus {
+        /// The status as given.
+        name: String,
+        /// `did you mean `x`? ` or nothing.
+        hint: String,
+        /// The statuses of the kinds listed, comma-separated.
+        statuses: String,
+    },
+    /// A `--where` field that neither the schema nor any record has.
+    #[error("no record has a field `{name}`, and the schema does not define one; {hint}the fields are: {fields}", name = .name.escape_debug())]
+    UnknownField {
+        /// The field as given.
+        name: String,
+        /// `did you mean `x`? ` or nothing.
+        hint: String,
+        /// The known fields, comma-separated.
+        fields: String,
+    },
     /// A `--sort` key that names no field.
     #[error("cannot sort by `{text}`; give a field name such as `created`, or `-created` for newest first", text = .text.escape_debug())]
     Sort {
@@ -97,6 +117,19 @@ impl Condition {
             return Err(fail("it has no comparison"));
         };
         let (field, rest) = text.split_at(at);
+        for (wrong, right) in [
+            ("=>", ">="),
+            ("=<", "<="),
+            ("==", "="),
+            ("=!", "!="),
+            ("<>", "!="),
+        ] {
+            if rest.starts_with(wrong) {
+                return Err(fail(&format!(
+                    "`{wrong}` is not a comparison; did you mean `{right}`?"
+                )));
+            }
+        }
         let (op, value) = if let Some(v) = rest.strip_prefix("!=") {
             (Op::Ne, v)
         } else if let Some(v) = rest.strip_prefix(">=") {
@@ -267,6 +300,65 @@ impl Filter {
                 .map(|c| Condition::parse(c))
                 .collect::<Result<_, _>>()?,
         })
+    }
+
+    /// Checks the statuses and `--where` fields against the schema and the
+    /// records read, as `validate` would: a status no listed kind has, or a
+    /// field that neither the schema nor any record has, is an error with
+    /// the nearest known one — never a silent "no records match".
+    pub fn check(&self, schema: &Schema, records: &[Record]) -> Result<(), ListError> {
+        let kinds: Vec<&crate::schema::Kind> = schema
+            .kinds
+            .iter()
+            .filter(|k| self.keeps_kind(&k.name))
+            .collect();
+        // A kind without a list of statuses accepts any status.
+        if kinds.iter().all(|k| k.statuses.is_some()) {
+            let mut known: Vec<&str> = kinds
+                .iter()
+                .flat_map(|k| k.statuses.iter().flatten().map(String::as_str))
+                .collect();
+            known.sort_unstable();
+            known.dedup();
+            for status in &self.statuses {
+                if !known.contains(&status.as_str()) {
+                    return Err(ListError::UnknownStatus {
+                        name: status.clone(),
+                        hint: did_you_mean(status, known.iter().copied())
+                            .map(|s| format!("did you mean `{s}`? "))
+                            .unwrap_or_default(),
+                        statuses: known.join(", "),
+                    });
+                }
+            }
+        }
+        let mut fields: Vec<&str> = kinds
+            .iter()
+            .flat_map(|k| {
+                k.fields
+                    .iter()
+                    .flat_map(|f| [f.name.as_str(), f.key.as_str()])
+            })
+            .chain(["id", "kind", "path"])
+            .collect();
+        for record in records.iter().filter(|r| self.keeps_kind(&r.kind)) {
+            fields.extend(record.front.fields.iter().map(|f| f.key.as_str()));
+        }
+        fields.sort_unstable();
+        fields.dedup();
+        for condition in &self.conditions {
+            let top = condition.field[0].as_str();
+            if !fields.contains(&top) {
+                return Err(ListError::UnknownField {
+                    name: condition.field.join("."),
+                    hint: did_you_mean(top, fields.iter().copied())
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default(),
+                    fields: fields.join(", "),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Whether the filter keeps files of this kind at all.

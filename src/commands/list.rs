@@ -27,6 +27,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ListArgs, out: &mut dyn Write) -> Result<Out
     };
     let loaded = load(&ws, repo.as_ref(), &side, None)?;
     let snapshot = &loaded.snapshot;
+    filter.check(&ws.schema, &snapshot.records)?;
     let records = select(&snapshot.records, &filter, &key);
     let format = match (args.null, args.format) {
         (true, ListFormat::Table | ListFormat::Paths) => ListFormat::Paths,

@@ -135,7 +135,6 @@ fn filters_combine() {
     );
     assert_eq!(json(&["--where", "tags=noise"]), ["EXP-0010"]);
     assert_eq!(json(&["--where", "owner=Ada Park"]), ["SCOPE-0001"]);
-    assert_eq!(json(&["--status", "nonesuch"]), Vec::<String>::new());
     assert_eq!(
         json(&["--sort", "-metrics.recall"]),
         ["EXP-0002", "EXP-0001", "DEC-0001", "EXP-0010", "SCOPE-0001"]
@@ -204,4 +203,43 @@ fn rev_outside_git_exits_2() {
     let run = list(&repo, &["--rev", "HEAD"]);
     assert_eq!(run.code, 2);
     assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn statuses_fields_and_operators_are_checked_as_validate_does() {
+    let repo = log();
+    for (args, wanted) in [
+        (
+            vec!["--status", "runing"],
+            "cairn: error: unknown status `runing`; did you mean `running`? the statuses are:",
+        ),
+        (
+            vec!["--kind", "decision", "--status", "running"],
+            "cairn: error: unknown status `running`; the statuses are: accepted, deprecated, proposed, rejected, superseded\n",
+        ),
+        (
+            vec!["--where", "recall>0.5"],
+            "cairn: error: no record has a field `recall`, and the schema does not define one;",
+        ),
+        (
+            vec!["--where", "metrcs.recall>0.5"],
+            "did you mean `metrics`?",
+        ),
+        (
+            vec!["--where", "metrics.recall=>0.5"],
+            "malformed condition `metrics.recall=>0.5`: `=>` is not a comparison; did you mean `>=`?",
+        ),
+    ] {
+        let run = list(&repo, &args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.render());
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert!(run.stderr.contains(wanted), "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+    // A known status that no record has yet, and a field some record has.
+    assert_eq!(list(&repo, &["--status", "abandoned"]).code, 0);
+    assert_eq!(
+        ids(&list(&repo, &["--where", "tags=noise", "--format", "json"])),
+        ["EXP-0010"]
+    );
 }
