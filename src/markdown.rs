@@ -4,7 +4,7 @@
 //! A section is a heading of any level; its text runs to the next heading
 //! of the same or a higher level, so a section includes its subsections.
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
 
 use crate::frontmatter::LineIndex;
 
@@ -68,7 +68,12 @@ pub fn parse(body: &str, first_line: usize) -> Body {
     let mut headings: Vec<(String, u8, usize, usize, usize)> = Vec::new(); // title, level, line, start, end
     let mut links = Vec::new();
     let mut open: Option<(u8, usize, String)> = None;
-    let parser = Parser::new_ext(body, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    // GitHub's flavour: footnotes (whose definitions may hold fenced code)
+    // are footnotes, not link definitions.
+    let parser = Parser::new_ext(
+        body,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES,
+    );
     for (event, range) in parser.into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
@@ -85,6 +90,11 @@ pub fn parse(body: &str, first_line: usize) -> Body {
                     title.push_str(&text);
                 }
             }
+            // `<ada@example.org>` is an e-mail address, not a path.
+            Event::Start(Tag::Link {
+                link_type: LinkType::Email,
+                ..
+            }) => {}
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 if let Some(target) = local_target(&dest_url) {
                     links.push(Link {
@@ -203,6 +213,20 @@ mod tests {
             got,
             [("../data/README.md", 7), ("plots/recall curve.png", 15)]
         );
+    }
+
+    #[test]
+    fn footnotes_email_autolinks_and_code_are_not_paths() {
+        let body = parse(
+            "Claim.[^1] Mail <ada@example.org>, see `[x](gone.md)`.\n\n[^1]: Proof:\n\n    ```\n    [y](also-gone.md)\n    ```\n\n```md\n[z](gone-too.md)\n```\n\n[real](notes.md)\n",
+            1,
+        );
+        let got: Vec<_> = body
+            .links
+            .iter()
+            .map(|l| (l.target.as_str(), l.line))
+            .collect();
+        assert_eq!(got, [("notes.md", 13)]);
     }
 
     #[test]

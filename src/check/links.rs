@@ -15,6 +15,10 @@ pub fn check(snapshot: &Snapshot, tree: &dyn Tree) -> Vec<Diagnostic> {
                     link.target
                 ),
                 Some(path) if path.is_empty() || tree.exists(&path) => continue,
+                // Static sites (Jekyll, MkDocs) link pages without `.md`.
+                Some(path) if !path.ends_with('/') && tree.exists(&format!("{path}.md")) => {
+                    continue;
+                }
                 Some(_) => format!(
                     "link to `{}` points to a file that does not exist; fix the path or remove the link",
                     link.target

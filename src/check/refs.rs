@@ -51,6 +51,23 @@ pub fn check(schema: &Schema, snapshot: &Snapshot) -> Vec<Diagnostic> {
                         .about(format!("{}: {target}", spec.key))
                 };
                 let Some(found) = index.get(target.as_str()).and_then(|r| r.first()) else {
+                    if let Some(broken) = unreadable_holder(snapshot, &target) {
+                        // The id is most likely there: say so, and guess nothing.
+                        out.push(
+                            Diagnostic::warning(
+                                Code::Dangling,
+                                &record.path,
+                                field.line,
+                                format!(
+                                    "{} `{target}` is most likely {}, which cannot be read ({}); fix that file and this reference resolves",
+                                    spec.key, broken.path, broken.diagnostic.code
+                                ),
+                            )
+                            .with_id(record.id.as_deref())
+                            .about(format!("{}: {target}", spec.key)),
+                        );
+                        continue;
+                    }
                     out.push(diag(
                         Code::Dangling,
                         dangling_message(schema, &index, &spec.key, &target, to),
@@ -149,6 +166,17 @@ fn target_rules(
         }
     }
     out
+}
+
+/// The unreadable file whose name says it holds `id` (`EXP-0002-x.md`,
+/// or `eip-1559.md` for `EIP-1559`), if any.
+fn unreadable_holder<'s>(snapshot: &'s Snapshot, id: &str) -> Option<&'s crate::snapshot::Broken> {
+    let id = id.to_uppercase();
+    snapshot.broken.iter().find(|b| {
+        let name = b.path.rsplit('/').next().unwrap_or(&b.path).to_uppercase();
+        name.strip_prefix(&id)
+            .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric()))
+    })
 }
 
 /// Every id a field's value refers to, with the kinds it may be and the

@@ -616,3 +616,44 @@ fn yaml_errors_name_the_fix_for_common_slips() {
         assert_eq!(d["line"], wanted, "{message}");
     }
 }
+
+#[test]
+fn a_reference_to_an_unreadable_record_says_so() {
+    let repo = TestRepo::plain();
+    repo.write(
+        "research/scopes/SCOPE-0002-birds.md",
+        "---\nid: SCOPE-0002\ntitle: Birds: all of them\n---\n",
+    );
+    repo.write(
+        "research/scopes/SCOPE-0001-bats.md",
+        scope("SCOPE-0001", "draft"),
+    );
+    repo.write(
+        &at(EXP, "EXP-0001-a.md"),
+        experiment("EXP-0001", "running").replace("hypothesis:", "scope: SCOPE-0002\nhypothesis:"),
+    );
+    let run = repo.run(&["validate"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("warning  ref/dangling         scope `SCOPE-0002` is most likely research/scopes/SCOPE-0002-birds.md, which cannot be read (parse/yaml); fix that file and this reference resolves\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("did you mean"), "{}", run.stdout);
+}
+
+#[test]
+fn links_follow_github_markdown() {
+    let repo = TestRepo::plain();
+    repo.write("research/notes.md", "# Notes\n");
+    repo.write(
+        &at(EXP, "EXP-0001-a.md"),
+        experiment("EXP-0001", "running")
+            + "\nSee [notes](../notes), mail <ada@example.org>, `[x](gone.md)`.[^1]\n\n[^1]: Output:\n\n    ```\n    [y](also-gone.md)\n    ```\n\nAnd [missing](missing).\n",
+    );
+    let run = repo.run(&["validate", "--format", "json"]);
+    assert_eq!(
+        run.findings(),
+        [("link/broken".to_string(), at(EXP, "EXP-0001-a.md"), 23)]
+    );
+}
