@@ -114,7 +114,7 @@ pub fn load_workspace(start: &Path, config: Option<&Path>) -> Result<Workspace, 
             let shown = path.strip_prefix(&root).unwrap_or(path);
             let in_repo = path.is_relative() || path.starts_with(&root);
             let read = if in_repo || config.is_none() {
-                containment::read(&root, path, MAX_CONFIG_BYTES)
+                containment::read(&root, shown, MAX_CONFIG_BYTES)
             } else {
                 containment::read_anywhere(path, MAX_CONFIG_BYTES)
             };

@@ -36,10 +36,15 @@ pub(crate) fn run(ctx: &Ctx, args: &ListArgs, out: &mut dyn Write) -> Result<Out
     };
     match format {
         ListFormat::Paths if args.null => {
+            // Exact bytes: straight to stdout, past the colour stream that
+            // strips control characters (NUL among them) for pipes.
+            out.flush()?;
+            let mut raw = std::io::stdout().lock();
             for record in &records {
-                out.write_all(record.path.as_bytes())?;
-                out.write_all(b"\0")?;
+                raw.write_all(record.path.as_bytes())?;
+                raw.write_all(b"\0")?;
             }
+            raw.flush()?;
         }
         ListFormat::Table => {
             let listing = Listing::new(records.iter().copied());

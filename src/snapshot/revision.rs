@@ -65,6 +65,28 @@ pub(super) fn read_all(
     listed: Vec<TreeFile>,
     known: &dyn Fn(&str, &str) -> bool,
 ) -> Result<Vec<SourceFile>, GitError> {
+    // A kind folder that is a symlink: reported, not followed, as in the
+    // working tree.
+    let dirs = schema.dirs();
+    let mut out = Vec::with_capacity(listed.len());
+    for link in listed
+        .iter()
+        .filter(|f| f.symlink && dirs.contains(&f.path))
+    {
+        out.push(SourceFile {
+            path: format!("{}/", link.path),
+            blob: None,
+            content: Err(Diagnostic::error(
+                Code::Symlink,
+                &link.path,
+                1,
+                format!(
+                    "`{}` is a symlink to a folder; cairn does not follow symlinked folders, so the records under `{}` are not read — point the kind's `dir` at the real folder",
+                    link.path, link.path
+                ),
+            )),
+        });
+    }
     let listed: Vec<TreeFile> = listed
         .into_iter()
         .filter(|f| schema.is_record_path(&f.path))
@@ -75,7 +97,6 @@ pub(super) fn read_all(
         .map(|f| f.blob.clone())
         .collect();
     let mut bytes = repo.blobs_within(&batch, MAX_RECORD_BYTES)?.into_iter();
-    let mut out = Vec::with_capacity(listed.len());
     for file in listed {
         let content = if file.symlink {
             read(repo, schema, source, &file)?

@@ -9,6 +9,7 @@ mod diff;
 mod follow;
 mod history;
 mod history_rules;
+mod hostile;
 mod index;
 mod install_docs;
 mod list;
