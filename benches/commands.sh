@@ -113,7 +113,9 @@ row() {
     c=$(measure "$cairn" "$@")
     read -r w cpu m <<<"$c"
     local line="| \`$label\` | $(fmt_s "$w") | $(ratio "$w" "$bw") | $m MB | ${base_label} | $(fmt_s "$bw") | $bm MB |"
-    if [[ -n "$before" ]]; then
+    if [[ -n "$before" && $label == *"(warm)"* ]]; then
+        line+=" | | |"
+    elif [[ -n "$before" ]]; then
         bc=$(measure "$before" "$@")
         read -r w2 cpu2 m2 <<<"$bc"
         line+=" $(fmt_s "$w2") | $(ratio "$w2" "$bw") | $m2 MB |"
