@@ -72,6 +72,7 @@ codes! {
     IdFormat => "schema/id-format", "An id that does not match the kind's pattern.";
     UnknownField => "schema/unknown-field", "A field the schema does not know.";
     MissingSection => "schema/missing-section", "A required section absent.";
+    Placeholder => "schema/placeholder", "A required field still holding the template's `TODO` text after the first status.";
     DuplicateId => "ref/duplicate-id", "Two records share an id.";
     Dangling => "ref/dangling", "A reference to an id that does not exist.";
     WrongKind => "ref/wrong-kind", "A reference to an id of the wrong kind.";

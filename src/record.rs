@@ -204,6 +204,20 @@ fn derive_id(record: &Record, kind: &Kind) -> (Option<String>, usize) {
             ),
             None => (None, record.front.line),
         },
+        IdRule::Path => {
+            let inside = if kind.dir.is_empty() {
+                record.path.as_str()
+            } else {
+                record
+                    .path
+                    .strip_prefix(&kind.dir)
+                    .map_or(record.path.as_str(), |r| r.trim_start_matches('/'))
+            };
+            (
+                Some(inside.strip_suffix(".md").unwrap_or(inside).to_string()),
+                1,
+            )
+        }
         IdRule::Filename { pattern } => {
             let name = record.path.rsplit('/').next().unwrap_or(&record.path);
             let id = pattern

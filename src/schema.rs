@@ -255,6 +255,10 @@ pub enum IdRule {
         /// What the raw value must match.
         pattern: Option<Regex>,
     },
+    /// The path inside the kind's folder, without `.md`
+    /// (`network/ovn-egress.md` → `network/ovn-egress`): for collections
+    /// whose files share names in different folders.
+    Path,
     /// The file name's first capture group, shown with the prefix.
     Filename {
         /// Applied to the file name (without folders).

@@ -60,6 +60,7 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
             }
         }
     }
+    check_placeholders(kind, record, &mut out);
     if kind.warn_unknown_fields {
         let known: Vec<&str> = kind
             .fields
@@ -134,6 +135,51 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// A required field that still holds the template's placeholder (`TODO:
+/// …`) once the record has left its kind's first status: written from the
+/// template, never filled in.
+fn check_placeholders(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
+    let first = kind.statuses.as_ref().and_then(|s| s.first());
+    let (Some(first), Some(status)) = (first, record.status()) else {
+        return;
+    };
+    if &status == first {
+        return;
+    }
+    let required = kind.fields.iter().filter(|f| {
+        f.required
+            || kind
+                .rules
+                .iter()
+                .any(|r| r.require.contains(&f.name) && r.when.matches(|n| record.value(n)))
+    });
+    for spec in required {
+        let Some(field) = record.front.get(&spec.key) else {
+            continue;
+        };
+        if field
+            .value
+            .string_items()
+            .iter()
+            .any(|s| s.trim_start().starts_with("TODO"))
+        {
+            out.push(
+                Diagnostic::warning(
+                    Code::Placeholder,
+                    &record.path,
+                    field.line,
+                    format!(
+                        "`{}` still holds the template's placeholder, and the record is {status}; write the real value",
+                        spec.key
+                    ),
+                )
+                .with_id(record.id.as_deref())
+                .about(&spec.key),
+            );
+        }
+    }
 }
 
 fn id_key(kind: &Kind) -> Option<&str> {
@@ -218,7 +264,7 @@ fn check_id(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
         (IdRule::Filename { pattern }, None) => {
             out.push(err(Code::IdFormat, 1, format!("the file name does not match `{}`, so the record has no id; rename the file, e.g. `0001-{}`", pattern.as_str(), record.path.rsplit('/').next().unwrap_or(""))));
         }
-        (IdRule::Filename { .. }, Some(_)) => {}
+        (IdRule::Filename { .. }, Some(_)) | (IdRule::Path, _) => {}
     }
 }
 

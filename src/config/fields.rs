@@ -73,6 +73,16 @@ pub(super) fn builtin_common_fields() -> IndexMap<String, RawField> {
 }
 
 fn merge(base: &RawField, over: &RawField) -> RawField {
+    // A new type starts afresh: the old type's `values`, `items`, `to` and
+    // `inverse` belong to it.
+    if over.ty.is_some() && over.ty != base.ty {
+        return RawField {
+            required: over.required.or(base.required),
+            key: over.key.clone().or_else(|| base.key.clone()),
+            about: over.about.clone().or_else(|| base.about.clone()),
+            ..over.clone()
+        };
+    }
     RawField {
         ty: over.ty.clone().or_else(|| base.ty.clone()),
         required: over.required.or(base.required),
@@ -87,6 +97,21 @@ fn merge(base: &RawField, over: &RawField) -> RawField {
 
 fn field_type(spec: &RawField, kinds: &[String]) -> Result<FieldType, String> {
     let name = spec.ty.as_deref().unwrap_or("string");
+    // A key the type does not read could never take effect.
+    let unused = [
+        ("values", spec.values.is_some(), ["enum", "map"].as_slice()),
+        ("items", spec.items.is_some(), ["list"].as_slice()),
+        ("to", spec.to.is_some(), ["ref"].as_slice()),
+        ("inverse", spec.inverse.is_some(), ["ref"].as_slice()),
+    ];
+    for (key, given, types) in unused {
+        if given && !types.contains(&name) {
+            return Err(format!(
+                "`{key}` has no effect on a field of type {name}; it applies to {}",
+                types.join(" and ")
+            ));
+        }
+    }
     let named = |name: &str| -> Result<FieldType, String> {
         field_type(
             &RawField {

@@ -45,6 +45,22 @@ pub(super) fn kind(
         ));
     }
     let id = id_rule(place, &name, &prefix, raw.id)?;
+    if let Some(spec) = raw.fields.as_ref().and_then(|f| f.get("id")) {
+        let standard = matches!(id, IdRule::Standard { .. });
+        if !standard || spec.required == Some(false) {
+            return Err(place.fail(
+                place.in_kind(&["fields", "id"]),
+                format!(
+                    "kind `{name}`: `fields: {{id: ...}}` has no effect: {}",
+                    if standard {
+                        "every record needs an identity; to take it from elsewhere, set the kind's `id:` (`{field: KEY}`, `{from: filename, pattern: ...}` or `{from: path}`)"
+                    } else {
+                        "the kind's `id:` says where ids come from; remove the `id` field"
+                    }
+                ),
+            ));
+        }
+    }
     let fields = fields::fields(place, &name, common, raw.fields, kinds)?;
     let statuses = raw.statuses;
     let checks = Checks {
@@ -122,11 +138,22 @@ fn id_rule(
             from: Some(from),
             pattern,
         }) => {
+            if from == "path" {
+                if pattern.is_some() {
+                    return Err(fail(
+                        &["id", "pattern"],
+                        format!(
+                            "kind `{name}`: `pattern` has no effect with `from: path` (the id is the whole path inside the folder); remove it"
+                        ),
+                    ));
+                }
+                return Ok(IdRule::Path);
+            }
             if from != "filename" {
                 return Err(fail(
                     &["id", "from"],
                     format!(
-                        "kind `{name}`: id from `{from}` is not known; use `from: filename` or `field: KEY`"
+                        "kind `{name}`: id from `{from}` is not known; use `from: filename`, `from: path` or `field: KEY`"
                     ),
                 ));
             }

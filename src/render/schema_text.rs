@@ -135,6 +135,7 @@ fn id_rule(kind: &Kind) -> String {
         IdRule::Field { key, .. } => {
             format!("{} (from the `{key}` field)", kind.format_id(1))
         }
+        IdRule::Path => "the path inside the folder, without .md".to_string(),
         IdRule::Filename { pattern } => {
             format!(
                 "{} (from the file name, pattern {pattern})",

@@ -166,3 +166,246 @@ fn ids_from_another_field() {
     assert_eq!(run.code, 1);
     insta::assert_snapshot!(run.render());
 }
+
+/// An EIPs-like collection: ids from the `eip` field, Jekyll links without
+/// `.md`, footnotes holding code, dormant proposals, and old records that
+/// break a newer rule (a required `description`).
+const EIPS_CONFIG: &str = r#"version: 1
+kinds:
+  eip:
+    dir: /EIPS
+    prefix: EIP
+    id: {field: eip}
+    statuses: [Draft, Review, Last Call, Final, Stagnant, Withdrawn, Living]
+    unknown_fields: ignore
+    as_warnings: {status: [Stagnant, Withdrawn]}
+    fields:
+      description: {required: true}
+      requires: {type: list, items: {type: ref, to: [eip]}}
+"#;
+
+fn eip(n: u32, status: &str, description: bool) -> String {
+    let description = if description {
+        "description: A proposal\n"
+    } else {
+        ""
+    };
+    format!(
+        "---\neip: {n}\ntitle: Proposal {n}\n{description}author: Ada (@ada)\nstatus: {status}\ncreated: 2021-01-0{}\n---\n\n## Abstract\n\nSee [EIP-1](./eip-1) and the note.[^1]\n\n[^1]: For example:\n\n    ```\n    [x](not-a-file.md)\n    ```\n",
+        n % 9 + 1
+    )
+}
+
+/// A pull request on `main`'s collection, `pr` branch checked out.
+fn pull_request(config: &str, files: &[(&str, String)]) -> TestRepo {
+    let mut repo = TestRepo::new();
+    repo.write(".cairn/config.yaml", config);
+    for (path, text) in files {
+        repo.write(path, text);
+    }
+    repo.commit("the collection");
+    repo.git(&["checkout", "-q", "-b", "pr"]);
+    repo
+}
+
+#[test]
+fn an_eips_like_pull_request_sees_only_its_own_findings() {
+    let mut repo = pull_request(
+        EIPS_CONFIG,
+        &[
+            ("EIPS/eip-1.md", eip(1, "Living", true)),
+            ("EIPS/eip-2.md", eip(2, "Final", false)),
+            ("EIPS/eip-3.md", eip(3, "Stagnant", false)),
+            ("EIPS/eip-4.md", eip(4, "Review", true)),
+        ],
+    );
+    let all = repo.run(&["validate"]);
+    assert_eq!(all.code, 1, "{}", all.render());
+    // The old EIP-2 fails the newer rule; the stagnant EIP-3 only warns;
+    // no link is reported: extensionless, or in a footnote's code.
+    assert!(
+        all.stdout.contains("1 error, 1 warning in 4 records"),
+        "{}",
+        all.stdout
+    );
+    // The pull request edits EIP-4 (a typo in its status) and EIP-2 (above
+    // its old finding).
+    repo.write("EIPS/eip-4.md", eip(4, "Last Cal", true));
+    repo.write(
+        "EIPS/eip-2.md",
+        eip(2, "Final", false).replace("author:", "discussions-to: https://x.org\nauthor:"),
+    );
+    repo.commit("update EIP-2 and EIP-4");
+    let run = repo.run(&["validate", "--base", "main", "--new"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    insta::assert_snapshot!(run.render());
+}
+
+const ARCS_CONFIG: &str = r#"version: 1
+kinds:
+  arc:
+    dir: /ARCs
+    prefix: ARC
+    id: {field: arc, pattern: '^\d+$'}
+    statuses: [Draft, Review, Last Call, Final, Stagnant, Withdrawn, Living, Idle, Deprecated]
+    transitions:
+      Draft: [Review, Withdrawn, Stagnant]
+      Review: [Last Call, Draft, Withdrawn, Stagnant]
+      Last Call: [Final, Review, Withdrawn]
+      Stagnant: [Draft]
+    unknown_fields: ignore
+    fields:
+      sponsor: {required: true}
+"#;
+
+fn arc(n: u32, status: &str, sponsor: bool) -> String {
+    let sponsor = if sponsor { "sponsor: Foundation\n" } else { "" };
+    format!(
+        "---\narc: {n}\ntitle: ARC {n}\n{sponsor}status: {status}\ncreated: 2022-02-02\n---\n\n## Abstract\n\nText.\n"
+    )
+}
+
+#[test]
+fn an_arcs_like_pull_request_moves_a_proposal_step_by_step() {
+    let mut repo = pull_request(
+        ARCS_CONFIG,
+        &[
+            ("ARCs/arc-0001.md", arc(1, "Final", false)),
+            ("ARCs/arc-0002.md", arc(2, "Draft", true)),
+        ],
+    );
+    repo.write("ARCs/arc-0002.md", arc(2, "Review", true));
+    repo.commit("ARC-2 to review");
+    repo.write("ARCs/arc-0002.md", arc(2, "Last Call", true));
+    repo.commit("ARC-2 to last call");
+    let run = repo.run(&["validate", "--base", "main", "--new"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout.ends_with("0 errors, 0 warnings in 2 records; 1 old finding left out (it was at the merge base already)\n"),
+        "{}",
+        run.stdout
+    );
+    // Draft → Last Call in one commit is not allowed, and names its commit.
+    repo.git(&["checkout", "-q", "-b", "jump", "main"]);
+    repo.write("ARCs/arc-0002.md", arc(2, "Last Call", true));
+    let jump = repo.commit("ARC-2 straight to last call");
+    let run = repo.run(&["validate", "--base", "main", "--new"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stdout.contains(&format!(
+            "in commit {} (ARC-2 straight to last call): status moved from Draft to Last Call",
+            &jump[..7]
+        )),
+        "{}",
+        run.stdout
+    );
+}
+
+/// An openshift/enhancements-like collection: proposals in topic folders,
+/// several with the same file name, identified by their path.
+const ENHANCEMENTS_CONFIG: &str = r#"version: 1
+kinds:
+  enhancement:
+    dir: /enhancements
+    prefix: ENH
+    id: {from: path}
+    unknown_fields: ignore
+    fields:
+      created: {key: creation-date}
+      status: {required: false}
+      reviewers: {type: list, items: string, required: true}
+"#;
+
+fn enhancement(title: &str, reviewers: bool) -> String {
+    let reviewers = if reviewers {
+        "reviewers:\n  - \"@ada\"\n"
+    } else {
+        ""
+    };
+    format!(
+        "---\ntitle: {title}\nauthors:\n  - \"@bo\"\n{reviewers}creation-date: 2020-05-05\nstatus: implementable\n---\n\n# {title}\n"
+    )
+}
+
+#[test]
+fn an_enhancements_like_pull_request_uses_paths_as_ids() {
+    let mut repo = pull_request(
+        ENHANCEMENTS_CONFIG,
+        &[
+            (
+                "enhancements/network/dual-stack.md",
+                enhancement("dual-stack", false),
+            ),
+            (
+                "enhancements/storage/dual-stack.md",
+                enhancement("dual stack storage", true),
+            ),
+            ("enhancements/README.md", "# Enhancements\n".to_string()),
+        ],
+    );
+    let list = repo.run(&["list", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&list.stdout).expect("json");
+    let ids: Vec<&str> = doc["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(ids, ["network/dual-stack", "storage/dual-stack"]);
+    repo.write(
+        "enhancements/storage/dual-stack.md",
+        enhancement("dual stack storage", true).replace("- \"@ada\"", "- @ada"),
+    );
+    repo.commit("storage: reviewers");
+    let run = repo.run(&["validate", "--base", "main", "--new", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let found: Vec<(&str, &str)> = doc["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default(),
+                d["file"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("parse/yaml", "enhancements/storage/dual-stack.md")]
+    );
+    assert_eq!(doc["left_out"], 1);
+}
+
+#[test]
+fn config_keys_that_cannot_take_effect_are_errors() {
+    let repo = TestRepo::plain();
+    for (config, line, wanted) in [
+        (
+            "kinds:\n  enhancement:\n    dir: /enhancements\n    fields:\n      id: {required: false}\n",
+            5,
+            "`fields: {id: ...}` has no effect: every record needs an identity; to take it from elsewhere, set the kind's `id:`",
+        ),
+        (
+            "kinds:\n  enhancement:\n    dir: /enhancements\n    id: {from: path, pattern: '^(.*)$'}\n",
+            4,
+            "`pattern` has no effect with `from: path`",
+        ),
+        (
+            "kinds:\n  enhancement:\n    dir: /enhancements\n    fields:\n      owner: {type: string, to: [enhancement]}\n",
+            5,
+            "`to` has no effect on a field of type string; it applies to ref",
+        ),
+    ] {
+        repo.write(".cairn/config.yaml", config);
+        let run = repo.run(&["validate"]);
+        assert_eq!(run.code, 2, "{}", run.render());
+        assert!(
+            run.stderr.contains(&format!(".cairn/config.yaml:{line}: ")),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(wanted), "{}", run.stderr);
+    }
+}

@@ -86,6 +86,11 @@ fn every_finding(outside: &TestRepo) -> TestRepo {
             ),
         )
         .write(&at(DEC, "DEC-0003-new.md"), decision("DEC-0003", "accepted"))
+        .write(
+            &at(EXP, "EXP-0021-placeholder.md"),
+            good.replace("hypothesis: mel features beat MFCC", "hypothesis: \"TODO: the claim\"")
+                .replace("EXP-0001", "EXP-0021"),
+        )
         .write(&at(DEC, "DEC-0005-old.md"), superseded("DEC-0005", "DEC-0006"))
         .write(&at(DEC, "DEC-0006-rejected.md"), successor("DEC-0006", "rejected", "DEC-0005"))
         .write(&at(DEC, "DEC-0007-old.md"), superseded("DEC-0007", "DEC-0008"))
@@ -154,6 +159,7 @@ fn every_code_is_reported_at_its_file_and_line() {
         ("ref/wrong-kind", "EXP-0017-references.md", 7),
         ("link/broken", "EXP-0017-references.md", 17),
         ("wip/limit", "EXP-0020-busy.md", 4),
+        ("schema/placeholder", "EXP-0021-placeholder.md", 6),
     ];
     for (code, name, line) in expect {
         let file = at(EXP, name);
@@ -223,7 +229,7 @@ fn json_has_the_documented_shape() {
     let run = repo.run(&["validate", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!(doc["version"], 1);
-    assert_eq!(doc["records"], 30);
+    assert_eq!(doc["records"], 31);
     let diagnostics = doc["diagnostics"].as_array().expect("array");
     let errors = diagnostics
         .iter()
