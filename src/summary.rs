@@ -392,45 +392,17 @@ pub fn summarize(
         .iter()
         .map(|k| (k.name.clone(), classify(k)))
         .collect();
-    let mut counts: IndexMap<String, IndexMap<String, usize>> = IndexMap::new();
-    for kind in &schema.kinds {
-        let mut by_status = IndexMap::new();
-        for status in kind.statuses.iter().flatten() {
-            by_status.insert(status.clone(), 0);
-        }
-        counts.insert(kind.name.clone(), by_status);
-    }
-    for record in &snapshot.records {
-        let status = record.status().unwrap_or_else(|| "(none)".to_string());
-        *counts
-            .entry(record.kind.clone())
-            .or_default()
-            .entry(status)
-            .or_default() += 1;
-    }
     let by_id: HashMap<&str, &Record> = snapshot
         .records
         .iter()
         .filter_map(|r| Some((r.id.as_deref()?, r)))
         .collect();
-    let order: HashMap<&str, usize> = schema
-        .kinds
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.name.as_str(), i))
-        .collect();
-    let mut records: Vec<&Record> = by_id.values().copied().collect();
-    records.sort_by(|a, b| {
-        let key = |r: &Record| (order.get(r.kind.as_str()).copied(), r.id.clone());
-        key(a).cmp(&key(b))
-    });
-
     let mut summary = Summary {
         version: 1,
         rev: rev.to_string(),
         commit: at.id.to_string(),
         date: iso_date(at.time, at.offset_minutes),
-        counts,
+        counts: counts(schema, snapshot),
         broken: snapshot.broken.len(),
         rules: Rules {
             stale_days: options.stale_days,
@@ -456,194 +428,19 @@ pub fn summarize(
     let mut experiments: Vec<(i64, Experiment)> = Vec::new();
     let mut recent: Vec<(i64, Recent)> = Vec::new();
     let mut stale: Vec<(i64, Stale)> = Vec::new();
-    let no_events = Vec::new();
-    for record in records {
-        let id = record.id.clone().unwrap_or_default();
-        let kind = schema.kind(&record.kind);
+    for record in in_kind_order(schema, &by_id) {
         let class = classes.get(&record.kind).cloned().unwrap_or_default();
-        let status = record.status();
-        let mut events: Vec<&Event> = history
-            .events
-            .get(&id)
-            .unwrap_or(&no_events)
-            .iter()
-            .collect();
-        // Oldest first; the walk's order breaks ties of equal times.
-        events.reverse();
-        events.sort_by_key(|e| history.commit(e).time);
-        let time = |e: &Event| history.commit(e).time;
-        let changed = |e: &Event| {
-            let c = history.commit(e);
-            Changed {
-                commit: c.id.to_string(),
-                date: iso_date(c.time, c.offset_minutes),
-            }
-        };
-        let last = events.last().copied();
-        let set_status = status_set_by(&events);
-        let brief = |r: &Record| (r.status(), r.title(), r.path.clone());
-
-        // Open records of planning kinds.
-        let plans =
-            kind.is_some_and(|k| k.field("due").is_some() || k.field("assumptions").is_some());
-        if plans && status.as_ref().is_some_and(|s| class.open.contains(s)) {
-            let due = record.text("due");
-            let (status, title, path) = brief(record);
-            summary.open.push(OpenRecord {
-                id: id.clone(),
-                kind: record.kind.clone(),
-                status,
-                title,
-                path,
-                overdue: due.as_deref().is_some_and(|d| d < day(now).as_str()),
-                due,
-                assumptions: record
-                    .value("assumptions")
-                    .map(Value::string_items)
-                    .unwrap_or_default(),
-            });
+        let facts = Facts::new(schema, record, &class, history, now);
+        summary.open.extend(facts.open());
+        recent.extend(facts.recent(options));
+        stale.extend(facts.stale(options));
+        facts.velocity(&mut moves);
+        if let Some((experiment, bar)) = facts.experiment(&by_id) {
+            experiments.push(experiment);
+            summary.timeline.extend(bar);
         }
-
-        // Recent status changes.
-        if let Some(e) = set_status {
-            let t = time(e);
-            if (now - t) as f64 <= f64::from(options.recent_days) * DAY {
-                let (status, title, path) = brief(record);
-                recent.push((
-                    t,
-                    Recent {
-                        id: id.clone(),
-                        kind: record.kind.clone(),
-                        status,
-                        title,
-                        path,
-                        commit: history.commit(e).id.to_string(),
-                        date: changed(e).date,
-                        new: e.change == crate::diff::ChangeKind::Added,
-                    },
-                ));
-            }
-        }
-
-        // Stale work.
-        if status.as_ref().is_some_and(|s| class.under_way.contains(s)) {
-            let since = last.map_or(0, time);
-            let idle = (now - since) as f64 / DAY;
-            if last.is_some() && idle >= f64::from(options.stale_days) {
-                let (status, title, path) = brief(record);
-                stale.push((
-                    since,
-                    Stale {
-                        id: id.clone(),
-                        kind: record.kind.clone(),
-                        status,
-                        title,
-                        path,
-                        last_changed: last.map(changed),
-                        days: tenth(idle),
-                    },
-                ));
-            }
-        }
-
-        // Velocity: first time in the initial status → first outcome after it.
-        if let Some(initial) = &class.initial {
-            if let Some(start) = events
-                .iter()
-                .find(|e| e.status.as_ref() == Some(initial))
-                .map(|e| time(e))
-            {
-                let mut seen = Vec::new();
-                for e in events.iter().filter(|e| time(e) >= start) {
-                    if let Some(s) = e.status.as_ref().filter(|s| class.outcomes.contains(s)) {
-                        if !seen.contains(s) {
-                            seen.push(s.clone());
-                            moves
-                                .entry((record.kind.clone(), initial.clone(), s.clone()))
-                                .or_default()
-                                .push((time(e) - start).max(0) as f64 / DAY);
-                        }
-                    }
-                }
-            }
-        }
-
-        // Metrics against the baseline, and the timeline.
-        if kind.is_some_and(|k| k.field("metrics").is_some()) {
-            let baseline = record.text("baseline");
-            let base = baseline.as_deref().and_then(|b| by_id.get(b)).copied();
-            let metrics = numbers(record.value("metrics"))
-                .into_iter()
-                .map(|(name, value)| {
-                    let before = base.and_then(|b| b.value("metrics")?.get(&name)?.as_f64());
-                    Metric {
-                        delta: before.map(|b| without_noise(value - b)),
-                        name,
-                        value,
-                        baseline: before,
-                    }
-                })
-                .collect();
-            let (status_now, title, path) = brief(record);
-            experiments.push((
-                last.map_or(0, time),
-                Experiment {
-                    id: id.clone(),
-                    kind: record.kind.clone(),
-                    status: status_now.clone(),
-                    title: title.clone(),
-                    path,
-                    outcome: record.text("outcome"),
-                    baseline_found: base.is_some(),
-                    baseline,
-                    metrics,
-                },
-            ));
-            if let Some(first) = events.first() {
-                let settled = status.as_ref().is_some_and(|s| class.settled.contains(s));
-                let end = match (settled, set_status) {
-                    (true, Some(e)) => time(e),
-                    _ => now,
-                };
-                summary.timeline.push(Bar {
-                    id: id.clone(),
-                    title,
-                    status: status_now,
-                    start: day(time(first)),
-                    end: day(end.max(time(first))),
-                    settled,
-                });
-            }
-        }
-
-        // Links.
-        for field in ["supersedes", "evidence"] {
-            for to in record
-                .value(field)
-                .map(Value::string_items)
-                .unwrap_or_default()
-            {
-                summary.links.push(Link {
-                    from: id.clone(),
-                    to,
-                    field: field.to_string(),
-                });
-            }
-        }
-
-        summary.records.push(RecordSummary {
-            id: id.clone(),
-            kind: record.kind.clone(),
-            status,
-            title: record.title(),
-            path: record.path.clone(),
-            created_commit: events
-                .iter()
-                .find(|e| e.change == crate::diff::ChangeKind::Added)
-                .map(|e| history.commit(e).id.to_string()),
-            last_changed: last.map(changed),
-            status_days: status_days(&events, |e| time(e), now),
-        });
+        summary.links.extend(facts.links());
+        summary.records.push(facts.record_summary());
     }
     recent.sort_by_key(|r| std::cmp::Reverse(r.0));
     summary.recent = recent.into_iter().map(|(_, r)| r).collect();
@@ -666,6 +463,307 @@ pub fn summarize(
         .timeline
         .sort_by(|a, b| (&a.start, &a.id).cmp(&(&b.start, &b.id)));
     summary
+}
+
+/// Records per kind and status: every listed status of every kind, then
+/// what the records hold (`(none)` for no status).
+fn counts(schema: &Schema, snapshot: &Snapshot) -> IndexMap<String, IndexMap<String, usize>> {
+    let mut counts: IndexMap<String, IndexMap<String, usize>> = IndexMap::new();
+    for kind in &schema.kinds {
+        let mut by_status = IndexMap::new();
+        for status in kind.statuses.iter().flatten() {
+            by_status.insert(status.clone(), 0);
+        }
+        counts.insert(kind.name.clone(), by_status);
+    }
+    for record in &snapshot.records {
+        let status = record.status().unwrap_or_else(|| "(none)".to_string());
+        *counts
+            .entry(record.kind.clone())
+            .or_default()
+            .entry(status)
+            .or_default() += 1;
+    }
+    counts
+}
+
+/// The records with an id, in the schema's kind order, then by id.
+fn in_kind_order<'r>(schema: &Schema, by_id: &HashMap<&str, &'r Record>) -> Vec<&'r Record> {
+    let order: HashMap<&str, usize> = schema
+        .kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.name.as_str(), i))
+        .collect();
+    let mut records: Vec<&Record> = by_id.values().copied().collect();
+    records.sort_by(|a, b| {
+        let key = |r: &Record| (order.get(r.kind.as_str()).copied(), r.id.clone());
+        key(a).cmp(&key(b))
+    });
+    records
+}
+
+/// What the summary knows of one record: its status and class, and the
+/// history events that touched it, oldest first.
+struct Facts<'a> {
+    record: &'a Record,
+    kind: Option<&'a Kind>,
+    id: String,
+    class: &'a StatusClasses,
+    status: Option<String>,
+    events: Vec<&'a Event>,
+    history: &'a History,
+    now: i64,
+}
+
+impl<'a> Facts<'a> {
+    fn new(
+        schema: &'a Schema,
+        record: &'a Record,
+        class: &'a StatusClasses,
+        history: &'a History,
+        now: i64,
+    ) -> Facts<'a> {
+        let id = record.id.clone().unwrap_or_default();
+        let mut events: Vec<&Event> = history.events.get(&id).into_iter().flatten().collect();
+        // Oldest first; the walk's order breaks ties of equal times.
+        events.reverse();
+        events.sort_by_key(|e| history.commit(e).time);
+        Facts {
+            record,
+            kind: schema.kind(&record.kind),
+            id,
+            class,
+            status: record.status(),
+            events,
+            history,
+            now,
+        }
+    }
+
+    fn time(&self, e: &Event) -> i64 {
+        self.history.commit(e).time
+    }
+
+    fn changed(&self, e: &Event) -> Changed {
+        let c = self.history.commit(e);
+        Changed {
+            commit: c.id.to_string(),
+            date: iso_date(c.time, c.offset_minutes),
+        }
+    }
+
+    fn last(&self) -> Option<&'a Event> {
+        self.events.last().copied()
+    }
+
+    fn brief(&self) -> (Option<String>, Option<String>, String) {
+        let r = self.record;
+        (r.status(), r.title(), r.path.clone())
+    }
+
+    fn status_in(&self, set: &[String]) -> bool {
+        self.status.as_ref().is_some_and(|s| set.contains(s))
+    }
+
+    /// An open record of a planning kind (one with `due` or `assumptions`).
+    fn open(&self) -> Option<OpenRecord> {
+        let plans = self
+            .kind
+            .is_some_and(|k| k.field("due").is_some() || k.field("assumptions").is_some());
+        if !plans || !self.status_in(&self.class.open) {
+            return None;
+        }
+        let record = self.record;
+        let due = record.text("due");
+        let (status, title, path) = self.brief();
+        Some(OpenRecord {
+            id: self.id.clone(),
+            kind: record.kind.clone(),
+            status,
+            title,
+            path,
+            overdue: due.as_deref().is_some_and(|d| d < day(self.now).as_str()),
+            due,
+            assumptions: record
+                .value("assumptions")
+                .map(Value::string_items)
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The status change, if recent enough, keyed by its time.
+    fn recent(&self, options: &Options) -> Option<(i64, Recent)> {
+        let e = status_set_by(&self.events)?;
+        let t = self.time(e);
+        if (self.now - t) as f64 > f64::from(options.recent_days) * DAY {
+            return None;
+        }
+        let (status, title, path) = self.brief();
+        Some((
+            t,
+            Recent {
+                id: self.id.clone(),
+                kind: self.record.kind.clone(),
+                status,
+                title,
+                path,
+                commit: self.history.commit(e).id.to_string(),
+                date: self.changed(e).date,
+                new: e.change == crate::diff::ChangeKind::Added,
+            },
+        ))
+    }
+
+    /// Work under way that has not changed for too long, keyed by when it last did.
+    fn stale(&self, options: &Options) -> Option<(i64, Stale)> {
+        if !self.status_in(&self.class.under_way) {
+            return None;
+        }
+        let last = self.last()?;
+        let since = self.time(last);
+        let idle = (self.now - since) as f64 / DAY;
+        if idle < f64::from(options.stale_days) {
+            return None;
+        }
+        let (status, title, path) = self.brief();
+        Some((
+            since,
+            Stale {
+                id: self.id.clone(),
+                kind: self.record.kind.clone(),
+                status,
+                title,
+                path,
+                last_changed: Some(self.changed(last)),
+                days: tenth(idle),
+            },
+        ))
+    }
+
+    /// Velocity: days from the first time in the initial status to the
+    /// first time in each outcome after it.
+    fn velocity(&self, moves: &mut IndexMap<(String, String, String), Vec<f64>>) {
+        let Some(initial) = &self.class.initial else {
+            return;
+        };
+        let Some(start) = self
+            .events
+            .iter()
+            .find(|e| e.status.as_ref() == Some(initial))
+            .map(|e| self.time(e))
+        else {
+            return;
+        };
+        let mut seen = Vec::new();
+        for e in self.events.iter().filter(|e| self.time(e) >= start) {
+            if let Some(s) = e
+                .status
+                .as_ref()
+                .filter(|s| self.class.outcomes.contains(s))
+            {
+                if !seen.contains(s) {
+                    seen.push(s.clone());
+                    moves
+                        .entry((self.record.kind.clone(), initial.clone(), s.clone()))
+                        .or_default()
+                        .push((self.time(e) - start).max(0) as f64 / DAY);
+                }
+            }
+        }
+    }
+
+    /// A record of a kind with `metrics`: its metrics against the baseline
+    /// (keyed by when it last changed), and its bar on the timeline.
+    fn experiment(
+        &self,
+        by_id: &HashMap<&str, &Record>,
+    ) -> Option<((i64, Experiment), Option<Bar>)> {
+        if self.kind.is_none_or(|k| k.field("metrics").is_none()) {
+            return None;
+        }
+        let record = self.record;
+        let baseline = record.text("baseline");
+        let base = baseline.as_deref().and_then(|b| by_id.get(b)).copied();
+        let metrics = numbers(record.value("metrics"))
+            .into_iter()
+            .map(|(name, value)| {
+                let before = base.and_then(|b| b.value("metrics")?.get(&name)?.as_f64());
+                Metric {
+                    delta: before.map(|b| without_noise(value - b)),
+                    name,
+                    value,
+                    baseline: before,
+                }
+            })
+            .collect();
+        let (status_now, title, path) = self.brief();
+        let experiment = Experiment {
+            id: self.id.clone(),
+            kind: record.kind.clone(),
+            status: status_now.clone(),
+            title: title.clone(),
+            path,
+            outcome: record.text("outcome"),
+            baseline_found: base.is_some(),
+            baseline,
+            metrics,
+        };
+        let bar = self.events.first().map(|first| {
+            let settled = self.status_in(&self.class.settled);
+            let end = match (settled, status_set_by(&self.events)) {
+                (true, Some(e)) => self.time(e),
+                _ => self.now,
+            };
+            Bar {
+                id: self.id.clone(),
+                title,
+                status: status_now,
+                start: day(self.time(first)),
+                end: day(end.max(self.time(first))),
+                settled,
+            }
+        });
+        Some(((self.last().map_or(0, |e| self.time(e)), experiment), bar))
+    }
+
+    /// Its links to other records (`supersedes`, `evidence`).
+    fn links(&self) -> Vec<Link> {
+        let mut links = Vec::new();
+        for field in ["supersedes", "evidence"] {
+            for to in self
+                .record
+                .value(field)
+                .map(Value::string_items)
+                .unwrap_or_default()
+            {
+                links.push(Link {
+                    from: self.id.clone(),
+                    to,
+                    field: field.to_string(),
+                });
+            }
+        }
+        links
+    }
+
+    fn record_summary(&self) -> RecordSummary {
+        let record = self.record;
+        RecordSummary {
+            id: self.id.clone(),
+            kind: record.kind.clone(),
+            status: self.status.clone(),
+            title: record.title(),
+            path: record.path.clone(),
+            created_commit: self
+                .events
+                .iter()
+                .find(|e| e.change == crate::diff::ChangeKind::Added)
+                .map(|e| self.history.commit(e).id.to_string()),
+            last_changed: self.last().map(|e| self.changed(e)),
+            status_days: status_days(&self.events, |e| self.time(e), self.now),
+        }
+    }
 }
 
 /// The event that set the record's current status: the last event whose

@@ -8,6 +8,7 @@ pub mod links;
 pub mod practice;
 pub mod record;
 pub mod refs;
+pub mod run;
 
 use std::collections::{HashMap, HashSet};
 

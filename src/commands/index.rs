@@ -5,9 +5,10 @@ use std::io::Write;
 
 use anyhow::{Context as _, Result, bail};
 use cairn::index;
+use cairn::snapshot::Loader;
 use cairn::write::Plan;
 
-use super::{Ctx, Outcome, Side, load};
+use super::{Ctx, Outcome};
 use crate::cli::IndexArgs;
 
 /// Runs `cairn index`.
@@ -30,8 +31,8 @@ pub(crate) fn run(ctx: &Ctx, args: &IndexArgs, out: &mut dyn Write) -> Result<Ou
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
         Err(err) => return Err(err).with_context(|| format!("cannot read `{rel}`")),
     };
-    let loaded = load(&ws, None, &Side::Worktree, None)?;
-    let model = index::build(&ws.schema, &loaded.snapshot, &rel);
+    let snapshot = Loader::new(&ws.schema, &ws.root).at(None)?;
+    let model = index::build(&ws.schema, &snapshot, &rel);
     let text = index::refresh(&model, existing.as_deref()).with_context(|| format!("`{rel}`"))?;
     if existing.as_deref() == Some(text.as_str()) {
         writeln!(out, "{rel} is up to date")?;

@@ -6,8 +6,9 @@ use std::io::{IsTerminal, Write};
 use anyhow::Result;
 use cairn::list::{Filter, Listing, SortKey, select};
 use cairn::render;
+use cairn::snapshot::Loader;
 
-use super::{Ctx, Outcome, Side, load};
+use super::{Ctx, Outcome};
 use crate::cli::{ListArgs, ListFormat};
 
 /// Runs `cairn list`.
@@ -21,12 +22,13 @@ pub(crate) fn run(ctx: &Ctx, args: &ListArgs, out: &mut dyn Write) -> Result<Out
         &args.conditions,
     )?;
     let key = SortKey::parse(&args.sort)?;
-    let (repo, side) = match &args.rev {
-        Some(rev) => (Some(ctx.repo()?), Side::Rev(rev.clone())),
-        None => (None, Side::Worktree),
+    let (repo, rev) = match &args.rev {
+        Some(rev) => (Some(ctx.repo()?), Some(rev.as_str())),
+        None => (None, None),
     };
-    let loaded = load(&ws, repo.as_ref(), &side, None)?;
-    let snapshot = &loaded.snapshot;
+    let snapshot = &Loader::new(&ws.schema, &ws.root)
+        .repo(repo.as_ref())
+        .at(rev)?;
     filter.check(&ws.schema, &snapshot.records)?;
     let records = select(&snapshot.records, &filter, &key);
     let format = match (args.null, args.format) {

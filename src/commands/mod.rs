@@ -23,7 +23,7 @@ use cairn::cache::{self, ChangeCache};
 use cairn::config::{self, Workspace};
 use cairn::git::{ObjectId, Repo};
 use cairn::history::{self, History};
-use cairn::snapshot::{Loader, ParseCache, Select, Snapshot, Source, Tree};
+use cairn::snapshot::ParseCache;
 
 use crate::cli::{Cli, Command};
 
@@ -186,50 +186,6 @@ pub(crate) fn follow_history(
         let _ = changes.save();
     }
     Ok(history)
-}
-
-/// Which snapshot a command reads.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Side {
-    /// The working tree.
-    Worktree,
-    /// The index.
-    Index,
-    /// A revision expression.
-    Rev(String),
-}
-
-/// A loaded snapshot and the tree its links are checked against.
-pub(crate) struct Loaded<'r> {
-    /// The records.
-    pub(crate) snapshot: Snapshot,
-    /// Existence of paths in the same snapshot.
-    pub(crate) tree: Box<dyn Tree + 'r>,
-}
-
-/// Loads one side. `repo` is needed for anything but the working tree.
-pub(crate) fn load<'r>(
-    ws: &'r Workspace,
-    repo: Option<&'r Repo>,
-    side: &Side,
-    cache: Option<&'r ParseCache>,
-) -> Result<Loaded<'r>> {
-    let mut loader = Loader::new(&ws.schema, &ws.root).repo(repo);
-    if let Some(cache) = cache {
-        loader = loader.cache(cache);
-    }
-    let (source, label) = match side {
-        Side::Worktree => (Source::Worktree, "worktree"),
-        Side::Index => (Source::Index, "index"),
-        Side::Rev(rev) => {
-            let repo = repo.context("a revision needs a git repository")?;
-            (Source::Commit(repo.resolve(rev)?), rev.as_str())
-        }
-    };
-    Ok(Loaded {
-        snapshot: loader.load(&source, Select::All, label)?,
-        tree: loader.tree(&source)?,
-    })
 }
 
 /// A path given on the command line, relative to the workspace root with `/`.

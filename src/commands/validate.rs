@@ -1,16 +1,16 @@
 //! `cairn validate`: check a snapshot against the schema and, with
-//! `--base`, against what the branch changed since its merge base.
+//! `--base`, against what the branch changed since its merge base. The
+//! work is `cairn::check::run`.
 
 use std::io::Write;
 
 use anyhow::Result;
 use cairn::check::history::Head;
-use cairn::check::{self, Report};
+use cairn::check::run::{self, Options};
 use cairn::diagnostic::Severity;
 use cairn::render;
-use cairn::snapshot::{Loader, ParseCache, Source};
 
-use super::{Ctx, Outcome, Side, load, repo_relative};
+use super::{Ctx, Outcome, repo_relative};
 use crate::cli::{ValidateArgs, ValidateFormat};
 
 /// Runs `cairn validate`.
@@ -18,87 +18,23 @@ pub(crate) fn run(ctx: &Ctx, args: &ValidateArgs, out: &mut dyn Write) -> Result
     let ws = ctx.workspace()?;
     let needs_git = args.rev.is_some() || args.cached || args.base.is_some();
     let repo = if needs_git { Some(ctx.repo()?) } else { None };
-    let side = match (&args.rev, args.cached) {
-        (Some(rev), _) => Side::Rev(rev.clone()),
-        (None, true) => Side::Index,
-        (None, false) => Side::Worktree,
+    let head = match (&args.rev, args.cached) {
+        (Some(rev), _) => Head::Rev(rev.clone()),
+        (None, true) => Head::Index,
+        (None, false) => Head::Worktree,
     };
-    let cache = ParseCache::default();
-    let loaded = load(&ws, repo.as_ref(), &side, Some(&cache))?;
-    let today = ctx.today()?;
-    let mut diagnostics =
-        check::validate(&ws.schema, &loaded.snapshot, loaded.tree.as_ref(), today);
-    let mut old = None;
-    if let (Some(base), Some(repo)) = (&args.base, repo.as_ref()) {
-        let head = match &side {
-            Side::Rev(rev) => Head::Rev(rev.clone()),
-            Side::Index => Head::Index,
-            Side::Worktree => Head::Worktree,
-        };
-        let found =
-            check::history::against_base(repo, &ws.schema, base, &head, &loaded.snapshot, &cache)?;
-        if args.new {
-            let tree = Loader::of_repo(&ws.schema, repo)
-                .tree(&Source::Commit(found.merge_base.clone()))?;
-            old = Some(check::validate(
-                &ws.schema,
-                &found.before,
-                tree.as_ref(),
-                today,
-            ));
-        }
-        diagnostics.extend(found.findings);
-    }
-    let filters: Vec<String> = args
+    let paths: Vec<(String, String)> = args
         .paths
         .iter()
-        .map(|p| repo_relative(ctx, &ws.root, p))
+        .map(|p| Ok((p.display().to_string(), repo_relative(ctx, &ws.root, p)?)))
         .collect::<Result<_>>()?;
-    // A typo in a CI script must not pass as "0 records"; a kind's folder
-    // (or one above it) that holds no records yet is no typo.
-    let kind_folder = |path: &str| {
-        ws.schema.dirs().iter().any(|dir| {
-            dir == path
-                || dir
-                    .strip_prefix(path)
-                    .is_some_and(|rest| rest.starts_with('/'))
-        })
+    let options = Options {
+        base: args.base.as_deref(),
+        new_only: args.new,
+        paths: &paths,
+        today: ctx.today()?,
     };
-    for (given, path) in args.paths.iter().zip(&filters) {
-        if !path.is_empty() && !loaded.tree.exists(path) && !kind_folder(path) {
-            anyhow::bail!(
-                "`{}` does not exist in the {}; check the path",
-                given.display(),
-                match &side {
-                    Side::Worktree => "working tree".to_string(),
-                    Side::Index => "index".to_string(),
-                    Side::Rev(rev) => format!("revision `{rev}`"),
-                }
-            );
-        }
-    }
-    let selected = |file: &str| {
-        filters.is_empty()
-            || filters.iter().any(|f| {
-                f.is_empty()
-                    || file == f
-                    || file
-                        .strip_prefix(f.as_str())
-                        .is_some_and(|r| r.starts_with('/'))
-            })
-    };
-    let snapshot = &loaded.snapshot;
-    let records = snapshot
-        .records
-        .iter()
-        .map(|r| r.path.as_str())
-        .chain(snapshot.broken.iter().map(|b| b.path.as_str()))
-        .filter(|p| selected(p))
-        .count();
-    let mut report = Report::new(records, diagnostics).retain_files(selected, records);
-    if let Some(old) = old {
-        report = report.without_old(&old);
-    }
+    let report = run::run(&ws.schema, &ws.root, repo.as_ref(), &head, &options)?;
     match args.format {
         ValidateFormat::Text => render::validate_text::write(out, &report)?,
         ValidateFormat::Json => render::json(out, &report)?,

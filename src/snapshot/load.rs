@@ -158,6 +158,18 @@ impl<'a> Loader<'a> {
         Ok(Snapshot::build(label, schema, files, cache))
     }
 
+    /// Every record of the revision `rev` (resolved in the repository), or
+    /// of the working tree when `rev` is `None`.
+    pub fn at(&self, rev: Option<&str>) -> Result<Snapshot, GitError> {
+        match rev {
+            None => self.load(&Source::Worktree, Select::All, "worktree"),
+            Some(rev) => {
+                let commit = self.git_repo()?.resolve(rev)?;
+                self.load(&Source::Commit(commit), Select::All, rev)
+            }
+        }
+    }
+
     /// Answers whether a path exists in `source`, for link checks.
     pub fn tree(&self, source: &Source) -> Result<Box<dyn Tree + 'a>, GitError> {
         Ok(match Self::git_source(source) {

@@ -1,0 +1,126 @@
+//! `validate` as one library call: load the snapshot the head names, check
+//! it, with a base revision also check what the branch did since the merge
+//! base, and keep the files asked for.
+
+use std::path::Path;
+
+use time::Date;
+
+use super::history::{self, Head};
+use super::{Report, validate};
+use crate::git::{GitError, Repo};
+use crate::schema::Schema;
+use crate::snapshot::{Loader, ParseCache, Select, Source};
+
+/// Why validation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A path to check is in no kind folder and not in the snapshot.
+    #[error("`{given}` does not exist in the {place}; check the path")]
+    NoSuchPath {
+        /// The path as given.
+        given: String,
+        /// `working tree`, `index` or ``revision `REV` ``.
+        place: String,
+    },
+    /// Reading the repository failed.
+    #[error(transparent)]
+    Git(#[from] GitError),
+}
+
+/// What to check beyond the snapshot itself.
+pub struct Options<'a> {
+    /// A base revision: check the branch's history since its merge base.
+    pub base: Option<&'a str>,
+    /// With a base: report only findings the merge base does not have.
+    pub new_only: bool,
+    /// Paths to report on, each as given and repository-relative (`""` is
+    /// everything); none means every file.
+    pub paths: &'a [(String, String)],
+    /// Today, for review dates.
+    pub today: Date,
+}
+
+/// Validates the snapshot `head` names in the workspace at `root` (with
+/// `repo` for the index, revisions and a base).
+pub fn run(
+    schema: &Schema,
+    root: &Path,
+    repo: Option<&Repo>,
+    head: &Head,
+    options: &Options<'_>,
+) -> Result<Report, RunError> {
+    let cache = ParseCache::default();
+    let loader = Loader::new(schema, root).repo(repo).cache(&cache);
+    let (source, label, place) = match head {
+        Head::Worktree => (Source::Worktree, "worktree", "working tree".to_string()),
+        Head::Index => (Source::Index, "index", "index".to_string()),
+        Head::Rev(rev) => {
+            let repo = repo.ok_or_else(|| GitError::NotARepository {
+                path: root.to_path_buf(),
+            })?;
+            (
+                Source::Commit(repo.resolve(rev)?),
+                rev.as_str(),
+                format!("revision `{rev}`"),
+            )
+        }
+    };
+    let snapshot = loader.load(&source, Select::All, label)?;
+    let tree = loader.tree(&source)?;
+    let mut diagnostics = validate(schema, &snapshot, tree.as_ref(), options.today);
+    let mut old = None;
+    if let (Some(base), Some(repo)) = (options.base, repo) {
+        let found = history::against_base(repo, schema, base, head, &snapshot, &cache)?;
+        if options.new_only {
+            let tree = loader.tree(&Source::Commit(found.merge_base.clone()))?;
+            old = Some(validate(
+                schema,
+                &found.before,
+                tree.as_ref(),
+                options.today,
+            ));
+        }
+        diagnostics.extend(found.findings);
+    }
+    // A typo in a CI script must not pass as "0 records"; a kind's folder
+    // (or one above it) that holds no records yet is no typo.
+    let kind_folder = |path: &str| {
+        schema.dirs().iter().any(|dir| {
+            dir == path
+                || dir
+                    .strip_prefix(path)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    };
+    for (given, path) in options.paths {
+        if !path.is_empty() && !tree.exists(path) && !kind_folder(path) {
+            return Err(RunError::NoSuchPath {
+                given: given.clone(),
+                place,
+            });
+        }
+    }
+    let selected = |file: &str| {
+        options.paths.is_empty()
+            || options.paths.iter().any(|(_, f)| {
+                f.is_empty()
+                    || file == f
+                    || file
+                        .strip_prefix(f.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
+    };
+    let records = snapshot
+        .records
+        .iter()
+        .map(|r| r.path.as_str())
+        .chain(snapshot.broken.iter().map(|b| b.path.as_str()))
+        .filter(|p| selected(p))
+        .count();
+    let mut report = Report::new(records, diagnostics).retain_files(selected, records);
+    if let Some(old) = old {
+        report = report.without_old(&old);
+    }
+    Ok(report)
+}
