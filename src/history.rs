@@ -21,6 +21,7 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::cache::ChangeCache;
+use crate::calendar::iso_date;
 use crate::diff::{self, ChangeKind, FieldChange, SectionChange, SectionChangeKind};
 use crate::git::{ChangeStatus, CommitInfo, GitError, ObjectId, Repo, TreeChange, TreeFile};
 use crate::record::Record;
@@ -238,42 +239,6 @@ impl History {
             code_commits,
         })
     }
-}
-
-/// A time as ISO 8601 with its offset: `2024-03-01T09:00:00+00:00`.
-pub fn iso_date(time: i64, offset_minutes: i32) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]"
-    );
-    moment(time, offset_minutes)
-        .format(format)
-        .unwrap_or_default()
-}
-
-/// A time as `git log` people read it: `2024-03-01 09:00 +0000`.
-pub fn short_date(time: i64, offset_minutes: i32) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute] [offset_hour sign:mandatory][offset_minute]"
-    );
-    moment(time, offset_minutes)
-        .format(format)
-        .unwrap_or_default()
-}
-
-/// The day of a time in UTC: `2024-03-01`.
-pub fn day(time: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    moment(time, 0).format(format).unwrap_or_default()
-}
-
-/// A commit time at its author's offset (out-of-range values fall back to
-/// the epoch and UTC rather than fail: they come from commit headers).
-fn moment(time: i64, offset_minutes: i32) -> time::OffsetDateTime {
-    let offset = time::UtcOffset::from_whole_seconds(offset_minutes.saturating_mul(60))
-        .unwrap_or(time::UtcOffset::UTC);
-    time::OffsetDateTime::from_unix_timestamp(time)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(offset)
 }
 
 /// Walks the history of `tip` once.
@@ -787,14 +752,6 @@ fn event(commit: usize, change: ChangeKind, old: Option<Side>, new: Side) -> Eve
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_read_like_git() {
-        assert_eq!(iso_date(1_709_283_600, 0), "2024-03-01T09:00:00+00:00");
-        assert_eq!(short_date(1_709_283_600, 90), "2024-03-01 10:30 +0130");
-        assert_eq!(short_date(1_709_283_600, -600), "2024-02-29 23:00 -1000");
-        assert_eq!(day(0), "1970-01-01");
-    }
 
     #[test]
     fn mentions_match_whole_ids_only() {

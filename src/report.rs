@@ -8,7 +8,8 @@
 
 use serde::Serialize;
 
-use crate::history::{History, iso_date};
+use crate::calendar::iso_date;
+use crate::history::History;
 use crate::record::Record;
 use crate::schema::Schema;
 use crate::snapshot::Snapshot;

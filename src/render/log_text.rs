@@ -4,8 +4,9 @@
 
 use std::io::{self, Write};
 
+use crate::calendar::short_date;
 use crate::diff::ChangeKind;
-use crate::history::{Log, short_date};
+use crate::history::Log;
 use crate::render::diff_text::field_line;
 use crate::render::{short_commit, term};
 
