@@ -318,3 +318,111 @@ mod tests {
         assert_eq!(got, "---\n\"a:b\": 2\nstatus: x\n---\n");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// One front matter line of a style records use: plain, quoted and
+    /// flow values, comments, blank lines, nested blocks, anchors.
+    fn line() -> impl Strategy<Value = String> {
+        let key = prop::sample::select(vec![
+            "id", "title", "status", "tags", "owner", "notes", "metrics", "a:b",
+        ]);
+        let value = prop::sample::select(vec![
+            "accepted",
+            "\"quoted: yes\"",
+            "'single # not a comment'",
+            "[a, b]",
+            "{k: v}",
+            "12",
+            "0.5",
+            "",
+            "&anchor x",
+            "value   # a comment",
+            "2024-03-01",
+            "@handle",
+        ]);
+        prop_oneof![
+            4 => (key, value).prop_map(|(k, v)| {
+                let k = if k.contains(':') { format!("\"{k}\"") } else { k.to_string() };
+                format!("{k}: {v}")
+            }),
+            1 => Just("# a comment".to_string()),
+            1 => Just(String::new()),
+            1 => Just("  nested: 1".to_string()),
+            1 => Just("- item".to_string()),
+        ]
+    }
+
+    fn record() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(line(), 0..12),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(lines, crlf, bom)| {
+                let nl = if crlf { "\r\n" } else { "\n" };
+                let mut text = String::from(if bom { "\u{feff}---" } else { "---" });
+                for l in lines {
+                    text.push_str(nl);
+                    text.push_str(&l);
+                }
+                text.push_str(nl);
+                text.push_str("---");
+                text.push_str(nl);
+                text.push_str("# Body: status: accepted");
+                text.push_str(nl);
+                text
+            })
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            "[ -~]{0,20}".prop_map(Value::String),
+            any::<i32>().prop_map(|n| Value::Int(n.into())),
+            Just(Value::Bool(true)),
+            prop::collection::vec("[a-z:, #]{0,6}".prop_map(Value::String), 0..3)
+                .prop_map(Value::List),
+        ]
+    }
+
+    proptest! {
+        /// For any record cairn can parse, an edit either refuses or
+        /// changes exactly one line (the key's, or one inserted line),
+        /// leaving every other byte as it was, and reads back as asked.
+        #[test]
+        fn an_edit_touches_only_its_own_line(
+            text in record(),
+            key in prop::sample::select(vec!["status", "title", "superseded_by", "a:b"]),
+            new in value(),
+            after in prop::option::of(prop::sample::select(vec!["status", "id"])),
+        ) {
+            prop_assume!(fields(&text).is_ok());
+            let Ok(edited) = set(&text, key, &new, after) else {
+                return Ok(());
+            };
+            let before: Vec<&str> = text.split_inclusive('\n').collect();
+            let after_lines: Vec<&str> = edited.split_inclusive('\n').collect();
+            let same_count = before.len() == after_lines.len();
+            if same_count {
+                let changed: Vec<usize> = (0..before.len())
+                    .filter(|&i| before[i] != after_lines[i])
+                    .collect();
+                prop_assert!(changed.len() <= 1, "{changed:?}\n{text}\n{edited}");
+            } else {
+                prop_assert_eq!(after_lines.len(), before.len() + 1);
+                let at = (0..before.len())
+                    .find(|&i| before[i] != after_lines[i])
+                    .unwrap_or(before.len());
+                let mut without = after_lines.clone();
+                without.remove(at);
+                prop_assert_eq!(without, before);
+            }
+            let got = fields(&edited).expect("an accepted edit parses");
+            prop_assert_eq!(got.iter().find(|(k, _)| k == key).map(|(_, v)| v), Some(&new));
+        }
+    }
+}

@@ -5,6 +5,7 @@ mod action;
 mod adopt;
 mod bad_input;
 mod cache;
+mod corpus;
 mod diff;
 mod follow;
 mod history;
