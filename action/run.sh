@@ -16,9 +16,11 @@
 # never), after the summary and comment are written; 2 when cairn cannot
 # run at all (a shallow checkout, a bad input, a git error).
 #
-# Reads GITHUB_EVENT_NAME, GITHUB_EVENT_PATH (the event payload),
-# GITHUB_REPOSITORY and GITHUB_STEP_SUMMARY as GitHub sets them; CAIRN
-# names the binary (default `cairn`). Needs git, jq, and gh for comments.
+# Reads GITHUB_EVENT_NAME, GITHUB_REPOSITORY and GITHUB_STEP_SUMMARY as
+# GitHub sets them, and the pull request's number and target branch as
+# action.yml passes them from the event (CAIRN_PR_NUMBER, CAIRN_PR_BASE);
+# CAIRN names the binary (default `cairn`). Needs git, and gh for comments
+# (whose own --jq filters the comment list: no jq is needed).
 set -uo pipefail
 export LC_ALL=C.UTF-8
 
@@ -53,7 +55,6 @@ is_true "${INPUT_COMMENT:-false}" && want_comment=true
 want_summary=true
 is_true "${INPUT_SUMMARY:-true}" || want_summary=false
 
-command -v jq >/dev/null || fail "jq is required (preinstalled on GitHub-hosted runners)"
 command -v "$cairn" >/dev/null || fail "cairn is not installed (the install step should have put it on PATH)"
 git rev-parse --git-dir >/dev/null 2>&1 ||
     fail "$(pwd) is not inside a git repository; check out the repository first (actions/checkout)"
@@ -61,18 +62,18 @@ if [ "$(git rev-parse --is-shallow-repository)" = true ]; then
     fail "the checkout is shallow, and cairn reads history (the merge base, the branch's commits, record history); give actions/checkout \`fetch-depth: 0\`"
 fi
 
-# The pull request, from the event payload.
+# The pull request, as action.yml passes it from the event.
 pr=""
 base=${INPUT_BASE:-}
 case "${GITHUB_EVENT_NAME:-}" in
 pull_request | pull_request_target)
-    [ -r "${GITHUB_EVENT_PATH:-}" ] || fail "cannot read the event payload \`${GITHUB_EVENT_PATH:-}\`"
-    pr=$(jq -r '.pull_request.number // empty' "$GITHUB_EVENT_PATH")
-    [ -n "$pr" ] || fail "the $GITHUB_EVENT_NAME payload has no pull_request.number"
+    pr=${CAIRN_PR_NUMBER:-}
+    case "$pr" in
+    "" | *[!0-9]*) fail "the $GITHUB_EVENT_NAME event gave no pull request number (CAIRN_PR_NUMBER is \`$pr\`); run this script through action.yml" ;;
+    esac
     if [ -z "$base" ]; then
-        base_ref=$(jq -r '.pull_request.base.ref // empty' "$GITHUB_EVENT_PATH")
-        [ -n "$base_ref" ] || fail "the $GITHUB_EVENT_NAME payload has no pull_request.base.ref; set the \`base\` input"
-        base="origin/$base_ref"
+        [ -n "${CAIRN_PR_BASE:-}" ] || fail "the $GITHUB_EVENT_NAME event gave no target branch (CAIRN_PR_BASE); set the \`base\` input"
+        base="origin/$CAIRN_PR_BASE"
     fi
     ;;
 esac
@@ -133,10 +134,12 @@ if $want_comment; then
         changed=$?
         [ "$changed" -le 1 ] || fail "cairn diff $base...HEAD could not run (exit $changed)"
 
-        comments=$(gh api "repos/$GITHUB_REPOSITORY/issues/$pr/comments" --paginate) ||
+        # gh applies --jq to each page: the ids of comments that start with
+        # the marker, oldest first; the first one is cairn's.
+        ids=$(gh api "repos/$GITHUB_REPOSITORY/issues/$pr/comments" --paginate \
+            --jq ".[] | select(.body | startswith(\"$MARKER\")) | .id") ||
             fail "cannot list the comments of pull request #$pr (does the job have \`pull-requests: write\`?)"
-        existing=$(jq -rs --arg marker "$MARKER" \
-            '[.[][] | select(.body | startswith($marker))] | first | .id // empty' <<<"$comments")
+        existing=${ids%%$'\n'*}
 
         if [ "$changed" -eq 0 ]; then
             printf '%s\n### Research records\n\nThis pull request no longer changes any research records.\n' \

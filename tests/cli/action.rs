@@ -1,6 +1,7 @@
 //! The GitHub Action's script (`action/run.sh`), run as the Action runs it:
-//! in a clone whose `origin/main` is the pull request's base, with a fake
-//! event payload, a job-summary file, and a stand-in for `gh` on PATH that
+//! in a clone whose `origin/main` is the pull request's base, with the
+//! pull request's number and target branch as action.yml passes them, a
+//! job-summary file, and a stand-in for `gh` on PATH that
 //! records every call and keeps the pull request's comments as files.
 
 use std::path::{Path, PathBuf};
@@ -10,10 +11,13 @@ use crate::support::{TestRepo, experiment, isolate};
 
 const EXP1: &str = "research/experiments/EXP-0001-mel.md";
 const MARKER: &str = "<!-- cairn:diff -->";
+/// How the script lists the pull request's comments, as the stand-in records it.
+const LIST_CALL: &str = r#"api repos/acme/birds/issues/7/comments --paginate --jq .[] | select(.body | startswith("<!-- cairn:diff -->")) | .id"#;
 
-/// A stand-in for `gh api`: appends each call to `$FAKE_GH/calls`, lists
-/// the comments in two pages (someone else's first), creates and updates
-/// comments as `$FAKE_GH/comments/<id>.md`.
+/// A stand-in for `gh api`: appends each call to `$FAKE_GH/calls`, keeps
+/// comments as `$FAKE_GH/comments/<id>.md`, creates and updates them. A listing must come with the one `--jq` filter
+/// the script is meant to pass (the ids of comments that start with the
+/// marker), which the stand-in applies itself.
 const FAKE_GH: &str = r#"#!/usr/bin/env bash
 set -euo pipefail
 printf '%s\n' "$*" >>"$FAKE_GH/calls"
@@ -24,20 +28,24 @@ path=$2
 shift 2
 method=GET
 body=""
+filter=""
 while [ $# -gt 0 ]; do
     case "$1" in
     -X) method=$2; shift 2 ;;
     -F) body=${2#body=@}; shift 2 ;;
+    --jq) filter=$2; shift 2 ;;
     --paginate) shift ;;
     *) echo "fake gh: unexpected $1" >&2; exit 1 ;;
     esac
 done
 case "$method $path" in
 "GET repos/acme/birds/issues/7/comments")
-    printf '[{"id": 1, "body": "Looks good"}]\n'
+    marker='<!-- cairn:diff -->'
+    expected=".[] | select(.body | startswith(\"$marker\")) | .id"
+    [ "$filter" = "$expected" ] || { echo "fake gh: unexpected --jq $filter" >&2; exit 1; }
     for f in "$state"/*.md; do
         [ -e "$f" ] || continue
-        jq -Rs --argjson id "$(basename "$f" .md)" '[{id: $id, body: .}]' <"$f"
+        [ "$(head -c ${#marker} "$f")" = "$marker" ] && basename "$f" .md
     done
     ;;
 "POST repos/acme/birds/issues/7/comments")
@@ -82,11 +90,6 @@ impl Pr {
         let bin = tools.path().join("bin");
         std::fs::create_dir_all(&bin).expect("mkdir");
         write_executable(&bin.join("gh"), FAKE_GH);
-        std::fs::write(
-            tools.path().join("event.json"),
-            r#"{"action": "synchronize", "pull_request": {"number": 7, "base": {"ref": "main"}, "head": {"ref": "feature"}}}"#,
-        )
-        .expect("payload");
         Pr {
             _origin: origin,
             clone,
@@ -124,7 +127,8 @@ impl Pr {
             .env("CAIRN", cairn)
             .env("FAKE_GH", self.tools.path())
             .env("GITHUB_EVENT_NAME", event)
-            .env("GITHUB_EVENT_PATH", self.tools.path().join("event.json"))
+            .env("CAIRN_PR_NUMBER", "7")
+            .env("CAIRN_PR_BASE", "main")
             .env("GITHUB_REPOSITORY", "acme/birds")
             .env("GITHUB_STEP_SUMMARY", &summary)
             .env_remove("GH_TOKEN");
@@ -216,7 +220,7 @@ fn the_first_run_comments_and_the_next_updates_the_same_comment() {
     assert_eq!(
         pr.calls(),
         [
-            "api repos/acme/birds/issues/7/comments --paginate",
+            LIST_CALL,
             &format!(
                 "api repos/acme/birds/issues/7/comments -X POST -F body=@{}",
                 body_path(&pr)
@@ -274,10 +278,7 @@ fn without_record_changes_no_comment_is_made_and_an_old_one_says_so() {
             .stdout
             .contains("changes no research records; no comment")
     );
-    assert_eq!(
-        pr.calls(),
-        ["api repos/acme/birds/issues/7/comments --paginate"]
-    );
+    assert_eq!(pr.calls(), [LIST_CALL]);
     assert!(pr.comments().is_empty());
 
     // The branch added a record, was commented, then took it out again.
@@ -451,6 +452,16 @@ fn bad_inputs_and_a_missing_base_are_told_in_one_line() {
             "INPUT_BASE",
             "origin/nope",
             "the base `origin/nope` is not a revision in this checkout",
+        ),
+        (
+            "CAIRN_PR_NUMBER",
+            "",
+            "the pull_request event gave no pull request number (CAIRN_PR_NUMBER is ``); run this script through action.yml",
+        ),
+        (
+            "CAIRN_PR_BASE",
+            "",
+            "the pull_request event gave no target branch (CAIRN_PR_BASE); set the `base` input",
         ),
     ] {
         let run = pr.run(&[(input, value)]);
