@@ -27,6 +27,20 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         s.date.get(..10).unwrap_or(&s.date)
     )?;
     counts(out, s)?;
+    changed(out, s)?;
+    open(out, s)?;
+    recent(out, s)?;
+    stale(out, s)?;
+    practice(out, s)?;
+    experiments(out, s)?;
+    velocity(out, s)?;
+    links(out, s)?;
+    timeline(out, s)?;
+    status_days(out, s)?;
+    Ok(())
+}
+
+fn changed(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if let Some(span) = &s.span {
         writeln!(
             out,
@@ -56,6 +70,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             more(out, span.changes.len())?;
         }
     }
+    Ok(())
+}
+
+fn open(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.open.is_empty() {
         writeln!(out, "### Open work with due dates and assumptions\n")?;
         writeln!(out, "| id | title | status | due | assumptions |")?;
@@ -78,6 +96,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.open.len())?;
     }
+    Ok(())
+}
+
+fn recent(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.recent.is_empty() {
         writeln!(
             out,
@@ -100,6 +122,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.recent.len())?;
     }
+    Ok(())
+}
+
+fn stale(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.stale_records.is_empty() {
         writeln!(
             out,
@@ -127,7 +153,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.stale_records.len())?;
     }
-    practice(out, s)?;
+    Ok(())
+}
+
+fn experiments(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.experiments.is_empty() {
         writeln!(out, "### Experiments against their baselines\n")?;
         writeln!(
@@ -161,6 +190,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.experiments.len())?;
     }
+    Ok(())
+}
+
+fn velocity(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.velocity.is_empty() {
         writeln!(out, "### Velocity\n")?;
         writeln!(out, "| kind | move | median days | records |")?;
@@ -178,9 +211,6 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         writeln!(out)?;
     }
-    links(out, s)?;
-    timeline(out, s)?;
-    status_days(out, s)?;
     Ok(())
 }
 

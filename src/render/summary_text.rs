@@ -12,6 +12,20 @@ const MAX_ROWS: usize = 50;
 
 /// Writes the summary as text.
 pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+    counts(out, s)?;
+    changed(out, s)?;
+    open(out, s)?;
+    recent(out, s)?;
+    stale(out, s)?;
+    reviews(out, s)?;
+    workloads(out, s)?;
+    progress(out, s)?;
+    experiments(out, s)?;
+    velocity(out, s)?;
+    Ok(())
+}
+
+fn counts(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     writeln!(
         out,
         "Research log at {} ({})",
@@ -30,7 +44,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if s.broken > 0 {
         writeln!(out, "  {} unreadable files; run `cairn validate`", s.broken)?;
     }
-    let text = |v: &Option<String>| term(v.as_deref().unwrap_or("")).into_owned();
+    Ok(())
+}
+
+fn changed(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if let Some(span) = &s.span {
         writeln!(
             out,
@@ -50,6 +67,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, span.changes.len())?;
     }
+    Ok(())
+}
+
+fn open(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.open.is_empty() {
         writeln!(out, "\nOpen, with due dates and assumptions:")?;
         for o in s.open.iter().take(MAX_ROWS) {
@@ -73,6 +94,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.open.len())?;
     }
+    Ok(())
+}
+
+fn recent(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.recent.is_empty() {
         writeln!(
             out,
@@ -92,6 +117,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.recent.len())?;
     }
+    Ok(())
+}
+
+fn stale(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.stale_records.is_empty() {
         writeln!(
             out,
@@ -110,6 +139,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.stale_records.len())?;
     }
+    Ok(())
+}
+
+fn reviews(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.reviews.is_empty() {
         writeln!(out, "\nDue for review (today is {}):", term(&s.today))?;
         for r in s.reviews.iter().take(MAX_ROWS) {
@@ -126,6 +159,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.reviews.len())?;
     }
+    Ok(())
+}
+
+fn workloads(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.workloads.is_empty() {
         writeln!(out, "\nWork in progress:")?;
         for w in s.workloads.iter().take(MAX_ROWS) {
@@ -143,6 +180,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.workloads.len())?;
     }
+    Ok(())
+}
+
+fn progress(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.progress.is_empty() {
         writeln!(out, "\nProgress:")?;
         for p in s.progress.iter().take(MAX_ROWS) {
@@ -161,6 +202,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.progress.len())?;
     }
+    Ok(())
+}
+
+fn experiments(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.experiments.is_empty() {
         writeln!(out, "\nExperiments:")?;
         for e in s.experiments.iter().take(MAX_ROWS) {
@@ -192,6 +237,10 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
         more(out, s.experiments.len())?;
     }
+    Ok(())
+}
+
+fn velocity(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
     if !s.velocity.is_empty() {
         writeln!(out, "\nVelocity (median days):")?;
         for v in &s.velocity {
@@ -207,6 +256,11 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// An optional text, escaped for the terminal (empty when absent).
+fn text(v: &Option<String>) -> String {
+    term(v.as_deref().unwrap_or("")).into_owned()
 }
 
 fn more(out: &mut dyn Write, n: usize) -> io::Result<()> {
