@@ -131,6 +131,16 @@ pub(crate) enum Command {
     /// JavaScript off (the filter needs it). Publish it from CI, e.g. to
     /// GitHub Pages. An existing file is replaced only if cairn wrote it.
     Report(ReportArgs),
+    /// Run a Language Server Protocol server on stdin and stdout, for editors.
+    ///
+    /// While a record is written the editor shows every finding `validate`
+    /// gives for it (and for the records the edit affects), completes field
+    /// names, statuses, ids and tags, explains a field or an id on hover,
+    /// jumps from an id to its record and lists the records that name it,
+    /// and offers the fixes the findings name. The log is the working tree
+    /// with unsaved buffers laid over it. Setup for VS Code, Neovim, Helix
+    /// and Zed: docs/editors.md.
+    Lsp(LspArgs),
 }
 
 /// Options of `cairn report`.
@@ -328,6 +338,14 @@ pub(crate) enum ListFormat {
     Json,
     /// One path per line, for xargs.
     Paths,
+}
+
+/// Options of `cairn lsp`.
+#[derive(Debug, Args)]
+pub(crate) struct LspArgs {
+    /// Accepted for editors that pass it; stdio is the only transport.
+    #[arg(long)]
+    pub(crate) stdio: bool,
 }
 
 /// Options of `cairn list`.

@@ -7,6 +7,7 @@
 //! at the line a user would open.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use crate::value::Value;
 use crate::yaml;
@@ -311,6 +312,47 @@ pub fn top_level_keys(yaml: &str) -> Vec<(String, usize)> {
         .collect()
 }
 
+/// Where a top-level `key: value` line holds its key and its value, as
+/// byte ranges within the line: the key with any quotes, and the value
+/// after the colon without surrounding blanks or a trailing `# comment`
+/// (empty when the value starts on the next line). `None` when the line
+/// is not a top-level key. Editors use it to mark the exact text a
+/// finding is about.
+pub fn key_value_spans(line: &str) -> Option<(Range<usize>, Range<usize>)> {
+    key_of_line(line)?;
+    let colon = if line.starts_with(['"', '\'']) {
+        let quote = line.as_bytes()[0] as char;
+        let close = 1 + line[1..].find(quote)?;
+        close + 1 + line[close + 1..].find(':')?
+    } else {
+        let bytes = line.as_bytes();
+        (0..bytes.len()).find(|&i| {
+            bytes[i] == b':' && bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace())
+        })?
+    };
+    let key_end = line[..colon].trim_end().len();
+    let rest = &line[colon + 1..];
+    let start = colon + 1 + (rest.len() - rest.trim_start().len());
+    let mut end = line.len();
+    let mut quote: Option<char> = None;
+    let mut prev = ' ';
+    for (i, c) in line[start..].char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if (c == '"' || c == '\'') && i == 0 => quote = Some(c),
+            None if c == '#' && prev.is_whitespace() => {
+                end = start + i;
+                break;
+            }
+            None => {}
+        }
+        prev = c;
+    }
+    let end = start + line[start..end].trim_end().len();
+    Some((0..key_end, start..end.max(start)))
+}
+
 fn key_of_line(line: &str) -> Option<String> {
     let first = line.chars().next()?;
     if first.is_whitespace()
@@ -384,6 +426,24 @@ mod tests {
             lines,
             [("id", 3), ("title", 4), ("metrics", 6), ("quoted key", 8)]
         );
+    }
+
+    #[test]
+    fn key_and_value_spans() {
+        fn spans(l: &str) -> Option<(&str, &str)> {
+            key_value_spans(l).map(|(k, v)| (&l[k], &l[v]))
+        }
+        assert_eq!(spans("status: runing"), Some(("status", "runing")));
+        assert_eq!(
+            spans("status: done   # since May"),
+            Some(("status", "done"))
+        );
+        assert_eq!(spans("tags:"), Some(("tags", "")));
+        assert_eq!(spans("tags: [a, b]"), Some(("tags", "[a, b]")));
+        assert_eq!(spans("\"odd key\" : x"), Some(("\"odd key\"", "x")));
+        assert_eq!(spans("title: \"a # b\""), Some(("title", "\"a # b\"")));
+        assert_eq!(spans("  - item"), None);
+        assert_eq!(spans("# comment: x"), None);
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod history;
 pub mod index;
 pub mod json_schema;
 pub mod list;
+pub mod lsp;
 pub mod markdown;
 pub mod new;
 pub mod practice;

@@ -181,7 +181,7 @@ fn unreadable_holder<'s>(snapshot: &'s Snapshot, id: &str) -> Option<&'s crate::
 
 /// Every id a field's value refers to, with the kinds it may be and the
 /// inverse field the target must carry.
-fn references<'a>(
+pub fn references<'a>(
     ty: &'a FieldType,
     value: &Value,
 ) -> Vec<(String, &'a [String], Option<&'a str>)> {

@@ -6,6 +6,7 @@ mod index;
 mod init;
 mod list;
 mod log;
+mod lsp;
 mod new;
 mod progress;
 mod report;
@@ -114,6 +115,7 @@ pub(crate) fn run(ctx: &Ctx, command: &Command, out: &mut dyn Write) -> Result<O
         Command::Man(args) => shell::man(args, out),
         Command::Index(args) => index::run(ctx, args, out),
         Command::Report(args) => report::run(ctx, args, out),
+        Command::Lsp(args) => lsp::run(ctx, args),
     }
 }
 

@@ -23,7 +23,7 @@ fn alias_bomb() -> String {
 
 /// One file per kind of bad input, plus a record with a status typo that
 /// must still be found.
-fn hostile_tree(outside: &TestRepo) -> TestRepo {
+pub(crate) fn hostile_tree(outside: &TestRepo) -> TestRepo {
     let repo = TestRepo::plain();
     outside.write("secret.md", experiment("EXP-0999", "running"));
     repo.write(

@@ -14,6 +14,7 @@ mod hostile;
 mod index;
 mod install_docs;
 mod list;
+mod lsp;
 mod new_init;
 mod practice;
 mod precommit;
