@@ -150,8 +150,6 @@ pub fn parse(path: &str, kind: &Kind, bytes: &[u8]) -> Result<Record, Diagnostic
                 || message.contains("recursion limit exceeded")
             {
                 "the YAML's aliases or nesting expand too far to read safely; write the values out instead of repeating `*alias` references".to_string()
-            } else if message.starts_with("mapping values are not allowed") {
-                format!("YAML syntax error: {message}; a value that holds `: ` must be quoted, e.g. `title: \"Mel: a study\"`")
             } else {
                 format!("YAML syntax error: {message}")
             },

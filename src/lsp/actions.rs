@@ -109,7 +109,9 @@ fn quote_value(text: &str, line: usize) -> Option<(String, TextEdit)> {
     if !raw.contains(": ") || raw.starts_with(['"', '\'']) {
         return None;
     }
-    let quoted = format!("\"{}\"", raw.replace('\\', "\\\\").replace('"', "\\\""));
+    // Single quotes, as the finding suggests: nothing inside is an escape
+    // but a doubled quote.
+    let quoted = format!("'{}'", raw.replace('\'', "''"));
     Some((
         line_text[key].to_string(),
         TextEdit::new(index.range(line, value.start, value.end), quoted),
@@ -230,7 +232,7 @@ mod tests {
     fn values_with_colons_are_quoted() {
         let (key, e) = quote_value("---\ntitle: Mel: a \"study\"\n---\n", 1).unwrap();
         assert_eq!(key, "title");
-        assert_eq!(e.new_text, "\"Mel: a \\\"study\\\"\"");
+        assert_eq!(e.new_text, "'Mel: a \"study\"'");
         assert!(quote_value("---\ntitle: \"a: b\"\n---\n", 1).is_none());
     }
 }

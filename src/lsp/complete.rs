@@ -122,6 +122,8 @@ fn value_items(
     };
     if spec.name == "status" {
         if let Some(statuses) = &kind.statuses {
+            // A committed status the kind does not know allows no order.
+            let committed = committed.filter(|c| statuses.iter().any(|s| s == c));
             let allowed = committed.and_then(|c| kind.allowed_moves(c));
             let items = statuses
                 .iter()

@@ -572,7 +572,7 @@ fn code_actions_apply_the_fixes_findings_name() {
     assert_eq!(fixes[0]["title"], "Quote the value of `title`");
     assert_eq!(
         fixes[0]["edit"]["changes"][editor.uri(&rel)][0]["newText"],
-        "\"CNN: Experiment EXP-0002\""
+        "'CNN: Experiment EXP-0002'"
     );
 
     // A missing required field: add it with a placeholder.
