@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Measures `cairn lsp` as an editor meets it, on a research log.
+
+    benches/lsp.py CAIRN CORPUS [--keys N]
+
+- start: from launching the server to its answer to `initialize` (the whole
+  log is read and checked by then);
+- open: from `didOpen` of one record to its published findings;
+- keystroke: from one incremental `didChange` (a character typed in the
+  title) to the findings published for that record, N times;
+- completion of ids in a reference field, and hover on an id;
+- memory: the server's peak resident set (VmHWM) at the end.
+
+Standard library only; prints one Markdown table.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import threading
+import time
+import queue
+
+
+def frames(stream, out):
+    while True:
+        length = None
+        while True:
+            line = stream.readline()
+            if not line:
+                return
+            line = line.strip()
+            if not line:
+                break
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+        out.put(json.loads(stream.read(length)))
+
+
+class Server:
+    def __init__(self, cairn, corpus):
+        self.proc = subprocess.Popen(
+            [cairn, "lsp"], cwd=corpus, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        self.inbox = queue.Queue()
+        threading.Thread(target=frames, args=(self.proc.stdout, self.inbox), daemon=True).start()
+        self.next_id = 0
+
+    def send(self, message):
+        body = json.dumps(message).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def notify(self, method, params):
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def request(self, method, params):
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        return self.wait(lambda m: m.get("id") == self.next_id)
+
+    def wait(self, wanted):
+        while True:
+            message = self.inbox.get(timeout=120)
+            if wanted(message):
+                return message
+
+    def published(self, uri):
+        return lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri
+
+    def memory(self):
+        fields = {}
+        with open(f"/proc/{self.proc.pid}/status") as status:
+            for line in status:
+                name, _, value = line.partition(":")
+                fields[name] = value.strip()
+        return fields.get("VmHWM", "?"), fields.get("VmRSS", "?")
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.1f} ms"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("cairn")
+    parser.add_argument("corpus")
+    parser.add_argument("--keys", type=int, default=200)
+    args = parser.parse_args()
+    corpus = os.path.abspath(args.corpus)
+    root = "file://" + corpus
+    folder = os.path.join(corpus, "research", "experiments")
+    name = sorted(os.listdir(folder))[len(os.listdir(folder)) // 2]
+    path = os.path.join(folder, name)
+    uri = "file://" + path
+    text = open(path, encoding="utf-8").read()
+    lines = text.split("\n")
+    title_line = next(i for i, l in enumerate(lines) if l.startswith("title:"))
+
+    started = time.perf_counter()
+    server = Server(args.cairn, corpus)
+    server.request("initialize", {"processId": None, "rootUri": root, "capabilities": {}})
+    start = time.perf_counter() - started
+    server.notify("initialized", {})
+
+    t = time.perf_counter()
+    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": text}})
+    server.wait(server.published(uri))
+    opened = time.perf_counter() - t
+
+    keys = []
+    column = len(lines[title_line])
+    for n in range(args.keys):
+        change = {"range": {"start": {"line": title_line, "character": column}, "end": {"line": title_line, "character": column}}, "text": "x"}
+        t = time.perf_counter()
+        server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": n + 2}, "contentChanges": [change]})
+        server.wait(server.published(uri))
+        keys.append(time.perf_counter() - t)
+        column += 1
+
+    # A reference field: put the cursor after `baseline: EXP-` on a new line.
+    insert = {"range": {"start": {"line": title_line + 1, "character": 0}, "end": {"line": title_line + 1, "character": 0}}, "text": "baseline: EXP-\n"}
+    server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 10_000}, "contentChanges": [insert]})
+    server.wait(server.published(uri))
+    position = {"textDocument": {"uri": uri}, "position": {"line": title_line + 1, "character": 14}}
+    completions = []
+    for _ in range(20):
+        t = time.perf_counter()
+        answer = server.request("textDocument/completion", position)
+        completions.append(time.perf_counter() - t)
+    items = len(answer["result"]["items"])
+    hovers = []
+    hover_at = {"textDocument": {"uri": uri}, "position": {"line": 1, "character": 6}}
+    for _ in range(20):
+        t = time.perf_counter()
+        server.request("textDocument/hover", hover_at)
+        hovers.append(time.perf_counter() - t)
+    peak, rss = server.memory()
+    server.request("shutdown", None)
+    server.notify("exit", None)
+    server.proc.wait(timeout=60)
+
+    keys.sort()
+    p95 = keys[int(len(keys) * 0.95) - 1]
+    print(f"corpus: {corpus}, record: {name}")
+    print()
+    print("| measure | figure |")
+    print("| --- | --- |")
+    print(f"| start (launch to `initialize` answered) | {ms(start)} |")
+    print(f"| open a record (to its findings) | {ms(opened)} |")
+    print(f"| keystroke to findings, median of {len(keys)} | {ms(statistics.median(keys))} |")
+    print(f"| keystroke to findings, 95th percentile | {ms(p95)} |")
+    print(f"| keystroke to findings, slowest | {ms(keys[-1])} |")
+    print(f"| completion of `EXP-` ids ({items} items), median | {ms(statistics.median(completions))} |")
+    print(f"| hover on an id, median | {ms(statistics.median(hovers))} |")
+    print(f"| peak memory (VmHWM) | {peak} |")
+    print(f"| memory at the end (VmRSS) | {rss} |")
+
+
+if __name__ == "__main__":
+    main()
