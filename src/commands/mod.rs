@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use cairn::cache::{self, ChangeCache};
 use cairn::config::{self, Workspace};
-use cairn::git::{ObjectId, Repo};
+use cairn::git::{GitError, ObjectId, Repo};
 use cairn::history::{self, History};
 use cairn::snapshot::ParseCache;
 
@@ -130,28 +130,9 @@ pub(crate) fn walk_history(
     first_parent: bool,
     mention: Option<&str>,
 ) -> Result<History> {
-    let changes = ctx.change_cache(repo, ws);
-    let progress = progress::Progress::new("reading history");
-    let hook = |done: usize, total: usize| progress.update(done, total);
-    let history = history::walk(
-        repo,
-        &ws.schema,
-        tip,
-        cache,
-        &history::Options {
-            first_parent,
-            mention,
-            progress: Some(&hook),
-            changes: changes.as_ref(),
-        },
-    );
-    progress.finish();
-    let history = history?;
-    // A cache that cannot be written costs time next run, nothing else.
-    if let Some(changes) = changes {
-        let _ = changes.save();
-    }
-    Ok(history)
+    read_history(ctx, repo, ws, first_parent, mention, |options| {
+        history::walk(repo, &ws.schema, tip, cache, options)
+    })
 }
 
 /// Follows one record's history like `git log --follow` (see
@@ -166,28 +147,37 @@ pub(crate) fn follow_history(
     cache: &ParseCache,
     mention: Option<&str>,
 ) -> Result<Option<History>> {
+    read_history(ctx, repo, ws, true, mention, |options| {
+        history::follow(repo, &ws.schema, tip, id, cache, options)
+    })
+}
+
+/// Runs one read of history with the progress bar and the change cache,
+/// and saves what the read taught the cache.
+fn read_history<T>(
+    ctx: &Ctx,
+    repo: &Repo,
+    ws: &Workspace,
+    first_parent: bool,
+    mention: Option<&str>,
+    read: impl FnOnce(&history::Options<'_>) -> Result<T, GitError>,
+) -> Result<T> {
     let changes = ctx.change_cache(repo, ws);
     let progress = progress::Progress::new("reading history");
     let hook = |done: usize, total: usize| progress.update(done, total);
-    let history = history::follow(
-        repo,
-        &ws.schema,
-        tip,
-        id,
-        cache,
-        &history::Options {
-            first_parent: true,
-            mention,
-            progress: Some(&hook),
-            changes: changes.as_ref(),
-        },
-    );
+    let result = read(&history::Options {
+        first_parent,
+        mention,
+        progress: Some(&hook),
+        changes: changes.as_ref(),
+    });
     progress.finish();
-    let history = history?;
+    let value = result?;
+    // A cache that cannot be written costs time next run, nothing else.
     if let Some(changes) = changes {
         let _ = changes.save();
     }
-    Ok(history)
+    Ok(value)
 }
 
 /// A path given on the command line, relative to the workspace root with `/`.
