@@ -27,8 +27,16 @@ fn main() -> ExitCode {
         cli::ColorChoice::Always => anstream::ColorChoice::Always,
         cli::ColorChoice::Never => anstream::ColorChoice::Never,
     };
-    let stdout = anstream::AutoStream::new(io::stdout().lock(), choice);
-    let mut out = io::BufWriter::new(stdout);
+    // `auto` is decided against the real stdout (terminal, NO_COLOR, ...);
+    // the buffer sits below the colour stream, because stripping writes
+    // each run of text between escapes on its own: above it, a buffer would
+    // still cost one write call per run.
+    let choice = match choice {
+        anstream::ColorChoice::Auto => anstream::AutoStream::choice(&io::stdout()),
+        other => other,
+    };
+    let buffered: Box<dyn Write> = Box::new(io::BufWriter::new(io::stdout().lock()));
+    let mut out = anstream::AutoStream::new(buffered, choice);
     let result = Ctx::new(&cli).and_then(|ctx| commands::run(&ctx, &cli.command, &mut out));
     let flushed = out.flush();
     match result {
