@@ -277,7 +277,13 @@ impl Repo {
         let mut files = Vec::new();
         for entry in index.iter() {
             let path = lossy(&entry.path);
-            if !dirs.iter().any(|d| is_under(&path, d)) {
+            let mode = entry.mode as i32;
+            // A symlink above a kind folder is listed too, so that the
+            // reader reports it as it does in the working tree.
+            if !dirs
+                .iter()
+                .any(|d| is_under(&path, d) || (mode == MODE_LINK && is_under(d, &path)))
+            {
                 continue;
             }
             if (entry.flags & INDEX_STAGE_MASK) >> INDEX_STAGE_SHIFT != 0 {
@@ -288,7 +294,6 @@ impl Repo {
                     ),
                 });
             }
-            let mode = entry.mode as i32;
             if mode == MODE_GITLINK {
                 continue;
             }

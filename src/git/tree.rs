@@ -112,10 +112,38 @@ impl Repo {
         for dir in normalize_dirs(dirs) {
             if let Some(node) = self.node_at(root, &dir)? {
                 self.collect_files(dir, node, &mut files)?;
+            } else if let Some(link) = self.link_above(root, &dir)? {
+                // A folder above `dir` is a symlink: the link itself is
+                // listed, as a kind folder that is a link would be, so the
+                // reader reports it instead of finding no records.
+                files.push(link);
             }
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
+        files.dedup_by(|a, b| a.path == b.path);
         Ok(files)
+    }
+
+    /// The first folder on the way from the root to `dir` that the tree
+    /// holds as a symlink, if any.
+    fn link_above(&self, root: Oid, dir: &str) -> Result<Option<TreeFile>, GitError> {
+        let mut end = 0;
+        while let Some(slash) = dir[end..].find('/') {
+            end += slash;
+            let above = &dir[..end];
+            match self.node_at(root, above)? {
+                Some(node) if node.mode == MODE_LINK => {
+                    return Ok(Some(TreeFile {
+                        path: above.to_owned(),
+                        blob: ObjectId::from_oid(node.id),
+                        symlink: true,
+                    }));
+                }
+                Some(node) if node.mode == MODE_TREE => end += 1,
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 
     /// Whether `path` (a file or folder) exists in the commit's tree.

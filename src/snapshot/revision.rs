@@ -65,27 +65,31 @@ pub(super) fn read_all(
     listed: Vec<TreeFile>,
     known: &dyn Fn(&str, &str) -> bool,
 ) -> Result<Vec<SourceFile>, GitError> {
-    // A kind folder that is a symlink: reported, not followed, as in the
-    // working tree.
+    // A kind folder that is a symlink, or sits below one: reported, not
+    // followed, as in the working tree.
     let dirs = schema.dirs();
     let mut out = Vec::with_capacity(listed.len());
-    for link in listed
-        .iter()
-        .filter(|f| f.symlink && dirs.contains(&f.path))
-    {
-        out.push(SourceFile {
-            path: format!("{}/", link.path),
-            blob: None,
-            content: Err(Diagnostic::error(
-                Code::Symlink,
-                &link.path,
-                1,
-                format!(
-                    "`{}` is a symlink to a folder; cairn does not follow symlinked folders, so the records under `{}` are not read — point the kind's `dir` at the real folder",
-                    link.path, link.path
-                ),
-            )),
-        });
+    for link in listed.iter().filter(|f| f.symlink) {
+        // The kind folders at or below the link: one finding each, on the
+        // link, as the working tree gives.
+        for dir in dirs.iter().filter(|d| {
+            d.strip_prefix(link.path.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        }) {
+            out.push(SourceFile {
+                path: format!("{dir}/"),
+                blob: None,
+                content: Err(Diagnostic::error(
+                    Code::Symlink,
+                    &link.path,
+                    1,
+                    format!(
+                        "`{}` is a symlink to a folder; cairn does not follow symlinked folders, so the records under `{dir}` are not read — point the kind's `dir` at the real folder",
+                        link.path
+                    ),
+                )),
+            });
+        }
     }
     let listed: Vec<TreeFile> = listed
         .into_iter()

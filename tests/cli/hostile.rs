@@ -94,6 +94,43 @@ fn a_kind_folder_symlinked_elsewhere_is_reported_in_the_worktree_and_in_history(
 }
 
 #[test]
+fn a_folder_above_the_kind_folders_symlinked_is_reported_in_the_worktree_index_and_history() {
+    let mut repo = TestRepo::new();
+    repo.write(
+        "elsewhere/experiments/EXP-0001-a.md",
+        experiment("EXP-0001", "running"),
+    )
+    .symlink("elsewhere", "research");
+    // One finding on the link for each kind folder under it, the same from
+    // the working tree, the index and a commit.
+    let run = repo.run(&["validate", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    let expected = run.findings();
+    assert_eq!(expected.len(), 5, "{}", run.render());
+    assert!(
+        expected
+            .iter()
+            .all(|f| f == &("parse/symlink".to_string(), "research".to_string(), 1)),
+        "{}",
+        run.render()
+    );
+    assert!(
+        run.stdout
+            .contains("so the records under `research/experiments` are not read"),
+        "{}",
+        run.stdout
+    );
+    repo.git(&["add", "-A"]);
+    let cached = repo.run(&["validate", "--cached", "--format", "json"]);
+    assert_eq!(cached.code, 1, "{}", cached.render());
+    assert_eq!(cached.findings(), expected, "{}", cached.render());
+    repo.commit("link the records folder");
+    let rev = repo.run(&["validate", "--rev", "HEAD", "--format", "json"]);
+    assert_eq!(rev.code, 1, "{}", rev.render());
+    assert_eq!(rev.findings(), expected, "{}", rev.render());
+}
+
+#[test]
 fn a_record_symlinked_into_the_git_folder_is_not_read() {
     let repo = TestRepo::new();
     repo.git(&["config", "http.extraheader", SECRET]);
