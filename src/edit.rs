@@ -103,16 +103,43 @@ pub(crate) fn fields(text: &str) -> Result<Vec<(String, Value)>, EditError> {
     Ok(front.fields.into_iter().map(|f| (f.key, f.value)).collect())
 }
 
+/// A record's text cut into lines for an edit: its BOM (kept in front of
+/// the result), the line ending it uses (kept for inserted lines), and its
+/// lines with their endings.
+pub(crate) struct Lines<'t> {
+    /// `"\u{feff}"` when the text starts with a BOM, else `""`.
+    pub(crate) bom: &'static str,
+    /// `"\r\n"` when the text uses CRLF anywhere, else `"\n"`.
+    pub(crate) newline: &'static str,
+    /// The lines after the BOM, each with its ending.
+    pub(crate) lines: Vec<&'t str>,
+}
+
+impl<'t> Lines<'t> {
+    /// Cuts `text` into lines.
+    pub(crate) fn of(text: &'t str) -> Self {
+        let bom = if text.starts_with('\u{feff}') {
+            "\u{feff}"
+        } else {
+            ""
+        };
+        let body = &text[bom.len()..];
+        let newline = if body.contains("\r\n") { "\r\n" } else { "\n" };
+        Lines {
+            bom,
+            newline,
+            lines: body.split_inclusive('\n').collect(),
+        }
+    }
+}
+
 /// Writes `key: yaml` into the text's front matter, line by line.
 fn splice(text: &str, key: &str, yaml: &str, after: Option<&str>) -> Result<String, EditError> {
-    let bom = if text.starts_with('\u{feff}') {
-        "\u{feff}"
-    } else {
-        ""
-    };
-    let body = &text[bom.len()..];
-    let newline = if body.contains("\r\n") { "\r\n" } else { "\n" };
-    let lines: Vec<&str> = body.split_inclusive('\n').collect();
+    let Lines {
+        bom,
+        newline,
+        lines,
+    } = Lines::of(text);
     if lines.first().map(|l| l.trim_end()) != Some("---") {
         return Err(EditError::NoFrontMatter);
     }

@@ -359,14 +359,11 @@ fn shape(line: &str) -> (usize, bool) {
 /// appended to a block list.
 fn splice(text: &str, a: &Assignment, new_top: &Value) -> Result<String, EditError> {
     let unsafe_edit = || EditError::Unsafe(a.dotted());
-    let bom = if text.starts_with('\u{feff}') {
-        "\u{feff}"
-    } else {
-        ""
-    };
-    let body = &text[bom.len()..];
-    let newline = if body.contains("\r\n") { "\r\n" } else { "\n" };
-    let lines: Vec<&str> = body.split_inclusive('\n').collect();
+    let edit::Lines {
+        bom,
+        newline,
+        lines,
+    } = edit::Lines::of(text);
     let close = lines
         .iter()
         .enumerate()
