@@ -1,20 +1,8 @@
-//! The persistent cache in the git directory (`.git/cairn/`, the common
-//! git directory in a linked worktree): what each commit changed in the
-//! record folders, so that a history walk reads each commit's trees once
-//! across runs, not once per run.
-//!
-//! The cache is an optimisation only: a command gives the same bytes with
-//! it, without it (`--no-cache`), or with a cache that is missing, damaged
-//! or written by another cairn version — those are read as empty and
-//! rewritten. An entry is keyed by the commit and the parent it was
+//! What each commit changed in the record folders (`.git/cairn/changes`),
+//! so that a history walk reads each commit's trees once across runs, not
+//! once per run. An entry is keyed by the commit and the parent it was
 //! compared with, both content ids, so a rewritten history (rebase, amend)
 //! only adds entries and never meets a stale one.
-//!
-//! Concurrency: the file is read once when a command starts and, if the
-//! command learned something new, written whole to a temporary file and
-//! renamed into place (see [`crate::write::put`]). No lock is held; when
-//! two commands write at once, the last rename wins and the other's new
-//! entries are learned again next time.
 //!
 //! Size: at most [`MAX_BYTES`]. A write that would pass it keeps only the
 //! entries the writing command used, the newest work.
@@ -32,11 +20,6 @@ const MAGIC: &str = "cairn-changes 1";
 
 /// The most bytes the changes file may hold.
 pub const MAX_BYTES: usize = 256 << 20;
-
-/// The folder of the cache inside a git directory.
-pub fn dir(common_git_dir: &Path) -> PathBuf {
-    common_git_dir.join("cairn")
-}
 
 /// `(parent or None for a root commit, commit)`.
 type Key = (Option<String>, String);

@@ -1,0 +1,27 @@
+//! The persistent cache in the git directory (`.git/cairn/`, the common
+//! git directory in a linked worktree). One file per kind of fact, each in
+//! its own module: [`changes`] keeps what each commit changed in the record
+//! folders.
+//!
+//! The cache is an optimisation only: a command gives the same bytes with
+//! it, without it (`--no-cache`), or with a cache that is missing, damaged
+//! or written by another cairn version — those are read as empty and
+//! rewritten. Entries are keyed by content ids, so a rewritten history
+//! (rebase, amend) only adds entries and never meets a stale one.
+//!
+//! Concurrency: a file is read once when a command starts and, if the
+//! command learned something new, written whole to a temporary file and
+//! renamed into place (see [`crate::write::put`]). No lock is held; when
+//! two commands write at once, the last rename wins and the other's new
+//! entries are learned again next time.
+
+use std::path::{Path, PathBuf};
+
+pub mod changes;
+
+pub use changes::ChangeCache;
+
+/// The folder of the cache inside a git directory.
+pub fn dir(common_git_dir: &Path) -> PathBuf {
+    common_git_dir.join("cairn")
+}
