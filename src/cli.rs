@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use cairn::render::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Keep an ML team's research honest: scopes, experiment specs and decision
@@ -445,4 +446,26 @@ mod tests {
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
     }
+}
+
+/// Each command's formats name the renderers' formats they offer.
+macro_rules! formats {
+    ($($command:ident { $($variant:ident => $format:ident),* })*) => {$(
+        impl From<$command> for Format {
+            fn from(format: $command) -> Format {
+                match format {
+                    $($command::$variant => Format::$format),*
+                }
+            }
+        }
+    )*};
+}
+
+formats! {
+    ValidateFormat { Text => Text, Json => Json, Github => Github, Sarif => Sarif }
+    DiffFormat { Text => Text, Markdown => Markdown, Json => Json }
+    LogFormat { Text => Text, Json => Json }
+    SummaryFormat { Markdown => Markdown, Text => Text, Json => Json }
+    ListFormat { Table => Text, Json => Json, Paths => Paths }
+    SchemaFormat { Text => Text, JsonSchema => Json }
 }

@@ -6,18 +6,95 @@
 //! `render::index_markdown` writes the block, and [`splice`] puts the block
 //! between the markers, leaving every byte outside them as it was. The
 //! index depends on the records only — never on today's date — so
-//! `cairn index --check` gives the same answer every day.
+//! `cairn index --check` gives the same answer every day. [`update`] is
+//! `cairn index` as one call: read the file, build, splice, write.
 
 use serde::Serialize;
 
 use crate::practice::{self, Progress};
+use crate::project::{Error, Project};
 use crate::schema::{FieldType, Schema};
 use crate::snapshot::Snapshot;
+use crate::write::Plan;
 
 /// The line that opens the generated block.
 pub const START: &str = "<!-- cairn:index:start -->";
 /// The line that closes it.
 pub const END: &str = "<!-- cairn:index:end -->";
+
+/// What `cairn index` did to the index file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// It was up to date; nothing was written.
+    UpToDate,
+    /// It is stale (with `--check`: nothing was written).
+    Stale,
+    /// It was rewritten.
+    Updated,
+    /// It did not exist and was created.
+    Created,
+}
+
+/// The index file and what was done to it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Refresh {
+    /// The file, repository-relative.
+    pub path: String,
+    /// What was done.
+    pub state: State,
+}
+
+/// Brings the project's index file up to date with the working tree
+/// (`check`: only says whether it is). The file must be a regular UTF-8
+/// file or absent; only the block between the markers changes.
+pub fn update(project: &Project, check: bool) -> Result<Refresh, Error> {
+    let root = project.root();
+    let rel = project.schema().index.clone();
+    let path = root.join(&rel);
+    if path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        return Err(Error::Refused(format!(
+            "`{rel}` is a symlink; cairn index writes only a regular file (set `index:` in .cairn/config.yaml to another path)"
+        )));
+    }
+    let existing = match std::fs::read(&path) {
+        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
+            Error::Refused(format!(
+                "`{rel}` is not UTF-8 text; cairn index does not rewrite it"
+            ))
+        })?),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => return Err(Error::io(format!("cannot read `{rel}`"), err)),
+    };
+    let snapshot = project.loader().at(None)?;
+    let model = build(project.schema(), &snapshot, &rel);
+    let text = refresh(&model, existing.as_deref()).map_err(|source| Error::Splice {
+        path: rel.clone(),
+        source,
+    })?;
+    let state = match &existing {
+        Some(old) if *old == text => State::UpToDate,
+        _ if check => State::Stale,
+        Some(old) => {
+            Plan::new(root)
+                .replace(&path, old.as_bytes(), text.as_bytes())
+                .apply()?;
+            State::Updated
+        }
+        None => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|err| Error::io(format!("cannot create `{}`", dir.display()), err))?;
+            }
+            Plan::new(root).create(&path, text.as_bytes()).apply()?;
+            State::Created
+        }
+    };
+    Ok(Refresh { path: rel, state })
+}
 
 /// The index of a snapshot.
 #[derive(Clone, Debug, Serialize)]

@@ -11,7 +11,41 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::schema::{FieldSpec, FieldType, IdRule, Kind, Schema};
+use crate::schema::{FieldSpec, FieldType, IdRule, Kind, Schema, UnknownKind};
+
+/// What `cairn schema` shows: every kind, or the one named.
+#[derive(Clone, Copy, Debug)]
+pub struct Shown<'a> {
+    /// The schema in force.
+    pub schema: &'a Schema,
+    /// The kind asked for; `None` for all.
+    pub kind: Option<&'a Kind>,
+}
+
+impl<'a> Shown<'a> {
+    /// The kind named `name` of `schema` (an error suggests the nearest),
+    /// or every kind when `None`.
+    pub fn of(schema: &'a Schema, name: Option<&str>) -> Result<Shown<'a>, UnknownKind> {
+        let kind = name.map(|n| schema.kind_named(n)).transpose()?;
+        Ok(Shown { schema, kind })
+    }
+
+    /// The kinds shown, in schema order.
+    pub fn kinds(&self) -> Vec<&'a Kind> {
+        match self.kind {
+            Some(kind) => vec![kind],
+            None => self.schema.kinds.iter().collect(),
+        }
+    }
+
+    /// The JSON Schema of what is shown.
+    pub fn json_schema(&self) -> Value {
+        match self.kind {
+            Some(kind) => for_kind(self.schema, kind),
+            None => for_schema(self.schema),
+        }
+    }
+}
 
 /// The dialect every document declares.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";

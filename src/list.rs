@@ -5,7 +5,7 @@
 //! [`SortKey`] orders them. A record that lacks the field a condition
 //! names never matches it, whatever the operator. Both parse from the
 //! command line's text and fail with a [`ListError`] that shows the forms
-//! they accept.
+//! they accept. [`find`] is `cairn list` as one call on a project.
 
 use std::cmp::Ordering;
 
@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::calendar::is_date;
 use crate::diagnostic::did_you_mean;
+use crate::project::{Error, Project};
 use crate::record::{Record, RecordBrief};
 use crate::schema::Schema;
 use crate::value::Value;
@@ -491,13 +492,63 @@ pub fn select<'a>(records: &'a [Record], filter: &Filter, key: &SortKey) -> Vec<
     keyed.into_iter().map(|(_, r)| r).collect()
 }
 
-/// `list --format json`.
+/// What to list, as the command line gives it.
+#[derive(Clone, Debug, Default)]
+pub struct Query<'a> {
+    /// `--kind`: any of these kinds.
+    pub kinds: &'a [String],
+    /// `--status`: any of these statuses.
+    pub statuses: &'a [String],
+    /// `--tag`: all of these tags.
+    pub tags: &'a [String],
+    /// `--where`: all of these conditions.
+    pub conditions: &'a [String],
+    /// `--sort`.
+    pub sort: &'a str,
+    /// `--rev`: a revision instead of the working tree.
+    pub rev: Option<&'a str>,
+}
+
+/// The records of the working tree (or a revision) that `query` keeps, in
+/// its order, with how many files of the kinds listed could not be read.
+pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
+    let schema = project.schema();
+    let filter = Filter::new(
+        schema,
+        query.kinds,
+        query.statuses,
+        query.tags,
+        query.conditions,
+    )?;
+    let key = SortKey::parse(query.sort)?;
+    if query.rev.is_some() {
+        project.repo()?;
+    }
+    let snapshot = project.loader().at(query.rev)?;
+    filter.check(schema, &snapshot.records)?;
+    let mut listing = Listing::new(select(&snapshot.records, &filter, &key));
+    listing.broken = snapshot
+        .broken
+        .iter()
+        .filter(|b| filter.keeps_kind(&b.kind))
+        .count();
+    Ok(listing)
+}
+
+/// A listing: `list --format json` and the table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Listing {
     /// Always 1: the JSON shape's version.
     pub version: u32,
     /// The records shown.
     pub records: Vec<RecordBrief>,
+    /// Files of the kinds listed that could not be read (not in the JSON:
+    /// `validate` reports them).
+    #[serde(skip)]
+    pub broken: usize,
+    /// The width to fit the table to; `None` for whole lines.
+    #[serde(skip)]
+    pub width: Option<usize>,
 }
 
 impl Listing {
@@ -506,6 +557,8 @@ impl Listing {
         Listing {
             version: 1,
             records: records.into_iter().map(Record::brief).collect(),
+            broken: 0,
+            width: None,
         }
     }
 }

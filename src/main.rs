@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod progress;
 
 use std::io::{self, Write};
 use std::process::ExitCode;

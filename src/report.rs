@@ -4,17 +4,26 @@
 //! log wants — every record with its fields and its body, the links of the
 //! decision graph, and every status change from git history.
 //!
-//! `render::report_html` turns it into one self-contained HTML file.
+//! `render::report_html` turns it into one self-contained HTML file, and
+//! [`write_file`] is `cairn report -o FILE` as one call: read, build,
+//! render and write atomically, replacing only a file cairn wrote.
+
+use std::path::Path;
 
 use serde::Serialize;
 
 use crate::calendar::iso_date;
 use crate::history::History;
+use crate::project::{Error, Project};
 use crate::record::Record;
+use crate::render::report_html::{self, MARK};
 use crate::schema::Schema;
+use crate::snapshot::ParseCache;
 use crate::snapshot::Snapshot;
+use crate::summary;
 use crate::summary::Summary;
 use crate::value::Value;
+use crate::write::Plan;
 
 /// The report of one revision.
 #[derive(Clone, Debug, Serialize)]
@@ -80,6 +89,83 @@ pub struct StatusChange {
     pub author: String,
     /// Its date, ISO 8601.
     pub date: String,
+}
+
+/// What `cairn report -o FILE` wrote.
+#[derive(Clone, Debug, Serialize)]
+pub struct Written {
+    /// The file, as given.
+    pub path: String,
+    /// How many records the report shows.
+    pub records: usize,
+}
+
+/// Writes the report of `request`'s revision to `output` (relative to
+/// where cairn runs). A folder, or a file cairn did not write, is refused
+/// before anything is read.
+pub fn write_file(
+    project: &Project,
+    output: &Path,
+    request: &summary::Request<'_>,
+) -> Result<Written, Error> {
+    let target = project.given(output);
+    let shown = output.display();
+    if target.is_dir() {
+        return Err(Error::Refused(format!(
+            "`{shown}` is a folder; give -o a file name, e.g. -o {shown}/cairn-report.html"
+        )));
+    }
+    let existing = match std::fs::read(&target) {
+        Ok(bytes) if bytes.starts_with(MARK.as_bytes()) => Some(bytes),
+        Ok(_) => {
+            return Err(Error::Refused(format!(
+                "`{shown}` exists and was not written by cairn report; choose another -o FILE or remove it"
+            )));
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => return Err(Error::io(format!("cannot read `{shown}`"), err)),
+    };
+    let cache = ParseCache::default();
+    let read = summary::read(project, request, &cache)?;
+    let model = build(
+        project.schema(),
+        &read.snapshot,
+        &read.history,
+        read.summary,
+    );
+    let mut html = Vec::new();
+    report_html::write(&mut html, &model)
+        .map_err(|err| Error::io(format!("cannot write `{shown}`"), err))?;
+
+    // Writes inside the repository are held to it; a file outside it (a
+    // site folder in CI) is the user's explicit choice.
+    let parent = target
+        .parent()
+        .ok_or_else(|| Error::Refused("the output has no folder".into()))?;
+    let parent = std::fs::canonicalize(parent).map_err(|err| {
+        Error::io(
+            format!("cannot write `{shown}`: its folder does not exist"),
+            err,
+        )
+    })?;
+    let root = std::fs::canonicalize(project.root()).unwrap_or_else(|_| project.root().into());
+    let name = target.file_name();
+    let file =
+        parent.join(name.ok_or_else(|| Error::Refused("the output has no file name".into()))?);
+    let mut plan = Plan::new(if parent.starts_with(&root) {
+        &root
+    } else {
+        &parent
+    });
+    match existing {
+        Some(old) => plan.replace(&file, old, html),
+        None => plan.create(&file, html),
+    };
+    plan.apply()?;
+    Ok(Written {
+        path: shown.to_string(),
+        records: model.records.len(),
+    })
 }
 
 /// The fields the graph draws.

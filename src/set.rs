@@ -9,7 +9,8 @@
 //! item appended to a block list, is spliced in at its own indentation.
 //! Either way the edited front matter is read back and must hold exactly
 //! the values asked for and every other value unchanged, or the edit is
-//! refused.
+//! refused. [`edit_record`] is `cairn set` as one call on a project: find,
+//! plan, refuse or write.
 
 use std::collections::HashMap;
 
@@ -19,9 +20,10 @@ use crate::check;
 use crate::diagnostic::{Code, Diagnostic, Severity, did_you_mean_id};
 use crate::edit::{self, EditError};
 use crate::frontmatter::top_level_keys;
+use crate::project::{Error, Project};
 use crate::record::{self, Record};
 use crate::schema::Schema;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Select, Snapshot, Source};
 use crate::value::Value;
 use crate::yaml;
 
@@ -144,6 +146,9 @@ pub struct SetPlan {
     pub after: String,
     /// What changes, in the order asked.
     pub changes: Vec<Change>,
+    /// Whether it was only worked out, not written (`--dry-run`).
+    #[serde(skip)]
+    pub dry_run: bool,
     /// Errors the edit would bring: schema findings the record does not
     /// have now, and a status move the kind does not allow. Any makes
     /// `set` refuse unless forced.
@@ -250,8 +255,67 @@ pub fn plan(
         before: text.to_string(),
         after,
         changes,
+        dry_run: true,
         problems,
     })
+}
+
+/// The edit `cairn set` asks for.
+#[derive(Clone, Debug, Default)]
+pub struct Request<'a> {
+    /// The record's id.
+    pub id: &'a str,
+    /// The `KEY=VALUE` and `KEY+=VALUE` texts.
+    pub assignments: &'a [String],
+    /// Write even when the edit breaks the schema.
+    pub force: bool,
+    /// Work the edit out and write nothing.
+    pub dry_run: bool,
+}
+
+/// Edits the record `request` names in the working tree: plans the edit,
+/// refuses it when it brings errors (unless forced), and writes it
+/// atomically (unless a dry run).
+pub fn edit_record(project: &Project, request: &Request<'_>) -> Result<SetPlan, Error> {
+    let assignments: Vec<Assignment> = request
+        .assignments
+        .iter()
+        .map(|a| parse_assignment(a))
+        .collect::<Result<_, _>>()?;
+    let snapshot = project
+        .loader()
+        .load(&Source::Worktree, Select::All, "worktree")?;
+    let record = find(&snapshot, request.id)?;
+    let full = project.root().join(&record.path);
+    let bytes = std::fs::read(&full)
+        .map_err(|err| Error::io(format!("cannot read `{}`", record.path), err))?;
+    let text = String::from_utf8(bytes).map_err(|err| {
+        Error::Refused(format!(
+            "`{}` is not UTF-8; nothing was written: {err}",
+            record.path
+        ))
+    })?;
+    let mut plan = plan(project.schema(), &snapshot, record, &text, &assignments)?;
+    if !plan.problems.is_empty() && !request.force {
+        let problems: Vec<String> = plan
+            .problems
+            .iter()
+            .map(|d| format!("{} (line {}, {})", d.message, d.line, d.code))
+            .collect();
+        return Err(Error::Refused(format!(
+            "refusing to edit {} in `{}`: {}; nothing was written (--force writes it anyway)",
+            plan.id,
+            plan.path,
+            problems.join("; ")
+        )));
+    }
+    plan.dry_run = request.dry_run;
+    if !request.dry_run && plan.after != plan.before {
+        crate::write::Plan::new(project.root())
+            .replace(&full, plan.before.as_bytes(), plan.after.as_bytes())
+            .apply()?;
+    }
+    Ok(plan)
 }
 
 /// The value at `path` inside `value`.

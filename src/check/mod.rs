@@ -38,6 +38,14 @@ pub struct Report {
 }
 
 impl Report {
+    /// Whether the findings fail the check: any error, or with `strict`
+    /// any finding at all.
+    pub fn fails(&self, strict: bool) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error || strict)
+    }
+
     /// A report over `records` files with these findings.
     pub fn new(records: usize, mut diagnostics: Vec<Diagnostic>) -> Report {
         diagnostic::sort(&mut diagnostics);

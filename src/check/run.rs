@@ -1,14 +1,16 @@
 //! `validate` as one library call: load the snapshot the head names, check
 //! it, with a base revision also check what the branch did since the merge
-//! base, and keep the files asked for.
+//! base, and keep the files asked for. [`in_project`] is `cairn validate`
+//! as one call on a project.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use time::Date;
 
 use super::history::{self, Head};
 use super::{Report, validate};
 use crate::git::{GitError, Repo};
+use crate::project::{Error, Project};
 use crate::schema::Schema;
 use crate::snapshot::{Loader, ParseCache, Select, Source};
 
@@ -123,4 +125,52 @@ pub fn run(
         report = report.without_old(&old);
     }
     Ok(report)
+}
+
+/// What `cairn validate` checks, as the command line gives it.
+#[derive(Clone, Debug, Default)]
+pub struct Request<'a> {
+    /// `--rev`: a revision instead of the working tree.
+    pub rev: Option<&'a str>,
+    /// `--cached`: the index instead of the working tree.
+    pub cached: bool,
+    /// `--base`: also the branch's history since its merge base with this.
+    pub base: Option<&'a str>,
+    /// `--new`: only findings the merge base does not have.
+    pub new_only: bool,
+    /// The paths to report on (relative to where cairn runs); none: all.
+    pub paths: &'a [PathBuf],
+}
+
+/// Validates what `request` names in `project`.
+pub fn in_project(project: &Project, request: &Request<'_>) -> Result<Report, Error> {
+    let needs_git = request.rev.is_some() || request.cached || request.base.is_some();
+    let repo = if needs_git {
+        Some(project.repo()?)
+    } else {
+        None
+    };
+    let head = match (request.rev, request.cached) {
+        (Some(rev), _) => Head::Rev(rev.to_string()),
+        (None, true) => Head::Index,
+        (None, false) => Head::Worktree,
+    };
+    let paths: Vec<(String, String)> = request
+        .paths
+        .iter()
+        .map(|p| Ok((p.display().to_string(), project.relative(p)?)))
+        .collect::<Result<_, Error>>()?;
+    let options = Options {
+        base: request.base,
+        new_only: request.new_only,
+        paths: &paths,
+        today: project.today()?,
+    };
+    Ok(run(
+        project.schema(),
+        project.root(),
+        repo,
+        &head,
+        &options,
+    )?)
 }

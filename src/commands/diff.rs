@@ -1,34 +1,18 @@
 //! `cairn diff`: what changed between two snapshots, record by record, and
-//! the records that govern code changed in the same span. The revisions
-//! are read by `cairn::range`, the comparison is `cairn::diff::between`.
+//! the records that govern code changed in the same span
+//! (`cairn::diff::of_revisions`).
 
 use std::io::Write;
 
 use anyhow::Result;
-use cairn::snapshot::{Loader, ParseCache};
-use cairn::{diff, range, render};
+use cairn::{diff, render};
 
 use super::{Ctx, Outcome};
-use crate::cli::{DiffArgs, DiffFormat};
+use crate::cli::DiffArgs;
 
 /// Runs `cairn diff`.
 pub(crate) fn run(ctx: &Ctx, args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome> {
-    let repo = ctx.repo()?;
-    let ws = ctx.workspace()?;
-    let span = range::diff_span(&repo, &args.revs, args.cached)?;
-    let cache = ParseCache::default();
-    let loader = Loader::new(&ws.schema, &ws.root)
-        .repo(Some(&repo))
-        .cache(&cache);
-    let report = diff::between(&repo, &loader, &ws.schema, &span)?;
-    match args.format {
-        DiffFormat::Text => render::diff_text::write(out, &report)?,
-        DiffFormat::Markdown => render::diff_markdown::write(out, &report)?,
-        DiffFormat::Json => render::json(out, &report)?,
-    }
-    Ok(if args.exit_code && !report.changes.is_empty() {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    })
+    let report = diff::of_revisions(&ctx.project()?, &args.revs, args.cached)?;
+    render::emit(args.format.into(), &report, out)?;
+    Ok(Outcome::from(args.exit_code && !report.changes.is_empty()))
 }

@@ -1,5 +1,7 @@
 //! One module per subcommand, each with the same entry point:
-//! `run(&Ctx, &Args, &mut dyn Write) -> Result<Outcome>`.
+//! `run(&Ctx, &Args, &mut dyn Write) -> Result<Outcome>`. Each reads its
+//! flags, opens the project, makes one library call and hands the model to
+//! `cairn::render::emit` in the format asked for.
 
 mod diff;
 mod index;
@@ -8,7 +10,6 @@ mod list;
 mod log;
 mod lsp;
 mod new;
-mod progress;
 mod report;
 mod schema;
 mod set;
@@ -17,16 +18,13 @@ mod summary;
 mod validate;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use cairn::cache::{self, ChangeCache};
-use cairn::config::{self, Workspace};
-use cairn::git::{GitError, ObjectId, Repo};
-use cairn::history::{self, History};
-use cairn::snapshot::ParseCache;
+use cairn::project::Project;
 
 use crate::cli::{Cli, Command};
+use crate::progress::Bar;
 
 /// What a command found, for the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +33,17 @@ pub(crate) enum Outcome {
     Clean,
     /// Findings or differences (exit 1).
     Findings,
+}
+
+impl From<bool> for Outcome {
+    /// `Findings` when there are any.
+    fn from(findings: bool) -> Outcome {
+        if findings {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        }
+    }
 }
 
 /// What every command needs: where it runs and the global flags.
@@ -65,37 +74,11 @@ impl Ctx {
         })
     }
 
-    /// The workspace: its root and schema.
-    pub(crate) fn workspace(&self) -> Result<Workspace> {
-        let mut ws = config::load_workspace(&self.cwd, self.config.as_deref())?;
-        // A project root below the top of a git work tree (a `.cairn/` in a
-        // subfolder): read and print paths relative to the repository.
-        if let Some(top) = Repo::discover(&ws.root)
-            .ok()
-            .as_ref()
-            .and_then(Repo::workdir)
-        {
-            ws.anchor_at(top);
-        }
-        Ok(ws)
-    }
-
-    /// The day cairn takes as today: `CAIRN_TODAY` when set, else the local date.
-    pub(crate) fn today(&self) -> Result<time::Date> {
-        let var = std::env::var(cairn::calendar::TODAY_VAR).ok();
-        Ok(cairn::calendar::today(var.as_deref())?)
-    }
-
-    /// The persistent cache of each commit's changes in the record folders
-    /// of `ws`, unless `--no-cache`.
-    pub(crate) fn change_cache(&self, repo: &Repo, ws: &Workspace) -> Option<ChangeCache> {
-        (!self.no_cache)
-            .then(|| ChangeCache::open(&cache::dir(repo.common_dir()), &ws.schema.dirs()))
-    }
-
-    /// The git repository cairn runs in.
-    pub(crate) fn repo(&self) -> Result<Repo> {
-        Ok(Repo::discover(&self.cwd)?)
+    /// The project cairn runs in, with a progress bar for long history walks.
+    pub(crate) fn project(&self) -> Result<Project> {
+        Ok(Project::open(&self.cwd, self.config.as_deref())?
+            .without_cache(self.no_cache)
+            .with_progress(Box::new(Bar::new("reading history"))))
     }
 }
 
@@ -117,84 +100,4 @@ pub(crate) fn run(ctx: &Ctx, command: &Command, out: &mut dyn Write) -> Result<O
         Command::Report(args) => report::run(ctx, args, out),
         Command::Lsp(args) => lsp::run(ctx, args),
     }
-}
-
-/// Walks the history of `tip` once (see `cairn::history::walk`), with a
-/// progress bar on stderr when it runs long on a terminal.
-pub(crate) fn walk_history(
-    ctx: &Ctx,
-    repo: &Repo,
-    ws: &Workspace,
-    tip: &ObjectId,
-    cache: &ParseCache,
-    first_parent: bool,
-    mention: Option<&str>,
-) -> Result<History> {
-    read_history(ctx, repo, ws, first_parent, mention, |options| {
-        history::walk(repo, &ws.schema, tip, cache, options)
-    })
-}
-
-/// Follows one record's history like `git log --follow` (see
-/// `cairn::history::follow`), with the same progress bar; `None` when no
-/// record at `tip` has the id.
-pub(crate) fn follow_history(
-    ctx: &Ctx,
-    repo: &Repo,
-    ws: &Workspace,
-    tip: &ObjectId,
-    id: &str,
-    cache: &ParseCache,
-    mention: Option<&str>,
-) -> Result<Option<History>> {
-    read_history(ctx, repo, ws, true, mention, |options| {
-        history::follow(repo, &ws.schema, tip, id, cache, options)
-    })
-}
-
-/// Runs one read of history with the progress bar and the change cache,
-/// and saves what the read taught the cache.
-fn read_history<T>(
-    ctx: &Ctx,
-    repo: &Repo,
-    ws: &Workspace,
-    first_parent: bool,
-    mention: Option<&str>,
-    read: impl FnOnce(&history::Options<'_>) -> Result<T, GitError>,
-) -> Result<T> {
-    let changes = ctx.change_cache(repo, ws);
-    let progress = progress::Progress::new("reading history");
-    let hook = |done: usize, total: usize| progress.update(done, total);
-    let result = read(&history::Options {
-        first_parent,
-        mention,
-        progress: Some(&hook),
-        changes: changes.as_ref(),
-    });
-    progress.finish();
-    let value = result?;
-    // A cache that cannot be written costs time next run, nothing else.
-    if let Some(changes) = changes {
-        let _ = changes.save();
-    }
-    Ok(value)
-}
-
-/// A path given on the command line, relative to the workspace root with `/`.
-pub(crate) fn repo_relative(ctx: &Ctx, root: &Path, path: &Path) -> Result<String> {
-    let full = ctx.cwd.join(path);
-    let full = std::fs::canonicalize(&full).unwrap_or(full);
-    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let Ok(rel) = full.strip_prefix(&root) else {
-        anyhow::bail!(
-            "`{}` is outside the repository `{}`; give a path inside it",
-            path.display(),
-            root.display()
-        );
-    };
-    Ok(rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/"))
 }

@@ -8,9 +8,11 @@
 //! Reading a file goes from `raw.rs` (the YAML as written) through
 //! `kinds.rs` (one kind: folder, prefix, id rule), `fields.rs` (fields and
 //! their types) and `rules.rs` (transitions, rules, frozen parts, progress)
-//! to a [`Schema`].
+//! to a [`Schema`]. `init.rs` is `cairn init`, which writes the built-in
+//! file out.
 
 mod fields;
+mod init;
 mod kinds;
 mod raw;
 mod rules;
@@ -22,6 +24,7 @@ use globset::{GlobSet, GlobSetBuilder};
 use crate::containment;
 use crate::schema::{Kind, Schema};
 use crate::yaml;
+pub use init::{Initialized, init};
 use raw::RawConfig;
 
 /// The built-in configuration, as `cairn init` writes it.

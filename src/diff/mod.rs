@@ -11,7 +11,7 @@ mod covers;
 mod span;
 
 pub use covers::governing;
-pub use span::between;
+pub use span::{between, of_revisions};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

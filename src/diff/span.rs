@@ -6,9 +6,25 @@
 
 use super::{DiffReport, compare, covers};
 use crate::git::{GitError, Repo, TreeChange, TreeFile};
-use crate::range::Span;
+use crate::project::{Error, Project};
+use crate::range::{self, Span};
 use crate::schema::Schema;
-use crate::snapshot::{Loader, Select, Source};
+use crate::snapshot::{Loader, ParseCache, Select, Source};
+
+/// What `cairn diff REVS` reports: the span the revisions name as git
+/// reads them (see [`range::diff_span`]; `cached` puts the index in place
+/// of the working tree), compared.
+pub fn of_revisions(project: &Project, revs: &[String], cached: bool) -> Result<DiffReport, Error> {
+    let repo = project.repo()?;
+    let span = range::diff_span(repo, revs, cached)?;
+    let cache = ParseCache::default();
+    Ok(between(
+        repo,
+        &project.loader().cache(&cache),
+        project.schema(),
+        &span,
+    )?)
+}
 
 /// The report for `span`: its record changes and the records governing the
 /// code it changed, read through `loader` (which reads from `repo`).

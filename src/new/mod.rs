@@ -2,7 +2,7 @@
 //! the next free id (`ids.rs`: allocation across branches, and the claim
 //! that keeps two processes off one id), and with `--supersedes` the old
 //! record's edit (`supersede.rs`). The new file and the old record's edit
-//! land together or not at all.
+//! land together or not at all. [`in_project`] is `cairn new` as one call.
 
 mod ids;
 mod supersede;
@@ -19,6 +19,7 @@ use crate::containment::{self, ContainmentError};
 use crate::diagnostic::did_you_mean;
 use crate::edit::EditError;
 use crate::git::{GitError, Repo};
+use crate::project::{Error, Project};
 use crate::record::MAX_RECORD_BYTES;
 use crate::schema::Kind;
 use crate::snapshot::{Loader, Select, Source};
@@ -118,6 +119,19 @@ pub struct Created {
     pub id: String,
     /// The record it superseded, as edited.
     pub superseded: Option<Supersede>,
+    /// The new file as the user should see it: relative to where cairn
+    /// runs, when inside it.
+    pub shown: String,
+}
+
+/// `cairn new` in `project`: creates the record `request` asks for, with
+/// the repository's branches taking part in picking the id.
+pub fn in_project(project: &Project, request: &Request<'_>) -> Result<Created, Error> {
+    let mut created = create(project.workspace(), project.git(), request, &|| {
+        project.today()
+    })?;
+    created.shown = project.shown(&created.path);
+    Ok(created)
 }
 
 /// Creates the record `request` asks for in the workspace `ws` (whose
@@ -203,6 +217,7 @@ pub fn create(
             Err(err) => return Err(err.into()),
         }
         return Ok(Created {
+            shown: path.display().to_string(),
             path,
             id,
             superseded: superseding,

@@ -1,6 +1,10 @@
 //! Renderers: each output format is one module that writes a model to any
 //! `io::Write`. Logic never formats text; renderers never decide anything.
 //!
+//! [`emit`] is the one place a format picks its renderer: each model
+//! implements [`Render`] for the formats it has, and a command hands its
+//! model and the format it was asked for to `emit`.
+//!
 //! User text (titles, values, messages that quote them) can hold terminal
 //! escapes or Markdown meant to break a PR comment, so every renderer passes
 //! it through the escaper of its format: [`term`], [`md`] or [`workflow`].
@@ -8,6 +12,7 @@
 pub mod charts;
 pub mod diff_markdown;
 pub mod diff_text;
+pub mod formats;
 pub mod github;
 pub mod index_markdown;
 pub mod list_table;
@@ -24,6 +29,72 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Plain text for a terminal (for `list`, the table).
+    Text,
+    /// Markdown (a PR comment, a job summary).
+    Markdown,
+    /// JSON from serde (for `schema`, the JSON Schema).
+    Json,
+    /// GitHub workflow commands (annotations).
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// One path a line.
+    Paths,
+}
+
+/// A model that writes itself in the formats it has. JSON comes from
+/// serde unless a model says otherwise; a format a model does not have is
+/// an error (the command line offers only those it has).
+pub trait Render {
+    /// As plain text.
+    fn text(&self, out: &mut dyn Write) -> io::Result<()> {
+        unsupported(out, "text")
+    }
+    /// As Markdown.
+    fn markdown(&self, out: &mut dyn Write) -> io::Result<()> {
+        unsupported(out, "markdown")
+    }
+    /// As JSON.
+    fn json(&self, out: &mut dyn Write) -> io::Result<()> {
+        unsupported(out, "json")
+    }
+    /// As GitHub workflow commands.
+    fn github(&self, out: &mut dyn Write) -> io::Result<()> {
+        unsupported(out, "github")
+    }
+    /// As SARIF.
+    fn sarif(&self, out: &mut dyn Write) -> io::Result<()> {
+        unsupported(out, "sarif")
+    }
+    /// As one path a line.
+    fn paths(&self, out: &mut dyn Write) -> io::Result<()> {
+        unsupported(out, "paths")
+    }
+}
+
+fn unsupported(_out: &mut dyn Write, format: &str) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("this output has no {format} form"),
+    ))
+}
+
+/// Writes `model` in `format`: the one place a format picks its renderer.
+pub fn emit(format: Format, model: &dyn Render, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Text => model.text(out),
+        Format::Markdown => model.markdown(out),
+        Format::Json => model.json(out),
+        Format::Github => model.github(out),
+        Format::Sarif => model.sarif(out),
+        Format::Paths => model.paths(out),
+    }
+}
 
 /// Writes a model as pretty JSON and a newline.
 pub fn json<T: Serialize>(out: &mut dyn Write, model: &T) -> io::Result<()> {

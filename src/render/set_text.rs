@@ -6,9 +6,9 @@ use super::diff_text::value_text;
 use super::term;
 use crate::set::SetPlan;
 
-/// Writes what the edit changes (`dry_run`: would change).
-pub fn write(out: &mut dyn Write, plan: &SetPlan, dry_run: bool) -> io::Result<()> {
-    let note = if dry_run {
+/// Writes what the edit changes (in a dry run: would change).
+pub fn write(out: &mut dyn Write, plan: &SetPlan) -> io::Result<()> {
+    let note = if plan.dry_run {
         " (dry run: nothing written)"
     } else {
         ""

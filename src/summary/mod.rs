@@ -10,9 +10,13 @@
 //! `evidence`). docs/history.md states every rule.
 //!
 //! This file holds the model and `summarize`; `sections.rs` works out each
-//! record's part in each section.
+//! record's part in each section; `build.rs` is `cairn summary` (and the
+//! reading `cairn report` shares) as one call on a project.
 
+mod build;
 mod sections;
+
+pub use build::{Read, Request, at_revision, read};
 
 use std::collections::HashMap;
 

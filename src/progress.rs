@@ -1,6 +1,7 @@
-//! The progress bar of long history walks.
+//! The progress bar of long history walks, drawn for the library's
+//! [`cairn::project::Progress`] hook.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -8,27 +9,37 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A progress bar on stderr for a long history walk: drawn only when
 /// stderr is a terminal, and only once the walk has taken 300 ms.
-pub(crate) struct Progress {
-    started: Instant,
+pub(crate) struct Bar {
     message: &'static str,
     terminal: bool,
+    started: Cell<Option<Instant>>,
     bar: RefCell<Option<ProgressBar>>,
 }
 
-impl Progress {
+impl Bar {
     /// A bar that has not appeared yet.
-    pub(crate) fn new(message: &'static str) -> Progress {
-        Progress {
-            started: Instant::now(),
+    pub(crate) fn new(message: &'static str) -> Bar {
+        Bar {
             message,
             terminal: std::io::stderr().is_terminal(),
+            started: Cell::new(None),
             bar: RefCell::new(None),
         }
     }
+}
 
-    /// Moves the bar to `done` of `total`.
-    pub(crate) fn update(&self, done: usize, total: usize) {
-        if !self.terminal || self.started.elapsed() < Duration::from_millis(300) {
+impl cairn::project::Progress for Bar {
+    fn start(&self) {
+        self.started.set(Some(Instant::now()));
+    }
+
+    fn update(&self, done: usize, total: usize) {
+        let started = self.started.get().unwrap_or_else(|| {
+            let now = Instant::now();
+            self.started.set(Some(now));
+            now
+        });
+        if !self.terminal || started.elapsed() < Duration::from_millis(300) {
             return;
         }
         let mut bar = self.bar.borrow_mut();
@@ -46,8 +57,8 @@ impl Progress {
         bar.set_position(done as u64);
     }
 
-    /// Removes the bar, if it appeared.
-    pub(crate) fn finish(&self) {
+    fn finish(&self) {
+        self.started.set(None);
         if let Some(bar) = self.bar.borrow_mut().take() {
             bar.finish_and_clear();
         }

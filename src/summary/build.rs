@@ -1,0 +1,135 @@
+//! `cairn summary` and `cairn report` as library calls: resolve the
+//! revision, load its snapshot and walk its history once (sharing one
+//! parse cache), summarize, and with `--since` or `--range` compare the
+//! span as `cairn diff` compares.
+
+use super::{Options, Span, Summary, summarize};
+use crate::calendar;
+use crate::diff;
+use crate::git::ObjectId;
+use crate::history::History;
+use crate::project::{Error, Project};
+use crate::range;
+use crate::snapshot::{Loader, ParseCache, Select, Snapshot, Source};
+
+/// What to summarize.
+#[derive(Clone, Debug, Default)]
+pub struct Request<'a> {
+    /// The revision, as given.
+    pub rev: &'a str,
+    /// Walk every parent of merges, not only the first.
+    pub all_parents: bool,
+    /// Work under way with no commit for this many days is stale.
+    pub stale_days: u32,
+    /// Also what changed since this day or span (`2024-03-01`, `2w`).
+    pub since: Option<&'a str>,
+    /// Also what changed in this range (`A..B`, `A...B`); `since` wins.
+    pub range: Option<&'a str>,
+}
+
+/// A revision read once: its snapshot, its history and their summary.
+pub struct Read {
+    /// The commit the revision resolved to.
+    pub tip: ObjectId,
+    /// Its records.
+    pub snapshot: Snapshot,
+    /// Its history.
+    pub history: History,
+    /// Their summary (without a span).
+    pub summary: Summary,
+}
+
+/// Reads the revision `request` names and summarizes it, parsing each
+/// blob once in `cache`.
+pub fn read(project: &Project, request: &Request<'_>, cache: &ParseCache) -> Result<Read, Error> {
+    let repo = project.repo()?;
+    let tip = repo.resolve(request.rev)?;
+    let at = repo.commit(&tip)?;
+    let loader = project.loader().cache(cache);
+    let snapshot = loader.load(&Source::Commit(tip.clone()), Select::All, request.rev)?;
+    let history = project.walk_history(&tip, cache, !request.all_parents, None)?;
+    let options = Options {
+        stale_days: request.stale_days,
+        today: Some(project.today()?),
+        ..Options::default()
+    };
+    let summary = summarize(
+        project.schema(),
+        request.rev,
+        &at,
+        &snapshot,
+        &history,
+        &options,
+    );
+    Ok(Read {
+        tip,
+        snapshot,
+        history,
+        summary,
+    })
+}
+
+/// The summary `cairn summary` shows: the revision's, with the span that
+/// `since` or `range` names.
+pub fn at_revision(project: &Project, request: &Request<'_>) -> Result<Summary, Error> {
+    let cache = ParseCache::default();
+    let read = read(project, request, &cache)?;
+    let loader = project.loader().cache(&cache);
+    let span = match (request.since, request.range) {
+        (Some(spec), _) => Some(since(
+            project,
+            &loader,
+            spec,
+            read.history,
+            read.snapshot,
+            &read.tip,
+        )?),
+        (None, Some(spec)) => Some(in_range(project, &loader, spec)?),
+        (None, None) => None,
+    };
+    let mut summary = read.summary;
+    if let Some((from, to, before, after)) = span {
+        let changes = diff::compare(project.schema(), &before, &after);
+        summary.span = Some(Span {
+            from,
+            to,
+            sentence: diff::sentence(&changes),
+            changes,
+        });
+    }
+    Ok(summary)
+}
+
+/// Two sides of a span: their labels and snapshots.
+type Sides = (String, String, Snapshot, Snapshot);
+
+/// The span since a day: the last commit of the walk before it is the
+/// earlier side (none: an empty log), the revision the later.
+fn since(
+    project: &Project,
+    loader: &Loader<'_>,
+    spec: &str,
+    history: History,
+    snapshot: Snapshot,
+    tip: &ObjectId,
+) -> Result<Sides, Error> {
+    let since = calendar::since(spec, project.today()?)?
+        .midnight()
+        .assume_utc()
+        .unix_timestamp();
+    let from = history.commits.iter().find(|c| c.time < since);
+    let before = match from {
+        Some(c) => loader.load(&Source::Commit(c.id.clone()), Select::All, c.id.short())?,
+        None => Snapshot::default(),
+    };
+    let label = from.map_or_else(|| "empty".to_string(), |c| c.id.to_string());
+    Ok((label, tip.to_string(), before, snapshot))
+}
+
+/// The span of `A..B` or `A...B`.
+fn in_range(project: &Project, loader: &Loader<'_>, spec: &str) -> Result<Sides, Error> {
+    let (from, to, to_label) = range::commits(project.repo()?, spec)?;
+    let before = loader.load(&Source::Commit(from.clone()), Select::All, from.short())?;
+    let after = loader.load(&Source::Commit(to.clone()), Select::All, to_label)?;
+    Ok((from.to_string(), to.to_string(), before, after))
+}
