@@ -202,7 +202,7 @@ pub fn build(schema: &Schema, snapshot: &Snapshot, path: &str) -> Index {
                 Some(Entry {
                     progress: progress
                         .iter()
-                        .find(|p| p.id == id && p.path == r.path)
+                        .find(|p| p.record.id == id && p.record.path == r.path)
                         .map(|p| (p.settled, p.total)),
                     title: r.title(),
                     status: r.status(),

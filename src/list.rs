@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::calendar::is_date;
 use crate::diagnostic::did_you_mean;
 use crate::project::{Error, Project};
-use crate::record::{Record, RecordBrief};
+use crate::record::{Brief, Record};
 use crate::schema::Schema;
 use crate::value::Value;
 
@@ -541,7 +541,7 @@ pub struct Listing {
     /// Always 1: the JSON shape's version.
     pub version: u32,
     /// The records shown.
-    pub records: Vec<RecordBrief>,
+    pub records: Vec<Brief>,
     /// Files of the kinds listed that could not be read (not in the JSON:
     /// `validate` reports them).
     #[serde(skip)]

@@ -15,7 +15,7 @@ use serde::Serialize;
 use time::Date;
 
 use crate::calendar::{days_between, format_date, parse_date};
-use crate::record::Record;
+use crate::record::{Brief, Record};
 use crate::schema::{FieldType, Kind, Schema};
 use crate::snapshot::Snapshot;
 use crate::summary::classify;
@@ -24,16 +24,9 @@ use crate::value::Value;
 /// A record whose review date has passed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReviewDue {
-    /// Its id.
-    pub id: Option<String>,
-    /// Its kind.
-    pub kind: String,
-    /// Its status.
-    pub status: Option<String>,
-    /// Its title.
-    pub title: Option<String>,
-    /// Its path.
-    pub path: String,
+    /// The record: id, kind, status, title, path.
+    #[serde(flatten)]
+    pub record: Brief,
     /// The date field (`review_by`).
     pub field: String,
     /// That field's 1-based line.
@@ -67,16 +60,9 @@ pub struct Workload {
 /// A record that gathers others and how many of them have settled.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Progress {
-    /// Its id.
-    pub id: String,
-    /// Its kind.
-    pub kind: String,
-    /// Its status.
-    pub status: Option<String>,
-    /// Its title.
-    pub title: Option<String>,
-    /// Its path.
-    pub path: String,
+    /// The record: id, kind, status, title, path.
+    #[serde(flatten)]
+    pub record: Brief<String>,
     /// Its `due` date, if it has one.
     pub due: Option<String>,
     /// Records gathered that have settled.
@@ -125,11 +111,7 @@ pub fn reviews_due(schema: &Schema, snapshot: &Snapshot, today: Date) -> Vec<Rev
             let days = days_between(date, today);
             if days > 0 {
                 out.push(ReviewDue {
-                    id: record.id.clone(),
-                    kind: record.kind.clone(),
-                    status: record.status(),
-                    title: record.title(),
-                    path: record.path.clone(),
+                    record: record.brief(),
                     field: field.clone(),
                     line: record.line_of(field),
                     date: format_date(date),
@@ -138,8 +120,10 @@ pub fn reviews_due(schema: &Schema, snapshot: &Snapshot, today: Date) -> Vec<Rev
             }
         }
     }
-    out.sort_by(|a, b| (&a.date, &a.id, &a.path).cmp(&(&b.date, &b.id, &b.path)));
-    out.dedup_by(|a, b| a.path == b.path && a.field == b.field);
+    out.sort_by(|a, b| {
+        (&a.date, &a.record.id, &a.record.path).cmp(&(&b.date, &b.record.id, &b.record.path))
+    });
+    out.dedup_by(|a, b| a.record.path == b.record.path && a.field == b.field);
     out
 }
 
@@ -250,11 +234,10 @@ pub fn progress(schema: &Schema, snapshot: &Snapshot) -> Vec<Progress> {
                 })
                 .collect();
             out.push(Progress {
-                id: record.id.clone().unwrap_or_default(),
-                kind: kind.name.clone(),
-                status: record.status(),
-                title: record.title(),
-                path: record.path.clone(),
+                record: Brief {
+                    kind: kind.name.clone(),
+                    ..record.brief().identified()
+                },
                 due: record.text("due"),
                 settled: members.iter().filter(|m| m.settled).count(),
                 total: members.len(),
@@ -328,7 +311,7 @@ mod tests {
         );
         let due = reviews_due(&schema, &snapshot, day("2024-05-02"));
         assert_eq!(due.len(), 1, "{due:?}");
-        assert_eq!(due[0].id.as_deref(), Some("DEC-0001"));
+        assert_eq!(due[0].record.id.as_deref(), Some("DEC-0001"));
         assert_eq!(
             (due[0].date.as_str(), due[0].days_overdue),
             ("2024-05-01", 1)

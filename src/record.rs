@@ -86,9 +86,9 @@ impl Record {
         self.field(name).map_or(self.front.line, |f| f.line)
     }
 
-    /// A short summary for listings and JSON.
-    pub fn brief(&self) -> RecordBrief {
-        RecordBrief {
+    /// What listings and models show of it: id, kind, status, title, path.
+    pub fn brief(&self) -> Brief {
+        Brief {
             id: self.id.clone(),
             kind: self.kind.clone(),
             status: self.status(),
@@ -98,11 +98,14 @@ impl Record {
     }
 }
 
-/// What listings show of a record.
+/// What listings and models show of a record: id, kind, status, title
+/// and path, in that order. Models that say more of a record hold one
+/// with `#[serde(flatten)]`, so their JSON starts with these keys. `Id` is
+/// `String` where only records with an id take part.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RecordBrief {
+pub struct Brief<Id = Option<String>> {
     /// Its id.
-    pub id: Option<String>,
+    pub id: Id,
     /// Its kind.
     pub kind: String,
     /// Its status.
@@ -111,6 +114,19 @@ pub struct RecordBrief {
     pub title: Option<String>,
     /// Its path.
     pub path: String,
+}
+
+impl Brief {
+    /// The brief of a record known to have an id (`""` if it has none).
+    pub fn identified(self) -> Brief<String> {
+        Brief {
+            id: self.id.unwrap_or_default(),
+            kind: self.kind,
+            status: self.status,
+            title: self.title,
+            path: self.path,
+        }
+    }
 }
 
 /// Parses a file's bytes as a record of `kind`; a file that cannot be

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::calendar::iso_date;
 use crate::history::History;
 use crate::project::{Error, Project};
-use crate::record::Record;
+use crate::record::{Brief, Record};
 use crate::render::report_html::{self, MARK};
 use crate::schema::Schema;
 use crate::snapshot::ParseCache;
@@ -41,16 +41,9 @@ pub struct Report {
 /// One record, as the report shows it.
 #[derive(Clone, Debug, Serialize)]
 pub struct Entry {
-    /// Its id.
-    pub id: String,
-    /// Its kind.
-    pub kind: String,
-    /// Its status.
-    pub status: Option<String>,
-    /// Its title.
-    pub title: Option<String>,
-    /// Its path.
-    pub path: String,
+    /// The record: id, kind, status, title, path.
+    #[serde(flatten)]
+    pub record: Brief<String>,
     /// Its `tags`.
     pub tags: Vec<String>,
     /// Its `authors`.
@@ -192,10 +185,10 @@ pub fn build(schema: &Schema, snapshot: &Snapshot, history: &History, summary: S
             }
             let items = |name: &str| r.value(name).map(Value::string_items).unwrap_or_default();
             Entry {
-                kind: r.kind.clone(),
-                status: r.status(),
-                title: r.title(),
-                path: r.path.clone(),
+                record: Brief {
+                    id: id.clone(),
+                    ..r.brief().identified()
+                },
                 tags: items("tags"),
                 authors: items("authors"),
                 fields: r
@@ -208,7 +201,6 @@ pub fn build(schema: &Schema, snapshot: &Snapshot, history: &History, summary: S
                     .map(|f| (f.key.clone(), text_of(&f.value)))
                     .collect(),
                 body: body_of(r),
-                id,
             }
         })
         .collect();

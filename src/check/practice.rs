@@ -21,14 +21,14 @@ pub fn check(schema: &Schema, snapshot: &Snapshot, today: Date) -> Vec<Diagnosti
         out.push(
             Diagnostic::warning(
                 Code::ReviewDue,
-                &due.path,
+                &due.record.path,
                 due.line,
                 format!(
                     "`{}` {} passed {days} ago; review the {}: confirm it and set a new `{}`, or change its status",
-                    due.field, due.date, due.kind, due.field
+                    due.field, due.date, due.record.kind, due.field
                 ),
             )
-            .with_id(due.id.as_deref()),
+            .with_id(due.record.id.as_deref()),
         );
     }
     for load in workloads(schema, snapshot).into_iter().filter(|w| w.over) {

@@ -67,11 +67,7 @@ pub fn governing(schema: &Schema, snapshot: &Snapshot, files: &[String]) -> Vec<
             .collect();
         if !matched.is_empty() {
             out.push(Governing {
-                id: record.id.clone(),
-                kind: record.kind.clone(),
-                status: record.status(),
-                title: record.title(),
-                path: record.path.clone(),
+                record: record.brief(),
                 files: matched,
             });
         }

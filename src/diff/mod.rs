@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::record::Record;
+use crate::record::{Brief, Record};
 use crate::schema::Schema;
 use crate::snapshot::{Broken, Snapshot};
 use crate::value::{Value, without_noise};
@@ -125,16 +125,9 @@ impl Change {
 /// A record whose `covers` globs match code files changed in the span.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Governing {
-    /// The record's id.
-    pub id: Option<String>,
-    /// Its kind.
-    pub kind: String,
-    /// Its status.
-    pub status: Option<String>,
-    /// Its title.
-    pub title: Option<String>,
-    /// Its path.
-    pub path: String,
+    /// The record: id, kind, status, title, path.
+    #[serde(flatten)]
+    pub record: Brief,
     /// The changed files it covers.
     pub files: Vec<String>,
 }
@@ -154,8 +147,8 @@ pub struct DiffReport {
     pub from_commit: String,
     /// The commit the later side resolved to; `null` for the working tree or index.
     pub to_commit: Option<String>,
-    /// One sentence summing the changes up.
-    pub summary: String,
+    /// How many records changed, and how: one sentence in JSON.
+    pub summary: Tally,
     /// Every record that changed.
     pub changes: Vec<Change>,
     /// Records whose `covers` globs match code files changed in the span.
@@ -163,7 +156,7 @@ pub struct DiffReport {
 }
 
 impl DiffReport {
-    /// A report of `changes`, summed up by [`sentence`].
+    /// A report of `changes`, with their [`Tally`].
     pub fn new(
         from: String,
         to: String,
@@ -177,7 +170,7 @@ impl DiffReport {
             to,
             from_commit: commits.0,
             to_commit: commits.1,
-            summary: sentence(&changes),
+            summary: Tally::of(&changes),
             changes,
             governing,
         }
@@ -513,59 +506,51 @@ pub fn line_diff(old: &str, new: &str) -> String {
         .to_string()
 }
 
-/// One sentence that sums the changes up: "2 decisions accepted,
-/// 1 experiment done, 3 records added".
-pub fn sentence(changes: &[Change]) -> String {
-    let mut moves: Vec<((String, String), usize)> = Vec::new();
-    for c in changes
-        .iter()
-        .filter(|c| c.status_moved() && c.change != ChangeKind::Added)
-    {
-        let key = (c.kind.clone(), c.new_status.clone().unwrap_or_default());
-        match moves.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, n)) => *n += 1,
-            None => moves.push((key, 1)),
-        }
-    }
-    let mut parts: Vec<String> = moves
-        .into_iter()
-        .map(|((kind, status), n)| {
-            format!("{n} {} {status}", if n == 1 { kind } else { plural(&kind) })
-        })
-        .collect();
-    for (what, label) in [
-        (ChangeKind::Added, "added"),
-        (ChangeKind::Renamed, "renamed"),
-        (ChangeKind::Modified, "modified"),
-        (ChangeKind::Removed, "removed"),
-    ] {
-        let n = changes.iter().filter(|c| c.change == what).count();
-        if n > 0 {
-            parts.push(format!(
-                "{n} {} {label}",
-                if n == 1 { "record" } else { "records" }
-            ));
-        }
-    }
-    if parts.is_empty() {
-        "No research records changed.".to_string()
-    } else {
-        let mut s = parts.join(", ");
-        if let Some(first) = s.get(..1) {
-            s = first.to_uppercase() + &s[1..];
-        }
-        s + "."
-    }
+/// How many records moved to each status, and how many were added,
+/// renamed, modified or removed: what a renderer sums up in one sentence
+/// (`render::sentence`: "2 decisions accepted, 1 experiment done, 3
+/// records added"), and writes as that sentence in JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// (kind, status it moved to, how many), in the order first seen.
+    pub moves: Vec<(String, String, usize)>,
+    /// Records added.
+    pub added: usize,
+    /// Records renamed or moved.
+    pub renamed: usize,
+    /// Records modified in place.
+    pub modified: usize,
+    /// Records removed.
+    pub removed: usize,
 }
 
-/// English plural of a kind name.
-pub fn plural(word: &str) -> String {
-    if word.ends_with('s') || word.ends_with('x') || word.ends_with("ch") {
-        format!("{word}es")
-    } else if word.ends_with('y') && !word.ends_with("ay") && !word.ends_with("ey") {
-        format!("{}ies", &word[..word.len() - 1])
-    } else {
-        format!("{word}s")
+impl Tally {
+    /// The tally of `changes`.
+    pub fn of(changes: &[Change]) -> Tally {
+        let mut tally = Tally::default();
+        for c in changes
+            .iter()
+            .filter(|c| c.status_moved() && c.change != ChangeKind::Added)
+        {
+            let status = c.new_status.clone().unwrap_or_default();
+            match tally
+                .moves
+                .iter_mut()
+                .find(|(kind, to, _)| *kind == c.kind && *to == status)
+            {
+                Some((_, _, n)) => *n += 1,
+                None => tally.moves.push((c.kind.clone(), status, 1)),
+            }
+        }
+        for c in changes {
+            *match c.change {
+                ChangeKind::Added => &mut tally.added,
+                ChangeKind::Renamed => &mut tally.renamed,
+                ChangeKind::Modified => &mut tally.modified,
+                ChangeKind::Removed => &mut tally.removed,
+            } += 1;
+        }
+        tally
     }
 }
 
@@ -594,7 +579,14 @@ mod tests {
             .map(|f| (f.field.as_str(), f.delta))
             .collect();
         assert_eq!(f, [("status", None), ("metrics.recall", Some(0.03))]);
-        assert_eq!(sentence(&changes), "1 experiment done, 1 record modified.");
+        assert_eq!(
+            Tally::of(&changes),
+            Tally {
+                moves: vec![("experiment".into(), "done".into(), 1)],
+                modified: 1,
+                ..Tally::default()
+            }
+        );
     }
 
     #[test]

@@ -15,8 +15,9 @@
 use std::io::{self, Write};
 
 use super::diff_text::{broken_line, delta, value_text};
+use super::sentence::{plural, sentence};
 use super::{md, term_block};
-use crate::diff::{Change, ChangeKind, DiffReport, FieldChange, SectionChangeKind, plural};
+use crate::diff::{Change, ChangeKind, DiffReport, FieldChange, SectionChangeKind};
 
 /// The marker line CI searches for.
 pub const MARKER: &str = "<!-- cairn:diff -->";
@@ -70,7 +71,7 @@ fn render(report: &DiffReport, sections: bool, max_rows: usize) -> String {
         "### Research records: {} → {}\n\n{}\n",
         md(&report.from),
         md(&report.to),
-        md(&report.summary)
+        md(&sentence(&report.summary))
     ));
     let has_sections = report.changes.iter().any(|c| !c.sections.is_empty());
     if has_sections && !sections {
@@ -124,9 +125,9 @@ fn render(report: &DiffReport, sections: bool, max_rows: usize) -> String {
                 }
                 s.push_str(&format!(
                     "| {} | {} | {} | {} |\n",
-                    cell(g.id.as_deref().unwrap_or(&g.path)),
-                    cell(g.title.as_deref().unwrap_or("")),
-                    cell(g.status.as_deref().unwrap_or("")),
+                    cell(g.record.id.as_deref().unwrap_or(&g.record.path)),
+                    cell(g.record.title.as_deref().unwrap_or("")),
+                    cell(g.record.status.as_deref().unwrap_or("")),
                     files.join("<br>"),
                 ));
             }

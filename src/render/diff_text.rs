@@ -33,8 +33,13 @@ pub fn write(out: &mut dyn Write, report: &DiffReport) -> io::Result<()> {
         }
         writeln!(out, "{HEADING}Records that govern changed code{HEADING:#}")?;
         for g in &report.governing {
-            let id = g.id.as_deref().map(|i| format!("{ID}{}{ID:#} ", term(i)));
+            let id = g
+                .record
+                .id
+                .as_deref()
+                .map(|i| format!("{ID}{}{ID:#} ", term(i)));
             let status = g
+                .record
                 .status
                 .as_deref()
                 .map(|s| format!(" ({})", term(s)))
@@ -43,8 +48,8 @@ pub fn write(out: &mut dyn Write, report: &DiffReport) -> io::Result<()> {
                 out,
                 "  {}{}{}{status}",
                 id.unwrap_or_default(),
-                term(&g.path),
-                title_suffix(g.title.as_deref()),
+                term(&g.record.path),
+                title_suffix(g.record.title.as_deref()),
             )?;
             for file in &g.files {
                 writeln!(out, "    {DIM}{}{DIM:#}", term(file))?;
@@ -54,7 +59,7 @@ pub fn write(out: &mut dyn Write, report: &DiffReport) -> io::Result<()> {
     if !report.changes.is_empty() || !report.governing.is_empty() {
         writeln!(out)?;
     }
-    writeln!(out, "{}", term(&report.summary))
+    writeln!(out, "{}", term(&super::sentence::sentence(&report.summary)))
 }
 
 fn write_change(out: &mut dyn Write, change: &Change) -> io::Result<()> {

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use anstyle::Style;
 
 use super::term;
-use crate::record::RecordBrief;
+use crate::record::Brief;
 
 const HEADER: Style = Style::new().bold();
 const GAP: usize = 2;
@@ -18,7 +18,7 @@ const GAP: usize = 2;
 const MIN_SHRUNK: usize = 12;
 
 /// Writes the table; `width` is the terminal's, `None` for no limit.
-pub fn write(out: &mut dyn Write, records: &[RecordBrief], width: Option<usize>) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, records: &[Brief], width: Option<usize>) -> io::Result<()> {
     let rows: Vec<[String; 5]> = records
         .iter()
         .map(|r| {
@@ -125,8 +125,8 @@ fn cut(text: &str, width: usize) -> String {
 mod tests {
     use super::*;
 
-    fn brief(id: &str, title: &str) -> RecordBrief {
-        RecordBrief {
+    fn brief(id: &str, title: &str) -> Brief {
+        Brief {
             id: Some(id.into()),
             kind: "experiment".into(),
             status: Some("running".into()),
@@ -135,7 +135,7 @@ mod tests {
         }
     }
 
-    fn render(records: &[RecordBrief], width: Option<usize>) -> String {
+    fn render(records: &[Brief], width: Option<usize>) -> String {
         let mut out = Vec::new();
         write(&mut out, records, width).unwrap();
         // Strip the header's style codes.

@@ -20,6 +20,7 @@ pub mod log_text;
 pub mod report_html;
 pub mod sarif;
 pub mod schema_text;
+pub mod sentence;
 pub mod set_text;
 pub mod summary_markdown;
 pub mod summary_text;

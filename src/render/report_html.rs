@@ -199,9 +199,9 @@ fn attention(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td><td>{} days</td></tr>",
-                anchor(r.id.as_deref().unwrap_or(&r.path)),
-                esc(r.title.as_deref().unwrap_or("")),
-                esc(r.status.as_deref().unwrap_or("")),
+                anchor(r.record.id.as_deref().unwrap_or(&r.record.path)),
+                esc(r.record.title.as_deref().unwrap_or("")),
+                esc(r.record.status.as_deref().unwrap_or("")),
                 esc(&r.date),
                 esc(&r.field),
                 r.days_overdue
@@ -225,9 +225,9 @@ fn attention(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                anchor(&r.id),
-                esc(r.title.as_deref().unwrap_or("")),
-                esc(r.status.as_deref().unwrap_or("")),
+                anchor(&r.record.id),
+                esc(r.record.title.as_deref().unwrap_or("")),
+                esc(r.record.status.as_deref().unwrap_or("")),
                 format_float(r.days)
             )?;
         }
@@ -251,9 +251,9 @@ fn progress(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         writeln!(
             out,
             "<div class=\"card\"><h3>{} {}</h3><p><span class=\"status\">{}</span>{} — <progress value=\"{}\" max=\"{}\">{} of {}</progress> {} of {} settled</p><ul>",
-            anchor(&p.id),
-            esc(p.title.as_deref().unwrap_or("")),
-            esc(p.status.as_deref().unwrap_or("")),
+            anchor(&p.record.id),
+            esc(p.record.title.as_deref().unwrap_or("")),
+            esc(p.record.status.as_deref().unwrap_or("")),
             p.due
                 .as_deref()
                 .map_or(String::new(), |d| format!(", due {}", esc(d))),
@@ -312,9 +312,9 @@ fn experiments(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         writeln!(
             out,
             "<div class=\"card\"><h3>{} {}</h3><p class=\"muted\">{}{}{}</p>{}</div>",
-            anchor(&e.id),
-            esc(e.title.as_deref().unwrap_or("")),
-            esc(e.status.as_deref().unwrap_or("")),
+            anchor(&e.record.id),
+            esc(e.record.title.as_deref().unwrap_or("")),
+            esc(e.record.status.as_deref().unwrap_or("")),
             e.outcome
                 .as_deref()
                 .map_or(String::new(), |o| format!(", {}", esc(o))),
@@ -344,8 +344,8 @@ fn experiments(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                anchor(&e.id),
-                esc(e.status.as_deref().unwrap_or("")),
+                anchor(&e.record.id),
+                esc(e.record.status.as_deref().unwrap_or("")),
                 esc(e.outcome.as_deref().unwrap_or("")),
                 metrics.join("; ")
             )?;
@@ -364,7 +364,7 @@ fn graph(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let kind_of: HashMap<&str, &str> = report
         .records
         .iter()
-        .map(|r| (r.id.as_str(), r.kind.as_str()))
+        .map(|r| (r.record.id.as_str(), r.record.kind.as_str()))
         .collect();
     // The most recent decisions that link to anything, and what they link to.
     let mut chosen: Vec<&str> = Vec::new();
@@ -403,8 +403,8 @@ fn graph(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let mut nodes: Vec<(String, String)> = report
         .records
         .iter()
-        .filter(|r| ids.contains(r.id.as_str()))
-        .map(|r| (r.id.clone(), r.kind.clone()))
+        .filter(|r| ids.contains(r.record.id.as_str()))
+        .map(|r| (r.record.id.clone(), r.record.kind.clone()))
         .collect();
     nodes.sort_by_key(|(id, kind)| {
         (
@@ -485,8 +485,8 @@ fn records(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let mut tags: Vec<&str> = Vec::new();
     let mut authors: Vec<&str> = Vec::new();
     for r in &report.records {
-        kinds.push(&r.kind);
-        statuses.extend(r.status.as_deref());
+        kinds.push(&r.record.kind);
+        statuses.extend(r.record.status.as_deref());
         tags.extend(r.tags.iter().map(String::as_str));
         authors.extend(r.authors.iter().map(String::as_str));
     }
@@ -502,7 +502,7 @@ fn records(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let path_to_id: HashMap<&str, &str> = report
         .records
         .iter()
-        .map(|r| (r.path.as_str(), r.id.as_str()))
+        .map(|r| (r.record.path.as_str(), r.record.id.as_str()))
         .collect();
     for r in &report.records {
         entry(out, r, &path_to_id)?;
@@ -532,20 +532,20 @@ fn entry(out: &mut dyn Write, r: &Entry, path_to_id: &HashMap<&str, &str>) -> io
         out,
         "<article class=\"record{}\" id=\"{}\" data-kind=\"{}\" data-status=\"{}\" data-tags=\"{}\" data-authors=\"{}\">",
         if superseded { " superseded" } else { "" },
-        esc(&record_anchor(&r.id)),
-        esc(&r.kind),
-        esc(r.status.as_deref().unwrap_or("")),
+        esc(&record_anchor(&r.record.id)),
+        esc(&r.record.kind),
+        esc(r.record.status.as_deref().unwrap_or("")),
         esc(&r.tags.join("\u{1f}")),
         esc(&r.authors.join("\u{1f}"))
     )?;
     writeln!(
         out,
         "<h3>{} {}</h3>\n<p><span class=\"status\">{}</span> <span class=\"muted\">{} · {}</span> {}</p>",
-        esc(&r.id),
-        esc(r.title.as_deref().unwrap_or("")),
-        esc(r.status.as_deref().unwrap_or("")),
-        esc(&r.kind),
-        esc(&r.path),
+        esc(&r.record.id),
+        esc(r.record.title.as_deref().unwrap_or("")),
+        esc(r.record.status.as_deref().unwrap_or("")),
+        esc(&r.record.kind),
+        esc(&r.record.path),
         r.tags
             .iter()
             .map(|t| format!("<span class=\"tag\">{}</span>", esc(t)))
@@ -566,7 +566,7 @@ fn entry(out: &mut dyn Write, r: &Entry, path_to_id: &HashMap<&str, &str>) -> io
     writeln!(
         out,
         "<div class=\"body\">{}</div>\n</article>",
-        markdown(&r.body, &r.path, path_to_id)
+        markdown(&r.body, &r.record.path, path_to_id)
     )
 }
 

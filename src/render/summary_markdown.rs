@@ -48,7 +48,7 @@ fn changed(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             short_commit(&span.from),
             short_commit(&span.to)
         )?;
-        writeln!(out, "{}\n", md(&span.sentence))?;
+        writeln!(out, "{}\n", md(&super::sentence::sentence(&span.sentence)))?;
         if !span.changes.is_empty() {
             writeln!(out, "| record | change | title | status |")?;
             writeln!(out, "| --- | --- | --- | --- |")?;
@@ -88,9 +88,9 @@ fn open(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             writeln!(
                 out,
                 "| {} | {} | {} | {due} | {} |",
-                md(&o.id),
-                md(o.title.as_deref().unwrap_or("")),
-                md(o.status.as_deref().unwrap_or("")),
+                md(&o.record.id),
+                md(o.record.title.as_deref().unwrap_or("")),
+                md(o.record.status.as_deref().unwrap_or("")),
                 assumptions.join("; ")
             )?;
         }
@@ -113,11 +113,11 @@ fn recent(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
                 out,
                 "| {} | {} | {} | {}{} | {} |",
                 r.date.get(..10).unwrap_or(&r.date),
-                md(&r.id),
-                md(&r.kind),
-                md(r.status.as_deref().unwrap_or("")),
+                md(&r.record.id),
+                md(&r.record.kind),
+                md(r.record.status.as_deref().unwrap_or("")),
                 if r.new { " (new)" } else { "" },
-                md(r.title.as_deref().unwrap_or(""))
+                md(r.record.title.as_deref().unwrap_or(""))
             )?;
         }
         more(out, s.recent.len())?;
@@ -145,9 +145,9 @@ fn stale(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             writeln!(
                 out,
                 "| {} | {} | {} | {last} | {} |",
-                md(&r.id),
-                md(r.status.as_deref().unwrap_or("")),
-                md(r.title.as_deref().unwrap_or("")),
+                md(&r.record.id),
+                md(r.record.status.as_deref().unwrap_or("")),
+                md(r.record.title.as_deref().unwrap_or("")),
                 format_float(r.days)
             )?;
         }
@@ -181,9 +181,9 @@ fn experiments(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             writeln!(
                 out,
                 "| {} | {} | {} | {} | {}{vs} |",
-                md(&e.id),
-                md(e.title.as_deref().unwrap_or("")),
-                md(e.status.as_deref().unwrap_or("")),
+                md(&e.record.id),
+                md(e.record.title.as_deref().unwrap_or("")),
+                md(e.record.status.as_deref().unwrap_or("")),
                 md(e.outcome.as_deref().unwrap_or("")),
                 metrics.join(", ")
             )?;
@@ -331,8 +331,8 @@ fn status_days(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
-            md(&r.id),
-            md(r.status.as_deref().unwrap_or("")),
+            md(&r.record.id),
+            md(r.record.status.as_deref().unwrap_or("")),
             r.created_commit
                 .as_deref()
                 .map_or(String::new(), |c| format!("`{}`", short_commit(c))),
@@ -365,9 +365,9 @@ fn practice(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             writeln!(
                 out,
                 "| {} | {} | {} | {} `{}` | {} |",
-                md(r.id.as_deref().unwrap_or(&r.path)),
-                md(r.title.as_deref().unwrap_or("")),
-                md(r.status.as_deref().unwrap_or("")),
+                md(r.record.id.as_deref().unwrap_or(&r.record.path)),
+                md(r.record.title.as_deref().unwrap_or("")),
+                md(r.record.status.as_deref().unwrap_or("")),
                 md(&r.date),
                 r.field.replace('`', "'"),
                 count_days(r.days_overdue)
@@ -415,9 +415,9 @@ fn practice(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             writeln!(
                 out,
                 "| {} | {} | {} | {} | {} of {} | {} |",
-                md(&p.id),
-                md(p.title.as_deref().unwrap_or("")),
-                md(p.status.as_deref().unwrap_or("")),
+                md(&p.record.id),
+                md(p.record.title.as_deref().unwrap_or("")),
+                md(p.record.status.as_deref().unwrap_or("")),
                 md(p.due.as_deref().unwrap_or("")),
                 p.settled,
                 p.total,

@@ -54,7 +54,7 @@ fn changed(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             "\nChanged ({} → {}): {}",
             short_commit(&span.from),
             short_commit(&span.to),
-            term(&span.sentence)
+            term(&super::sentence::sentence(&span.sentence))
         )?;
         for c in span.changes.iter().take(MAX_ROWS) {
             writeln!(
@@ -84,9 +84,9 @@ fn open(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             writeln!(
                 out,
                 "  {}  {}  {}{due}",
-                term(&o.id),
-                text(&o.status),
-                text(&o.title)
+                term(&o.record.id),
+                text(&o.record.status),
+                text(&o.record.title)
             )?;
             for a in &o.assumptions {
                 writeln!(out, "      assumes: {}", term(a))?;
@@ -109,10 +109,10 @@ fn recent(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
                 out,
                 "  {}  {}  {}{}  {}",
                 r.date.get(..10).unwrap_or(&r.date),
-                term(&r.id),
-                text(&r.status),
+                term(&r.record.id),
+                text(&r.record.status),
                 if r.new { " (new)" } else { "" },
-                text(&r.title)
+                text(&r.record.title)
             )?;
         }
         more(out, s.recent.len())?;
@@ -131,10 +131,10 @@ fn stale(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             writeln!(
                 out,
                 "  {}  {}  {} days  {}",
-                term(&r.id),
-                text(&r.status),
+                term(&r.record.id),
+                text(&r.record.status),
                 format_float(r.days),
-                text(&r.title)
+                text(&r.record.title)
             )?;
         }
         more(out, s.stale_records.len())?;
@@ -149,12 +149,12 @@ fn reviews(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             writeln!(
                 out,
                 "  {}  {}  {} {}, {} days ago  {}",
-                term(r.id.as_deref().unwrap_or(&r.path)),
-                text(&r.status),
+                term(r.record.id.as_deref().unwrap_or(&r.record.path)),
+                text(&r.record.status),
                 term(&r.field),
                 term(&r.date),
                 r.days_overdue,
-                text(&r.title)
+                text(&r.record.title)
             )?;
         }
         more(out, s.reviews.len())?;
@@ -190,14 +190,14 @@ fn progress(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             writeln!(
                 out,
                 "  {}  {}  {} of {} settled{}  {}",
-                term(&p.id),
-                text(&p.status),
+                term(&p.record.id),
+                text(&p.record.status),
                 p.settled,
                 p.total,
                 p.due
                     .as_deref()
                     .map_or(String::new(), |d| format!(", due {}", term(d))),
-                text(&p.title)
+                text(&p.record.title)
             )?;
         }
         more(out, s.progress.len())?;
@@ -229,8 +229,8 @@ fn experiments(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
             writeln!(
                 out,
                 "  {}  {}  {}  {}{vs}",
-                term(&e.id),
-                text(&e.status),
+                term(&e.record.id),
+                text(&e.record.status),
                 text(&e.outcome),
                 metrics.join(", ")
             )?;

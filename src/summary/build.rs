@@ -93,7 +93,7 @@ pub fn at_revision(project: &Project, request: &Request<'_>) -> Result<Summary, 
         summary.span = Some(Span {
             from,
             to,
-            sentence: diff::sentence(&changes),
+            sentence: diff::Tally::of(&changes),
             changes,
         });
     }

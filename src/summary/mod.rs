@@ -25,11 +25,11 @@ use serde::Serialize;
 
 use crate::calendar::format_date;
 use crate::calendar::{day, iso_date};
-use crate::diff::Change;
+use crate::diff::{Change, Tally};
 use crate::git::CommitInfo;
 use crate::history::{Event, History};
 use crate::practice::{self, Progress, ReviewDue, Workload};
-use crate::record::Record;
+use crate::record::{Brief, Record};
 use crate::schema::{Kind, Schema};
 use crate::snapshot::Snapshot;
 use crate::value::Value;
@@ -203,16 +203,9 @@ pub struct Rules {
 /// An open record with its due date and assumptions.
 #[derive(Clone, Debug, Serialize)]
 pub struct OpenRecord {
-    /// Its id.
-    pub id: String,
-    /// Its kind.
-    pub kind: String,
-    /// Its status.
-    pub status: Option<String>,
-    /// Its title.
-    pub title: Option<String>,
-    /// Its path.
-    pub path: String,
+    /// The record: id, kind, status, title, path.
+    #[serde(flatten)]
+    pub record: Brief<String>,
     /// The `due` date, if set.
     pub due: Option<String>,
     /// Whether `due` is before the revision's date.
@@ -224,16 +217,9 @@ pub struct OpenRecord {
 /// A recent status change.
 #[derive(Clone, Debug, Serialize)]
 pub struct Recent {
-    /// The record's id.
-    pub id: String,
-    /// Its kind.
-    pub kind: String,
-    /// The status it holds.
-    pub status: Option<String>,
-    /// Its title.
-    pub title: Option<String>,
-    /// Its path.
-    pub path: String,
+    /// The record: id, kind, status, title, path.
+    #[serde(flatten)]
+    pub record: Brief<String>,
     /// The commit that set the status.
     pub commit: String,
     /// That commit's date, ISO 8601.
@@ -245,16 +231,9 @@ pub struct Recent {
 /// A record with metrics, against its baseline.
 #[derive(Clone, Debug, Serialize)]
 pub struct Experiment {
-    /// Its id.
-    pub id: String,
-    /// Its kind.
-    pub kind: String,
-    /// Its status.
-    pub status: Option<String>,
-    /// Its title.
-    pub title: Option<String>,
-    /// Its path.
-    pub path: String,
+    /// The record: id, kind, status, title, path.
+    #[serde(flatten)]
+    pub record: Brief<String>,
     /// The `outcome` field.
     pub outcome: Option<String>,
     /// The `baseline` id.
@@ -281,16 +260,9 @@ pub struct Metric {
 /// Work under way that no commit touched for a while.
 #[derive(Clone, Debug, Serialize)]
 pub struct Stale {
-    /// Its id.
-    pub id: String,
-    /// Its kind.
-    pub kind: String,
-    /// Its status.
-    pub status: Option<String>,
-    /// Its title.
-    pub title: Option<String>,
-    /// Its path.
-    pub path: String,
+    /// The record: id, kind, status, title, path.
+    #[serde(flatten)]
+    pub record: Brief<String>,
     /// The last commit that touched it.
     pub last_changed: Option<Changed>,
     /// Days since then, to 0.1.
@@ -347,8 +319,8 @@ pub struct Span {
     pub from: String,
     /// The later side.
     pub to: String,
-    /// One sentence that sums the changes up.
-    pub sentence: String,
+    /// How many records changed, and how: one sentence in JSON.
+    pub sentence: Tally,
     /// The changes, as `cairn diff` reports them.
     pub changes: Vec<Change>,
 }
@@ -365,16 +337,9 @@ pub struct Changed {
 /// One record's state and history.
 #[derive(Clone, Debug, Serialize)]
 pub struct RecordSummary {
-    /// Its id.
-    pub id: String,
-    /// Its kind.
-    pub kind: String,
-    /// Its status.
-    pub status: Option<String>,
-    /// Its title.
-    pub title: Option<String>,
-    /// Its path.
-    pub path: String,
+    /// The record: id, kind, status, title, path.
+    #[serde(flatten)]
+    pub record: Brief<String>,
     /// The commit that first added it (`null` if history never saw it).
     pub created_commit: Option<String>,
     /// The last commit that touched it.
@@ -458,7 +423,7 @@ pub fn summarize(
     experiments.sort_by_key(|e| std::cmp::Reverse(e.0));
     summary.experiments = experiments.into_iter().map(|(_, e)| e).collect();
     stale.sort_by_key(|s| s.0);
-    summary.stale = stale.iter().map(|(_, s)| s.id.clone()).collect();
+    summary.stale = stale.iter().map(|(_, s)| s.record.id.clone()).collect();
     summary.stale_records = stale.into_iter().map(|(_, s)| s).collect();
     summary.velocity = moves
         .into_iter()

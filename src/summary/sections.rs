@@ -13,7 +13,7 @@ use super::{
 };
 use crate::calendar::{day, iso_date};
 use crate::history::{Event, History};
-use crate::record::Record;
+use crate::record::{Brief, Record};
 use crate::schema::{Kind, Schema};
 use crate::value::{Value, without_noise};
 
@@ -71,9 +71,15 @@ impl<'a> Facts<'a> {
         self.events.last().copied()
     }
 
-    fn brief(&self) -> (Option<String>, Option<String>, String) {
+    fn brief(&self) -> Brief<String> {
         let r = self.record;
-        (r.status(), r.title(), r.path.clone())
+        Brief {
+            id: self.id.clone(),
+            kind: r.kind.clone(),
+            status: r.status(),
+            title: r.title(),
+            path: r.path.clone(),
+        }
     }
 
     fn status_in(&self, set: &[String]) -> bool {
@@ -90,13 +96,8 @@ impl<'a> Facts<'a> {
         }
         let record = self.record;
         let due = record.text("due");
-        let (status, title, path) = self.brief();
         Some(OpenRecord {
-            id: self.id.clone(),
-            kind: record.kind.clone(),
-            status,
-            title,
-            path,
+            record: self.brief(),
             overdue: due.as_deref().is_some_and(|d| d < day(self.now).as_str()),
             due,
             assumptions: record
@@ -113,15 +114,10 @@ impl<'a> Facts<'a> {
         if (self.now - t) as f64 > f64::from(options.recent_days) * DAY {
             return None;
         }
-        let (status, title, path) = self.brief();
         Some((
             t,
             Recent {
-                id: self.id.clone(),
-                kind: self.record.kind.clone(),
-                status,
-                title,
-                path,
+                record: self.brief(),
                 commit: self.history.commit(e).id.to_string(),
                 date: self.changed(e).date,
                 new: e.change == crate::diff::ChangeKind::Added,
@@ -140,15 +136,10 @@ impl<'a> Facts<'a> {
         if idle < f64::from(options.stale_days) {
             return None;
         }
-        let (status, title, path) = self.brief();
         Some((
             since,
             Stale {
-                id: self.id.clone(),
-                kind: self.record.kind.clone(),
-                status,
-                title,
-                path,
+                record: self.brief(),
                 last_changed: Some(self.changed(last)),
                 days: tenth(idle),
             },
@@ -211,13 +202,10 @@ impl<'a> Facts<'a> {
                 }
             })
             .collect();
-        let (status_now, title, path) = self.brief();
+        let brief = self.brief();
+        let (status_now, title) = (brief.status.clone(), brief.title.clone());
         let experiment = Experiment {
-            id: self.id.clone(),
-            kind: record.kind.clone(),
-            status: status_now.clone(),
-            title: title.clone(),
-            path,
+            record: brief,
             outcome: record.text("outcome"),
             baseline_found: base.is_some(),
             baseline,
@@ -262,13 +250,11 @@ impl<'a> Facts<'a> {
     }
 
     pub(super) fn record_summary(&self) -> RecordSummary {
-        let record = self.record;
         RecordSummary {
-            id: self.id.clone(),
-            kind: record.kind.clone(),
-            status: self.status.clone(),
-            title: record.title(),
-            path: record.path.clone(),
+            record: Brief {
+                status: self.status.clone(),
+                ..self.brief()
+            },
             created_commit: self
                 .events
                 .iter()
