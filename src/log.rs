@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::diagnostic::did_you_mean_id;
-use crate::history::Log;
+use crate::history::{Detail, Log};
 use crate::project::{Error, Project};
 use crate::snapshot::ParseCache;
 
@@ -45,16 +45,21 @@ pub enum Found {
 /// The history of the record `request` names.
 pub fn find(project: &Project, request: &Request<'_>) -> Result<Found, Error> {
     let tip = project.repo()?.resolve(request.rev)?;
-    let cache = ParseCache::default();
+    // Section diffs need bodies; field changes only front matter.
+    let (cache, detail) = if request.patch {
+        (ParseCache::default(), Detail::Sections)
+    } else {
+        (ParseCache::front_only(), Detail::Fields)
+    };
     let mention = request.code.then_some(request.id);
     let followed = if request.all_parents {
         None
     } else {
-        project.follow_history(&tip, request.id, &cache, mention)?
+        project.follow_history(&tip, request.id, &cache, mention, detail)?
     };
     let history = match followed {
         Some(history) => history,
-        None => project.walk_history(&tip, &cache, !request.all_parents, mention)?,
+        None => project.walk_history(&tip, &cache, !request.all_parents, mention, detail)?,
     };
     Ok(match history.log(request.id, request.code, request.patch) {
         Some(log) => Found::Log(log),

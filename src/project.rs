@@ -15,12 +15,12 @@ use std::path::{Path, PathBuf};
 
 use time::Date;
 
-use crate::cache::{self, ChangeCache};
+use crate::cache::{self, BlobCache, ChangeCache};
 use crate::calendar::{self, CalendarError};
 use crate::check::run::RunError;
 use crate::config::{self, ConfigError, Workspace};
 use crate::git::{GitError, ObjectId, Repo};
-use crate::history::{self, History};
+use crate::history::{self, Detail, History};
 use crate::index::SpliceError;
 use crate::list::ListError;
 use crate::new::NewError;
@@ -201,9 +201,10 @@ impl Project {
         cache: &ParseCache,
         first_parent: bool,
         mention: Option<&str>,
+        detail: Detail,
     ) -> Result<History, GitError> {
         let repo = self.repo()?;
-        self.read_history(first_parent, mention, |options| {
+        self.read_history(first_parent, mention, detail, |options| {
             history::walk(repo, self.schema(), tip, cache, options)
         })
     }
@@ -216,9 +217,10 @@ impl Project {
         id: &str,
         cache: &ParseCache,
         mention: Option<&str>,
+        detail: Detail,
     ) -> Result<Option<History>, GitError> {
         let repo = self.repo()?;
-        self.read_history(true, mention, |options| {
+        self.read_history(true, mention, detail, |options| {
             history::follow(repo, self.schema(), tip, id, cache, options)
         })
     }
@@ -229,9 +231,11 @@ impl Project {
         &self,
         first_parent: bool,
         mention: Option<&str>,
+        detail: Detail,
         read: impl FnOnce(&history::Options<'_>) -> Result<T, GitError>,
     ) -> Result<T, GitError> {
         let changes = self.change_cache()?;
+        let blobs = self.blob_cache()?;
         if let Some(progress) = &self.progress {
             progress.start();
         }
@@ -245,6 +249,8 @@ impl Project {
             mention,
             progress: Some(&hook),
             changes: changes.as_ref(),
+            blobs: blobs.as_ref(),
+            detail,
         });
         if let Some(progress) = &self.progress {
             progress.finish();
@@ -254,7 +260,18 @@ impl Project {
         if let Some(changes) = changes {
             let _ = changes.save();
         }
+        if let Some(blobs) = blobs {
+            let _ = blobs.save();
+        }
         Ok(value)
+    }
+
+    fn blob_cache(&self) -> Result<Option<BlobCache>, GitError> {
+        let repo = self.repo()?;
+        Ok(
+            (!self.no_cache)
+                .then(|| BlobCache::open(&cache::dir(repo.common_dir()), self.schema())),
+        )
     }
 
     /// The persistent cache of each commit's changes in the record folders,

@@ -213,9 +213,9 @@ pub fn build(schema: &Schema, snapshot: &Snapshot, history: &History, summary: S
             if let Some(to) = now {
                 if before != Some(to) {
                     let commit = history.commit(event);
-                    let kind = event
-                        .new_record()
-                        .map(|r| r.kind.clone())
+                    let kind = schema
+                        .kind_of_path(&event.path)
+                        .map(|k| k.name.clone())
                         .unwrap_or_default();
                     changes.push(StatusChange {
                         id: id.clone(),

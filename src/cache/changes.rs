@@ -131,13 +131,7 @@ impl ChangeCache {
             entries += rest_entries;
         }
         let file = format!("{}\n{text}end {entries}\n", self.header);
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| crate::write::WriteError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
-        crate::write::put(&self.path, file.as_bytes())
+        super::put(&self.path, file.as_bytes())
     }
 }
 
@@ -189,7 +183,10 @@ fn read(text: &str, header: &str) -> Option<HashMap<Key, Vec<TreeChange>>> {
         let parent = words.next()?;
         let commit = words.next()?;
         let n: usize = words.next()?.parse().ok()?;
-        if words.next().is_some() || !is_id(commit) || (parent != "-" && !is_id(parent)) {
+        if words.next().is_some()
+            || !super::is_id(commit)
+            || (parent != "-" && !super::is_id(parent))
+        {
             return None;
         }
         let mut changes = Vec::with_capacity(n);
@@ -232,14 +229,6 @@ fn read_change(line: &str) -> Option<TreeChange> {
         new_blob,
         symlink,
     })
-}
-
-/// A full hex object id (SHA-1 or SHA-256).
-fn is_id(word: &str) -> bool {
-    matches!(word.len(), 40 | 64)
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]

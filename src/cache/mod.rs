@@ -1,7 +1,8 @@
 //! The persistent cache in the git directory (`.git/cairn/`, the common
 //! git directory in a linked worktree). One file per kind of fact, each in
 //! its own module: [`changes`] keeps what each commit changed in the record
-//! folders.
+//! folders, [`blobs`] what each record blob is to the history (its id and
+//! status). docs/performance.md gives each file's size bound.
 //!
 //! The cache is an optimisation only: a command gives the same bytes with
 //! it, without it (`--no-cache`), or with a cache that is missing, damaged
@@ -17,11 +18,32 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod blobs;
 pub mod changes;
 
+pub use blobs::{BlobCache, BlobFacts};
 pub use changes::ChangeCache;
 
 /// The folder of the cache inside a git directory.
 pub fn dir(common_git_dir: &Path) -> PathBuf {
     common_git_dir.join("cairn")
+}
+
+/// Writes a cache file whole and atomically, making its folder first.
+fn put(path: &Path, bytes: &[u8]) -> Result<(), crate::write::WriteError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| crate::write::WriteError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    crate::write::put(path, bytes)
+}
+
+/// A full hex object id (SHA-1 or SHA-256).
+fn is_id(word: &str) -> bool {
+    matches!(word.len(), 40 | 64)
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }

@@ -71,9 +71,20 @@ pub type Parsed = Arc<Result<Record, Diagnostic>>;
 #[derive(Default)]
 pub struct ParseCache {
     entries: Mutex<HashMap<(String, String), Parsed>>,
+    front_only: bool,
 }
 
 impl ParseCache {
+    /// A cache whose parses read the front matter only
+    /// ([`record::parse_front`]): records with empty bodies, for what
+    /// reports no sections or links.
+    pub fn front_only() -> ParseCache {
+        ParseCache {
+            front_only: true,
+            ..ParseCache::default()
+        }
+    }
+
     /// The parse of `blob` at `path`, if it was parsed already.
     pub fn get(&self, blob: &str, path: &str) -> Option<Parsed> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
@@ -198,6 +209,9 @@ fn parse_file(kind: &crate::schema::Kind, file: &SourceFile, cache: Option<&Pars
         return hit;
     }
     let parsed = Arc::new(match &file.content {
+        Ok(bytes) if cache.is_some_and(|c| c.front_only) => {
+            record::parse_front(&file.path, kind, bytes)
+        }
         Ok(bytes) => record::parse(&file.path, kind, bytes),
         Err(diagnostic) => Err(diagnostic.clone()),
     });

@@ -7,7 +7,7 @@ use super::{Options, Span, Summary, summarize};
 use crate::calendar;
 use crate::diff;
 use crate::git::ObjectId;
-use crate::history::History;
+use crate::history::{Detail, History};
 use crate::project::{Error, Project};
 use crate::range;
 use crate::snapshot::{Loader, ParseCache, Select, Snapshot, Source};
@@ -47,7 +47,7 @@ pub fn read(project: &Project, request: &Request<'_>, cache: &ParseCache) -> Res
     let at = repo.commit(&tip)?;
     let loader = project.loader().cache(cache);
     let snapshot = loader.load(&Source::Commit(tip.clone()), Select::All, request.rev)?;
-    let history = project.walk_history(&tip, cache, !request.all_parents, None)?;
+    let history = project.walk_history(&tip, cache, !request.all_parents, None, Detail::Status)?;
     let options = Options {
         stale_days: request.stale_days,
         today: Some(project.today()?),
@@ -72,7 +72,8 @@ pub fn read(project: &Project, request: &Request<'_>, cache: &ParseCache) -> Res
 /// The summary `cairn summary` shows: the revision's, with the span that
 /// `since` or `range` names.
 pub fn at_revision(project: &Project, request: &Request<'_>) -> Result<Summary, Error> {
-    let cache = ParseCache::default();
+    // The summary shows no sections or links: front matter is enough.
+    let cache = ParseCache::front_only();
     let read = read(project, request, &cache)?;
     let loader = project.loader().cache(&cache);
     let span = match (request.since, request.range) {

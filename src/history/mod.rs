@@ -5,8 +5,14 @@
 //!
 //! Identity is the `id` in the file, never a similarity score: within one
 //! commit, a path that disappears and a path that appears with the same id
-//! is a rename. Only the blobs a commit changed are parsed, each once per
-//! (blob, path) in a [`ParseCache`], and in parallel a batch at a time.
+//! is a rename. Only the blobs a commit changed are read, each once per
+//! (blob, path), in parallel a batch at a time, and only as deeply as the
+//! [`Detail`] asked for needs: statuses come from the front matter alone
+//! (or from the blob cache, without reading the blob at all); field
+//! changes need the front matter of both sides; section diffs the bodies.
+//!
+//! `events.rs` turns changed paths into events; `follow.rs` is the walk of
+//! one record like `git log --follow`.
 //!
 //! By default the walk diffs the first-parent chain, so a merge shows what
 //! it brought in as one change; with `first_parent: false` every commit is
@@ -14,19 +20,24 @@
 //! parent (conflict resolutions), as `git log -c` shows it. Dates are author
 //! dates, as in `git log`.
 
+mod events;
+mod follow;
+
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use regex::Regex;
 use serde::Serialize;
 
-use crate::cache::ChangeCache;
+pub use follow::follow;
+
+use crate::cache::{BlobCache, ChangeCache};
 use crate::calendar::iso_date;
 use crate::diff::{self, ChangeKind, FieldChange, SectionChange, SectionChangeKind};
-use crate::git::{ChangeStatus, CommitInfo, GitError, ObjectId, Repo, TreeChange, TreeFile};
+use crate::git::{CommitInfo, GitError, ObjectId, Repo, TreeChange};
 use crate::record::Record;
 use crate::schema::Schema;
-use crate::snapshot::{Loader, ParseCache, Parsed};
+use crate::snapshot::{ParseCache, Parsed};
+use events::{Reader, record_events};
 
 /// How many commits are diffed before their changed blobs are parsed together.
 const BATCH: usize = 4096;
@@ -44,6 +55,24 @@ pub struct Options<'a> {
     pub progress: Option<&'a dyn Fn(usize, usize)>,
     /// The persistent cache of each commit's changes, when one is used.
     pub changes: Option<&'a ChangeCache>,
+    /// The persistent cache of each blob's id and status, when one is used.
+    pub blobs: Option<&'a BlobCache>,
+    /// How much of each change to work out.
+    pub detail: Detail,
+}
+
+/// How much of each change a walk works out: the less, the less it reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Ids and statuses only (`summary`, `report`): events carry no field
+    /// changes, and blobs the blob cache knows are not read.
+    #[default]
+    Status,
+    /// Field changes too (`log`): both sides' front matter is parsed.
+    Fields,
+    /// Field changes, and each side's record kept for its section diff
+    /// (`log --patch`); the caller's parse cache must read bodies.
+    Sections,
 }
 
 /// One thing a commit did to one record.
@@ -63,6 +92,7 @@ pub struct Event {
     pub fields: Vec<FieldChange>,
     /// Why a side could not be read as a record, when one could not.
     pub broken: Option<String>,
+    /// The parsed sides, kept only with [`Detail::Sections`].
     old: Option<Parsed>,
     new: Option<Parsed>,
 }
@@ -78,7 +108,8 @@ impl Event {
         self.new.as_deref().and_then(|r| r.as_ref().ok())
     }
 
-    /// The section changes, computed on demand (they hold line diffs).
+    /// The section changes, computed on demand (they hold line diffs); only
+    /// a walk with [`Detail::Sections`] keeps the records they come from.
     pub fn sections(&self) -> Vec<SectionChange> {
         match (self.old_record(), self.new_record()) {
             (Some(old), Some(new)) => diff::section_changes(old, new),
@@ -98,7 +129,7 @@ impl Event {
 }
 
 /// The walked history.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct History {
     /// Every walked commit, newest first (topological, then time order).
     pub commits: Vec<CommitInfo>,
@@ -254,7 +285,7 @@ pub fn walk(
     let total = ids.len();
     let dirs = schema.dirs();
     let mention = options.mention.map(mention_pattern);
-    let loader = Loader::of_repo(schema, repo).cache(cache);
+    let mut reader = Reader::new(schema, repo, cache, options.blobs, options.detail);
     let mut history = History {
         commits: Vec::with_capacity(total),
         events: HashMap::new(),
@@ -312,240 +343,15 @@ pub fn walk(
             }
             history.commits.push(info);
         }
-        parse_batch(&loader, cache, &batch)?;
+        reader.load(batch.iter().flat_map(|(_, changes)| changes))?;
         for (index, changes) in batch {
-            record_events(&mut history.events, cache, index, &changes);
+            record_events(&mut history.events, &reader, index, &changes);
         }
     }
     if let Some(progress) = options.progress {
         progress(total, total);
     }
     Ok(history)
-}
-
-/// The history of one record, walked like `git log --follow`: only the
-/// commits that change the paths the record lives at are read and parsed,
-/// and where it appears at a path (a rename, a move, an id change or its
-/// creation) that commit's other changed records are read to find where it
-/// came from. The events are those [`walk`] finds for the id, on the
-/// first-parent chain.
-///
-/// The record is looked for at `tip`, first among the files whose name
-/// holds the id, then among all records. `None` when no record at `tip` has
-/// the id (a removed record): then only a whole walk finds its history. A
-/// second file claiming the same id (an error `validate` reports) is
-/// followed only if it exists at `tip`.
-pub fn follow(
-    repo: &Repo,
-    schema: &Schema,
-    tip: &ObjectId,
-    id: &str,
-    cache: &ParseCache,
-    options: &Options<'_>,
-) -> Result<Option<History>, GitError> {
-    let dirs = schema.dirs();
-    let loader = Loader::of_repo(schema, repo).cache(cache);
-    let mut tracked = paths_with_id(repo, schema, &loader, tip, id, cache, &dirs)?;
-    if tracked.is_empty() {
-        return Ok(None);
-    }
-    let mut history = History {
-        commits: Vec::new(),
-        events: HashMap::new(),
-        mentions: Vec::new(),
-    };
-    let chain = repo.walk(tip, None, true)?;
-    let total = chain.len();
-    // Where the record was last seen, once no path holds it: a record
-    // removed and later restored at the same path is found again there.
-    let mut last_seen: Vec<String> = Vec::new();
-    for (done, commit) in chain.iter().enumerate() {
-        if let Some(progress) = options.progress {
-            if done % 1024 == 0 {
-                progress(done, total);
-            }
-        }
-        let info = repo.commit(commit)?;
-        let parent = info.parents.first();
-        let watched = if tracked.is_empty() {
-            &last_seen
-        } else {
-            &tracked
-        };
-        // A commit's changes the cache knows need no tree read at all.
-        let known = options.changes.and_then(|c| c.get(parent, commit));
-        let mut changes = match &known {
-            Some(all) => all
-                .iter()
-                .filter(|c| watched.contains(&c.path))
-                .cloned()
-                .collect(),
-            None => repo.path_changes(parent, commit, watched)?,
-        };
-        changes.retain(|c| schema.is_record_path(&c.path));
-        if changes.is_empty() {
-            continue;
-        }
-        let batch = vec![(0, changes)];
-        parse_batch(&loader, cache, &batch)?;
-        let [(_, mut changes)] = <[_; 1]>::try_from(batch).unwrap_or_else(|_| unreachable!());
-        // The record continues on a path whose older side is the same
-        // record (or unreadable, as the whole walk reads it); anything else
-        // means it came from elsewhere in this commit, or was born here.
-        let continues = |change: &TreeChange| {
-            change.old_blob.as_ref().is_some_and(|blob| {
-                cache
-                    .get(blob.as_str(), &change.path)
-                    .is_some_and(|parsed| match parsed.as_ref() {
-                        Ok(record) => record.id.as_deref() == Some(id),
-                        Err(_) => true,
-                    })
-            })
-        };
-        let holds_id = |change: &TreeChange| {
-            [&change.old_blob, &change.new_blob]
-                .into_iter()
-                .flatten()
-                .any(|blob| {
-                    cache
-                        .get(blob.as_str(), &change.path)
-                        .is_some_and(|parsed| {
-                            parsed
-                                .as_ref()
-                                .as_ref()
-                                .is_ok_and(|r| r.id.as_deref() == Some(id))
-                        })
-                })
-        };
-        if !changes.iter().any(holds_id) {
-            continue;
-        }
-        if !changes.iter().all(continues) {
-            changes = match known {
-                Some(all) => all,
-                None => {
-                    let all = repo.diff_commits(parent, commit, &dirs)?;
-                    if let Some(cache) = options.changes {
-                        cache.put(parent, commit, &all);
-                    }
-                    all
-                }
-            };
-            changes.retain(|c| schema.is_record_path(&c.path));
-            let batch = vec![(0, changes)];
-            parse_batch(&loader, cache, &batch)?;
-            let [(_, all)] = <[_; 1]>::try_from(batch).unwrap_or_else(|_| unreachable!());
-            changes = all;
-        }
-        let index = history.commits.len();
-        let mut found: HashMap<String, Vec<Event>> = HashMap::new();
-        record_events(&mut found, cache, index, &changes);
-        let Some(events) = found.remove(id) else {
-            continue;
-        };
-        history.commits.push(info);
-        history
-            .events
-            .entry(id.to_string())
-            .or_default()
-            .extend(events);
-        // The paths it lives at in the parent: the unchanged ones, and
-        // every changed path whose older side is the record.
-        let changed: HashSet<&str> = changes.iter().map(|c| c.path.as_str()).collect();
-        let mut before: Vec<String> = tracked
-            .iter()
-            .filter(|p| !changed.contains(p.as_str()))
-            .cloned()
-            .collect();
-        before.extend(
-            changes
-                .iter()
-                .filter(|c| continues(c))
-                .map(|c| c.path.clone()),
-        );
-        before.sort();
-        before.dedup();
-        if before.is_empty() {
-            last_seen = if tracked.is_empty() {
-                last_seen
-            } else {
-                tracked
-            };
-        }
-        tracked = before;
-    }
-    if let Some(progress) = options.progress {
-        progress(total, total);
-    }
-    if let Some(pattern) = options.mention.map(mention_pattern) {
-        for commit in repo.walk(tip, None, false)? {
-            let info = repo.commit(&commit)?;
-            if pattern.is_match(&info.message) {
-                history.mentions.push(history.commits.len());
-                history.commits.push(info);
-            }
-        }
-    }
-    Ok(Some(history))
-}
-
-/// The record paths at `commit` whose record has `id`: first among the
-/// files whose name holds it, else among every record.
-fn paths_with_id(
-    repo: &Repo,
-    schema: &Schema,
-    loader: &Loader<'_>,
-    commit: &ObjectId,
-    id: &str,
-    cache: &ParseCache,
-    dirs: &[String],
-) -> Result<Vec<String>, GitError> {
-    let files: Vec<TreeFile> = repo
-        .tree_files(commit, dirs)?
-        .into_iter()
-        .filter(|f| !f.symlink && schema.is_record_path(&f.path))
-        .collect();
-    let named = |f: &&TreeFile| {
-        f.path
-            .rsplit('/')
-            .next()
-            .is_some_and(|name| name.contains(id))
-    };
-    for candidates in [
-        files.iter().filter(named).collect::<Vec<_>>(),
-        files.iter().collect(),
-    ] {
-        let batch = vec![(
-            0,
-            candidates
-                .iter()
-                .map(|f| TreeChange {
-                    status: ChangeStatus::Added,
-                    path: f.path.clone(),
-                    old_blob: None,
-                    new_blob: Some(f.blob.clone()),
-                    symlink: false,
-                })
-                .collect::<Vec<_>>(),
-        )];
-        parse_batch(loader, cache, &batch)?;
-        let paths: Vec<String> = candidates
-            .iter()
-            .filter(|f| {
-                cache.get(f.blob.as_str(), &f.path).is_some_and(|parsed| {
-                    parsed
-                        .as_ref()
-                        .as_ref()
-                        .is_ok_and(|r| r.id.as_deref() == Some(id))
-                })
-            })
-            .map(|f| f.path.clone())
-            .collect();
-        if !paths.is_empty() {
-            return Ok(paths);
-        }
-    }
-    Ok(Vec::new())
 }
 
 /// The changes of every `(parent, commit)` pair under `dirs`, in order:
@@ -602,151 +408,6 @@ fn mention_pattern(id: &str) -> Regex {
     let pattern = format!(r"(?:^|[^\w]){}(?:$|[^\w])", regex::escape(id));
     // An escaped literal between two classes always compiles.
     Regex::new(&pattern).unwrap_or_else(|_| unreachable!("invalid pattern {pattern}"))
-}
-
-/// Reads the blobs of a batch not parsed yet and parses them, both in
-/// parallel.
-fn parse_batch(
-    loader: &Loader<'_>,
-    cache: &ParseCache,
-    batch: &[(usize, Vec<TreeChange>)],
-) -> Result<(), GitError> {
-    let mut seen: HashSet<(&str, &str)> = HashSet::new();
-    let mut wanted: Vec<(ObjectId, String)> = Vec::new();
-    for change in batch.iter().flat_map(|(_, changes)| changes) {
-        for blob in [&change.old_blob, &change.new_blob].into_iter().flatten() {
-            if cache.contains(blob.as_str(), &change.path)
-                || !seen.insert((blob.as_str(), &change.path))
-            {
-                continue;
-            }
-            wanted.push((blob.clone(), change.path.clone()));
-        }
-    }
-    loader.parse_blobs(wanted)
-}
-
-/// One side of a changed path.
-struct Side {
-    path: String,
-    parsed: Parsed,
-}
-
-impl Side {
-    fn id(&self) -> Option<&str> {
-        self.parsed.as_ref().as_ref().ok()?.id.as_deref()
-    }
-}
-
-/// Turns one commit's changed paths into per-id events.
-fn record_events(
-    events: &mut HashMap<String, Vec<Event>>,
-    cache: &ParseCache,
-    commit: usize,
-    changes: &[TreeChange],
-) {
-    let side = |blob: &Option<ObjectId>, path: &str| {
-        let parsed = cache.get(blob.as_ref()?.as_str(), path)?;
-        Some(Side {
-            path: path.to_string(),
-            parsed,
-        })
-    };
-    let mut gone: Vec<Side> = Vec::new();
-    let mut came: Vec<Side> = Vec::new();
-    let mut push = |id: &str, event: Event| events.entry(id.to_string()).or_default().push(event);
-    for change in changes {
-        let old = side(&change.old_blob, &change.path);
-        let new = side(&change.new_blob, &change.path);
-        match (old, new) {
-            (Some(old), Some(new)) => match (
-                Arc::clone(&old.parsed).as_ref(),
-                Arc::clone(&new.parsed).as_ref(),
-            ) {
-                (Ok(a), Ok(b)) if a.id.is_some() && a.id == b.id => {
-                    let id = b.id.clone().unwrap_or_default();
-                    push(&id, event(commit, ChangeKind::Modified, Some(old), new));
-                }
-                (Ok(a), Err(why)) if a.id.is_some() => {
-                    let id = a.id.clone().unwrap_or_default();
-                    let mut e = event(commit, ChangeKind::Modified, Some(old), new);
-                    e.broken = Some(why.message.clone());
-                    push(&id, e);
-                }
-                (Err(why), Ok(b)) if b.id.is_some() => {
-                    let id = b.id.clone().unwrap_or_default();
-                    let why = why.message.clone();
-                    let mut e = event(commit, ChangeKind::Modified, Some(old), new);
-                    e.broken = Some(why);
-                    push(&id, e);
-                }
-                _ => {
-                    gone.push(old);
-                    came.push(new);
-                }
-            },
-            (Some(old), None) => gone.push(old),
-            (None, Some(new)) => came.push(new),
-            (None, None) => {}
-        }
-    }
-    for new in came {
-        let Some(id) = new.id().map(str::to_string) else {
-            continue;
-        };
-        match gone.iter().position(|old| old.id() == Some(id.as_str())) {
-            Some(at) => {
-                let old = gone.swap_remove(at);
-                push(&id, event(commit, ChangeKind::Renamed, Some(old), new));
-            }
-            None => push(&id, event(commit, ChangeKind::Added, None, new)),
-        }
-    }
-    for old in gone {
-        let Some(id) = old.id().map(str::to_string) else {
-            continue;
-        };
-        push(
-            &id,
-            Event {
-                commit,
-                change: ChangeKind::Removed,
-                path: old.path,
-                old_path: None,
-                status: None,
-                fields: Vec::new(),
-                broken: None,
-                old: Some(old.parsed),
-                new: None,
-            },
-        );
-    }
-}
-
-/// The event of a record present after the commit.
-fn event(commit: usize, change: ChangeKind, old: Option<Side>, new: Side) -> Event {
-    let old_record = old.as_ref().and_then(|s| s.parsed.as_ref().as_ref().ok());
-    let new_record = new.parsed.as_ref().as_ref().ok();
-    let fields = match (old_record, new_record) {
-        (Some(a), Some(b)) => diff::field_changes(a, b),
-        (None, Some(b)) => diff::added(b).fields,
-        _ => Vec::new(),
-    };
-    let old_path = old
-        .as_ref()
-        .filter(|o| o.path != new.path)
-        .map(|o| o.path.clone());
-    Event {
-        commit,
-        change,
-        path: new.path,
-        old_path,
-        status: new_record.and_then(Record::status),
-        fields,
-        broken: None,
-        old: old.map(|s| s.parsed),
-        new: Some(new.parsed),
-    }
 }
 
 #[cfg(test)]

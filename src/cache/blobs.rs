@@ -1,0 +1,302 @@
+//! What the history needs of each record blob (`.git/cairn/blobs`): per
+//! blob id and path, the record's id and status, or why it is not a record.
+//! A warm history walk reads and parses no blob it has seen before.
+//!
+//! An entry is keyed by content (the blob id) and the path (which decides
+//! the kind and may decide the id), and the file's header holds a
+//! fingerprint of the kinds it was made for, so an entry can never be
+//! stale: a changed schema starts a new file.
+//!
+//! Size: at most [`MAX_BYTES`]. A write that would pass it keeps what the
+//! writing command learned and used, the newest work, and drops the rest.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::schema::Schema;
+
+/// The file's first word and format version; a file with another header
+/// (another format, cairn version or schema) is rebuilt.
+const MAGIC: &str = "cairn-blobs 1";
+
+/// The most bytes the blobs file may hold (about 100 bytes an entry).
+pub const MAX_BYTES: usize = 64 << 20;
+
+/// What one blob at one path is to the history.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BlobFacts {
+    /// The record's id, when it is a record with one.
+    pub id: Option<String>,
+    /// Its status, when set.
+    pub status: Option<String>,
+    /// Why it is not a record, when it is not one.
+    pub broken: Option<String>,
+}
+
+/// `(blob, path)`.
+type Key = (String, String);
+
+/// The blob facts cache: what the file held, and what this command used
+/// and learned.
+pub struct BlobCache {
+    path: PathBuf,
+    header: String,
+    known: HashMap<Key, Arc<BlobFacts>>,
+    fresh: Mutex<Fresh>,
+}
+
+#[derive(Default)]
+struct Fresh {
+    used: HashSet<Key>,
+    learned: HashMap<Key, Arc<BlobFacts>>,
+}
+
+impl BlobCache {
+    /// Opens the blobs cache under `dir` for `schema`: what it holds, or
+    /// nothing when it is missing, unreadable, damaged or made for another
+    /// schema or by another cairn version.
+    pub fn open(dir: &Path, schema: &Schema) -> BlobCache {
+        let mut hasher = DefaultHasher::new();
+        format!("{:?} {:?}", schema.root, schema.kinds).hash(&mut hasher);
+        let header = format!(
+            "{MAGIC} {} {:016x}",
+            env!("CARGO_PKG_VERSION"),
+            hasher.finish()
+        );
+        let path = dir.join("blobs");
+        let known = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| read(&text, &header))
+            .unwrap_or_default();
+        BlobCache {
+            path,
+            header,
+            known,
+            fresh: Mutex::default(),
+        }
+    }
+
+    /// The facts of `blob` at `path`, if known.
+    pub fn get(&self, blob: &str, path: &str) -> Option<Arc<BlobFacts>> {
+        let key = (blob.to_string(), path.to_string());
+        let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(facts) = self.known.get(&key) {
+            let facts = Arc::clone(facts);
+            fresh.used.insert(key);
+            return Some(facts);
+        }
+        fresh.learned.get(&key).cloned()
+    }
+
+    /// Keeps the facts of `blob` at `path` for the next run.
+    pub fn put(&self, blob: &str, path: &str, facts: &Arc<BlobFacts>) {
+        // A path with these characters cannot be written in the format.
+        if path.contains(['\t', '\n', '\r', '\\']) {
+            return;
+        }
+        let key = (blob.to_string(), path.to_string());
+        if self.known.contains_key(&key) {
+            return;
+        }
+        let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
+        fresh.learned.insert(key, Arc::clone(facts));
+    }
+
+    /// Writes what was learned, atomically; nothing when nothing was. A
+    /// cache that cannot be written is an error the caller may ignore.
+    pub fn save(self) -> Result<(), crate::write::WriteError> {
+        let fresh = self.fresh.into_inner().unwrap_or_else(|p| p.into_inner());
+        if fresh.learned.is_empty() {
+            return Ok(());
+        }
+        let mut text = String::new();
+        let mut entries = 0;
+        for (key, facts) in fresh.learned.iter().chain(
+            fresh
+                .used
+                .iter()
+                .filter_map(|key| Some((key, self.known.get(key)?))),
+        ) {
+            entries += write_entry(&mut text, key, facts);
+        }
+        // Older entries only while they fit.
+        let mut rest = String::new();
+        let mut rest_entries = 0;
+        for (key, facts) in &self.known {
+            if !fresh.used.contains(key) {
+                rest_entries += write_entry(&mut rest, key, facts);
+            }
+        }
+        if text.len() + rest.len() <= MAX_BYTES {
+            text.push_str(&rest);
+            entries += rest_entries;
+        }
+        let file = format!("{}\n{text}end {entries}\n", self.header);
+        super::put(&self.path, file.as_bytes())
+    }
+}
+
+/// One line: `blob \t path \t id \t status \t broken`, each optional value
+/// `-` for none or `+` and the text, with `\`, tab and line breaks escaped.
+/// Returns how many entries it wrote.
+fn write_entry(out: &mut String, key: &Key, facts: &BlobFacts) -> usize {
+    out.push_str(&key.0);
+    out.push('\t');
+    out.push_str(&key.1);
+    for value in [&facts.id, &facts.status, &facts.broken] {
+        out.push('\t');
+        match value {
+            None => out.push('-'),
+            Some(text) => {
+                out.push('+');
+                escape(out, text);
+            }
+        }
+    }
+    out.push('\n');
+    1
+}
+
+fn escape(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn unescape(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            't' => '\t',
+            'n' => '\n',
+            'r' => '\r',
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+/// The entries of a whole file; None unless the header matches and the
+/// file is complete and well formed.
+fn read(text: &str, header: &str) -> Option<HashMap<Key, Arc<BlobFacts>>> {
+    let mut lines = text.split('\n');
+    if lines.next()? != header {
+        return None;
+    }
+    let mut known = HashMap::new();
+    loop {
+        let line = lines.next()?;
+        if let Some(count) = line.strip_prefix("end ") {
+            let complete = count.parse::<usize>().ok()? == known.len()
+                && lines.next() == Some("")
+                && lines.next().is_none();
+            return complete.then_some(known);
+        }
+        let mut words = line.split('\t');
+        let blob = words.next().filter(|b| super::is_id(b))?;
+        let path = words.next().filter(|p| !p.is_empty())?;
+        let mut value = || match words.next()? {
+            "-" => Some(None),
+            word => unescape(word.strip_prefix('+')?).map(Some),
+        };
+        let facts = BlobFacts {
+            id: value()?,
+            status: value()?,
+            broken: value()?,
+        };
+        if words.next().is_some() {
+            return None;
+        }
+        known.insert((blob.to_string(), path.to_string()), Arc::new(facts));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config;
+
+    const BLOB: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    fn facts(id: &str, status: Option<&str>, broken: Option<&str>) -> Arc<BlobFacts> {
+        Arc::new(BlobFacts {
+            id: (!id.is_empty()).then(|| id.to_string()),
+            status: status.map(str::to_string),
+            broken: broken.map(str::to_string),
+        })
+    }
+
+    #[test]
+    fn what_is_saved_is_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = config::builtin();
+        let cache = BlobCache::open(dir.path(), &schema);
+        let done = facts("EXP-1", Some("done \\ ok\tx"), None);
+        let broken = facts("", None, Some("line 3:\nYAML syntax error"));
+        cache.put(BLOB, "research/experiments/EXP-1 a.md", &done);
+        cache.put(BLOB, "research/decisions/x.md", &broken);
+        cache.save().unwrap();
+
+        let cache = BlobCache::open(dir.path(), &schema);
+        assert_eq!(
+            cache.get(BLOB, "research/experiments/EXP-1 a.md"),
+            Some(done)
+        );
+        assert_eq!(cache.get(BLOB, "research/decisions/x.md"), Some(broken));
+        assert_eq!(cache.get(BLOB, "research/decisions/y.md"), None);
+    }
+
+    #[test]
+    fn damaged_or_foreign_files_read_as_empty_and_are_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = config::builtin();
+        let cache = BlobCache::open(dir.path(), &schema);
+        let one = facts("DEC-1", Some("accepted"), None);
+        cache.put(BLOB, "research/decisions/DEC-1.md", &one);
+        cache.save().unwrap();
+        let file = dir.path().join("blobs");
+        let good = std::fs::read_to_string(&file).unwrap();
+
+        let mut other = schema.clone();
+        other.kinds.pop();
+        let other_schema = BlobCache::open(dir.path(), &other);
+        assert_eq!(other_schema.get(BLOB, "research/decisions/DEC-1.md"), None);
+
+        let truncated = &good[..good.len() - 4];
+        let other_version = good.replacen(env!("CARGO_PKG_VERSION"), "0.0.0-other", 1);
+        let bad_escape = good.replace("+accepted", "+acc\\qepted");
+        for damaged in [truncated, &other_version, &bad_escape, "", "\u{0}garbage"] {
+            std::fs::write(&file, damaged).unwrap();
+            let cache = BlobCache::open(dir.path(), &schema);
+            assert_eq!(cache.get(BLOB, "research/decisions/DEC-1.md"), None);
+            cache.put(BLOB, "research/decisions/DEC-1.md", &one);
+            cache.save().unwrap();
+            assert_eq!(std::fs::read_to_string(&file).unwrap(), good);
+        }
+    }
+
+    #[test]
+    fn nothing_new_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = BlobCache::open(&dir.path().join("cairn"), &config::builtin());
+        cache.put(BLOB, "a\nb.md", &facts("EXP-1", None, None));
+        assert_eq!(cache.get(BLOB, "a\nb.md"), None);
+        cache.save().unwrap();
+        assert!(!dir.path().join("cairn").exists());
+    }
+}
