@@ -286,6 +286,29 @@ mod tests {
     }
 
     #[test]
+    fn front_matter_only_is_the_same_record_without_its_body() {
+        let k = kind("experiment");
+        let path = "research/experiments/EXP-0001.md";
+        let text = "---\nid: EXP-0001\ntitle: Mel\nstatus: done\n---\n# Other\n\n## Setup\n\nx [a](b.md)\n";
+        let full = parse(path, &k, text.as_bytes()).unwrap();
+        let front = parse_front(path, &k, text.as_bytes()).unwrap();
+        assert_eq!(front.body, Body::default());
+        assert_eq!(
+            Record {
+                body: full.body.clone(),
+                ..front
+            },
+            full
+        );
+        // Without a title field the heading is the title, so it is read.
+        let untitled = text.replace("title: Mel\n", "");
+        let front = parse_front(path, &k, untitled.as_bytes()).unwrap();
+        assert_eq!(front.title().as_deref(), Some("Other"));
+        let broken = parse_front(path, &k, b"---\nid: [x\n---\n").unwrap_err();
+        assert_eq!(broken, parse(path, &k, b"---\nid: [x\n---\n").unwrap_err());
+    }
+
+    #[test]
     fn each_failure_has_its_code() {
         let k = kind("decision");
         let code = |bytes: &[u8]| parse("d.md", &k, bytes).unwrap_err().code;

@@ -41,6 +41,21 @@ fn generated_repo() -> TestRepo {
         experiment("EXP-0002", "done"),
     );
     repo.commit("rename EXP-0002");
+    // A record made unreadable and mended, and one titled by its heading.
+    repo.write(
+        "research/experiments/EXP-0003-run.md",
+        "---\nid: EXP-0003\nstatus: [done\n---\n# Broken\n",
+    );
+    repo.commit("break EXP-0003");
+    repo.write(
+        "research/experiments/EXP-0003-run.md",
+        experiment("EXP-0003", "done"),
+    );
+    repo.write(
+        "research/experiments/EXP-0007-heading.md",
+        "---\nid: EXP-0007\nstatus: running\n---\n# Titled by its heading\n\n## Setup\n\nx\n",
+    );
+    repo.commit("mend EXP-0003, start EXP-0007");
     repo.remove("research/decisions/DEC-0003-choice.md");
     repo.commit("drop DEC-0003");
     repo
@@ -48,12 +63,15 @@ fn generated_repo() -> TestRepo {
 
 /// What the history commands print, run in `dir` with `extra` flags.
 fn outputs(repo: &TestRepo, dir: &Path, extra: &[&str]) -> Vec<String> {
-    let runs: [&[&str]; 5] = [
+    let runs: [&[&str]; 8] = [
         &["summary", "--format", "json"],
         &["summary", "--format", "markdown"],
         &["log", "EXP-0002", "--format", "json"],
         &["log", "DEC-0003", "--format", "json"],
         &["log", "EXP-0004", "--all-parents"],
+        &["log", "EXP-0003", "--patch"],
+        &["log", "EXP-0007", "--format", "json", "--patch"],
+        &["summary", "--since", "2000-01-01", "--format", "json"],
     ];
     runs.iter()
         .map(|args| {
@@ -74,14 +92,29 @@ fn cache_file(repo: &TestRepo) -> std::path::PathBuf {
     repo.path().join(".git/cairn/changes")
 }
 
+fn blobs_file(repo: &TestRepo) -> std::path::PathBuf {
+    repo.path().join(".git/cairn/blobs")
+}
+
 #[test]
 fn the_cache_changes_nothing_but_time() {
     let repo = generated_repo();
     let here = repo.path().to_path_buf();
     let without = outputs(&repo, &here, &["--no-cache"]);
-    assert!(!cache_file(&repo).exists(), "--no-cache wrote a cache");
+    assert!(
+        !repo.path().join(".git/cairn").exists(),
+        "--no-cache wrote a cache"
+    );
+    assert!(without[5].contains("YAML"), "{}", without[5]);
+    assert!(
+        without[6].contains("Titled by its heading"),
+        "{}",
+        without[6]
+    );
     let cold = outputs(&repo, &here, &[]);
     assert!(cache_file(&repo).exists(), "no cache in .git/cairn");
+    let blobs = std::fs::read_to_string(blobs_file(&repo)).expect("a blobs cache");
+    assert!(blobs.contains("\t+EXP-0007\t+running\t-\n"), "{blobs}");
     let warm = outputs(&repo, &here, &[]);
     assert_eq!(cold, without);
     assert_eq!(warm, without);
@@ -146,20 +179,28 @@ fn a_damaged_cache_is_rebuilt() {
     let here = repo.path().to_path_buf();
     let without = outputs(&repo, &here, &["--no-cache"]);
     outputs(&repo, &here, &[]);
-    let good = std::fs::read(cache_file(&repo)).expect("cache written");
-    for damaged in [
-        b"not a cache at all\n".to_vec(),
-        good[..good.len() / 2].to_vec(),
-        String::from_utf8_lossy(&good)
-            .replacen("cairn-changes 1 ", "cairn-changes 1 0.0.0-other ", 1)
-            .into_bytes(),
-        vec![0xff, 0x00, 0x13],
+    for (file, header) in [
+        (cache_file(&repo), "cairn-changes 1 "),
+        (blobs_file(&repo), "cairn-blobs 1 "),
     ] {
-        std::fs::write(cache_file(&repo), &damaged).expect("damage the cache");
-        assert_eq!(outputs(&repo, &here, &[]), without);
-        let rebuilt = std::fs::read_to_string(cache_file(&repo)).expect("cache rewritten");
-        assert!(rebuilt.starts_with("cairn-changes 1 "), "{rebuilt:.80}");
-        assert!(rebuilt.ends_with('\n'));
+        let good = std::fs::read(&file).expect("cache written");
+        for damaged in [
+            b"not a cache at all\n".to_vec(),
+            good[..good.len() / 2].to_vec(),
+            String::from_utf8_lossy(&good)
+                .replacen(header, &format!("{header}0.0.0-other "), 1)
+                .into_bytes(),
+            String::from_utf8_lossy(&good)
+                .replacen("\t+", "\t+\\q", 1)
+                .into_bytes(),
+            vec![0xff, 0x00, 0x13],
+        ] {
+            std::fs::write(&file, &damaged).expect("damage the cache");
+            assert_eq!(outputs(&repo, &here, &[]), without);
+            let rebuilt = std::fs::read_to_string(&file).expect("cache rewritten");
+            assert!(rebuilt.starts_with(header), "{rebuilt:.80}");
+            assert!(rebuilt.ends_with('\n'));
+        }
     }
 }
 
@@ -172,5 +213,5 @@ fn no_cache_is_also_read_from_the_environment() {
         .output()
         .expect("run cairn");
     assert_eq!(run.status.code(), Some(0));
-    assert!(!cache_file(&repo).exists());
+    assert!(!repo.path().join(".git/cairn").exists());
 }
