@@ -17,6 +17,7 @@ pub mod github;
 pub mod index_markdown;
 pub mod list_table;
 pub mod log_text;
+pub mod parts;
 pub mod report_html;
 pub mod sarif;
 pub mod schema_text;

@@ -13,9 +13,10 @@ use std::io::{self, Write};
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::render::charts;
+use crate::render::parts::{metrics, status_counts};
 use crate::report::{Entry, Report};
 use crate::snapshot::resolve_link;
-use crate::value::{format_float, signed};
+use crate::value::format_float;
 
 /// The first line of every report, so that `report -o` knows a file it may replace.
 pub const MARK: &str = "<!-- cairn:report -->";
@@ -140,17 +141,11 @@ fn overview(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         "<table><thead><tr><th>kind</th><th>records</th><th>by status</th></tr></thead><tbody>"
     )?;
     for (kind, statuses) in &s.counts {
-        let total: usize = statuses.values().sum();
-        let parts: Vec<String> = statuses
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(status, n)| format!("{} {n}", esc(status)))
-            .collect();
+        let (total, parts) = status_counts(statuses, esc, " · ");
         writeln!(
             out,
-            "<tr><td>{}</td><td>{total}</td><td>{}</td></tr>",
-            esc(kind),
-            parts.join(" · ")
+            "<tr><td>{}</td><td>{total}</td><td>{parts}</td></tr>",
+            esc(kind)
         )?;
     }
     writeln!(out, "</tbody></table>")?;
@@ -331,23 +326,13 @@ fn experiments(out: &mut dyn Write, report: &Report) -> io::Result<()> {
             "<h3>Every experiment with metrics</h3><table><thead><tr><th>record</th><th>status</th><th>outcome</th><th>metrics (vs baseline)</th></tr></thead><tbody>"
         )?;
         for e in with_metrics.iter().take(MAX_ROWS * 4) {
-            let metrics: Vec<String> = e
-                .metrics
-                .iter()
-                .map(|m| match m.delta {
-                    Some(d) => {
-                        format!("{} {} ({})", esc(&m.name), format_float(m.value), signed(d))
-                    }
-                    None => format!("{} {}", esc(&m.name), format_float(m.value)),
-                })
-                .collect();
             writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 anchor(&e.record.id),
                 esc(e.record.status.as_deref().unwrap_or("")),
                 esc(e.outcome.as_deref().unwrap_or("")),
-                metrics.join("; ")
+                metrics(&e.metrics, esc, "; ")
             )?;
         }
         more(

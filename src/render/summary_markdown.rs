@@ -7,10 +7,12 @@
 use std::collections::HashSet;
 use std::io::{self, Write};
 
-use crate::diff::ChangeKind;
+use super::parts::{change_word, metrics, status_counts};
+use super::sentence::sentence;
+use crate::record::Brief;
 use crate::render::{md, short_commit};
 use crate::summary::Summary;
-use crate::value::{format_float, signed};
+use crate::value::format_float;
 
 /// At most this many rows per table.
 const MAX_ROWS: usize = 50;
@@ -41,191 +43,121 @@ pub fn write(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
 }
 
 fn changed(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if let Some(span) = &s.span {
-        writeln!(
-            out,
-            "### What changed ({} → {})\n",
-            short_commit(&span.from),
-            short_commit(&span.to)
-        )?;
-        writeln!(out, "{}\n", md(&super::sentence::sentence(&span.sentence)))?;
-        if !span.changes.is_empty() {
-            writeln!(out, "| record | change | title | status |")?;
-            writeln!(out, "| --- | --- | --- | --- |")?;
-            for c in span.changes.iter().take(MAX_ROWS) {
-                let status = match (&c.old_status, &c.new_status) {
-                    (Some(a), Some(b)) if a != b => format!("{} → {}", md(a), md(b)),
-                    (_, Some(b)) => md(b),
-                    (Some(a), None) => md(a),
-                    (None, None) => String::new(),
-                };
-                writeln!(
-                    out,
-                    "| {} | {} | {} | {status} |",
-                    md(c.id.as_deref().unwrap_or(&c.path)),
-                    change(c.change),
-                    md(c.title.as_deref().unwrap_or(""))
-                )?;
-            }
-            more(out, span.changes.len())?;
-        }
+    let Some(span) = &s.span else {
+        return Ok(());
+    };
+    let (from, to) = (short_commit(&span.from), short_commit(&span.to));
+    writeln!(out, "### What changed ({from} → {to})\n")?;
+    writeln!(out, "{}\n", md(&sentence(&span.sentence)))?;
+    if span.changes.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let columns = ["record", "change", "title", "status"];
+    table(out, &columns, &span.changes, MAX_ROWS, |c| {
+        let status = match (&c.old_status, &c.new_status) {
+            (Some(a), Some(b)) if a != b => format!("{} → {}", md(a), md(b)),
+            (_, Some(b)) => md(b),
+            (Some(a), None) => md(a),
+            (None, None) => String::new(),
+        };
+        let id = md(c.id.as_deref().unwrap_or(&c.path));
+        vec![id, change_word(c.change).into(), text(&c.title), status]
+    })?;
+    more(out, span.changes.len())
 }
 
 fn open(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.open.is_empty() {
-        writeln!(out, "### Open work with due dates and assumptions\n")?;
-        writeln!(out, "| id | title | status | due | assumptions |")?;
-        writeln!(out, "| --- | --- | --- | --- | --- |")?;
-        for o in s.open.iter().take(MAX_ROWS) {
-            let due = match &o.due {
-                Some(d) if o.overdue => format!("{} (overdue)", md(d)),
-                Some(d) => md(d),
-                None => String::new(),
-            };
-            let assumptions: Vec<String> = o.assumptions.iter().map(|a| md(a)).collect();
-            writeln!(
-                out,
-                "| {} | {} | {} | {due} | {} |",
-                md(&o.record.id),
-                md(o.record.title.as_deref().unwrap_or("")),
-                md(o.record.status.as_deref().unwrap_or("")),
-                assumptions.join("; ")
-            )?;
-        }
-        more(out, s.open.len())?;
-    }
-    Ok(())
+    let heading = "Open work with due dates and assumptions";
+    let columns = ["id", "title", "status", "due", "assumptions"];
+    section(out, heading, &columns, &s.open, |o| {
+        let due = match &o.due {
+            Some(d) if o.overdue => format!("{} (overdue)", md(d)),
+            Some(d) => md(d),
+            None => String::new(),
+        };
+        let assumptions: Vec<String> = o.assumptions.iter().map(|a| md(a)).collect();
+        let [id, title, status] = brief(&o.record);
+        vec![id, title, status, due, assumptions.join("; ")]
+    })
 }
 
 fn recent(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.recent.is_empty() {
-        writeln!(
-            out,
-            "### Status changes in the last {} days\n",
-            s.rules.recent_days
-        )?;
-        writeln!(out, "| date | id | kind | status | title |")?;
-        writeln!(out, "| --- | --- | --- | --- | --- |")?;
-        for r in s.recent.iter().take(MAX_ROWS) {
-            writeln!(
-                out,
-                "| {} | {} | {} | {}{} | {} |",
-                r.date.get(..10).unwrap_or(&r.date),
-                md(&r.record.id),
-                md(&r.record.kind),
-                md(r.record.status.as_deref().unwrap_or("")),
-                if r.new { " (new)" } else { "" },
-                md(r.record.title.as_deref().unwrap_or(""))
-            )?;
-        }
-        more(out, s.recent.len())?;
-    }
-    Ok(())
+    let heading = format!("Status changes in the last {} days", s.rules.recent_days);
+    let columns = ["date", "id", "kind", "status", "title"];
+    section(out, &heading, &columns, &s.recent, |r| {
+        let new = if r.new { " (new)" } else { "" };
+        let date = r.date.get(..10).unwrap_or(&r.date).to_string();
+        let [id, title, status] = brief(&r.record);
+        vec![
+            date,
+            id,
+            md(&r.record.kind),
+            format!("{status}{new}"),
+            title,
+        ]
+    })
 }
 
 fn stale(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.stale_records.is_empty() {
-        writeln!(
-            out,
-            "### Stale: under way, no commit in {} days\n",
-            s.rules.stale_days
-        )?;
-        writeln!(out, "| id | status | title | last change | days |")?;
-        writeln!(out, "| --- | --- | --- | --- | --- |")?;
-        for r in s.stale_records.iter().take(MAX_ROWS) {
-            let last = r.last_changed.as_ref().map_or(String::new(), |c| {
-                format!(
-                    "`{}` {}",
-                    short_commit(&c.commit),
-                    c.date.get(..10).unwrap_or("")
-                )
-            });
-            writeln!(
-                out,
-                "| {} | {} | {} | {last} | {} |",
-                md(&r.record.id),
-                md(r.record.status.as_deref().unwrap_or("")),
-                md(r.record.title.as_deref().unwrap_or("")),
-                format_float(r.days)
-            )?;
-        }
-        more(out, s.stale_records.len())?;
-    }
-    Ok(())
+    let heading = format!("Stale: under way, no commit in {} days", s.rules.stale_days);
+    let columns = ["id", "status", "title", "last change", "days"];
+    section(out, &heading, &columns, &s.stale_records, |r| {
+        let last = r.last_changed.as_ref().map_or(String::new(), |c| {
+            let date = c.date.get(..10).unwrap_or("");
+            format!("`{}` {date}", short_commit(&c.commit))
+        });
+        let [id, title, status] = brief(&r.record);
+        vec![id, status, title, last, format_float(r.days)]
+    })
 }
 
 fn experiments(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.experiments.is_empty() {
-        writeln!(out, "### Experiments against their baselines\n")?;
-        writeln!(
-            out,
-            "| id | title | status | outcome | metrics (vs baseline) |"
-        )?;
-        writeln!(out, "| --- | --- | --- | --- | --- |")?;
-        for e in s.experiments.iter().take(MAX_ROWS) {
-            let metrics: Vec<String> = e
-                .metrics
-                .iter()
-                .map(|m| match m.delta {
-                    Some(d) => format!("{} {} ({})", md(&m.name), format_float(m.value), signed(d)),
-                    None => format!("{} {}", md(&m.name), format_float(m.value)),
-                })
-                .collect();
-            let vs = match (&e.baseline, e.baseline_found) {
-                (Some(b), true) => format!(" vs {}", md(b)),
-                (Some(b), false) => format!(" (baseline {} not found)", md(b)),
-                (None, _) => String::new(),
-            };
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {}{vs} |",
-                md(&e.record.id),
-                md(e.record.title.as_deref().unwrap_or("")),
-                md(e.record.status.as_deref().unwrap_or("")),
-                md(e.outcome.as_deref().unwrap_or("")),
-                metrics.join(", ")
-            )?;
-        }
-        more(out, s.experiments.len())?;
-    }
-    Ok(())
+    let heading = "Experiments against their baselines";
+    let columns = ["id", "title", "status", "outcome", "metrics (vs baseline)"];
+    section(out, heading, &columns, &s.experiments, |e| {
+        let vs = match (&e.baseline, e.baseline_found) {
+            (Some(b), true) => format!(" vs {}", md(b)),
+            (Some(b), false) => format!(" (baseline {} not found)", md(b)),
+            (None, _) => String::new(),
+        };
+        let metrics = metrics(&e.metrics, md, ", ");
+        let [id, title, status] = brief(&e.record);
+        vec![
+            id,
+            title,
+            status,
+            text(&e.outcome),
+            format!("{metrics}{vs}"),
+        ]
+    })
 }
 
 fn velocity(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.velocity.is_empty() {
-        writeln!(out, "### Velocity\n")?;
-        writeln!(out, "| kind | move | median days | records |")?;
-        writeln!(out, "| --- | --- | --- | --- |")?;
-        for v in &s.velocity {
-            writeln!(
-                out,
-                "| {} | {} → {} | {} | {} |",
-                md(&v.kind),
-                md(&v.from),
-                md(&v.to),
-                format_float(v.median_days),
-                v.records
-            )?;
-        }
-        writeln!(out)?;
+    if s.velocity.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    writeln!(out, "### Velocity\n")?;
+    let columns = ["kind", "move", "median days", "records"];
+    table(out, &columns, &s.velocity, usize::MAX, |v| {
+        let moved = format!("{} → {}", md(&v.from), md(&v.to));
+        let (median, records) = (format_float(v.median_days), v.records.to_string());
+        vec![md(&v.kind), moved, median, records]
+    })?;
+    writeln!(out)
 }
 
 fn counts(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    writeln!(out, "| kind | records | by status |")?;
-    writeln!(out, "| --- | --- | --- |")?;
-    for (kind, statuses) in &s.counts {
-        let total: usize = statuses.values().sum();
-        let parts: Vec<String> = statuses
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(status, n)| format!("{} {n}", md(status)))
-            .collect();
-        writeln!(out, "| {} | {total} | {} |", md(kind), parts.join(" · "))?;
-    }
+    let kinds: Vec<_> = s.counts.iter().collect();
+    table(
+        out,
+        &["kind", "records", "by status"],
+        &kinds,
+        usize::MAX,
+        |(kind, statuses)| {
+            let (total, parts) = status_counts(statuses, md, " · ");
+            vec![md(kind), total.to_string(), parts]
+        },
+    )?;
     if s.broken > 0 {
         writeln!(
             out,
@@ -317,33 +249,20 @@ fn status_days(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         return Ok(());
     }
     writeln!(out, "<details><summary>Days in each status</summary>\n")?;
-    writeln!(
-        out,
-        "| id | status | created | last change | days per status |"
-    )?;
-    writeln!(out, "| --- | --- | --- | --- | --- |")?;
-    for r in s.records.iter().take(MAX_ROWS * 2) {
+    let columns = ["id", "status", "created", "last change", "days per status"];
+    table(out, &columns, &s.records, MAX_ROWS * 2, |r| {
         let days: Vec<String> = r
             .status_days
             .iter()
             .map(|(status, d)| format!("{} {}", md(status), format_float(*d)))
             .collect();
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            md(&r.record.id),
-            md(r.record.status.as_deref().unwrap_or("")),
-            r.created_commit
-                .as_deref()
-                .map_or(String::new(), |c| format!("`{}`", short_commit(c))),
-            r.last_changed.as_ref().map_or(String::new(), |c| c
-                .date
-                .get(..10)
-                .unwrap_or("")
-                .to_string()),
-            days.join(", ")
-        )?;
-    }
+        let created = r.created_commit.as_deref();
+        let created = created.map_or(String::new(), |c| format!("`{}`", short_commit(c)));
+        let last = r.last_changed.as_ref();
+        let last = last.map_or("", |c| c.date.get(..10).unwrap_or(""));
+        let [id, _, status] = brief(&r.record);
+        vec![id, status, created, last.to_string(), days.join(", ")]
+    })?;
     if s.records.len() > MAX_ROWS * 2 {
         writeln!(
             out,
@@ -357,74 +276,89 @@ fn status_days(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
 /// Reviews due, work in progress per person, and progress of records that
 /// gather others.
 fn practice(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.reviews.is_empty() {
-        writeln!(out, "### Due for review (today is {})\n", md(&s.today))?;
-        writeln!(out, "| id | title | status | review date | overdue |")?;
-        writeln!(out, "| --- | --- | --- | --- | --- |")?;
-        for r in s.reviews.iter().take(MAX_ROWS) {
-            writeln!(
-                out,
-                "| {} | {} | {} | {} `{}` | {} |",
-                md(r.record.id.as_deref().unwrap_or(&r.record.path)),
-                md(r.record.title.as_deref().unwrap_or("")),
-                md(r.record.status.as_deref().unwrap_or("")),
-                md(&r.date),
-                r.field.replace('`', "'"),
-                count_days(r.days_overdue)
-            )?;
-        }
-        more(out, s.reviews.len())?;
+    let heading = format!("Due for review (today is {})", md(&s.today));
+    let columns = ["id", "title", "status", "review date", "overdue"];
+    section(out, &heading, &columns, &s.reviews, |r| {
+        let id = md(r.record.id.as_deref().unwrap_or(&r.record.path));
+        let date = format!("{} `{}`", md(&r.date), r.field.replace('`', "'"));
+        let (title, status) = (text(&r.record.title), text(&r.record.status));
+        vec![id, title, status, date, count_days(r.days_overdue)]
+    })?;
+    let columns = ["person", "kind", "status", "records", "limit"];
+    section(out, "Work in progress", &columns, &s.workloads, |w| {
+        let ids: Vec<String> = w.records.iter().map(|r| md(r)).collect();
+        let (n, most) = (w.records.len(), w.limit);
+        let limit = if w.over {
+            format!("**{n} over {most}**")
+        } else {
+            format!("{n} of {most}")
+        };
+        let (person, kind) = (md(&w.person), md(&w.kind));
+        vec![
+            person,
+            kind,
+            md(&w.counts.join(", ")),
+            ids.join(", "),
+            limit,
+        ]
+    })?;
+    let columns = ["id", "title", "status", "due", "settled", "still open"];
+    section(out, "Progress", &columns, &s.progress, |p| {
+        let open: Vec<String> = p
+            .members
+            .iter()
+            .filter(|m| !m.settled)
+            .map(|m| match &m.status {
+                Some(status) => format!("{} ({})", md(&m.id), md(status)),
+                None if !m.found => format!("{} (missing)", md(&m.id)),
+                None => md(&m.id),
+            })
+            .collect();
+        let settled = format!("{} of {}", p.settled, p.total);
+        let [id, title, status] = brief(&p.record);
+        vec![id, title, status, text(&p.due), settled, open.join(", ")]
+    })
+}
+
+/// A record's id, title and status, escaped.
+fn brief(record: &Brief<String>) -> [String; 3] {
+    [md(&record.id), text(&record.title), text(&record.status)]
+}
+
+/// An optional text, escaped (empty when absent).
+fn text(v: &Option<String>) -> String {
+    md(v.as_deref().unwrap_or(""))
+}
+
+/// A section: `### heading`, its table (at most [`MAX_ROWS`] rows) and how
+/// many more; nothing when there are no items.
+fn section<T>(
+    out: &mut dyn Write,
+    heading: &str,
+    columns: &[&str],
+    items: &[T],
+    row: impl Fn(&T) -> Vec<String>,
+) -> io::Result<()> {
+    if items.is_empty() {
+        return Ok(());
     }
-    if !s.workloads.is_empty() {
-        writeln!(out, "### Work in progress\n")?;
-        writeln!(out, "| person | kind | status | records | limit |")?;
-        writeln!(out, "| --- | --- | --- | --- | --- |")?;
-        for w in s.workloads.iter().take(MAX_ROWS) {
-            let ids: Vec<String> = w.records.iter().map(|r| md(r)).collect();
-            let limit = if w.over {
-                format!("**{} over {}**", w.records.len(), w.limit)
-            } else {
-                format!("{} of {}", w.records.len(), w.limit)
-            };
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {limit} |",
-                md(&w.person),
-                md(&w.kind),
-                md(&w.counts.join(", ")),
-                ids.join(", ")
-            )?;
-        }
-        more(out, s.workloads.len())?;
-    }
-    if !s.progress.is_empty() {
-        writeln!(out, "### Progress\n")?;
-        writeln!(out, "| id | title | status | due | settled | still open |")?;
-        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
-        for p in s.progress.iter().take(MAX_ROWS) {
-            let open: Vec<String> = p
-                .members
-                .iter()
-                .filter(|m| !m.settled)
-                .map(|m| match &m.status {
-                    Some(status) => format!("{} ({})", md(&m.id), md(status)),
-                    None if !m.found => format!("{} (missing)", md(&m.id)),
-                    None => md(&m.id),
-                })
-                .collect();
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {} of {} | {} |",
-                md(&p.record.id),
-                md(p.record.title.as_deref().unwrap_or("")),
-                md(p.record.status.as_deref().unwrap_or("")),
-                md(p.due.as_deref().unwrap_or("")),
-                p.settled,
-                p.total,
-                open.join(", ")
-            )?;
-        }
-        more(out, s.progress.len())?;
+    writeln!(out, "### {heading}\n")?;
+    table(out, columns, items, MAX_ROWS, row)?;
+    more(out, items.len())
+}
+
+/// A table: the header, then one row per item, at most `limit`.
+fn table<T>(
+    out: &mut dyn Write,
+    columns: &[&str],
+    items: &[T],
+    limit: usize,
+    row: impl Fn(&T) -> Vec<String>,
+) -> io::Result<()> {
+    writeln!(out, "| {} |", columns.join(" | "))?;
+    writeln!(out, "|{}", " --- |".repeat(columns.len()))?;
+    for item in items.iter().take(limit) {
+        writeln!(out, "| {} |", row(item).join(" | "))?;
     }
     Ok(())
 }
@@ -446,15 +380,6 @@ fn more(out: &mut dyn Write, n: usize) -> io::Result<()> {
         )?;
     }
     writeln!(out)
-}
-
-fn change(c: ChangeKind) -> &'static str {
-    match c {
-        ChangeKind::Added => "added",
-        ChangeKind::Removed => "removed",
-        ChangeKind::Modified => "modified",
-        ChangeKind::Renamed => "renamed",
-    }
 }
 
 /// A Mermaid node id: letters, digits and `_` only, never a keyword.

@@ -3,9 +3,12 @@
 
 use std::io::{self, Write};
 
+use super::parts::{change_word, metrics, status_counts};
+use super::sentence::sentence;
+use crate::record::Brief;
 use crate::render::{short_commit, term};
 use crate::summary::Summary;
-use crate::value::{format_float, signed};
+use crate::value::format_float;
 
 /// At most this many lines per list.
 const MAX_ROWS: usize = 50;
@@ -33,13 +36,8 @@ fn counts(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
         s.date
     )?;
     for (kind, statuses) in &s.counts {
-        let total: usize = statuses.values().sum();
-        let parts: Vec<String> = statuses
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(status, n)| format!("{} {n}", term(status)))
-            .collect();
-        writeln!(out, "  {:<12} {total:>5}  {}", term(kind), parts.join(", "))?;
+        let (total, parts) = status_counts(statuses, |t| term(t).into_owned(), ", ");
+        writeln!(out, "  {:<12} {total:>5}  {parts}", term(kind))?;
     }
     if s.broken > 0 {
         writeln!(out, "  {} unreadable files; run `cairn validate`", s.broken)?;
@@ -48,214 +46,153 @@ fn counts(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
 }
 
 fn changed(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if let Some(span) = &s.span {
-        writeln!(
-            out,
-            "\nChanged ({} → {}): {}",
-            short_commit(&span.from),
-            short_commit(&span.to),
-            term(&super::sentence::sentence(&span.sentence))
-        )?;
-        for c in span.changes.iter().take(MAX_ROWS) {
-            writeln!(
-                out,
-                "  {:<9} {}  {}",
-                format!("{:?}", c.change).to_lowercase(),
-                term(c.id.as_deref().unwrap_or(&c.path)),
-                text(&c.title)
-            )?;
-        }
-        more(out, span.changes.len())?;
-    }
-    Ok(())
+    let Some(span) = &s.span else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "\nChanged ({} → {}): {}",
+        short_commit(&span.from),
+        short_commit(&span.to),
+        term(&sentence(&span.sentence))
+    )?;
+    rows(out, &span.changes, |c| {
+        let id = c.id.as_deref().unwrap_or(&c.path);
+        format!(
+            "{:<9} {}  {}",
+            change_word(c.change),
+            term(id),
+            text(&c.title)
+        )
+    })
 }
 
 fn open(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.open.is_empty() {
-        writeln!(out, "\nOpen, with due dates and assumptions:")?;
-        for o in s.open.iter().take(MAX_ROWS) {
-            let due = o.due.as_deref().map_or(String::new(), |d| {
-                format!(
-                    "  due {}{}",
-                    term(d),
-                    if o.overdue { " (overdue)" } else { "" }
-                )
-            });
-            writeln!(
-                out,
-                "  {}  {}  {}{due}",
-                term(&o.record.id),
-                text(&o.record.status),
-                text(&o.record.title)
-            )?;
-            for a in &o.assumptions {
-                writeln!(out, "      assumes: {}", term(a))?;
-            }
+    let heading = "Open, with due dates and assumptions:";
+    list(out, heading, &s.open, |o| {
+        let due = o.due.as_deref().map_or(String::new(), |d| {
+            let overdue = if o.overdue { " (overdue)" } else { "" };
+            format!("  due {}{overdue}", term(d))
+        });
+        let mut row = format!("{}{due}", brief(&o.record));
+        for a in &o.assumptions {
+            row.push_str(&format!("\n      assumes: {}", term(a)));
         }
-        more(out, s.open.len())?;
-    }
-    Ok(())
+        row
+    })
 }
 
 fn recent(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.recent.is_empty() {
-        writeln!(
-            out,
-            "\nStatus changes in the last {} days:",
-            s.rules.recent_days
-        )?;
-        for r in s.recent.iter().take(MAX_ROWS) {
-            writeln!(
-                out,
-                "  {}  {}  {}{}  {}",
-                r.date.get(..10).unwrap_or(&r.date),
-                term(&r.record.id),
-                text(&r.record.status),
-                if r.new { " (new)" } else { "" },
-                text(&r.record.title)
-            )?;
-        }
-        more(out, s.recent.len())?;
-    }
-    Ok(())
+    let heading = format!("Status changes in the last {} days:", s.rules.recent_days);
+    list(out, &heading, &s.recent, |r| {
+        let new = if r.new { " (new)" } else { "" };
+        let (id, status) = (term(&r.record.id), text(&r.record.status));
+        let date = r.date.get(..10).unwrap_or(&r.date);
+        format!("{date}  {id}  {status}{new}  {}", text(&r.record.title))
+    })
 }
 
 fn stale(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.stale_records.is_empty() {
-        writeln!(
-            out,
-            "\nStale (under way, no commit in {} days):",
-            s.rules.stale_days
-        )?;
-        for r in s.stale_records.iter().take(MAX_ROWS) {
-            writeln!(
-                out,
-                "  {}  {}  {} days  {}",
-                term(&r.record.id),
-                text(&r.record.status),
-                format_float(r.days),
-                text(&r.record.title)
-            )?;
-        }
-        more(out, s.stale_records.len())?;
-    }
-    Ok(())
+    let heading = format!(
+        "Stale (under way, no commit in {} days):",
+        s.rules.stale_days
+    );
+    list(out, &heading, &s.stale_records, |r| {
+        let (id, status) = (term(&r.record.id), text(&r.record.status));
+        let days = format_float(r.days);
+        format!("{id}  {status}  {days} days  {}", text(&r.record.title))
+    })
 }
 
 fn reviews(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.reviews.is_empty() {
-        writeln!(out, "\nDue for review (today is {}):", term(&s.today))?;
-        for r in s.reviews.iter().take(MAX_ROWS) {
-            writeln!(
-                out,
-                "  {}  {}  {} {}, {} days ago  {}",
-                term(r.record.id.as_deref().unwrap_or(&r.record.path)),
-                text(&r.record.status),
-                term(&r.field),
-                term(&r.date),
-                r.days_overdue,
-                text(&r.record.title)
-            )?;
-        }
-        more(out, s.reviews.len())?;
-    }
-    Ok(())
+    let heading = format!("Due for review (today is {}):", term(&s.today));
+    list(out, &heading, &s.reviews, |r| {
+        let id = r.record.id.as_deref().unwrap_or(&r.record.path);
+        let (field, date) = (term(&r.field), term(&r.date));
+        let when = format!("{field} {date}, {} days ago", r.days_overdue);
+        format!(
+            "{}  {}  {when}  {}",
+            term(id),
+            text(&r.record.status),
+            text(&r.record.title)
+        )
+    })
 }
 
 fn workloads(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.workloads.is_empty() {
-        writeln!(out, "\nWork in progress:")?;
-        for w in s.workloads.iter().take(MAX_ROWS) {
-            writeln!(
-                out,
-                "  {}  {} {}s: {} of at most {}{}  ({})",
-                term(&w.person),
-                term(&w.counts.join("/")),
-                term(&w.kind),
-                w.records.len(),
-                w.limit,
-                if w.over { ", over the limit" } else { "" },
-                term(&w.records.join(", "))
-            )?;
-        }
-        more(out, s.workloads.len())?;
-    }
-    Ok(())
+    list(out, "Work in progress:", &s.workloads, |w| {
+        let over = if w.over { ", over the limit" } else { "" };
+        let (n, limit) = (w.records.len(), w.limit);
+        let what = format!("{} {}s", term(&w.counts.join("/")), term(&w.kind));
+        let ids = term(&w.records.join(", ")).into_owned();
+        format!(
+            "{}  {what}: {n} of at most {limit}{over}  ({ids})",
+            term(&w.person)
+        )
+    })
 }
 
 fn progress(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.progress.is_empty() {
-        writeln!(out, "\nProgress:")?;
-        for p in s.progress.iter().take(MAX_ROWS) {
-            writeln!(
-                out,
-                "  {}  {}  {} of {} settled{}  {}",
-                term(&p.record.id),
-                text(&p.record.status),
-                p.settled,
-                p.total,
-                p.due
-                    .as_deref()
-                    .map_or(String::new(), |d| format!(", due {}", term(d))),
-                text(&p.record.title)
-            )?;
-        }
-        more(out, s.progress.len())?;
-    }
-    Ok(())
+    list(out, "Progress:", &s.progress, |p| {
+        let due = p.due.as_deref();
+        let due = due.map_or(String::new(), |d| format!(", due {}", term(d)));
+        let (id, status) = (term(&p.record.id), text(&p.record.status));
+        let settled = format!("{} of {} settled{due}", p.settled, p.total);
+        format!("{id}  {status}  {settled}  {}", text(&p.record.title))
+    })
 }
 
 fn experiments(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.experiments.is_empty() {
-        writeln!(out, "\nExperiments:")?;
-        for e in s.experiments.iter().take(MAX_ROWS) {
-            let metrics: Vec<String> = e
-                .metrics
-                .iter()
-                .map(|m| match m.delta {
-                    Some(d) => format!(
-                        "{} {} ({})",
-                        term(&m.name),
-                        format_float(m.value),
-                        signed(d)
-                    ),
-                    None => format!("{} {}", term(&m.name), format_float(m.value)),
-                })
-                .collect();
-            let vs = e
-                .baseline
-                .as_deref()
-                .map_or(String::new(), |b| format!(" vs {}", term(b)));
-            writeln!(
-                out,
-                "  {}  {}  {}  {}{vs}",
-                term(&e.record.id),
-                text(&e.record.status),
-                text(&e.outcome),
-                metrics.join(", ")
-            )?;
-        }
-        more(out, s.experiments.len())?;
+    list(out, "Experiments:", &s.experiments, |e| {
+        let vs = e.baseline.as_deref();
+        let vs = vs.map_or(String::new(), |b| format!(" vs {}", term(b)));
+        let metrics = metrics(&e.metrics, |t| term(t).into_owned(), ", ");
+        let (id, status) = (term(&e.record.id), text(&e.record.status));
+        format!("{id}  {status}  {}  {metrics}{vs}", text(&e.outcome))
+    })
+}
+
+fn velocity(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
+    if s.velocity.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nVelocity (median days):")?;
+    for v in &s.velocity {
+        let moved = format!("{} → {}", term(&v.from), term(&v.to));
+        let median = format_float(v.median_days);
+        let kind = term(&v.kind);
+        writeln!(out, "  {kind} {moved}: {median} ({} records)", v.records)?;
     }
     Ok(())
 }
 
-fn velocity(out: &mut dyn Write, s: &Summary) -> io::Result<()> {
-    if !s.velocity.is_empty() {
-        writeln!(out, "\nVelocity (median days):")?;
-        for v in &s.velocity {
-            writeln!(
-                out,
-                "  {} {} → {}: {} ({} records)",
-                term(&v.kind),
-                term(&v.from),
-                term(&v.to),
-                format_float(v.median_days),
-                v.records
-            )?;
-        }
+/// `ID  STATUS  TITLE`, the start of most lines.
+fn brief(record: &Brief<String>) -> String {
+    let title = text(&record.title);
+    format!("{}  {}  {title}", term(&record.id), text(&record.status))
+}
+
+/// A section: its heading and one line per item (at most [`MAX_ROWS`]);
+/// nothing when there are no items.
+fn list<T>(
+    out: &mut dyn Write,
+    heading: &str,
+    items: &[T],
+    line: impl Fn(&T) -> String,
+) -> io::Result<()> {
+    if items.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    writeln!(out, "\n{heading}")?;
+    rows(out, items, line)
+}
+
+/// One indented line per item, at most [`MAX_ROWS`], then how many more.
+fn rows<T>(out: &mut dyn Write, items: &[T], line: impl Fn(&T) -> String) -> io::Result<()> {
+    for item in items.iter().take(MAX_ROWS) {
+        writeln!(out, "  {}", line(item))?;
+    }
+    more(out, items.len())
 }
 
 /// An optional text, escaped for the terminal (empty when absent).
