@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use time::Date;
 
-use crate::cache::{self, BlobCache, ChangeCache};
+use crate::cache::{self, BlobCache, ChangeCache, CoversCache};
 use crate::calendar::{self, CalendarError};
 use crate::check::run::RunError;
 use crate::config::{self, ConfigError, Workspace};
@@ -280,6 +280,18 @@ impl Project {
         let repo = self.repo()?;
         Ok((!self.no_cache)
             .then(|| ChangeCache::open(&cache::dir(repo.common_dir()), &self.schema().dirs())))
+    }
+
+    /// What the covers scan of `cairn diff` learned before, unless the
+    /// cache is switched off.
+    pub fn covers_cache(&self) -> Result<Option<CoversCache>, GitError> {
+        let repo = self.repo()?;
+        Ok((!self.no_cache).then(|| {
+            CoversCache::open(
+                &cache::dir(repo.common_dir()),
+                &crate::diff::covers_keys(self.schema()),
+            )
+        }))
     }
 
     /// A path given on the command line (relative to where cairn runs),

@@ -2,7 +2,8 @@
 //! git directory in a linked worktree). One file per kind of fact, each in
 //! its own module: [`changes`] keeps what each commit changed in the record
 //! folders, [`blobs`] what each record blob is to the history (its id and
-//! status). docs/performance.md gives each file's size bound.
+//! status), [`covers`] which record files the covers scan must read.
+//! docs/performance.md gives each file's size bound.
 //!
 //! The cache is an optimisation only: a command gives the same bytes with
 //! it, without it (`--no-cache`), or with a cache that is missing, damaged
@@ -20,9 +21,11 @@ use std::path::{Path, PathBuf};
 
 pub mod blobs;
 pub mod changes;
+pub mod covers;
 
 pub use blobs::{BlobCache, BlobFacts};
 pub use changes::ChangeCache;
+pub use covers::CoversCache;
 
 /// The folder of the cache inside a git directory.
 pub fn dir(common_git_dir: &Path) -> PathBuf {

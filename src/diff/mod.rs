@@ -10,7 +10,7 @@
 mod covers;
 mod span;
 
-pub use covers::governing;
+pub use covers::{governing, keys as covers_keys};
 pub use span::{between, of_revisions};
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -5,6 +5,7 @@
 //! not of the log. The one exception is the covers scan (`covers.rs`).
 
 use super::{DiffReport, compare, covers};
+use crate::cache::CoversCache;
 use crate::git::{GitError, Repo, TreeChange, TreeFile};
 use crate::project::{Error, Project};
 use crate::range::{self, Span};
@@ -18,21 +19,30 @@ pub fn of_revisions(project: &Project, revs: &[String], cached: bool) -> Result<
     let repo = project.repo()?;
     let span = range::diff_span(repo, revs, cached)?;
     let cache = ParseCache::default();
-    Ok(between(
+    let covers = project.covers_cache()?;
+    let report = between(
         repo,
         &project.loader().cache(&cache),
         project.schema(),
         &span,
-    )?)
+        covers.as_ref(),
+    )?;
+    // A cache that cannot be written costs time next run, nothing else.
+    if let Some(covers) = covers {
+        let _ = covers.save();
+    }
+    Ok(report)
 }
 
 /// The report for `span`: its record changes and the records governing the
-/// code it changed, read through `loader` (which reads from `repo`).
+/// code it changed, read through `loader` (which reads from `repo`); the
+/// covers scan learns from and adds to `covers` when given.
 pub fn between(
     repo: &Repo,
     loader: &Loader<'_>,
     schema: &Schema,
     span: &Span,
+    covers: Option<&CoversCache>,
 ) -> Result<DiffReport, GitError> {
     let old_source = Source::Commit(span.old.clone());
     let (changed, old, new) = match &span.new {
@@ -70,7 +80,7 @@ pub fn between(
     let changes = compare(schema, &old, &new);
     let code_changed = changed.iter().any(|p| !schema.is_record_path(p));
     let governing = if code_changed {
-        let covering = covers::covering(loader, schema, &span.new, &span.to)?;
+        let covering = covers::covering(loader, repo, schema, &span.new, &span.to, covers)?;
         covers::governing(schema, &covering, &changed)
     } else {
         Vec::new()

@@ -153,6 +153,29 @@ impl Repo {
         Ok(self.node_at(root, &path)?.is_some())
     }
 
+    /// The folders [`Repo::tree_files`] would list for `dirs` (normalised:
+    /// sorted, none inside another, `""` for the whole tree), each with the
+    /// id of its tree in the commit — None where the commit holds no folder
+    /// there (absent, a file, or below a symlink). Listing each folder with
+    /// `tree_files` gives, together, what listing them all at once gives.
+    pub fn folder_ids(
+        &self,
+        commit: &ObjectId,
+        dirs: &[String],
+    ) -> Result<Vec<(String, Option<ObjectId>)>, GitError> {
+        let root = self.root_tree(commit)?;
+        normalize_dirs(dirs)
+            .into_iter()
+            .map(|dir| {
+                let node = self.node_at(root, &dir)?;
+                let tree = node
+                    .filter(|n| n.is_tree())
+                    .map(|n| ObjectId::from_oid(n.id));
+                Ok((dir, tree))
+            })
+            .collect()
+    }
+
     /// What changed between two commits' trees under `dirs` (all of the tree
     /// when `dirs` is empty), sorted by path.
     ///

@@ -215,3 +215,208 @@ fn no_cache_is_also_read_from_the_environment() {
     assert_eq!(run.status.code(), Some(0));
     assert!(!repo.path().join(".git/cairn").exists());
 }
+
+/// A history where records govern code through `covers`: globs added,
+/// changed and removed, code changed alone and with records, a record
+/// reached through a symlink, and one record folder left untouched.
+fn covering_repo() -> TestRepo {
+    let mut repo = TestRepo::new();
+    let covering = |id: &str, globs: &str| {
+        decision(id, "accepted").replace(
+            "created: 2024-03-01\n",
+            &format!("created: 2024-03-01\ncovers: [{globs}]\n"),
+        )
+    };
+    repo.write(
+        "research/scopes/SCOPE-0001-birds.md",
+        crate::support::scope("SCOPE-0001", "agreed"),
+    );
+    repo.write(
+        "research/decisions/DEC-0001-mel.md",
+        covering("DEC-0001", "\"src/features/**\""),
+    );
+    repo.write(
+        "research/decisions/DEC-0002-plain.md",
+        decision("DEC-0002", "proposed"),
+    );
+    repo.write("src/features/mel.py", "mel = 1\n");
+    repo.commit("start");
+    for step in 0..12usize {
+        match step % 4 {
+            0 => {
+                repo.write("src/features/mel.py", format!("mel = {step}\n"));
+            }
+            1 => {
+                repo.write("src/model.py", format!("model = {step}\n"));
+                repo.write(
+                    &format!("research/experiments/EXP-{:04}-run.md", step + 1),
+                    experiment(&format!("EXP-{:04}", step + 1), "running"),
+                );
+            }
+            2 => {
+                let globs = if step == 6 {
+                    "\"src/*.py\", \"docs/**\""
+                } else {
+                    "\"src/**\""
+                };
+                repo.write(
+                    &format!("research/decisions/DEC-{:04}-code.md", step + 1),
+                    covering(&format!("DEC-{:04}", step + 1), globs),
+                );
+                repo.write("docs/notes.md", format!("notes {step}\n"));
+            }
+            _ => {
+                repo.write("src/features/mfcc.py", format!("mfcc = {step}\n"));
+            }
+        }
+        repo.commit(&format!("step {step}"));
+    }
+    repo.remove("research/decisions/DEC-0003-code.md");
+    repo.write("src/model.py", "model = 'last'\n");
+    repo.commit("drop DEC-0003");
+    repo.symlink("DEC-0001-mel.md", "research/decisions/DEC-0099-link.md");
+    repo.write("src/features/mel.py", "mel = 'linked'\n");
+    repo.commit("link a record");
+    repo
+}
+
+/// What `cairn diff` prints for every one-commit span of the branch and
+/// for a few longer ones, and for the index with staged code.
+fn diff_outputs(repo: &TestRepo, dir: &Path, extra: &[&str]) -> Vec<String> {
+    let commits = repo.git(&["rev-list", "--count", "HEAD"]);
+    let commits: usize = commits.trim().parse().expect("a count");
+    let mut spans: Vec<Vec<String>> = (1..commits)
+        .map(|k| vec![format!("HEAD~{k}"), format!("HEAD~{}", k - 1)])
+        .collect();
+    spans.push(vec![format!("HEAD~{}", commits - 1), "HEAD".into()]);
+    spans.push(vec!["HEAD~5".into(), "HEAD".into()]);
+    spans.push(vec!["--cached".into(), "HEAD~3".into()]);
+    spans
+        .iter()
+        .map(|span| {
+            let mut cmd = repo.cairn_cmd(&["diff", "--format", "json"]);
+            cmd.args(span).args(extra).current_dir(dir);
+            let out = cmd.output().expect("run cairn");
+            format!(
+                "{span:?} {}\n{}{}",
+                out.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+        .collect()
+}
+
+fn covers_file(repo: &TestRepo) -> std::path::PathBuf {
+    repo.path().join(".git/cairn/covers")
+}
+
+#[test]
+fn the_covers_cache_changes_no_diff() {
+    let repo = covering_repo();
+    let here = repo.path().to_path_buf();
+    let without = diff_outputs(&repo, &here, &["--no-cache"]);
+    assert!(!covers_file(&repo).exists(), "--no-cache wrote a cache");
+    // The records do govern code in these spans.
+    let governed = without
+        .iter()
+        .filter(|out| out.contains("\"governing\": [\n"))
+        .count();
+    assert!(governed >= 8, "{without:#?}");
+    assert!(without.iter().any(|out| out.contains("DEC-0099")));
+    assert_eq!(diff_outputs(&repo, &here, &[]), without);
+    assert!(covers_file(&repo).exists(), "no covers cache in .git/cairn");
+    assert_eq!(diff_outputs(&repo, &here, &[]), without);
+    assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
+
+    // Staged code is governed through the index.
+    repo.write("src/features/new.py", "new = 1\n");
+    repo.git(&["add", "src/features/new.py"]);
+    let staged = diff_outputs(&repo, &here, &["--no-cache"]);
+    assert_eq!(diff_outputs(&repo, &here, &[]), staged);
+    repo.git(&["reset", "-q"]);
+    std::fs::remove_file(repo.path().join("src/features/new.py")).expect("remove");
+
+    // Amend: a record's globs change in the tip commit.
+    repo.write(
+        "research/decisions/DEC-0002-plain.md",
+        decision("DEC-0002", "proposed").replace(
+            "created: 2024-03-01\n",
+            "created: 2024-03-01\ncovers: [\"src/model.py\"]\n",
+        ),
+    );
+    repo.git(&["add", "-A"]);
+    repo.git(&[
+        "commit",
+        "-q",
+        "--amend",
+        "-m",
+        "link a record, govern the model",
+    ]);
+    let without = diff_outputs(&repo, &here, &["--no-cache"]);
+    assert!(without.iter().any(|out| out.contains("DEC-0002")));
+    assert_eq!(diff_outputs(&repo, &here, &[]), without);
+    assert_eq!(diff_outputs(&repo, &here, &[]), without);
+
+    // Rebase: drop a commit from the middle; every later one is rewritten.
+    repo.git(&["rebase", "-q", "--onto", "HEAD~4", "HEAD~3"]);
+    let without = diff_outputs(&repo, &here, &["--no-cache"]);
+    assert_eq!(diff_outputs(&repo, &here, &[]), without);
+    assert_eq!(diff_outputs(&repo, &here, &[]), without);
+}
+
+#[test]
+fn a_damaged_covers_cache_is_rebuilt() {
+    let repo = covering_repo();
+    let here = repo.path().to_path_buf();
+    let without = diff_outputs(&repo, &here, &["--no-cache"]);
+    diff_outputs(&repo, &here, &[]);
+    let good = std::fs::read(covers_file(&repo)).expect("cache written");
+    let text = String::from_utf8_lossy(&good).into_owned();
+    // A folder entry that lost its one mentioning file would hide a
+    // governing record, were the damage not seen.
+    let lost_line = text.replacen(" 1 research/decisions\n", " 2 research/decisions\n", 1);
+    assert_ne!(lost_line, text);
+    for damaged in [
+        b"not a cache at all\n".to_vec(),
+        good[..good.len() / 2].to_vec(),
+        text.replacen("cairn-covers 1 ", "cairn-covers 1 0.0.0-other ", 1)
+            .into_bytes(),
+        lost_line.into_bytes(),
+        vec![0xff, 0x00, 0x13],
+    ] {
+        std::fs::write(covers_file(&repo), &damaged).expect("damage the cache");
+        assert_eq!(diff_outputs(&repo, &here, &[]), without);
+        let rebuilt = std::fs::read_to_string(covers_file(&repo)).expect("cache rewritten");
+        assert!(rebuilt.starts_with("cairn-covers 1 "), "{rebuilt:.80}");
+        assert!(rebuilt.ends_with('\n'));
+    }
+}
+
+#[test]
+fn a_linked_worktree_shares_the_covers_cache() {
+    let repo = covering_repo();
+    let outside = tempfile::tempdir().expect("temp dir");
+    let linked = outside.path().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "side",
+        linked.to_str().expect("utf-8 path"),
+    ]);
+    let without = diff_outputs(&repo, &linked, &["--no-cache"]);
+    assert_eq!(diff_outputs(&repo, &linked, &[]), without);
+    assert!(
+        covers_file(&repo).exists(),
+        "the cache is in the common git directory"
+    );
+    assert!(!linked.join("cairn").exists() && !linked.join(".git").is_dir());
+    assert_eq!(diff_outputs(&repo, &linked, &[]), without);
+    let main = repo.path().to_path_buf();
+    assert_eq!(
+        diff_outputs(&repo, &main, &[]),
+        diff_outputs(&repo, &main, &["--no-cache"])
+    );
+}

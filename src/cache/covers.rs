@@ -1,0 +1,365 @@
+//! What the covers scan learned (`.git/cairn/covers`), so that a diff of
+//! code-only commits costs what git's diff costs instead of reading every
+//! record of the later side.
+//!
+//! Two facts, both keyed by content ids and so never stale after a rebase
+//! or an amend:
+//!
+//! - per record folder (its path and tree id): the `.md` files under it
+//!   whose bytes mention a `covers` key — the only ones the scan parses;
+//! - per blob id: that its bytes mention no `covers` key, so that a folder
+//!   seen for the first time is read only where its files are new.
+//!
+//! Neither depends on the schema beyond the keys searched for (in the
+//! header: other keys, another format or cairn version mean an empty
+//! cache), so a change of `ignore` globs or id rules needs no rebuild:
+//! the scan still filters and parses the files it is given.
+//!
+//! Size: at most [`MAX_BYTES`]. A write that would pass it keeps what the
+//! writing command learned and used first, then older entries while they
+//! fit (folders before blobs).
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use crate::git::ObjectId;
+
+/// The file's first word and format version.
+const MAGIC: &str = "cairn-covers 1";
+
+/// The most bytes the covers file may hold.
+pub const MAX_BYTES: usize = 64 << 20;
+
+/// A record folder as `(its path, its tree id)`.
+type FolderKey = (String, ObjectId);
+
+/// The files of a folder that mention a covers key: `(path, blob)`.
+pub type Mentioning = Vec<(String, ObjectId)>;
+
+/// The covers scan's cache: see the module documentation.
+pub struct CoversCache {
+    path: PathBuf,
+    header: String,
+    folders: HashMap<FolderKey, Mentioning>,
+    /// The blob lines of the file, read into a set when first asked: a
+    /// folder met before needs none of them.
+    blob_text: String,
+    plain: OnceLock<HashSet<ObjectId>>,
+    fresh: Mutex<Fresh>,
+}
+
+/// What this command used and learned.
+#[derive(Default)]
+struct Fresh {
+    used_folders: Vec<FolderKey>,
+    folders: HashMap<FolderKey, Mentioning>,
+    used_plain: HashSet<ObjectId>,
+    plain: HashSet<ObjectId>,
+}
+
+impl CoversCache {
+    /// Opens the covers cache under `dir` for the front matter `keys` the
+    /// scan searches for: what it holds, or nothing when it is missing,
+    /// unreadable, damaged or made for other keys or by another cairn
+    /// version.
+    pub fn open(dir: &Path, keys: &[String]) -> CoversCache {
+        let header = format!(
+            "{MAGIC} {} {}",
+            env!("CARGO_PKG_VERSION"),
+            keys.join("\u{1f}")
+        );
+        let path = dir.join("covers");
+        let (folders, blob_text) = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| read(&text, &header))
+            .unwrap_or_default();
+        CoversCache {
+            path,
+            header,
+            folders,
+            blob_text,
+            plain: OnceLock::new(),
+            fresh: Mutex::default(),
+        }
+    }
+
+    /// The files under the folder `dir` with tree `tree` that mention a
+    /// covers key, if the folder was met before.
+    pub fn folder(&self, dir: &str, tree: &ObjectId) -> Option<Mentioning> {
+        let key = (dir.to_string(), tree.clone());
+        let mut fresh = self.fresh();
+        if let Some(files) = self.folders.get(&key) {
+            fresh.used_folders.push(key);
+            return Some(files.clone());
+        }
+        fresh.folders.get(&key).cloned()
+    }
+
+    /// Whether `blob` is known to mention no covers key.
+    pub fn is_plain(&self, blob: &ObjectId) -> bool {
+        if self.known_plain().contains(blob) {
+            self.fresh().used_plain.insert(blob.clone());
+            return true;
+        }
+        self.fresh().plain.contains(blob)
+    }
+
+    /// Keeps the files of a folder that mention a covers key. A path with
+    /// a line break cannot be written in the line format and is not kept.
+    pub fn put_folder(&self, dir: &str, tree: &ObjectId, files: Mentioning) {
+        if dir.contains('\n') || files.iter().any(|(path, _)| path.contains('\n')) {
+            return;
+        }
+        self.fresh()
+            .folders
+            .insert((dir.to_string(), tree.clone()), files);
+    }
+
+    /// Keeps that `blob` mentions no covers key.
+    pub fn put_plain(&self, blob: &ObjectId) {
+        if !self.known_plain().contains(blob) {
+            self.fresh().plain.insert(blob.clone());
+        }
+    }
+
+    /// Writes what was learned, atomically; nothing when nothing was. A
+    /// cache that cannot be written (a read-only git directory) is an
+    /// error the caller may ignore: the results stand without it.
+    pub fn save(self) -> Result<(), crate::write::WriteError> {
+        let fresh = std::mem::take(&mut *self.fresh());
+        if fresh.folders.is_empty() && fresh.plain.is_empty() {
+            return Ok(());
+        }
+        let known_plain = self.known_plain();
+        let mut budget = Budget::default();
+        // The newest work first: what was learned, then what was used.
+        for (key, files) in &fresh.folders {
+            budget.folder(key, files, true);
+        }
+        let used: HashSet<&FolderKey> = fresh.used_folders.iter().collect();
+        for key in &used {
+            if let Some(files) = self.folders.get(*key) {
+                budget.folder(key, files, true);
+            }
+        }
+        for blob in fresh.plain.iter().chain(&fresh.used_plain) {
+            budget.blob(blob, true);
+        }
+        // Then older entries while they fit.
+        for (key, files) in &self.folders {
+            if !used.contains(key) && !fresh.folders.contains_key(key) {
+                budget.folder(key, files, false);
+            }
+        }
+        for blob in known_plain {
+            if !fresh.used_plain.contains(blob) {
+                budget.blob(blob, false);
+            }
+        }
+        let file = format!(
+            "{}\n{}{}end {} {}\n",
+            self.header, budget.folders, budget.blobs, budget.folder_count, budget.blob_count
+        );
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| crate::write::WriteError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        crate::write::put(&self.path, file.as_bytes())
+    }
+
+    fn fresh(&self) -> std::sync::MutexGuard<'_, Fresh> {
+        self.fresh.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The blobs the file holds as plain; an unreadable blob section
+    /// holds none.
+    fn known_plain(&self) -> &HashSet<ObjectId> {
+        self.plain
+            .get_or_init(|| read_blobs(&self.blob_text).unwrap_or_default())
+    }
+}
+
+/// The entries of a file being written, within [`MAX_BYTES`].
+#[derive(Default)]
+struct Budget {
+    folders: String,
+    blobs: String,
+    folder_count: usize,
+    blob_count: usize,
+}
+
+impl Budget {
+    fn full(&self, more: usize) -> bool {
+        self.folders.len() + self.blobs.len() + more > MAX_BYTES
+    }
+
+    /// One folder entry: `F <tree> <n> <dir>`, then n lines `<blob> <path>`.
+    fn folder(&mut self, (dir, tree): &FolderKey, files: &Mentioning, always: bool) {
+        let mut entry = format!("F {} {} {dir}\n", tree.as_str(), files.len());
+        for (path, blob) in files {
+            let _ = writeln!(entry, "{} {path}", blob.as_str());
+        }
+        if always || !self.full(entry.len()) {
+            self.folders.push_str(&entry);
+            self.folder_count += 1;
+        }
+    }
+
+    /// One plain blob: `B <blob>`.
+    fn blob(&mut self, blob: &ObjectId, always: bool) {
+        let line = format!("B {}\n", blob.as_str());
+        if always || !self.full(line.len()) {
+            self.blobs.push_str(&line);
+            self.blob_count += 1;
+        }
+    }
+}
+
+/// The folder entries of a whole file and the text of its blob lines;
+/// None unless the header matches, the folder entries are well formed and
+/// the file ends with its trailer.
+fn read(text: &str, header: &str) -> Option<(HashMap<FolderKey, Mentioning>, String)> {
+    let body = text.strip_prefix(header)?.strip_prefix('\n')?;
+    // The trailer counts the entries; a file cut short has none.
+    let trailer_at = body.strip_suffix('\n')?.rfind('\n').map_or(0, |i| i + 1);
+    let mut counts = body[trailer_at..]
+        .trim_end()
+        .strip_prefix("end ")?
+        .split(' ');
+    let folder_count: usize = counts.next()?.parse().ok()?;
+    let blob_count: usize = counts.next()?.parse().ok()?;
+    if counts.next().is_some() {
+        return None;
+    }
+    let mut folders = HashMap::new();
+    let mut rest = &body[..trailer_at];
+    while let Some(line_end) = rest.strip_prefix("F ").and_then(|_| rest.find('\n')) {
+        let mut words = rest[2..line_end].splitn(3, ' ');
+        let tree = ObjectId::from_stored(words.next()?)?;
+        let n: usize = words.next()?.parse().ok()?;
+        let dir = words.next()?.to_string();
+        rest = &rest[line_end + 1..];
+        let mut files = Vec::with_capacity(n.min(1024));
+        for _ in 0..n {
+            let end = rest.find('\n')?;
+            let (blob, path) = rest[..end].split_once(' ')?;
+            if path.is_empty() {
+                return None;
+            }
+            files.push((path.to_string(), ObjectId::from_stored(blob)?));
+            rest = &rest[end + 1..];
+        }
+        folders.insert((dir, tree), files);
+    }
+    let blob_lines = memchr::memchr_iter(b'\n', rest.as_bytes()).count();
+    if folders.len() != folder_count || blob_lines != blob_count {
+        return None;
+    }
+    Some((folders, rest.to_string()))
+}
+
+/// The blob lines `B <blob>`; None if one is not.
+fn read_blobs(text: &str) -> Option<HashSet<ObjectId>> {
+    text.lines()
+        .map(|line| ObjectId::from_stored(line.strip_prefix("B ")?))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u8) -> ObjectId {
+        ObjectId::from_stored(&format!("{n:02x}").repeat(20)).unwrap()
+    }
+
+    fn keys() -> Vec<String> {
+        vec!["covers".into()]
+    }
+
+    #[test]
+    fn what_is_saved_is_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = vec![
+            ("research/decisions/DEC-1 a b.md".to_string(), id(1)),
+            ("research/decisions/sub/DEC-2.md".to_string(), id(2)),
+        ];
+        let cache = CoversCache::open(dir.path(), &keys());
+        assert_eq!(cache.folder("research/decisions", &id(9)), None);
+        assert!(!cache.is_plain(&id(3)));
+        cache.put_folder("research/decisions", &id(9), files.clone());
+        cache.put_folder("research/experiments", &id(8), Vec::new());
+        cache.put_plain(&id(3));
+        cache.put_plain(&id(4));
+        cache.save().unwrap();
+
+        let cache = CoversCache::open(dir.path(), &keys());
+        assert_eq!(cache.folder("research/decisions", &id(9)), Some(files));
+        assert_eq!(
+            cache.folder("research/experiments", &id(8)),
+            Some(Vec::new())
+        );
+        assert_eq!(cache.folder("research/experiments", &id(9)), None);
+        assert!(cache.is_plain(&id(3)) && cache.is_plain(&id(4)));
+        assert!(!cache.is_plain(&id(1)));
+        // Nothing new: the file is left as it is.
+        let before = std::fs::read(dir.path().join("covers")).unwrap();
+        cache.save().unwrap();
+        assert_eq!(std::fs::read(dir.path().join("covers")).unwrap(), before);
+    }
+
+    #[test]
+    fn damaged_or_foreign_files_read_as_empty_and_are_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let learn = |cache: &CoversCache| {
+            cache.put_folder("research", &id(1), vec![("research/a.md".into(), id(2))]);
+            cache.put_plain(&id(3));
+        };
+        let cache = CoversCache::open(dir.path(), &keys());
+        learn(&cache);
+        cache.save().unwrap();
+        let good = std::fs::read_to_string(dir.path().join("covers")).unwrap();
+
+        let other_keys = CoversCache::open(dir.path(), &["governs".to_string()]);
+        assert_eq!(other_keys.folder("research", &id(1)), None);
+        assert!(!other_keys.is_plain(&id(3)));
+
+        let truncated = &good[..good.len() - 4];
+        let other_version = good.replacen(env!("CARGO_PKG_VERSION"), "0.0.0-other", 1);
+        let bad_id = good.replace(id(2).as_str(), "not-an-id");
+        let bad_count = good.replace("end 1 1", "end 2 1");
+        let extra_blob = good.replace("end 1 1", "B xyz\nend 1 1");
+        for damaged in [
+            truncated,
+            &other_version,
+            &bad_id,
+            &bad_count,
+            &extra_blob,
+            "",
+            "\u{0}\u{1}garbage",
+        ] {
+            std::fs::write(dir.path().join("covers"), damaged).unwrap();
+            let cache = CoversCache::open(dir.path(), &keys());
+            assert_eq!(cache.folder("research", &id(1)), None, "{damaged:?}");
+            assert!(!cache.is_plain(&id(3)), "{damaged:?}");
+            learn(&cache);
+            cache.save().unwrap();
+            let rebuilt = std::fs::read_to_string(dir.path().join("covers")).unwrap();
+            assert_eq!(rebuilt, good);
+        }
+    }
+
+    #[test]
+    fn line_breaks_in_paths_are_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CoversCache::open(&dir.path().join("cairn"), &keys());
+        cache.put_folder("research", &id(1), vec![("research/a\nb.md".into(), id(2))]);
+        cache.save().unwrap();
+        assert!(!dir.path().join("cairn").exists());
+    }
+}
