@@ -202,9 +202,16 @@ pub fn did_you_mean<'a>(
 /// a looser similarity would suggest any id of the kind.
 pub fn did_you_mean_id<'a>(id: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let upper = id.to_uppercase();
+    let chars = upper.chars().count();
     known
         .into_iter()
-        .map(|k| (strsim::damerau_levenshtein(&upper, &k.to_uppercase()), k))
+        .filter_map(|k| {
+            let k_upper = k.to_uppercase();
+            // One edit changes the length by at most one character: the
+            // others need no distance computed (a log has thousands of ids).
+            (k_upper.chars().count().abs_diff(chars) <= 1)
+                .then(|| (strsim::damerau_levenshtein(&upper, &k_upper), k))
+        })
         .filter(|(distance, _)| *distance <= 1)
         .min_by_key(|(distance, k)| (*distance, *k))
         .map(|(_, k)| k)

@@ -7,172 +7,254 @@ use std::collections::HashMap;
 use crate::diagnostic::{Code, Diagnostic, did_you_mean_id};
 use crate::record::Record;
 use crate::schema::{FieldType, Schema};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Broken, Snapshot};
 use crate::value::Value;
+
+/// How the checks across records find other records. A snapshot answers
+/// through [`Index`]; an editor's log keeps its own index up to date and
+/// re-checks only the records an edit touches (see [`targets`]).
+pub trait Lookup {
+    /// The records that have `id`, in path order.
+    fn with_id(&self, id: &str) -> Vec<&Record>;
+    /// Every id in use, each with the kind of the first record that has it.
+    fn ids(&self) -> Vec<(&str, &str)>;
+    /// The files of the log that cannot be read as records.
+    fn broken(&self) -> &[Broken];
+}
+
+/// A snapshot's records by id.
+pub struct Index<'s> {
+    by_id: HashMap<&'s str, Vec<&'s Record>>,
+    snapshot: &'s Snapshot,
+}
+
+impl<'s> Index<'s> {
+    /// Indexes a snapshot's records by id.
+    pub fn new(snapshot: &'s Snapshot) -> Index<'s> {
+        Index {
+            by_id: snapshot.id_index(),
+            snapshot,
+        }
+    }
+}
+
+impl Lookup for Index<'_> {
+    fn with_id(&self, id: &str) -> Vec<&Record> {
+        self.by_id.get(id).cloned().unwrap_or_default()
+    }
+
+    fn ids(&self) -> Vec<(&str, &str)> {
+        self.by_id
+            .iter()
+            .map(|(id, records)| (*id, records[0].kind.as_str()))
+            .collect()
+    }
+
+    fn broken(&self) -> &[Broken] {
+        &self.snapshot.broken
+    }
+}
 
 /// Every cross-record finding of a snapshot.
 pub fn check(schema: &Schema, snapshot: &Snapshot) -> Vec<Diagnostic> {
-    let index = snapshot.id_index();
-    let mut out = Vec::new();
-    for (id, records) in &index {
-        if records.len() < 2 {
-            continue;
-        }
-        for record in records {
-            let others: Vec<&str> = records
-                .iter()
-                .filter(|r| r.path != record.path)
-                .map(|r| r.path.as_str())
-                .collect();
-            out.push(
-                Diagnostic::error(
-                    Code::DuplicateId,
-                    &record.path,
-                    record.id_line,
-                    format!("id `{id}` is also used by {}; give one of them the next free id (`cairn new` picks one)", others.join(", ")),
-                )
-                .with_id(Some(id))
-                .about(&record.path),
-            );
-        }
-    }
-    for record in &snapshot.records {
-        let Some(kind) = schema.kind(&record.kind) else {
+    let index = Index::new(snapshot);
+    snapshot
+        .records
+        .iter()
+        .flat_map(|record| check_record(schema, &index, record))
+        .collect()
+}
+
+/// The cross-record findings on one record: its id shared with another
+/// record, and its references (dangling, of the wrong kind, not answered
+/// by the inverse field, naming a record in a status a `target` rule
+/// marks). They depend on the record itself, on the records that have its
+/// id or an id it names ([`targets`]), and — for a dangling reference's
+/// message only — on the ids in use and the unreadable files.
+pub fn check_record(schema: &Schema, index: &dyn Lookup, record: &Record) -> Vec<Diagnostic> {
+    let mut out = duplicates(index, record);
+    let Some(kind) = schema.kind(&record.kind) else {
+        return out;
+    };
+    for spec in &kind.fields {
+        let Some(field) = record.front.get(&spec.key) else {
             continue;
         };
-        for spec in &kind.fields {
-            let Some(field) = record.front.get(&spec.key) else {
-                continue;
+        for (target, to, inverse) in references(&spec.ty, &field.value) {
+            let diag = |code, msg: String| {
+                Diagnostic::error(code, &record.path, field.line, msg)
+                    .with_id(record.id.as_deref())
+                    .about(format!("{}: {target}", spec.key))
             };
-            for (target, to, inverse) in references(&spec.ty, &field.value) {
-                let diag = |code, msg: String| {
-                    Diagnostic::error(code, &record.path, field.line, msg)
+            let holders = index.with_id(&target);
+            let Some(found) = holders.first() else {
+                if let Some(broken) = unreadable_holder(index.broken(), &target) {
+                    // The id is most likely there: say so, and guess nothing.
+                    out.push(
+                        Diagnostic::warning(
+                            Code::Dangling,
+                            &record.path,
+                            field.line,
+                            format!(
+                                "{} `{target}` is most likely {}, which cannot be read ({}); fix that file and this reference resolves",
+                                spec.key, broken.path, broken.diagnostic.code
+                            ),
+                        )
                         .with_id(record.id.as_deref())
-                        .about(format!("{}: {target}", spec.key))
-                };
-                let Some(found) = index.get(target.as_str()).and_then(|r| r.first()) else {
-                    if let Some(broken) = unreadable_holder(snapshot, &target) {
-                        // The id is most likely there: say so, and guess nothing.
-                        out.push(
-                            Diagnostic::warning(
-                                Code::Dangling,
-                                &record.path,
-                                field.line,
-                                format!(
-                                    "{} `{target}` is most likely {}, which cannot be read ({}); fix that file and this reference resolves",
-                                    spec.key, broken.path, broken.diagnostic.code
-                                ),
-                            )
-                            .with_id(record.id.as_deref())
-                            .about(format!("{}: {target}", spec.key)),
-                        );
-                        continue;
-                    }
-                    out.push(diag(
-                        Code::Dangling,
-                        dangling_message(schema, &index, &spec.key, &target, to),
-                    ));
-                    continue;
-                };
-                if !to.is_empty() && !to.contains(&found.kind) {
-                    out.push(diag(
-                        Code::WrongKind,
-                        format!(
-                            "{} `{target}` is {}, but `{}` must name {}",
-                            spec.key,
-                            with_article(&found.kind),
-                            spec.key,
-                            kinds_phrase(to)
-                        ),
-                    ));
+                        .about(format!("{}: {target}", spec.key)),
+                    );
                     continue;
                 }
-                if let (Some(inverse), Some(id)) = (inverse, record.id.as_deref()) {
-                    if let Some(message) =
-                        inverse_problem(schema, record, id, &spec.key, found, inverse)
-                    {
-                        out.push(diag(Code::SupersedeMismatch, message));
-                    }
+                out.push(diag(
+                    Code::Dangling,
+                    dangling_message(schema, index, &spec.key, &target, to),
+                ));
+                continue;
+            };
+            if !to.is_empty() && !to.contains(&found.kind) {
+                out.push(diag(
+                    Code::WrongKind,
+                    format!(
+                        "{} `{target}` is {}, but `{}` must name {}",
+                        spec.key,
+                        with_article(&found.kind),
+                        spec.key,
+                        kinds_phrase(to)
+                    ),
+                ));
+                continue;
+            }
+            if let (Some(inverse), Some(id)) = (inverse, record.id.as_deref()) {
+                if let Some(message) = inverse_problem(schema, id, &spec.key, found, inverse) {
+                    out.push(diag(Code::SupersedeMismatch, message));
                 }
             }
         }
     }
-    out.extend(target_rules(schema, &index, snapshot));
+    out.extend(target_rules(schema, index, record));
     out
 }
 
-/// The kind's `target` rules: the record a reference field names must not
-/// be in a status the rule marks (a superseded decision's successor that
-/// is only proposed, or was rejected).
-fn target_rules(
-    schema: &Schema,
-    index: &HashMap<&str, Vec<&Record>>,
-    snapshot: &Snapshot,
-) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for record in &snapshot.records {
-        let Some(kind) = schema.kind(&record.kind) else {
+/// `ref/duplicate-id` on a record whose id another record has too.
+fn duplicates(index: &dyn Lookup, record: &Record) -> Vec<Diagnostic> {
+    let Some(id) = record.id.as_deref() else {
+        return Vec::new();
+    };
+    let others: Vec<&str> = index
+        .with_id(id)
+        .into_iter()
+        .filter(|r| r.path != record.path)
+        .map(|r| r.path.as_str())
+        .collect();
+    if others.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        Diagnostic::error(
+            Code::DuplicateId,
+            &record.path,
+            record.id_line,
+            format!("id `{id}` is also used by {}; give one of them the next free id (`cairn new` picks one)", others.join(", ")),
+        )
+        .with_id(Some(id))
+        .about(&record.path),
+    ]
+}
+
+/// Every id a record names in a reference field or a `target` rule's
+/// field: the records with these ids are the ones its findings read.
+pub fn targets(schema: &Schema, record: &Record) -> Vec<String> {
+    let Some(kind) = schema.kind(&record.kind) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = kind
+        .fields
+        .iter()
+        .filter_map(|spec| Some((spec, record.front.get(&spec.key)?)))
+        .flat_map(|(spec, field)| references(&spec.ty, &field.value))
+        .map(|(target, ..)| target)
+        .collect();
+    for rule in &kind.rules {
+        let Some(target) = &rule.target else {
             continue;
         };
-        for rule in &kind.rules {
-            let Some(target) = &rule.target else {
-                continue;
-            };
-            if !rule.when.matches(|name| record.value(name)) {
-                continue;
-            }
-            let key = kind.key_of(&target.field);
-            let Some(field) = record.front.get(key) else {
-                continue;
-            };
-            let Some(id) = field.value.scalar_text() else {
-                continue;
-            };
-            let id = id.trim();
-            let Some(found) = index.get(id).and_then(|r| r.first()) else {
-                continue;
-            };
-            let matches = |c: &Option<crate::schema::Condition>| {
-                c.as_ref()
-                    .is_some_and(|c| c.matches(|name| found.value(name)))
-            };
-            let (error, condition) = if matches(&target.error) {
-                (true, target.error.as_ref())
-            } else if matches(&target.warning) {
-                (false, target.warning.as_ref())
-            } else {
-                continue;
-            };
-            let state = condition.map(|c| c.describe()).unwrap_or_default();
-            let message = if error {
-                format!(
-                    "{key} `{id}` cannot stand in for this record ({state}), so neither is in force; name the record that does, or give this one its former status back"
-                )
-            } else {
-                format!(
-                    "{key} `{id}` is not in force yet ({state}); until {id} is settled, no record stands in for this one"
-                )
-            };
-            let make = if error {
-                Diagnostic::error
-            } else {
-                Diagnostic::warning
-            };
-            out.push(
-                make(Code::TargetStatus, &record.path, field.line, message)
-                    .with_id(record.id.as_deref())
-                    .about(format!("{key}: {id}")),
-            );
+        let key = kind.key_of(&target.field);
+        if let Some(id) = record.front.get(key).and_then(|f| f.value.scalar_text()) {
+            out.push(id.trim().to_string());
         }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The kind's `target` rules on one record: the record a reference field
+/// names must not be in a status the rule marks (a superseded decision's
+/// successor that is only proposed, or was rejected).
+fn target_rules(schema: &Schema, index: &dyn Lookup, record: &Record) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Some(kind) = schema.kind(&record.kind) else {
+        return out;
+    };
+    for rule in &kind.rules {
+        let Some(target) = &rule.target else {
+            continue;
+        };
+        if !rule.when.matches(|name| record.value(name)) {
+            continue;
+        }
+        let key = kind.key_of(&target.field);
+        let Some(field) = record.front.get(key) else {
+            continue;
+        };
+        let Some(id) = field.value.scalar_text() else {
+            continue;
+        };
+        let id = id.trim();
+        let holders = index.with_id(id);
+        let Some(found) = holders.first() else {
+            continue;
+        };
+        let matches = |c: &Option<crate::schema::Condition>| {
+            c.as_ref()
+                .is_some_and(|c| c.matches(|name| found.value(name)))
+        };
+        let (error, condition) = if matches(&target.error) {
+            (true, target.error.as_ref())
+        } else if matches(&target.warning) {
+            (false, target.warning.as_ref())
+        } else {
+            continue;
+        };
+        let state = condition.map(|c| c.describe()).unwrap_or_default();
+        let message = if error {
+            format!(
+                "{key} `{id}` cannot stand in for this record ({state}), so neither is in force; name the record that does, or give this one its former status back"
+            )
+        } else {
+            format!(
+                "{key} `{id}` is not in force yet ({state}); until {id} is settled, no record stands in for this one"
+            )
+        };
+        let make = if error {
+            Diagnostic::error
+        } else {
+            Diagnostic::warning
+        };
+        out.push(
+            make(Code::TargetStatus, &record.path, field.line, message)
+                .with_id(record.id.as_deref())
+                .about(format!("{key}: {id}")),
+        );
     }
     out
 }
 
 /// The unreadable file whose name says it holds `id` (`EXP-0002-x.md`,
 /// or `eip-1559.md` for `EIP-1559`), if any.
-fn unreadable_holder<'s>(snapshot: &'s Snapshot, id: &str) -> Option<&'s crate::snapshot::Broken> {
+fn unreadable_holder<'s>(broken: &'s [Broken], id: &str) -> Option<&'s Broken> {
     let id = id.to_uppercase();
-    snapshot.broken.iter().find(|b| {
+    broken.iter().find(|b| {
         let name = b.path.rsplit('/').next().unwrap_or(&b.path).to_uppercase();
         name.strip_prefix(&id)
             .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_alphanumeric()))
@@ -219,14 +301,15 @@ pub(crate) fn with_article(noun: &str) -> String {
 
 fn dangling_message(
     schema: &Schema,
-    index: &HashMap<&str, Vec<&Record>>,
+    index: &dyn Lookup,
     key: &str,
     target: &str,
     to: &[String],
 ) -> String {
-    let mut known: Vec<&str> = index
+    let ids = index.ids();
+    let mut known: Vec<&str> = ids
         .iter()
-        .filter(|(_, rs)| to.is_empty() || to.contains(&rs[0].kind))
+        .filter(|(_, kind)| to.is_empty() || to.iter().any(|t| t == kind))
         .map(|(id, _)| *id)
         .collect();
     known.sort_unstable();
@@ -260,7 +343,6 @@ fn dangling_message(
 /// Whether `target`'s `inverse` field points back at `id`.
 fn inverse_problem(
     schema: &Schema,
-    record: &Record,
     id: &str,
     key: &str,
     target: &Record,
@@ -291,7 +373,6 @@ fn inverse_problem(
     } else {
         format!("set `{inverse_key}: {id}` in {}", target.path)
     };
-    let _ = record;
     Some(format!("`{key}` names {target_id}, but {now}; {fix}"))
 }
 

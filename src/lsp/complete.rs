@@ -59,8 +59,7 @@ pub(crate) fn completion(log: &Log, params: CompletionParams) -> Option<Completi
     }
     let (_, key) = owning_key(&index, &fields, line)?;
     let spec = kind.fields.iter().find(|f| f.key == key)?;
-    let (mut items, complete) =
-        value_items(log, kind, spec, doc.committed_status.as_deref(), prefix);
+    let (mut items, complete) = value_items(log, kind, spec, log.committed_status(&rel), prefix);
     for item in &mut items {
         let insert = item
             .insert_text

@@ -1,17 +1,25 @@
 //! The research log as the editor sees it: the working tree with the
 //! unsaved buffers of open documents laid over it.
 //!
-//! The log is parsed once at start; an edit re-parses only the edited
-//! record and re-runs the checks across records, so a keystroke costs
-//! one record's parse plus one pass over the id index. Findings come from
-//! the same checks `validate` runs, never from a copy of them.
+//! The log is parsed once at start. Beside the records it keeps what the
+//! checks across records read — the id index and the reference graph (who
+//! names which id) — so that an edit re-parses one record and re-checks
+//! only the records that involve its old or new id: those that share it,
+//! those that name it, and, when the ids in use change, those whose
+//! dangling references are worded from them. The practice rules (reviews
+//! due, work in progress) run on the whole log, which costs little. Every
+//! finding comes from the checks `validate` runs, never from a copy of
+//! them, and a file's findings are always those `validate` gives it on the
+//! same texts.
 
-use std::collections::HashMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::check::{links, record as record_check, refs};
+use crate::check::refs::{self, Lookup};
+use crate::check::{links, practice, record as record_check};
 use crate::config::{self, ConfigError};
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{self, Code, Diagnostic, Severity};
 use crate::git::Repo;
 use crate::record::{self, Record};
 use crate::schema::{Kind, Schema};
@@ -25,8 +33,52 @@ pub(crate) struct Document {
     pub(crate) text: String,
     /// The editor's version of the buffer.
     pub(crate) version: i32,
-    /// The record's status in HEAD, read once when the document opens.
-    pub(crate) committed_status: Option<String>,
+    /// The record's status in HEAD, read when first asked for.
+    committed_status: OnceCell<Option<String>>,
+}
+
+/// A workspace whose configuration is read and whose records are not yet:
+/// what `initialize` needs to answer, the rest loaded after.
+pub(crate) struct Workspace {
+    root: PathBuf,
+    schema: Schema,
+    repo: Option<Repo>,
+}
+
+impl Workspace {
+    /// Finds the workspace that `start` lies in and reads its configuration.
+    pub(crate) fn open(start: &Path, config: Option<&Path>) -> Result<Workspace, ConfigError> {
+        let mut ws = config::load_workspace(start, config)?;
+        let repo = Repo::discover(&ws.root).ok();
+        if let Some(top) = repo.as_ref().and_then(Repo::workdir) {
+            ws.anchor_at(top);
+        }
+        Ok(Workspace {
+            root: ws.root,
+            schema: ws.schema,
+            repo,
+        })
+    }
+
+    /// What reads the working tree's records: it may run on another
+    /// thread while the editor is answered.
+    pub(crate) fn reader(&self) -> impl FnOnce() -> Result<Snapshot, ConfigError> + Send + 'static {
+        let (schema, root) = (self.schema.clone(), self.root.clone());
+        move || {
+            Loader::new(&schema, &root)
+                .load(&Source::Worktree, Select::All, "worktree")
+                .map_err(|err| ConfigError {
+                    path: root.clone(),
+                    line: None,
+                    message: format!("cannot read the working tree: {err}"),
+                })
+        }
+    }
+
+    /// The log of these records, checked.
+    pub(crate) fn with(self, snapshot: Snapshot) -> Log {
+        Log::new(self, snapshot)
+    }
 }
 
 /// The overlaid log.
@@ -40,37 +92,79 @@ pub(crate) struct Log {
     pub(crate) snapshot: Snapshot,
     /// Open documents by repository-relative path.
     pub(crate) docs: HashMap<String, Document>,
-    /// Findings across records, by file, as last computed.
+    /// The paths of the records with each id, in path order.
+    ids: HashMap<String, Vec<String>>,
+    /// The ids each record names (`refs::targets`).
+    targets: HashMap<String, Vec<String>>,
+    /// The records that name each id.
+    named_by: HashMap<String, BTreeSet<String>>,
+    /// Findings across records, by file, as last computed (no empty lists).
     cross: HashMap<String, Vec<Diagnostic>>,
+    /// The records with a dangling reference: their messages list the ids
+    /// in use and the unreadable files.
+    dangling: BTreeSet<String>,
+    /// Practice findings (reviews due, work in progress), by file, and
+    /// the day they were computed for.
+    practice: HashMap<String, Vec<Diagnostic>>,
+    practice_day: time::Date,
+    /// Whether link targets exist on disk, as first looked up; forgotten
+    /// whenever a file is opened, saved or closed.
+    on_disk: RefCell<HashMap<String, bool>>,
     repo: Option<Repo>,
 }
 
 impl Log {
-    /// Loads the workspace that `start` lies in and parses its records.
-    pub(crate) fn load(start: &Path, config: Option<&Path>) -> Result<Log, ConfigError> {
-        let mut ws = config::load_workspace(start, config)?;
-        let repo = Repo::discover(&ws.root).ok();
-        if let Some(top) = repo.as_ref().and_then(Repo::workdir) {
-            ws.anchor_at(top);
-        }
-        let snapshot = Loader::new(&ws.schema, &ws.root)
-            .load(&Source::Worktree, Select::All, "worktree")
-            .map_err(|err| ConfigError {
-                path: ws.root.clone(),
-                line: None,
-                message: format!("cannot read the working tree: {err}"),
-            })?;
+    fn new(ws: Workspace, snapshot: Snapshot) -> Log {
         let mut log = Log {
             canonical_root: std::fs::canonicalize(&ws.root).unwrap_or_else(|_| ws.root.clone()),
             root: ws.root,
             schema: ws.schema,
             snapshot,
             docs: HashMap::new(),
+            ids: HashMap::new(),
+            targets: HashMap::new(),
+            named_by: HashMap::new(),
             cross: HashMap::new(),
-            repo,
+            dangling: BTreeSet::new(),
+            practice: HashMap::new(),
+            practice_day: super::today_date(),
+            on_disk: RefCell::new(HashMap::new()),
+            repo: ws.repo,
         };
-        log.cross = log.cross_findings();
-        Ok(log)
+        for at in 0..log.snapshot.records.len() {
+            let record = &log.snapshot.records[at];
+            let path = record.path.clone();
+            if let Some(id) = record.id.clone() {
+                log.ids.entry(id).or_default().push(path.clone());
+            }
+            let targets = refs::targets(&log.schema, record);
+            for target in &targets {
+                log.named_by
+                    .entry(target.clone())
+                    .or_default()
+                    .insert(path.clone());
+            }
+            log.targets.insert(path, targets);
+        }
+        let paths: Vec<String> = log
+            .snapshot
+            .records
+            .iter()
+            .map(|r| r.path.clone())
+            .collect();
+        for path in paths {
+            log.recheck(&path);
+        }
+        log.practice = log.practice_findings();
+        log
+    }
+
+    /// Loads the workspace that `start` lies in and parses its records.
+    #[cfg(test)]
+    pub(crate) fn load(start: &Path, config: Option<&Path>) -> Result<Log, ConfigError> {
+        let ws = Workspace::open(start, config)?;
+        let snapshot = ws.reader()()?;
+        Ok(ws.with(snapshot))
     }
 
     /// The repository-relative path of a file, when it is a record file
@@ -118,100 +212,133 @@ impl Log {
             .map(|i| &self.snapshot.records[i])
     }
 
-    /// The text of a file: its open buffer, else the file on disk (only
-    /// inside the repository, only up to the size a record may have).
-    pub(crate) fn text(&self, rel: &str) -> Option<String> {
-        if let Some(doc) = self.docs.get(rel) {
-            return Some(doc.text.clone());
-        }
-        let full = std::fs::canonicalize(self.full_path(rel)).ok()?;
-        let meta = std::fs::metadata(&full).ok()?;
-        if !full.starts_with(&self.canonical_root) || record::check_size(rel, meta.len()).is_err() {
-            return None;
-        }
-        crate::frontmatter::decode(&std::fs::read(full).ok()?).ok()
+    /// The first record (in path order) with this id.
+    pub(crate) fn by_id(&self, id: &str) -> Option<&Record> {
+        self.ids
+            .get(id)
+            .and_then(|paths| paths.first())
+            .and_then(|path| self.record(path))
     }
 
-    /// Opens a document: its buffer replaces the file in the log.
-    pub(crate) fn open(&mut self, rel: &str, uri: lsp_types::Uri, text: String, version: i32) {
-        let committed_status = self.committed_status(rel);
-        self.put(rel, Some(text.as_bytes()));
+    /// The text of a file: its open buffer, else the file on disk.
+    pub(crate) fn text(&self, rel: &str) -> Option<String> {
+        match self.docs.get(rel) {
+            Some(doc) => Some(doc.text.clone()),
+            None => self.disk().text(rel),
+        }
+    }
+
+    /// The working tree's files, to read from any thread.
+    pub(crate) fn disk(&self) -> Disk<'_> {
+        Disk {
+            root: &self.root,
+            canonical_root: &self.canonical_root,
+        }
+    }
+
+    /// Opens a document: its buffer replaces the file in the log. Returns
+    /// the files whose findings to publish, the document's first.
+    pub(crate) fn open(
+        &mut self,
+        rel: &str,
+        uri: lsp_types::Uri,
+        text: String,
+        version: i32,
+    ) -> Vec<String> {
+        self.on_disk.borrow_mut().clear();
+        let content = Ok(text.as_bytes().to_vec());
         self.docs.insert(
             rel.to_string(),
             Document {
                 uri,
                 text,
                 version,
-                committed_status,
+                committed_status: OnceCell::new(),
             },
         );
+        self.put(rel, Some(content))
     }
 
-    /// Takes an open document's new text into the log.
-    pub(crate) fn update(&mut self, rel: &str) {
-        if let Some(text) = self.docs.get(rel).map(|d| d.text.clone()) {
-            self.put(rel, Some(text.as_bytes()));
+    /// Takes an open document's new text into the log; `saved` when the
+    /// editor saved it. Returns the files whose findings to publish.
+    pub(crate) fn update(&mut self, rel: &str, saved: bool) -> Vec<String> {
+        if saved {
+            self.on_disk.borrow_mut().clear();
         }
+        let Some(bytes) = self.docs.get(rel).map(|d| d.text.as_bytes().to_vec()) else {
+            return Vec::new();
+        };
+        self.put(rel, Some(Ok(bytes)))
     }
 
-    /// Closes a document: the file on disk takes its place again.
-    pub(crate) fn close(&mut self, rel: &str) {
+    /// Closes a document: the file on disk takes its place again (or
+    /// none, when it is not there). Returns the files whose findings
+    /// changed, the document's first.
+    pub(crate) fn close(&mut self, rel: &str) -> Vec<String> {
+        self.on_disk.borrow_mut().clear();
         self.docs.remove(rel);
-        self.remove(rel);
         let paths = [rel.to_string()];
-        let Ok(disk) = Loader::new(&self.schema, &self.root).load(
+        let disk = Loader::new(&self.schema, &self.root).load(
             &Source::Worktree,
             Select::Paths(&paths),
             "worktree",
-        ) else {
-            return;
+        );
+        let content = match disk {
+            Ok(mut disk) => match (disk.records.pop(), disk.broken.pop()) {
+                (Some(record), _) => Some(Ok(record)),
+                (None, Some(broken)) => Some(Err(broken.diagnostic)),
+                (None, None) => None,
+            },
+            Err(_) => None,
         };
-        for record in disk.records {
-            let at = self
-                .snapshot
-                .records
-                .partition_point(|r| r.path < record.path);
-            self.snapshot.records.insert(at, record);
-        }
-        for broken in disk.broken {
-            let at = self
-                .snapshot
-                .broken
-                .partition_point(|b| b.path < broken.path);
-            self.snapshot.broken.insert(at, broken);
-        }
+        self.set(rel, content)
     }
 
-    /// Parses `bytes` as the record at `rel` (`None`: the file is gone).
-    fn put(&mut self, rel: &str, bytes: Option<&[u8]>) {
-        match bytes {
-            Some(bytes) => self.replace(rel, Ok(bytes.to_vec())),
-            None => self.remove(rel),
-        }
-    }
-
-    fn replace(&mut self, rel: &str, content: Result<Vec<u8>, Diagnostic>) {
-        self.remove(rel);
+    /// Parses `bytes` as the file at `rel` (`None`: there is no file).
+    fn put(&mut self, rel: &str, content: Option<Result<Vec<u8>, Diagnostic>>) -> Vec<String> {
         let Some(kind) = self.schema.kind_of_path(rel) else {
-            return;
+            return vec![rel.to_string()];
         };
-        let parsed = content
-            .and_then(|bytes| record::check_size(rel, bytes.len() as u64).map(|()| bytes))
-            .and_then(|bytes| record::parse(rel, kind, &bytes));
+        let parsed = content.map(|content| {
+            content
+                .and_then(|bytes| record::check_size(rel, bytes.len() as u64).map(|()| bytes))
+                .and_then(|bytes| record::parse(rel, kind, &bytes))
+        });
+        self.set(rel, parsed)
+    }
+
+    /// Lays the file at `rel` — a record, a file that is not one, or
+    /// nothing — into the log, updates the id index and the reference
+    /// graph, and re-checks what the change involves. Returns the files
+    /// whose findings to publish: `rel` first, then those whose findings
+    /// changed.
+    fn set(&mut self, rel: &str, parsed: Option<Result<Record, Diagnostic>>) -> Vec<String> {
+        let old_record = match self.find_record(rel) {
+            Ok(at) => Some(self.snapshot.records.remove(at)),
+            Err(_) => None,
+        };
+        let old_practice = self.practice_facts(old_record.as_ref());
+        let old_broken = match self.find_broken(rel) {
+            Ok(at) => Some(self.snapshot.broken.remove(at)),
+            Err(_) => None,
+        };
+        let kind = self
+            .schema
+            .kind_of_path(rel)
+            .map_or_else(String::new, |k| k.name.clone());
+        let mut new_id = None;
+        let mut new_targets = Vec::new();
+        let mut new_broken = None;
         match parsed {
-            Ok(record) => {
-                let at = self
-                    .snapshot
-                    .records
-                    .partition_point(|r| r.path.as_str() < rel);
+            Some(Ok(record)) => {
+                new_id = record.id.clone();
+                new_targets = refs::targets(&self.schema, &record);
+                let at = self.find_record(rel).unwrap_or_else(|at| at);
                 self.snapshot.records.insert(at, record);
             }
-            Err(diagnostic) => {
-                let at = self
-                    .snapshot
-                    .broken
-                    .partition_point(|b| b.path.as_str() < rel);
-                let kind = kind.name.clone();
+            Some(Err(diagnostic)) => {
+                new_broken = Some(diagnostic.code);
+                let at = self.find_broken(rel).unwrap_or_else(|at| at);
                 self.snapshot.broken.insert(
                     at,
                     Broken {
@@ -221,60 +348,160 @@ impl Log {
                     },
                 );
             }
+            None => {}
         }
-    }
+        let old_id = old_record.as_ref().and_then(|r| r.id.clone());
 
-    fn remove(&mut self, rel: &str) {
-        self.snapshot.records.retain(|r| r.path != rel);
-        self.snapshot.broken.retain(|b| b.path != rel);
-    }
-
-    /// Every finding `validate` gives for one file, sorted.
-    pub(crate) fn findings(&self, rel: &str) -> Vec<Diagnostic> {
-        let mut out: Vec<Diagnostic> = self
-            .snapshot
-            .broken
-            .iter()
-            .filter(|b| b.path == rel)
-            .map(|b| b.diagnostic.clone())
-            .collect();
-        if let Some(record) = self.record(rel) {
-            if let Some(kind) = self.schema.kind(&record.kind) {
-                out.extend(record_check::check(kind, record));
+        // The id index and the reference graph.
+        if let Some(id) = &old_id {
+            if let Some(paths) = self.ids.get_mut(id) {
+                paths.retain(|p| p != rel);
+                if paths.is_empty() {
+                    self.ids.remove(id);
+                }
             }
-            out.extend(links::check_record(record, &Disk(&self.root)));
         }
-        out.extend(self.cross.get(rel).into_iter().flatten().cloned());
-        diagnostic::sort(&mut out);
-        out.dedup();
-        out
-    }
+        if let Some(id) = &new_id {
+            let paths = self.ids.entry(id.clone()).or_default();
+            let at = paths.partition_point(|p| p.as_str() < rel);
+            paths.insert(at, rel.to_string());
+        }
+        for target in self.targets.remove(rel).unwrap_or_default() {
+            if let Some(paths) = self.named_by.get_mut(&target) {
+                paths.remove(rel);
+                if paths.is_empty() {
+                    self.named_by.remove(&target);
+                }
+            }
+        }
+        for target in &new_targets {
+            self.named_by
+                .entry(target.clone())
+                .or_default()
+                .insert(rel.to_string());
+        }
+        if !new_targets.is_empty() {
+            self.targets.insert(rel.to_string(), new_targets);
+        }
 
-    /// Re-runs the checks across records after `rel` changed; returns the
-    /// files whose findings changed with it (`rel` always among them).
-    pub(crate) fn refresh(&mut self, rel: &str) -> Vec<String> {
-        let cross = self.cross_findings();
-        let mut changed: Vec<String> = cross
-            .iter()
-            .filter(|(path, found)| self.cross.get(*path) != Some(found))
-            .map(|(path, _)| path.clone())
-            .chain(
-                self.cross
-                    .keys()
-                    .filter(|path| !cross.contains_key(*path))
-                    .cloned(),
-            )
-            .filter(|path| path != rel)
+        // What the change involves.
+        let mut involved: BTreeSet<String> = BTreeSet::from([rel.to_string()]);
+        for id in old_id.iter().chain(&new_id) {
+            involved.extend(self.ids.get(id).into_iter().flatten().cloned());
+            involved.extend(self.named_by.get(id).into_iter().flatten().cloned());
+        }
+        let old_broken = old_broken.map(|b| b.diagnostic.code);
+        if old_id != new_id || old_broken != new_broken {
+            involved.extend(self.dangling.iter().cloned());
+        }
+        let mut changed: Vec<String> = involved
+            .into_iter()
+            .filter(|path| self.recheck(path) && path != rel)
             .collect();
+
+        // The practice rules read the whole log, but only a few facts of
+        // each record: when the edit changed none of them, nothing changed.
+        let today = super::today_date();
+        let new_practice = self.practice_facts(self.record(rel));
+        if old_practice != new_practice || today != self.practice_day {
+            self.practice_day = today;
+            changed.extend(self.recheck_practice());
+        }
         changed.sort();
+        changed.dedup();
+        changed.retain(|path| path != rel);
         changed.insert(0, rel.to_string());
-        self.cross = cross;
         changed
     }
 
-    fn cross_findings(&self) -> HashMap<String, Vec<Diagnostic>> {
+    /// What the practice rules read of a record: its id, and for each rule
+    /// with a review date or a limit, whether it applies, the date and the
+    /// people, with the lines the findings would be on.
+    fn practice_facts(&self, record: Option<&Record>) -> Option<Vec<String>> {
+        let record = record?;
+        let kind = self.schema.kind(&record.kind)?;
+        let mut facts = vec![format!("{:?} {}", record.id, record.line_of("status"))];
+        for rule in &kind.rules {
+            if rule.review.is_none() && rule.limit.is_none() {
+                continue;
+            }
+            facts.push(format!("{}", rule.when.matches(|name| record.value(name))));
+            if let Some(field) = &rule.review {
+                facts.push(format!(
+                    "{:?} {}",
+                    record.text(field),
+                    record.line_of(field)
+                ));
+            }
+            if let Some(limit) = &rule.limit {
+                facts.push(format!("{:?}", record.value(&limit.per)));
+            }
+        }
+        Some(facts)
+    }
+
+    /// Re-runs the practice rules; the files whose findings changed.
+    fn recheck_practice(&mut self) -> Vec<String> {
+        let mut changed = Vec::new();
+        let practice = self.practice_findings();
+        for (path, found) in &practice {
+            if self.practice.get(path) != Some(found) {
+                changed.push(path.clone());
+            }
+        }
+        changed.extend(
+            self.practice
+                .keys()
+                .filter(|path| !practice.contains_key(*path))
+                .cloned(),
+        );
+        self.practice = practice;
+        changed
+    }
+
+    fn find_record(&self, rel: &str) -> Result<usize, usize> {
+        self.snapshot
+            .records
+            .binary_search_by(|r| r.path.as_str().cmp(rel))
+    }
+
+    fn find_broken(&self, rel: &str) -> Result<usize, usize> {
+        self.snapshot
+            .broken
+            .binary_search_by(|b| b.path.as_str().cmp(rel))
+    }
+
+    /// Re-runs the checks across records on one file; whether its
+    /// findings changed.
+    fn recheck(&mut self, path: &str) -> bool {
+        let mut found = match self.record(path) {
+            Some(record) => {
+                let index = Index {
+                    log: self,
+                    broken: &self.snapshot.broken,
+                };
+                refs::check_record(&self.schema, &index, record)
+            }
+            None => Vec::new(),
+        };
+        diagnostic::sort(&mut found);
+        if found.iter().any(|d| d.code == Code::Dangling) {
+            self.dangling.insert(path.to_string());
+        } else {
+            self.dangling.remove(path);
+        }
+        let changed = self.cross.get(path).map_or(&[][..], Vec::as_slice) != found.as_slice();
+        if found.is_empty() {
+            self.cross.remove(path);
+        } else {
+            self.cross.insert(path.to_string(), found);
+        }
+        changed
+    }
+
+    fn practice_findings(&self) -> HashMap<String, Vec<Diagnostic>> {
         let mut by_file: HashMap<String, Vec<Diagnostic>> = HashMap::new();
-        for found in refs::check(&self.schema, &self.snapshot) {
+        for found in practice::check(&self.schema, &self.snapshot, super::today_date()) {
             by_file.entry(found.file.clone()).or_default().push(found);
         }
         for found in by_file.values_mut() {
@@ -283,25 +510,361 @@ impl Log {
         by_file
     }
 
-    /// The status the record at `rel` has in HEAD, if it is committed.
-    fn committed_status(&self, rel: &str) -> Option<String> {
+    /// Every finding `validate` gives for one file, sorted.
+    pub(crate) fn findings(&self, rel: &str) -> Vec<Diagnostic> {
+        let mut out: Vec<Diagnostic> = self
+            .find_broken(rel)
+            .ok()
+            .map(|at| self.snapshot.broken[at].diagnostic.clone())
+            .into_iter()
+            .collect();
+        let record = self.record(rel);
+        if let Some(record) = record {
+            if let Some(kind) = self.schema.kind(&record.kind) {
+                out.extend(record_check::check(kind, record));
+            }
+            out.extend(links::check_record(record, self));
+        }
+        out.extend(self.cross.get(rel).into_iter().flatten().cloned());
+        out.extend(self.practice.get(rel).into_iter().flatten().cloned());
+        // A dormant record's findings are warnings, as `validate` has them.
+        let dormant = record.is_some_and(|r| {
+            self.schema
+                .kind(&r.kind)
+                .and_then(|k| k.as_warnings.as_ref())
+                .is_some_and(|when| when.matches(|name| r.value(name)))
+        });
+        if dormant {
+            for d in &mut out {
+                d.severity = Severity::Warning;
+            }
+        }
+        diagnostic::sort(&mut out);
+        out.dedup();
+        out
+    }
+
+    /// The status the record at `rel` has in HEAD, if it is committed
+    /// (read once per opened document).
+    pub(crate) fn committed_status(&self, rel: &str) -> Option<&str> {
+        let doc = self.docs.get(rel)?;
+        doc.committed_status
+            .get_or_init(|| self.read_committed_status(rel))
+            .as_deref()
+    }
+
+    fn read_committed_status(&self, rel: &str) -> Option<String> {
         let repo = self.repo.as_ref()?;
         let head = repo.head().ok()?;
-        let paths = [rel.to_string()];
+        // The one path, looked up in HEAD's tree: no listing of the folders.
+        let listed = repo.tree_files(&head, &[rel.to_string()]).ok()?;
         let committed = Loader::new(&self.schema, &self.root)
             .repo(Some(repo))
-            .load(&Source::Commit(head), Select::Paths(&paths), "HEAD")
+            .load(&Source::Commit(head), Select::Files(listed), "HEAD")
             .ok()?;
-        committed.records.first().and_then(Record::status)
+        committed
+            .records
+            .iter()
+            .find(|r| r.path == rel)
+            .and_then(Record::status)
     }
 }
 
-/// The working tree, for link checks: as `validate` sees it, a path
-/// exists when the file or folder is there.
-struct Disk<'r>(&'r Path);
+/// The files of the working tree, as they are on disk.
+pub(crate) struct Disk<'l> {
+    root: &'l Path,
+    canonical_root: &'l Path,
+}
 
-impl Tree for Disk<'_> {
+impl Disk<'_> {
+    /// The text of a file on disk: only inside the repository, only up to
+    /// the size a record may have.
+    pub(crate) fn text(&self, rel: &str) -> Option<String> {
+        let full = std::fs::canonicalize(self.root.join(rel)).ok()?;
+        let meta = std::fs::metadata(&full).ok()?;
+        if !full.starts_with(self.canonical_root) || record::check_size(rel, meta.len()).is_err() {
+            return None;
+        }
+        crate::frontmatter::decode(&std::fs::read(full).ok()?).ok()
+    }
+}
+
+/// The log's records by id, for the checks across records.
+struct Index<'l> {
+    log: &'l Log,
+    broken: &'l [Broken],
+}
+
+impl Lookup for Index<'_> {
+    fn with_id(&self, id: &str) -> Vec<&Record> {
+        self.log
+            .ids
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(|path| self.log.record(path))
+            .collect()
+    }
+
+    fn ids(&self) -> Vec<(&str, &str)> {
+        self.log
+            .ids
+            .iter()
+            .filter_map(|(id, paths)| {
+                let first = self.log.record(paths.first()?)?;
+                Some((id.as_str(), first.kind.as_str()))
+            })
+            .collect()
+    }
+
+    fn broken(&self) -> &[Broken] {
+        self.broken
+    }
+}
+
+/// The working tree for link checks: as `validate` sees it, a path exists
+/// when the file or folder is there; an open buffer is there too.
+impl Tree for Log {
     fn exists(&self, path: &str) -> bool {
-        self.0.join(path).exists()
+        if self.docs.contains_key(path) {
+            return true;
+        }
+        if let Some(&known) = self.on_disk.borrow().get(path) {
+            return known;
+        }
+        let exists = self.root.join(path).exists();
+        self.on_disk.borrow_mut().insert(path.to_string(), exists);
+        exists
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    const EXP: &str = "research/experiments";
+    const DEC: &str = "research/decisions";
+
+    /// One record's front matter lines by key (`None`: absent) and body.
+    struct Draft {
+        path: String,
+        fields: Vec<(&'static str, Option<String>)>,
+        body: String,
+    }
+
+    impl Draft {
+        fn text(&self) -> String {
+            let mut out = String::from("---\n");
+            for (key, value) in &self.fields {
+                if let Some(value) = value {
+                    out.push_str(&format!("{key}: {value}\n"));
+                }
+            }
+            out.push_str("---\n");
+            out.push_str(&self.body);
+            out
+        }
+    }
+
+    fn experiment(n: usize) -> Draft {
+        Draft {
+            path: format!("{EXP}/EXP-000{n}-x.md"),
+            fields: vec![
+                ("id", Some(format!("EXP-000{n}"))),
+                ("title", Some(format!("Experiment {n}"))),
+                ("status", Some("running".into())),
+                ("created", Some("2024-03-01".into())),
+                ("authors", Some("[ann]".into())),
+                ("hypothesis", Some("x".into())),
+                ("baseline", None),
+                ("scope", None),
+            ],
+            body: "\n## Setup\n\nSee [notes](../notes.md) and [EXP-0001](EXP-0001-x.md).\n".into(),
+        }
+    }
+
+    fn decision(n: usize) -> Draft {
+        Draft {
+            path: format!("{DEC}/DEC-000{n}-x.md"),
+            fields: vec![
+                ("id", Some(format!("DEC-000{n}"))),
+                ("title", Some(format!("Decision {n}"))),
+                ("status", Some("accepted".into())),
+                ("created", Some("2024-03-01".into())),
+                ("deciders", Some("[ann]".into())),
+                ("decided", Some("2024-03-02".into())),
+                ("review_by", None),
+                ("supersedes", None),
+                ("superseded_by", None),
+            ],
+            body: "\n## Context\n\n## Options\n\n## Decision\n\n## Consequences\n".into(),
+        }
+    }
+
+    /// The values a mutation may give a field.
+    fn choices(key: &str) -> &'static [&'static str] {
+        match key {
+            "id" => &[
+                "EXP-0001", "EXP-0002", "EXP-0003", "EXP-0009", "EXP-1", "DEC-0001", "DEC-0002",
+                "DEC-0003", "DEC-0004",
+            ],
+            "status" => &[
+                "planned",
+                "running",
+                "done",
+                "abandoned",
+                "runing",
+                "proposed",
+                "accepted",
+                "superseded",
+                "rejected",
+            ],
+            "baseline" | "supersedes" | "superseded_by" | "scope" => &[
+                "EXP-0001",
+                "EXP-0002",
+                "EXP-0009",
+                "DEC-0001",
+                "DEC-0002",
+                "DEC-0003",
+                "[DEC-0001]",
+                "[DEC-0002, DEC-0003]",
+                "SCOPE-0001",
+            ],
+            "title" => &["Fine", "broken: yaml", "'quoted'"],
+            "review_by" => &["2024-01-01", "2030-01-01"],
+            "authors" | "deciders" => &["[ann]", "[bob]", "[ann, bob]"],
+            _ => &["x"],
+        }
+    }
+
+    /// What `validate` gives for every file of the overlaid log, by file.
+    fn batch(log: &Log) -> HashMap<String, Vec<Diagnostic>> {
+        let mut files: Vec<String> = log
+            .snapshot
+            .records
+            .iter()
+            .map(|r| r.path.clone())
+            .chain(log.snapshot.broken.iter().map(|b| b.path.clone()))
+            .collect();
+        files.sort();
+        let sources = files
+            .iter()
+            .map(|path| crate::snapshot::SourceFile {
+                path: path.clone(),
+                blob: None,
+                content: Ok(log.text(path).unwrap_or_default().into_bytes()),
+            })
+            .collect();
+        let snapshot = Snapshot::build("overlaid", &log.schema, sources, None);
+        let mut by_file: HashMap<String, Vec<Diagnostic>> =
+            files.iter().map(|f| (f.clone(), Vec::new())).collect();
+        let found = crate::check::validate(&log.schema, &snapshot, log, super::super::today_date());
+        for d in crate::check::Report::new(files.len(), found).diagnostics {
+            by_file.entry(d.file.clone()).or_default().push(d);
+        }
+        by_file
+    }
+
+    fn shown(found: &[Diagnostic]) -> Vec<String> {
+        found
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{} {:?} {} {}",
+                    d.file, d.line, d.severity, d.code, d.message
+                )
+            })
+            .collect()
+    }
+
+    /// Edits of every kind, applied one at a time to open buffers, leave
+    /// every file of the log with exactly the findings `validate` gives it
+    /// on the same texts, and each edit reports every file whose findings
+    /// changed.
+    #[test]
+    fn incremental_findings_equal_validate() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let root = dir.path();
+        let mut config = include_str!("../builtin/config.yaml").to_string();
+        config = config.replacen(
+            "  experiment:\n    dir: experiments\n",
+            "  experiment:\n    dir: experiments\n    as_warnings: {status: abandoned}\n",
+            1,
+        );
+        std::fs::create_dir_all(root.join(".cairn")).expect("mkdir");
+        std::fs::write(root.join(".cairn/config.yaml"), config).expect("config");
+        let mut drafts: Vec<Draft> = (1..=3).map(experiment).collect();
+        drafts.extend((1..=3).map(decision));
+        for draft in &drafts {
+            let full = root.join(&draft.path);
+            std::fs::create_dir_all(full.parent().expect("a folder")).expect("mkdir");
+            std::fs::write(full, draft.text()).expect("write");
+        }
+        let mut log = Log::load(root, None).expect("the log loads");
+        let uri = |path: &str| {
+            lsp_types::Uri::from_str(&super::super::text::path_to_uri(&root.join(path)))
+                .expect("a URI")
+        };
+        let mut before = batch(&log);
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as usize
+        };
+        for round in 0..400 {
+            let d = next() % drafts.len();
+            let path = drafts[d].path.clone();
+            let reported = match next() % 10 {
+                0 if log.docs.contains_key(&path) => log.close(&path),
+                1 => {
+                    // A file that is no record at all, for a while.
+                    let text = if next() % 2 == 0 {
+                        "no front matter\n"
+                    } else {
+                        "---\nid: [\n---\n"
+                    };
+                    if log.docs.contains_key(&path) {
+                        log.docs.get_mut(&path).expect("open").text = text.to_string();
+                        log.update(&path, false)
+                    } else {
+                        log.open(&path, uri(&path), text.to_string(), round)
+                    }
+                }
+                _ => {
+                    let draft = &mut drafts[d];
+                    let f = next() % draft.fields.len();
+                    let key = draft.fields[f].0;
+                    let options = choices(key);
+                    let pick = next() % (options.len() + 1);
+                    draft.fields[f].1 = options.get(pick).map(|s| (*s).to_string());
+                    let text = draft.text();
+                    if log.docs.contains_key(&path) {
+                        log.docs.get_mut(&path).expect("open").text = text;
+                        log.update(&path, round % 7 == 0)
+                    } else {
+                        log.open(&path, uri(&path), text, round)
+                    }
+                }
+            };
+            let after = batch(&log);
+            for (file, expected) in &after {
+                assert_eq!(
+                    shown(&log.findings(file)),
+                    shown(expected),
+                    "round {round}: findings of {file}"
+                );
+                if before.get(file) != Some(expected) {
+                    assert!(
+                        reported.contains(file),
+                        "round {round}: {file} changed but was not reported ({reported:?})"
+                    );
+                }
+            }
+            assert_eq!(reported.first(), Some(&path));
+            before = after;
+        }
     }
 }

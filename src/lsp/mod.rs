@@ -32,8 +32,10 @@ use lsp_types::{
 };
 use serde::de::DeserializeOwned;
 
-use self::log::Log;
+use self::log::{Log, Workspace};
 use self::transport::Incoming;
+use crate::config::ConfigError;
+use crate::snapshot::Snapshot;
 
 /// How the session ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +57,14 @@ pub struct Options {
 
 enum State {
     Uninitialized,
+    /// `initialize` is answered; the records are read in the background.
+    Loading(
+        Box<Workspace>,
+        std::thread::JoinHandle<Result<Snapshot, ConfigError>>,
+    ),
     Running(Box<Log>),
+    /// The records could not be read: every request gets this message.
+    Failed(String),
     ShutDown,
 }
 
@@ -98,6 +107,26 @@ struct Server<'o> {
 struct Failure(ErrorCode, String);
 
 impl Server<'_> {
+    /// The log, once its records are read (waiting for them if need be).
+    fn log(&mut self) -> Option<&mut Log> {
+        if matches!(self.state, State::Loading(..)) {
+            let State::Loading(workspace, loading) =
+                std::mem::replace(&mut self.state, State::Uninitialized)
+            else {
+                return None;
+            };
+            self.state = match loading.join() {
+                Ok(Ok(snapshot)) => State::Running(Box::new(workspace.with(snapshot))),
+                Ok(Err(err)) => State::Failed(format!("cairn cannot read the log: {err}")),
+                Err(_) => State::Failed("cairn failed while reading the log".into()),
+            };
+        }
+        match &mut self.state {
+            State::Running(log) => Some(log),
+            _ => None,
+        }
+    }
+
     fn send(&mut self, message: impl Into<Message>) -> io::Result<()> {
         transport::write(self.output, message.into())
     }
@@ -117,23 +146,33 @@ impl Server<'_> {
 
     fn answer(&mut self, request: Request) -> Result<serde_json::Value, Failure> {
         let method = request.method.as_str();
-        let log = match &mut self.state {
-            State::Uninitialized if method == req::Initialize::METHOD => {
-                let params: InitializeParams = params(request.params)?;
-                let log = Log::load(
-                    &workspace_folder(&params).unwrap_or_else(|| self.options.start.clone()),
-                    self.options.config.as_deref(),
+        if matches!(self.state, State::Uninitialized) && method == req::Initialize::METHOD {
+            let params: InitializeParams = params(request.params)?;
+            let workspace = Workspace::open(
+                &workspace_folder(&params).unwrap_or_else(|| self.options.start.clone()),
+                self.options.config.as_deref(),
+            )
+            .map_err(|err| {
+                Failure(
+                    ErrorCode::RequestFailed,
+                    format!("cairn cannot read its configuration: {err}"),
                 )
-                .map_err(|err| {
-                    Failure(
-                        ErrorCode::RequestFailed,
-                        format!("cairn cannot read its configuration: {err}"),
-                    )
-                })?;
-                self.state = State::Running(Box::new(log));
-                return to_value(initialize_result());
+            })?;
+            // The editor goes on while the records are read; the first
+            // message that needs them waits for them.
+            let loading = std::thread::Builder::new()
+                .name("cairn-load".into())
+                .spawn(workspace.reader())
+                .map_err(|err| Failure(ErrorCode::InternalError, err.to_string()))?;
+            self.state = State::Loading(Box::new(workspace), loading);
+            return to_value(initialize_result());
+        }
+        self.log();
+        let log = match &mut self.state {
+            State::Failed(message) => {
+                return Err(Failure(ErrorCode::RequestFailed, message.clone()));
             }
-            State::Uninitialized => {
+            State::Uninitialized | State::Loading(..) => {
                 return Err(Failure(
                     ErrorCode::ServerNotInitialized,
                     "the server is not initialized yet; send `initialize` first".into(),
@@ -173,10 +212,10 @@ impl Server<'_> {
     }
 
     fn notification(&mut self, n: Notification) -> io::Result<()> {
-        let State::Running(log) = &mut self.state else {
+        let Some(log) = self.log() else {
             return Ok(());
         };
-        let changed = match n.method.as_str() {
+        let (publish_files, closed) = match n.method.as_str() {
             notif::DidOpenTextDocument::METHOD => {
                 let Ok(p) = params::<lsp_types::DidOpenTextDocumentParams>(n.params) else {
                     return Ok(());
@@ -184,13 +223,8 @@ impl Server<'_> {
                 let Some(rel) = relative(log, &p.text_document.uri) else {
                     return Ok(());
                 };
-                log.open(
-                    &rel,
-                    p.text_document.uri,
-                    p.text_document.text,
-                    p.text_document.version,
-                );
-                Some(rel)
+                let doc = p.text_document;
+                (log.open(&rel, doc.uri, doc.text, doc.version), None)
             }
             notif::DidChangeTextDocument::METHOD => {
                 let Ok(p) = params::<lsp_types::DidChangeTextDocumentParams>(n.params) else {
@@ -206,8 +240,7 @@ impl Server<'_> {
                     text::apply_change(&mut doc.text, change);
                 }
                 doc.version = p.text_document.version;
-                log.update(&rel);
-                Some(rel)
+                (log.update(&rel, false), None)
             }
             notif::DidSaveTextDocument::METHOD => {
                 let Ok(p) = params::<lsp_types::DidSaveTextDocumentParams>(n.params) else {
@@ -219,8 +252,7 @@ impl Server<'_> {
                 if let (Some(text), Some(doc)) = (p.text, log.docs.get_mut(&rel)) {
                     doc.text = text;
                 }
-                log.update(&rel);
-                Some(rel)
+                (log.update(&rel, true), None)
             }
             notif::DidCloseTextDocument::METHOD => {
                 let Ok(p) = params::<lsp_types::DidCloseTextDocumentParams>(n.params) else {
@@ -229,19 +261,18 @@ impl Server<'_> {
                 let Some(rel) = relative(log, &p.text_document.uri) else {
                     return Ok(());
                 };
-                log.close(&rel);
-                let others = log.refresh(&rel);
-                self.send(publish(p.text_document.uri, Vec::new(), None))?;
-                return self.publish_all(&others[1..]);
+                (log.close(&rel), Some(p.text_document.uri))
             }
-            _ => None,
+            _ => return Ok(()),
         };
-        match changed {
-            Some(rel) => {
-                let files = log.refresh(&rel);
-                self.publish_all(&files)
+        match closed {
+            // A closed file's findings are cleared; the others it changed
+            // are published.
+            Some(uri) => {
+                self.send(publish(uri, Vec::new(), None))?;
+                self.publish_all(publish_files.get(1..).unwrap_or_default())
             }
-            None => Ok(()),
+            None => self.publish_all(&publish_files),
         }
     }
 
@@ -356,11 +387,15 @@ fn initialize_result() -> InitializeResult {
     }
 }
 
-/// Today as `YYYY-MM-DD` (`CAIRN_TODAY` when it holds a date).
-fn today() -> String {
+/// Today (`CAIRN_TODAY` when it holds a date), as `validate` takes it.
+fn today_date() -> time::Date {
     let var = std::env::var(crate::calendar::TODAY_VAR).ok();
-    let day = crate::calendar::today(var.as_deref())
+    crate::calendar::today(var.as_deref())
         .or_else(|_| crate::calendar::today(None))
-        .map(crate::calendar::format_date);
-    day.unwrap_or_default()
+        .unwrap_or(time::Date::MIN)
+}
+
+/// Today as `YYYY-MM-DD`.
+fn today() -> String {
+    crate::calendar::format_date(today_date())
 }

@@ -8,6 +8,8 @@ use lsp_types::{
     MarkupContent, MarkupKind, ReferenceParams, TextDocumentPositionParams, Uri,
 };
 
+use rayon::prelude::*;
+
 use super::log::Log;
 use super::ranges::{front_matter_lines, token_range};
 use super::text::{LineIndex, path_to_uri, word_at};
@@ -94,11 +96,7 @@ pub(crate) fn hover(log: &Log, params: HoverParams) -> Option<Hover> {
         }
         Target::Status(status) => {
             let mut text = moves(kind, &status);
-            if let Some(committed) = log
-                .docs
-                .get(&rel)
-                .and_then(|d| d.committed_status.as_deref())
-            {
+            if let Some(committed) = log.committed_status(&rel) {
                 if committed != status {
                     text.push_str(&format!(
                         "\n\nCommitted status: `{committed}`; {}",
@@ -109,7 +107,7 @@ pub(crate) fn hover(log: &Log, params: HoverParams) -> Option<Hover> {
             Some(markdown(text))
         }
         Target::Word(word) => {
-            let record = log.snapshot.by_id(&word)?;
+            let record = log.by_id(&word)?;
             Some(markdown(format!(
                 "**{}** — {}\n\n{} · {} · `{}`",
                 word,
@@ -162,11 +160,12 @@ pub(crate) fn definition(
     let (_, Target::Word(word)) = target(log, &params.text_document_position_params)? else {
         return None;
     };
-    let record = log.snapshot.by_id(&word)?;
+    let record = log.by_id(&word)?;
     declaration(log, record).map(GotoDefinitionResponse::Scalar)
 }
 
-/// Find references: every front matter reference to an id, in any record.
+/// Find references: every record that refers to an id — a reference
+/// field in its front matter, or a mention in its body — in path order.
 pub(crate) fn references(log: &Log, params: ReferenceParams) -> Option<Vec<Location>> {
     let (_, target) = target(log, &params.text_document_position)?;
     let id = match target {
@@ -179,36 +178,83 @@ pub(crate) fn references(log: &Log, params: ReferenceParams) -> Option<Vec<Locat
         _ => return None,
     };
     let mut out = Vec::new();
+    let open_texts: std::collections::HashSet<&str> = log.docs.keys().map(String::as_str).collect();
     if params.context.include_declaration {
-        if let Some(record) = log.snapshot.by_id(&id) {
+        if let Some(record) = log.by_id(&id) {
             out.extend(declaration(log, record));
         }
     }
-    for record in &log.snapshot.records {
-        let Some(kind) = log.schema.kind(&record.kind) else {
-            continue;
+    // Each record's text is read (its buffer, else the file on disk) only
+    // to look for the id in it; the files in parallel, as a large log has
+    // thousands.
+    let disk = log.disk();
+    let texts: Vec<Option<String>> = log
+        .snapshot
+        .records
+        .par_iter()
+        .map(|record| match open_texts.get(record.path.as_str()) {
+            Some(_) => None,
+            None => disk
+                .text(&record.path)
+                .filter(|text| text.contains(id.as_str())),
+        })
+        .collect();
+    for (record, text) in log.snapshot.records.iter().zip(texts) {
+        let text = match log.docs.get(&record.path) {
+            Some(doc) => Some(doc.text.as_str()),
+            None => text.as_deref(),
         };
-        let lines: Vec<usize> = kind
-            .fields
-            .iter()
-            .filter_map(|spec| {
-                let field = record.front.get(&spec.key)?;
-                refs_of(&spec.ty, &field.value)
-                    .iter()
-                    .any(|(target, ..)| *target == id)
-                    .then_some(field.line)
-            })
-            .collect();
-        if lines.is_empty() {
-            continue;
-        }
-        let text = log.text(&record.path).unwrap_or_default();
-        let Some(uri) = uri_of(log, &record.path) else {
-            continue;
-        };
-        for line in lines {
-            out.push(Location::new(uri.clone(), token_range(&text, line, &id)));
-        }
+        out.extend(mentions(log, record, text, &id));
     }
     Some(out)
+}
+
+/// Where one record refers to `id`: its reference fields naming it, and
+/// the words of its body that are the id. `text` is the record's text when
+/// it holds the id at all.
+fn mentions(log: &Log, record: &Record, text: Option<&str>, id: &str) -> Vec<Location> {
+    let Some(text) = text else {
+        return Vec::new();
+    };
+    // A record's own id in its own body (its heading, say) refers to nothing.
+    let own = record.id.as_deref() == Some(id);
+    let fields: Vec<usize> = log
+        .schema
+        .kind(&record.kind)
+        .map(|kind| {
+            kind.fields
+                .iter()
+                .filter_map(|spec| {
+                    let field = record.front.get(&spec.key)?;
+                    refs_of(&spec.ty, &field.value)
+                        .iter()
+                        .any(|(target, ..)| *target == id)
+                        .then_some(field.line)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut ranges: Vec<lsp_types::Range> = fields
+        .into_iter()
+        .map(|line| token_range(text, line, id))
+        .collect();
+    let index = LineIndex::new(text);
+    let body_start = front_matter_lines(text).map_or(0, |lines| lines.end + 1);
+    for line in (body_start..index.len()).filter(|_| !own) {
+        let line_text = index.line(line);
+        let mut from = 0;
+        while let Some(at) = line_text[from..].find(id).map(|at| from + at) {
+            from = at + id.len();
+            if word_at(line_text, at) == (at..at + id.len()) {
+                ranges.push(index.range(line, at, at + id.len()));
+            }
+        }
+    }
+    let Some(uri) = uri_of(log, &record.path) else {
+        return Vec::new();
+    };
+    ranges
+        .into_iter()
+        .map(|range| Location::new(uri.clone(), range))
+        .collect()
 }

@@ -442,6 +442,14 @@ fn completion_offers_fields_statuses_ids_dates_and_tags() {
 #[test]
 fn hover_definition_and_references() {
     let repo = log();
+    // A record not open in the editor mentions EXP-0001 in its body (and
+    // EXP-00011, which is another id).
+    let dec = format!("{DEC}/DEC-0001-mel.md");
+    let text = repo.read(&dec).replace(
+        "We need features.",
+        "We need features; EXP-0001 and EXP-00011 say so.",
+    );
+    repo.write(&dec, text);
     let mut editor = Editor::start(&repo);
     let rel = format!("{EXP}/EXP-0002-cnn.md");
     editor.open(&repo, &rel);
@@ -517,11 +525,16 @@ fn hover_definition_and_references() {
             )
         })
         .collect();
+    // The declaration, then each record in path order: the mention in
+    // DEC-0001's body (on disk), EXP-0002's baseline and the mention just
+    // typed in its body. EXP-0001's own heading names itself: not a reference.
     assert_eq!(
         found,
         [
             ("EXP-0001-mel.md".into(), 1, 4),
-            ("EXP-0002-cnn.md".into(), 5, 10)
+            ("DEC-0001-mel.md".into(), 13, 18),
+            ("EXP-0002-cnn.md".into(), 5, 10),
+            ("EXP-0002-cnn.md".into(), 14, 13)
         ]
     );
     // The scope is referred to by EXP-0001 only.
