@@ -131,67 +131,117 @@ impl<'t> Lines<'t> {
             lines: body.split_inclusive('\n').collect(),
         }
     }
+
+    /// The front matter's extent: the index of its closing `---` (or
+    /// `...`) line, and its top-level keys, each with the index of its line.
+    pub(crate) fn front_matter(&self) -> Result<(usize, Vec<(String, usize)>), EditError> {
+        if self.lines.first().map(|l| l.trim_end()) != Some("---") {
+            return Err(EditError::NoFrontMatter);
+        }
+        let close = self
+            .lines
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(_, l)| matches!(l.trim_end(), "---" | "..."))
+            .map(|(i, _)| i)
+            .ok_or(EditError::NoFrontMatter)?;
+        let block: String = self.lines[1..close].concat().replace("\r\n", "\n");
+        // Lines are 1-based within the block: the index in `lines`.
+        Ok((close, top_level_keys(&block)))
+    }
+
+    /// The whole text (BOM first) with line `at` replaced by `line`, or
+    /// (`insert`) with `line` put before it.
+    pub(crate) fn with_line(&self, at: usize, line: &str, insert: bool) -> String {
+        let mut out: Vec<&str> = self.lines.clone();
+        if insert {
+            out.insert(at, line);
+        } else {
+            out[at] = line;
+        }
+        format!("{}{}", self.bom, out.concat())
+    }
+}
+
+/// One `key: value  # comment` line of front matter, cut at the colon that
+/// ends its key.
+pub(crate) struct KeyLine<'t> {
+    /// Everything before the colon.
+    pub(crate) key: &'t str,
+    /// Everything after it, without the line ending.
+    pub(crate) rest: &'t str,
+    /// The line ending (`\n`, `\r\n` or none).
+    pub(crate) ending: &'t str,
+}
+
+impl<'t> KeyLine<'t> {
+    /// Cuts `line` at the colon `colon` finds in it (without its ending).
+    pub(crate) fn cut(line: &'t str, colon: impl Fn(&str) -> Option<usize>) -> Option<Self> {
+        let content = line.trim_end_matches(['\r', '\n']);
+        let at = colon(content)?;
+        Some(KeyLine {
+            key: &content[..at],
+            rest: &content[at + 1..],
+            ending: &line[content.len()..],
+        })
+    }
+
+    /// The value as written, without its comment.
+    pub(crate) fn value(&self) -> &'t str {
+        match comment_of(self.rest) {
+            Some(c) => &self.rest[..self.rest.len() - c.len()],
+            None => self.rest,
+        }
+    }
+
+    /// The line with `yaml` as its value, its comment and ending kept.
+    pub(crate) fn with_value(&self, yaml: &str) -> String {
+        let comment = comment_of(self.rest)
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default();
+        format!("{}: {yaml}{comment}{}", self.key, self.ending)
+    }
 }
 
 /// Writes `key: yaml` into the text's front matter, line by line.
 fn splice(text: &str, key: &str, yaml: &str, after: Option<&str>) -> Result<String, EditError> {
-    let Lines {
-        bom,
-        newline,
-        lines,
-    } = Lines::of(text);
-    if lines.first().map(|l| l.trim_end()) != Some("---") {
-        return Err(EditError::NoFrontMatter);
-    }
-    let close = lines
-        .iter()
-        .enumerate()
-        .skip(1)
-        .find(|(_, l)| matches!(l.trim_end(), "---" | "..."))
-        .map(|(i, _)| i)
-        .ok_or(EditError::NoFrontMatter)?;
-    let block: String = lines[1..close].concat().replace("\r\n", "\n");
-    let keys = top_level_keys(&block); // lines 1-based within the block → index in `lines`
+    let cut = Lines::of(text);
+    let lines = &cut.lines;
+    let (close, keys) = cut.front_matter()?;
     let block_end = |start: usize| {
         keys.iter()
             .map(|(_, l)| *l)
             .find(|&l| l > start)
             .unwrap_or(close)
     };
-    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     if let Some((_, line)) = keys.iter().find(|(k, _)| k == key) {
         let idx = *line;
-        let end = block_end(*line);
-        let continued = lines[idx + 1..end]
+        let continued = lines[idx + 1..block_end(idx)]
             .iter()
             .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
         if continued {
             return Err(EditError::MultiLine(key.to_string()));
         }
-        let original = lines[idx];
-        let ending = &original[original.trim_end_matches(['\r', '\n']).len()..];
-        let content = original.trim_end_matches(['\r', '\n']);
-        let colon = value_colon(content).ok_or_else(|| EditError::Unsafe(key.to_string()))?;
-        let rest = &content[colon + 1..];
-        if rest.trim_start().starts_with(['&', '*', '!']) {
+        let line = KeyLine::cut(lines[idx], value_colon)
+            .ok_or_else(|| EditError::Unsafe(key.to_string()))?;
+        let rest = line.rest.trim_start();
+        if rest.starts_with(['&', '*', '!']) {
             return Err(EditError::Anchored(key.to_string()));
         }
-        if rest.trim_start().starts_with(['|', '>']) {
+        if rest.starts_with(['|', '>']) {
             return Err(EditError::MultiLine(key.to_string()));
         }
-        let comment = comment_of(rest)
-            .map(|c| format!(" {c}"))
-            .unwrap_or_default();
-        out[idx] = format!("{}: {yaml}{comment}{ending}", &content[..colon]);
+        Ok(cut.with_line(idx, &line.with_value(yaml), false))
     } else {
         let at = match after.and_then(|a| keys.iter().find(|(k, _)| k == a)) {
             Some((_, line)) => block_end(*line),
             None => close,
         };
         let key_text = yaml::inline(&Value::String(key.to_string()));
-        out.insert(at, format!("{key_text}: {yaml}{newline}"));
+        let line = format!("{key_text}: {yaml}{}", cut.newline);
+        Ok(cut.with_line(at, &line, true))
     }
-    Ok(format!("{bom}{}", out.concat()))
 }
 
 /// The byte index of the colon that ends a top-level key on its line.

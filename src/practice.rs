@@ -278,37 +278,43 @@ mod tests {
         parse_date(text).unwrap()
     }
 
-    fn decision(id: &str, status: &str, review_by: &str) -> String {
-        format!(
-            "---\nid: {id}\ntitle: D {id}\nstatus: {status}\ncreated: 2024-01-01\nreview_by: {review_by}\n---\n"
-        )
+    /// A snapshot of the built-in schema holding these records, each
+    /// `(folder, id, front matter after id and title)`.
+    fn of(records: &[(&str, &str, String)]) -> Snapshot {
+        let files: Vec<(String, String)> = records
+            .iter()
+            .map(|(dir, id, rest)| {
+                let path = format!("research/{dir}/{id}-x.md");
+                (path, format!("---\nid: {id}\ntitle: T {id}\n{rest}---\n"))
+            })
+            .collect();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        Snapshot::from_texts("t", &config::builtin(), &files)
+    }
+
+    fn decision<'a>(id: &'a str, status: &str, review_by: &str) -> (&'a str, &'a str, String) {
+        let rest = format!("status: {status}\ncreated: 2024-01-01\nreview_by: {review_by}\n");
+        ("decisions", id, rest)
+    }
+
+    fn experiment<'a>(id: &'a str, status: &str, authors: &str) -> (&'a str, &'a str, String) {
+        let rest =
+            format!("status: {status}\ncreated: 2024-01-01\nhypothesis: h\nauthors: {authors}\n");
+        ("experiments", id, rest)
     }
 
     #[test]
     fn reviews_fall_due_the_day_after_the_date_in_matching_statuses() {
         let schema = config::builtin();
-        let snapshot = Snapshot::from_texts(
-            "t",
-            &schema,
-            &[
-                (
-                    "research/decisions/DEC-0001-a.md",
-                    &decision("DEC-0001", "accepted", "2024-05-01"),
-                ),
-                (
-                    "research/decisions/DEC-0002-b.md",
-                    &decision("DEC-0002", "accepted", "2024-05-02"),
-                ),
-                (
-                    "research/decisions/DEC-0003-c.md",
-                    &decision("DEC-0003", "proposed", "2024-01-01"),
-                ),
-                (
-                    "research/decisions/DEC-0004-d.md",
-                    &decision("DEC-0004", "accepted", "not a date"),
-                ),
-            ],
-        );
+        let snapshot = of(&[
+            decision("DEC-0001", "accepted", "2024-05-01"),
+            decision("DEC-0002", "accepted", "2024-05-02"),
+            decision("DEC-0003", "proposed", "2024-01-01"),
+            decision("DEC-0004", "accepted", "not a date"),
+        ]);
         let due = reviews_due(&schema, &snapshot, day("2024-05-02"));
         assert_eq!(due.len(), 1, "{due:?}");
         assert_eq!(due[0].record.id.as_deref(), Some("DEC-0001"));
@@ -319,41 +325,16 @@ mod tests {
         assert_eq!(due[0].line, 6);
     }
 
-    fn experiment(id: &str, status: &str, authors: &str) -> String {
-        format!(
-            "---\nid: {id}\ntitle: E {id}\nstatus: {status}\ncreated: 2024-01-01\nhypothesis: h\nauthors: {authors}\n---\n"
-        )
-    }
-
     #[test]
     fn workloads_count_matching_records_per_person() {
         let schema = config::builtin();
-        let snapshot = Snapshot::from_texts(
-            "t",
-            &schema,
-            &[
-                (
-                    "research/experiments/EXP-0001-a.md",
-                    &experiment("EXP-0001", "running", "[Ada, Bo]"),
-                ),
-                (
-                    "research/experiments/EXP-0002-b.md",
-                    &experiment("EXP-0002", "running", "[Ada]"),
-                ),
-                (
-                    "research/experiments/EXP-0003-c.md",
-                    &experiment("EXP-0003", "running", "Ada"),
-                ),
-                (
-                    "research/experiments/EXP-0004-d.md",
-                    &experiment("EXP-0004", "done", "[Ada]"),
-                ),
-                (
-                    "research/experiments/EXP-0005-e.md",
-                    &experiment("EXP-0005", "running", "[]"),
-                ),
-            ],
-        );
+        let snapshot = of(&[
+            experiment("EXP-0001", "running", "[Ada, Bo]"),
+            experiment("EXP-0002", "running", "[Ada]"),
+            experiment("EXP-0003", "running", "Ada"),
+            experiment("EXP-0004", "done", "[Ada]"),
+            experiment("EXP-0005", "running", "[]"),
+        ]);
         let loads = workloads(&schema, &snapshot);
         let summary: Vec<(&str, Vec<&str>, bool)> = loads
             .iter()
@@ -379,24 +360,12 @@ mod tests {
     #[test]
     fn progress_counts_settled_records_gathered() {
         let schema = config::builtin();
-        let snapshot = Snapshot::from_texts(
-            "t",
-            &schema,
-            &[
-                (
-                    "research/experiments/EXP-0001-a.md",
-                    &experiment("EXP-0001", "done", "[Ada]"),
-                ),
-                (
-                    "research/experiments/EXP-0002-b.md",
-                    &experiment("EXP-0002", "running", "[Ada]"),
-                ),
-                (
-                    "research/milestones/MS-0001-m.md",
-                    "---\nid: MS-0001\ntitle: M\nstatus: active\ncreated: 2024-01-01\ngoal: g\ndue: 2024-06-01\nexperiments: [EXP-0001, EXP-0002, EXP-0009, EXP-0001]\n---\n",
-                ),
-            ],
-        );
+        let milestone = "status: active\ncreated: 2024-01-01\ngoal: g\ndue: 2024-06-01\nexperiments: [EXP-0001, EXP-0002, EXP-0009, EXP-0001]\n";
+        let snapshot = of(&[
+            experiment("EXP-0001", "done", "[Ada]"),
+            experiment("EXP-0002", "running", "[Ada]"),
+            ("milestones", "MS-0001", milestone.to_string()),
+        ]);
         let all = progress(&schema, &snapshot);
         assert_eq!(all.len(), 1);
         let ms = &all[0];

@@ -19,7 +19,6 @@ use serde::Serialize;
 use crate::check;
 use crate::diagnostic::{Code, Diagnostic, Severity, did_you_mean_id};
 use crate::edit::{self, EditError};
-use crate::frontmatter::top_level_keys;
 use crate::project::{Error, Project};
 use crate::record::{self, Record};
 use crate::schema::Schema;
@@ -423,122 +422,112 @@ fn shape(line: &str) -> (usize, bool) {
 /// appended to a block list.
 fn splice(text: &str, a: &Assignment, new_top: &Value) -> Result<String, EditError> {
     let unsafe_edit = || EditError::Unsafe(a.dotted());
-    let edit::Lines {
-        bom,
-        newline,
-        lines,
-    } = edit::Lines::of(text);
-    let close = lines
-        .iter()
-        .enumerate()
-        .skip(1)
-        .find(|(_, l)| matches!(l.trim_end(), "---" | "..."))
-        .map(|(i, _)| i)
-        .ok_or(EditError::NoFrontMatter)?;
-    let block: String = lines[1..close].concat().replace("\r\n", "\n");
-    let keys = top_level_keys(&block);
-    let (_, mut at) = keys
+    let cut = edit::Lines::of(text);
+    let (close, keys) = cut.front_matter()?;
+    let block = Block {
+        lines: &cut.lines,
+        close,
+    };
+    let mut at = keys
         .iter()
         .find(|(k, _)| *k == a.key[0])
-        .cloned()
+        .map(|(_, line)| *line)
         .ok_or_else(unsafe_edit)?;
-    // The lines below the key `at` that belong to its value: those more
-    // indented, and list items at its own indentation.
-    let extent = |at: usize| -> usize {
-        let (indent, _) = shape(lines[at]);
-        let mut end = at + 1;
-        let mut last = at + 1;
-        while end < close {
-            let (i, content) = shape(lines[end]);
-            if content {
-                let item = lines[end].trim_start().starts_with("- ") || lines[end].trim() == "-";
-                if i < indent || (i == indent && !item) {
-                    break;
-                }
-                last = end + 1;
-            }
-            end += 1;
-        }
-        last
-    };
     let mut new_value = new_top;
     for key in &a.key[1..] {
         new_value = lookup(new_value, std::slice::from_ref(key)).ok_or_else(unsafe_edit)?;
-        let end = extent(at);
-        let child = (at + 1..end)
-            .find(|&i| shape(lines[i]).1)
-            .ok_or_else(unsafe_edit)?;
-        let (indent, _) = shape(lines[child]);
-        if lines[child].trim_start().starts_with('-') {
-            return Err(unsafe_edit());
-        }
-        let found = (at + 1..end).find(|&i| {
-            let (i_indent, content) = shape(lines[i]);
-            content
-                && i_indent == indent
-                && lines[i]
-                    .trim_start()
-                    .strip_prefix(key.as_str())
-                    .is_some_and(|r| r.starts_with(':'))
-        });
-        match found {
-            Some(line) => at = line,
-            None => {
+        match block.child(at, key).ok_or_else(unsafe_edit)? {
+            Ok(line) => at = line,
+            Err((end, indent)) => {
                 // A new key at the end of this mapping, its value inline.
                 let pad = " ".repeat(indent);
                 let key_text = yaml::inline(&Value::String(key.clone()));
-                let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-                out.insert(
-                    end,
-                    format!("{pad}{key_text}: {}{newline}", yaml::inline(new_value)),
+                let line = format!(
+                    "{pad}{key_text}: {}{}",
+                    yaml::inline(new_value),
+                    cut.newline
                 );
-                return Ok(format!("{bom}{}", out.concat()));
+                return Ok(cut.with_line(end, &line, true));
             }
         }
     }
-    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-    let line = lines[at];
-    let ending = &line[line.trim_end_matches(['\r', '\n']).len()..];
-    let content = line.trim_end_matches(['\r', '\n']);
-    let colon = content.find(':').ok_or_else(unsafe_edit)?;
-    let rest = &content[colon + 1..];
-    let value_text = match edit::comment_of(rest) {
-        Some(c) => &rest[..rest.len() - c.len()],
-        None => rest,
-    };
-    if value_text.trim().is_empty() {
-        // A block value below the key: append an item to a block list.
-        let end = extent(at);
-        let first = (at + 1..end)
-            .find(|&i| shape(lines[i]).1)
-            .ok_or_else(unsafe_edit)?;
-        let item = lines[first];
-        if !(a.append && item.trim_start().starts_with('-')) {
-            return Err(EditError::MultiLine(a.dotted()));
-        }
-        let Value::List(items) = new_value else {
-            return Err(unsafe_edit());
-        };
-        let pad = " ".repeat(shape(item).0);
-        let last = items.last().ok_or_else(unsafe_edit)?;
-        out.insert(end, format!("{pad}- {}{newline}", yaml::inline(last)));
-    } else {
-        if value_text
+    let line = edit::KeyLine::cut(block.lines[at], |l| l.find(':')).ok_or_else(unsafe_edit)?;
+    if !line.value().trim().is_empty() {
+        if line
+            .value()
             .trim_start()
             .starts_with(['&', '*', '!', '|', '>'])
         {
             return Err(EditError::Anchored(a.dotted()));
         }
-        let comment = edit::comment_of(rest)
-            .map(|c| format!(" {c}"))
-            .unwrap_or_default();
-        out[at] = format!(
-            "{}: {}{comment}{ending}",
-            &content[..colon],
-            yaml::inline(new_value)
-        );
+        return Ok(cut.with_line(at, &line.with_value(&yaml::inline(new_value)), false));
     }
-    Ok(format!("{bom}{}", out.concat()))
+    // A block value below the key: append an item to a block list.
+    let end = block.extent(at);
+    let first = (at + 1..end)
+        .find(|&i| shape(block.lines[i]).1)
+        .ok_or_else(unsafe_edit)?;
+    let item = block.lines[first];
+    if !(a.append && item.trim_start().starts_with('-')) {
+        return Err(EditError::MultiLine(a.dotted()));
+    }
+    let Value::List(items) = new_value else {
+        return Err(unsafe_edit());
+    };
+    let pad = " ".repeat(shape(item).0);
+    let last = items.last().ok_or_else(unsafe_edit)?;
+    let line = format!("{pad}- {}{}", yaml::inline(last), cut.newline);
+    Ok(cut.with_line(end, &line, true))
+}
+
+/// The front matter's lines, up to its closing line `close`.
+struct Block<'a, 't> {
+    lines: &'a [&'t str],
+    close: usize,
+}
+
+impl Block<'_, '_> {
+    /// The end of the value of the key on line `at`: past the lines below
+    /// it that are more indented, and list items at its own indentation.
+    fn extent(&self, at: usize) -> usize {
+        let (indent, _) = shape(self.lines[at]);
+        let mut last = at + 1;
+        for end in at + 1..self.close {
+            let line = self.lines[end];
+            let (i, content) = shape(line);
+            if content {
+                let item = line.trim_start().starts_with("- ") || line.trim() == "-";
+                if i < indent || (i == indent && !item) {
+                    break;
+                }
+                last = end + 1;
+            }
+        }
+        last
+    }
+
+    /// The line of `key` inside the block mapping that is the value of the
+    /// key on line `at`; when it has no such key, `Err` with where a new
+    /// one goes and its indentation. `None` when the value is no block
+    /// mapping.
+    fn child(&self, at: usize, key: &str) -> Option<Result<usize, (usize, usize)>> {
+        let end = self.extent(at);
+        let first = (at + 1..end).find(|&i| shape(self.lines[i]).1)?;
+        let (indent, _) = shape(self.lines[first]);
+        if self.lines[first].trim_start().starts_with('-') {
+            return None;
+        }
+        let found = (at + 1..end).find(|&i| {
+            let (i_indent, content) = shape(self.lines[i]);
+            content
+                && i_indent == indent
+                && self.lines[i]
+                    .trim_start()
+                    .strip_prefix(key)
+                    .is_some_and(|r| r.starts_with(':'))
+        });
+        Some(found.ok_or((end, indent)))
+    }
 }
 
 #[cfg(test)]
