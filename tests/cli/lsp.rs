@@ -436,6 +436,12 @@ fn completion_offers_fields_statuses_ids_dates_and_tags() {
     // The body gets no completion.
     let answer = editor.request("textDocument/completion", editor.at(&rel, 12, 0));
     assert!(answer["result"].is_null(), "{answer}");
+
+    // An enum field offers its values in the schema's order.
+    editor.edit(&rel, 4, (8, 0, 0), "outcome: \n");
+    let answer = editor.request("textDocument/completion", editor.at(&rel, 8, 9));
+    assert_eq!(labels(&answer), ["supported", "refuted", "inconclusive"]);
+    assert_eq!(answer["result"]["isIncomplete"], false);
     editor.finish();
 }
 
@@ -613,8 +619,32 @@ fn code_actions_apply_the_fixes_findings_name() {
         "Set `superseded_by: DEC-0002` in research/decisions/DEC-0001-mel.md"
     );
     let other = editor.uri(&format!("{DEC}/DEC-0001-mel.md"));
-    let edit = &fixes[0]["edit"]["changes"][other][0];
+    let edit = &fixes[0]["edit"]["changes"][&other][0];
     assert_eq!(edit["newText"], "superseded_by: DEC-0002\n");
+    assert_eq!(edit["range"]["start"], json!({"line": 4, "character": 0}));
+
+    // The other way round: DEC-0002 says DEC-0001 supersedes it, and
+    // DEC-0001 has no `supersedes`: the fix adds DEC-0002 to that list.
+    editor.edit_lines(&dec, 2, (5, 6), "superseded_by: DEC-0001\n");
+    let diags = find(&editor.settle(), "DEC-0002-cnn.md").clone();
+    let mismatch: Vec<Value> = diags
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|d| d["code"] == "ref/supersede-mismatch")
+        .cloned()
+        .collect();
+    assert_eq!(
+        spans(&json!(mismatch)),
+        [("ref/supersede-mismatch".into(), 5, 15, 5, 23)]
+    );
+    let fixes = actions(&mut editor, &dec, &json!(mismatch));
+    assert_eq!(
+        fixes[0]["title"],
+        "Add DEC-0002 to `supersedes` in research/decisions/DEC-0001-mel.md"
+    );
+    let edit = &fixes[0]["edit"]["changes"][&other][0];
+    assert_eq!(edit["newText"], "supersedes: [DEC-0002]\n");
     assert_eq!(edit["range"]["start"], json!({"line": 4, "character": 0}));
     editor.finish();
 }
@@ -741,5 +771,86 @@ fn broken_records_of_every_kind_never_stop_the_server() {
         editor.at(&format!("{EXP}/EXP-0009-outside.md"), 0, 0),
     );
     assert!(answer.get("error").is_none());
+    assert_eq!(editor.finish(), 0);
+}
+
+#[test]
+fn corpus_records_get_the_findings_validate_gives() {
+    // Each malformed record of tests/corpus/, opened alone as an unsaved
+    // buffer, gets the codes and lines `cairn validate` gives it
+    // (expected.tsv); closing it clears them.
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let expected = std::fs::read_to_string(corpus.join("expected.tsv")).expect("expected.tsv");
+    let repo = TestRepo::plain();
+    let mut editor = Editor::start(&repo);
+    let mut seen = 0;
+    for line in expected
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [name, _, findings] = fields[..] else {
+            panic!("expected.tsv: `{line}`");
+        };
+        let bytes = std::fs::read(corpus.join("records").join(name)).expect(name);
+        let rel = format!("{EXP}/{name}");
+        editor.open_text(&rel, &String::from_utf8_lossy(&bytes));
+        let published = editor.settle();
+        let got: Vec<String> = spans(find(&published, name))
+            .into_iter()
+            .map(|(code, line, ..)| format!("{code}:{}", line + 1))
+            .collect();
+        let want: Vec<String> = match findings {
+            "-" => Vec::new(),
+            list => list.split(' ').map(str::to_string).collect(),
+        };
+        assert_eq!(got, want, "{name}");
+        let uri = editor.uri(&rel);
+        editor.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
+        assert_eq!(find(&editor.settle(), name), &json!([]), "{name}");
+        seen += 1;
+    }
+    let files = std::fs::read_dir(corpus.join("records"))
+        .expect("records")
+        .count();
+    assert_eq!(seen, files, "every corpus record is opened");
+    assert_eq!(editor.finish(), 0);
+}
+
+#[test]
+fn practice_findings_move_between_records() {
+    // Three running experiments by one author pass the work-in-progress
+    // limit (2): the finding sits on the newest, whichever file the edit
+    // that caused it was in, and leaves when one of them stops running.
+    let repo = log();
+    let mut editor = Editor::start(&repo);
+    let running = |id: &str| {
+        experiment(id, "running").replace(
+            "created: 2024-03-01",
+            "created: 2024-03-01\nauthors: [Ada Park]",
+        )
+    };
+    let newest = format!("{EXP}/EXP-0005-c.md");
+    editor.open_text(&newest, &running("EXP-0005"));
+    editor.open_text(&format!("{EXP}/EXP-0003-a.md"), &running("EXP-0003"));
+    let second = format!("{EXP}/EXP-0004-b.md");
+    editor.open_text(&second, &running("EXP-0004"));
+    let published = editor.settle();
+    let diags = find(&published, "EXP-0005-c.md");
+    assert_eq!(spans(diags), [("wip/limit".into(), 3, 0, 3, 15)]);
+    assert_eq!(diags[0]["severity"], 2);
+    let message = diags[0]["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("Ada Park has 3 running experiments (EXP-0003, EXP-0004, EXP-0005)"),
+        "{message}"
+    );
+    // `running` → `planned` in EXP-0004 (line 4): EXP-0005 is clean again.
+    editor.edit(&second, 2, (3, 8, 15), "planned");
+    let published = editor.settle();
+    assert_eq!(find(&published, "EXP-0004-b.md"), &json!([]));
+    assert_eq!(find(&published, "EXP-0005-c.md"), &json!([]));
     assert_eq!(editor.finish(), 0);
 }
