@@ -10,6 +10,9 @@
 - open: from `didOpen` of another record to its published findings;
 - keystroke: from one incremental `didChange` (a character typed in the
   title) to the findings published for that record, N times;
+- keystroke in the id: the same, typing digits after the record's id, so
+  that each one changes the id (the records naming the old id, and those
+  with dangling references, are checked again), 20 times;
 - completion of ids in a reference field, and hover on an id;
 - memory: the server's peak resident set (VmHWM) at the end.
 
@@ -130,6 +133,17 @@ def main():
         keys.append(time.perf_counter() - t)
         column += 1
 
+    id_line = next(i for i, l in enumerate(lines) if l.startswith("id:"))
+    id_keys = []
+    column = len(lines[id_line])
+    for n in range(20):
+        change = {"range": {"start": {"line": id_line, "character": column}, "end": {"line": id_line, "character": column}}, "text": "1"}
+        t = time.perf_counter()
+        server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 5_000 + n}, "contentChanges": [change]})
+        server.wait(server.published(uri))
+        id_keys.append(time.perf_counter() - t)
+        column += 1
+
     # A reference field: put the cursor after `baseline: EXP-` on a new line.
     insert = {"range": {"start": {"line": title_line + 1, "character": 0}, "end": {"line": title_line + 1, "character": 0}}, "text": "baseline: EXP-\n"}
     server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 10_000}, "contentChanges": [insert]})
@@ -164,6 +178,9 @@ def main():
     print(f"| keystroke to findings, median of {len(keys)} | {ms(statistics.median(keys))} |")
     print(f"| keystroke to findings, 95th percentile | {ms(p95)} |")
     print(f"| keystroke to findings, slowest | {ms(keys[-1])} |")
+    id_keys.sort()
+    print(f"| keystroke in the id to findings, median of {len(id_keys)} | {ms(statistics.median(id_keys))} |")
+    print(f"| keystroke in the id to findings, slowest | {ms(id_keys[-1])} |")
     print(f"| completion of `EXP-` ids ({items} items), median | {ms(statistics.median(completions))} |")
     print(f"| hover on an id, median | {ms(statistics.median(hovers))} |")
     print(f"| peak memory (VmHWM) | {peak} |")
