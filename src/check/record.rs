@@ -10,10 +10,19 @@ use crate::value::Value;
 /// Every finding about `record` alone.
 pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let id = record.id.as_deref();
-    let err =
-        |code, line, msg: String| Diagnostic::error(code, &record.path, line, msg).with_id(id);
     check_id(kind, record, &mut out);
+    check_fields(kind, record, &mut out);
+    check_placeholders(kind, record, &mut out);
+    if kind.warn_unknown_fields {
+        check_unknown_fields(kind, record, &mut out);
+    }
+    check_sections(kind, record, &mut out);
+    check_rules(kind, record, &mut out);
+    out
+}
+
+/// Required fields present and filled, each value of its type, the status one of the kind's.
+fn check_fields(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
     for spec in &kind.fields {
         if spec.name == "id" && !matches!(kind.id, IdRule::Standard { .. }) {
             continue;
@@ -23,6 +32,7 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
         match record.front.get(&spec.key) {
             None if required => out.push(
                 err(
+                    record,
                     Code::MissingField,
                     record.front.line,
                     format!(
@@ -35,6 +45,7 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
             ),
             Some(field) if field.value.is_empty() && required => out.push(
                 err(
+                    record,
                     Code::MissingField,
                     field.line,
                     format!(
@@ -50,46 +61,52 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
             Some(field) => {
                 if spec.name == "status" {
                     if let Some(message) = status_problem(kind, &field.value) {
-                        out.push(err(Code::Enum, field.line, message).about(&spec.key));
+                        out.push(err(record, Code::Enum, field.line, message).about(&spec.key));
                         continue;
                     }
                 }
                 if let Some((code, message)) = value_problem(&spec.key, &spec.ty, &field.value) {
-                    out.push(err(code, field.line, message).about(&spec.key));
+                    out.push(err(record, code, field.line, message).about(&spec.key));
                 }
             }
         }
     }
-    check_placeholders(kind, record, &mut out);
-    if kind.warn_unknown_fields {
-        let known: Vec<&str> = kind
-            .fields
-            .iter()
-            .map(|f| f.key.as_str())
-            .chain(id_key(kind))
-            .collect();
-        for field in &record.front.fields {
-            if !known.contains(&field.key.as_str()) {
-                let hint = did_you_mean(&field.key, known.iter().copied())
-                    .map(|s| format!("did you mean `{s}`? "))
-                    .unwrap_or_default();
-                out.push(
-                    Diagnostic::warning(
-                        Code::UnknownField,
-                        &record.path,
-                        field.line,
-                        format!("field `{}` is not in the {} schema; {hint}add it to the kind's fields in .cairn/config.yaml or remove it", field.key, kind.name),
-                    )
-                    .with_id(id)
-                    .about(&field.key),
-                );
-            }
+}
+
+/// Fields the kind does not define (a warning, with the nearest known key).
+fn check_unknown_fields(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
+    let known: Vec<&str> = kind
+        .fields
+        .iter()
+        .map(|f| f.key.as_str())
+        .chain(id_key(kind))
+        .collect();
+    for field in &record.front.fields {
+        if !known.contains(&field.key.as_str()) {
+            let hint = did_you_mean(&field.key, known.iter().copied())
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            out.push(
+                Diagnostic::warning(
+                    Code::UnknownField,
+                    &record.path,
+                    field.line,
+                    format!("field `{}` is not in the {} schema; {hint}add it to the kind's fields in .cairn/config.yaml or remove it", field.key, kind.name),
+                )
+                .with_id(record.id.as_deref())
+                .about(&field.key),
+            );
         }
     }
+}
+
+/// The sections every record of the kind has.
+fn check_sections(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
     for section in &kind.sections {
         if record.body.section(section).is_none() {
             out.push(
                 err(
+                    record,
                     Code::MissingSection,
                     1,
                     format!("section `{section}` is missing; add a heading `## {section}`"),
@@ -98,6 +115,10 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
             );
         }
     }
+}
+
+/// The conditional rules: fields and sections required when the record's values match.
+fn check_rules(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
     for rule in &kind.rules {
         if !rule.when.matches(|name| record.value(name)) {
             continue;
@@ -114,6 +135,7 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
                 let hint = kind.field(name).map(fill_hint).unwrap_or_default();
                 out.push(
                     err(
+                        record,
                         Code::MissingField,
                         line,
                         format!("`{key}` is required when {when}; {hint}"),
@@ -125,6 +147,7 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
         for section in &rule.sections {
             if record.body.section(section).is_none() {
                 out.push(err(
+                    record,
                     Code::MissingSection,
                     line,
                     format!(
@@ -134,7 +157,11 @@ pub fn check(kind: &Kind, record: &Record) -> Vec<Diagnostic> {
             }
         }
     }
-    out
+}
+
+/// An error about `record`.
+fn err(record: &Record, code: Code, line: usize, message: String) -> Diagnostic {
+    Diagnostic::error(code, &record.path, line, message).with_id(record.id.as_deref())
 }
 
 /// A required field that still holds the template's placeholder (`TODO:
@@ -190,9 +217,6 @@ fn id_key(kind: &Kind) -> Option<&str> {
 }
 
 fn check_id(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
-    let err = |code, line, msg: String| {
-        Diagnostic::error(code, &record.path, line, msg).with_id(record.id.as_deref())
-    };
     match (&kind.id, record.id.as_deref()) {
         (IdRule::Standard { .. }, None) | (IdRule::Field { .. }, None) => {
             let key = match &kind.id {
@@ -217,6 +241,7 @@ fn check_id(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
                 Code::MissingField
             };
             out.push(err(
+                record,
                 code,
                 present.map_or(record.front.line, |f| f.line),
                 message,
@@ -235,6 +260,7 @@ fn check_id(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
                     format!("the pattern `{}`", pattern.as_str())
                 };
                 out.push(err(
+                    record,
                     Code::IdFormat,
                     record.id_line,
                     format!("id `{id}` does not match {expected}"),
@@ -251,6 +277,7 @@ fn check_id(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
             let raw = &id[kind.prefix.len() + 1..];
             if !pattern.is_match(raw) {
                 out.push(err(
+                    record,
                     Code::IdFormat,
                     record.id_line,
                     format!(
@@ -262,7 +289,7 @@ fn check_id(kind: &Kind, record: &Record, out: &mut Vec<Diagnostic>) {
         }
         (IdRule::Field { pattern: None, .. }, Some(_)) => {}
         (IdRule::Filename { pattern }, None) => {
-            out.push(err(Code::IdFormat, 1, format!("the file name does not match `{}`, so the record has no id; rename the file, e.g. `0001-{}`", pattern.as_str(), record.path.rsplit('/').next().unwrap_or(""))));
+            out.push(err(record, Code::IdFormat, 1, format!("the file name does not match `{}`, so the record has no id; rename the file, e.g. `0001-{}`", pattern.as_str(), record.path.rsplit('/').next().unwrap_or(""))));
         }
         (IdRule::Filename { .. }, Some(_)) | (IdRule::Path, _) => {}
     }
