@@ -8,6 +8,10 @@
 //! key's value. An edit that cannot promise that is refused — flow-style
 //! front matter, a value with an anchor, alias or tag, a value over
 //! several lines — and the caller writes nothing.
+//!
+//! `Lines` (a text cut into lines, its front matter found) and
+//! `KeyLine` (one `key: value  # comment` line) are the cuts `set.rs`
+//! uses too, for values inside block mappings and lists.
 
 use crate::frontmatter::{self, top_level_keys};
 use crate::value::Value;

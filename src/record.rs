@@ -1,5 +1,6 @@
 //! `Record`: one research record — its path, kind, id, front matter and
-//! body — as every command sees it, whatever snapshot it came from.
+//! body — as every command sees it, whatever snapshot it came from — and
+//! its [`Brief`], what every listing and model shows of it.
 
 use serde::Serialize;
 

@@ -1,7 +1,8 @@
 //! Compares two snapshots record by record: the change model that `diff`,
 //! `log` and `summary` share. Records are matched by id, so a rename or a
 //! move is one `renamed` change with its edits; a file that cannot be read
-//! on either side is reported as broken, never dropped.
+//! on either side is reported as broken, never dropped. A [`Tally`]
+//! counts the changes; `render::sentence` puts it into words.
 //!
 //! `span.rs` loads what a [`crate::range::Span`] changed and compares it
 //! (what `cairn diff` reports); `covers.rs` is the covers scan: the records
