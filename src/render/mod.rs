@@ -288,6 +288,19 @@ mod tests {
     }
 
     #[test]
+    fn emit_writes_a_model_in_the_formats_it_has_and_refuses_others() {
+        let written = crate::report::Written {
+            path: "site/report.html".into(),
+            records: 3,
+        };
+        let mut out = Vec::new();
+        emit(Format::Text, &written, &mut out).unwrap();
+        assert_eq!(out, b"wrote site/report.html (3 records)\n");
+        let err = emit(Format::Sarif, &written, &mut Vec::new()).unwrap_err();
+        assert_eq!(err.to_string(), "this output has no sarif form");
+    }
+
+    #[test]
     fn workflow_commands_are_escaped() {
         assert_eq!(workflow("50% done\nnext"), "50%25 done%0Anext");
         assert_eq!(workflow_property("a,b:c"), "a%2Cb%3Ac");
