@@ -2,12 +2,15 @@
 //! so that a history walk reads each commit's trees once across runs, not
 //! once per run. An entry is keyed by the commit and the parent it was
 //! compared with, both content ids, so a rewritten history (rebase, amend)
-//! only adds entries and never meets a stale one.
+//! only adds entries and never meets a stale one. An entry also says
+//! whether the parent is the commit's first, so that a walk down the
+//! first-parent chain can follow it through the cache without reading the
+//! commits.
 //!
 //! Size: at most [`MAX_BYTES`]. A write that would pass it keeps only the
 //! entries the writing command used, the newest work.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -16,7 +19,7 @@ use crate::git::{ChangeStatus, ObjectId, TreeChange};
 
 /// The file's first word and format version; a file with another header
 /// (another format, cairn version or set of record folders) is rebuilt.
-const MAGIC: &str = "cairn-changes 1";
+const MAGIC: &str = "cairn-changes 2";
 
 /// The most bytes the changes file may hold.
 pub const MAX_BYTES: usize = 256 << 20;
@@ -28,15 +31,25 @@ type Key = (Option<String>, String);
 pub struct ChangeCache {
     path: PathBuf,
     header: String,
-    known: HashMap<Key, Vec<TreeChange>>,
+    known: HashMap<Key, Entry>,
+    /// Per commit with a first-parent entry, that parent (None: a root).
+    first_parents: HashMap<String, Option<String>>,
     fresh: Mutex<Fresh>,
+}
+
+/// One commit's changes against one parent.
+#[derive(Clone, Debug, PartialEq)]
+struct Entry {
+    /// Whether the parent is the commit's first (or the commit is a root).
+    first: bool,
+    changes: Vec<TreeChange>,
 }
 
 /// What this command used and learned.
 #[derive(Default)]
 struct Fresh {
-    used: Vec<Key>,
-    learned: HashMap<Key, Vec<TreeChange>>,
+    used: HashSet<Key>,
+    learned: HashMap<Key, Entry>,
 }
 
 impl ChangeCache {
@@ -50,16 +63,32 @@ impl ChangeCache {
             dirs.join("\u{1f}")
         );
         let path = dir.join("changes");
-        let known = std::fs::read(&path)
+        let known: HashMap<Key, Entry> = std::fs::read(&path)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .and_then(|text| read(&text, &header))
             .unwrap_or_default();
+        let first_parents = known
+            .iter()
+            .filter(|(_, entry)| entry.first)
+            .map(|((parent, commit), _)| (commit.clone(), parent.clone()))
+            .collect();
         ChangeCache {
             path,
             header,
             known,
+            first_parents,
             fresh: Mutex::default(),
+        }
+    }
+
+    /// The first parent of `commit` (`Some(None)` for a root commit), if
+    /// the cache holds its changes against it.
+    pub fn first_parent(&self, commit: &ObjectId) -> Option<Option<ObjectId>> {
+        let parent = self.first_parents.get(commit.as_str())?;
+        match parent {
+            None => Some(None),
+            Some(parent) => ObjectId::from_stored(parent).map(Some),
         }
     }
 
@@ -70,15 +99,23 @@ impl ChangeCache {
             commit.as_str().to_string(),
         );
         let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(changes) = self.known.get(&key) {
-            fresh.used.push(key);
-            return Some(changes.clone());
+        if let Some(entry) = self.known.get(&key) {
+            let changes = entry.changes.clone();
+            fresh.used.insert(key);
+            return Some(changes);
         }
-        fresh.learned.get(&key).cloned()
+        fresh.learned.get(&key).map(|entry| entry.changes.clone())
     }
 
-    /// Keeps the changes of `commit` against `parent` for the next run.
-    pub fn put(&self, parent: Option<&ObjectId>, commit: &ObjectId, changes: &[TreeChange]) {
+    /// Keeps the changes of `commit` against `parent` for the next run;
+    /// `first` when `parent` is its first parent (or None, for a root).
+    pub fn put(
+        &self,
+        parent: Option<&ObjectId>,
+        commit: &ObjectId,
+        first: bool,
+        changes: &[TreeChange],
+    ) {
         // A path with a line break cannot be written in the line format.
         if changes.iter().any(|c| c.path.contains('\n')) {
             return;
@@ -88,7 +125,11 @@ impl ChangeCache {
             commit.as_str().to_string(),
         );
         let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
-        fresh.learned.insert(key, changes.to_vec());
+        let entry = Entry {
+            first,
+            changes: changes.to_vec(),
+        };
+        fresh.learned.insert(key, entry);
     }
 
     /// Writes what was learned, atomically; nothing when nothing was. A
@@ -101,26 +142,25 @@ impl ChangeCache {
         }
         let mut text = String::new();
         let mut entries = 0;
-        let body = |text: &mut String, entries: &mut usize, key: &Key, changes: &[TreeChange]| {
-            write_entry(text, key, changes);
+        let body = |text: &mut String, entries: &mut usize, key: &Key, entry: &Entry| {
+            write_entry(text, key, entry);
             *entries += 1;
         };
-        for (key, changes) in &fresh.learned {
-            body(&mut text, &mut entries, key, changes);
+        for (key, entry) in &fresh.learned {
+            body(&mut text, &mut entries, key, entry);
         }
         let mut kept = String::new();
         let mut kept_entries = 0;
         for key in &fresh.used {
-            if let Some(changes) = self.known.get(key) {
-                body(&mut kept, &mut kept_entries, key, changes);
+            if let Some(entry) = self.known.get(key) {
+                body(&mut kept, &mut kept_entries, key, entry);
             }
         }
         let mut rest = String::new();
         let mut rest_entries = 0;
-        let used: std::collections::HashSet<&Key> = fresh.used.iter().collect();
-        for (key, changes) in &self.known {
-            if !used.contains(key) && !fresh.learned.contains_key(key) {
-                body(&mut rest, &mut rest_entries, key, changes);
+        for (key, entry) in &self.known {
+            if !fresh.used.contains(key) && !fresh.learned.contains_key(key) {
+                body(&mut rest, &mut rest_entries, key, entry);
             }
         }
         // The newest work first; older entries only while they fit.
@@ -135,12 +175,15 @@ impl ChangeCache {
     }
 }
 
-/// One entry: `C <parent or -> <commit> <n>`, then n lines
+/// One entry: `C <parent or -> <commit> <n>` against the first parent (or
+/// `P …` against another), then n lines
 /// `<A|D|M><0|1 symlink> <old or -> <new or -> <path>`.
-fn write_entry(out: &mut String, key: &Key, changes: &[TreeChange]) {
+fn write_entry(out: &mut String, key: &Key, entry: &Entry) {
+    let changes = &entry.changes;
     let _ = writeln!(
         out,
-        "C {} {} {}",
+        "{} {} {} {}",
+        if entry.first { 'C' } else { 'P' },
         key.0.as_deref().unwrap_or("-"),
         key.1,
         changes.len()
@@ -165,7 +208,7 @@ fn write_entry(out: &mut String, key: &Key, changes: &[TreeChange]) {
 
 /// The entries of a whole cache file; None unless the header matches and
 /// the file is complete and well formed.
-fn read(text: &str, header: &str) -> Option<HashMap<Key, Vec<TreeChange>>> {
+fn read(text: &str, header: &str) -> Option<HashMap<Key, Entry>> {
     let mut lines = text.split('\n');
     if lines.next()? != header {
         return None;
@@ -179,7 +222,12 @@ fn read(text: &str, header: &str) -> Option<HashMap<Key, Vec<TreeChange>>> {
                 && lines.next().is_none();
             return complete.then_some(known);
         }
-        let mut words = line.strip_prefix("C ")?.split(' ');
+        let (first, rest) = match line.split_at_checked(2)? {
+            ("C ", rest) => (true, rest),
+            ("P ", rest) => (false, rest),
+            _ => return None,
+        };
+        let mut words = rest.split(' ');
         let parent = words.next()?;
         let commit = words.next()?;
         let n: usize = words.next()?.parse().ok()?;
@@ -197,7 +245,7 @@ fn read(text: &str, header: &str) -> Option<HashMap<Key, Vec<TreeChange>>> {
             (parent != "-").then(|| parent.to_string()),
             commit.to_string(),
         );
-        known.insert(key, changes);
+        known.insert(key, Entry { first, changes });
     }
 }
 
@@ -267,14 +315,20 @@ mod tests {
         ];
         let cache = ChangeCache::open(dir.path(), &dirs());
         assert_eq!(cache.get(Some(&id(9)), &id(10)), None);
-        cache.put(Some(&id(9)), &id(10), &changes);
-        cache.put(None, &id(9), &[]);
+        cache.put(Some(&id(9)), &id(10), true, &changes);
+        cache.put(Some(&id(8)), &id(10), false, &[]);
+        cache.put(None, &id(9), true, &[]);
         cache.save().unwrap();
 
         let cache = ChangeCache::open(dir.path(), &dirs());
         assert_eq!(cache.get(Some(&id(9)), &id(10)), Some(changes));
         assert_eq!(cache.get(None, &id(9)), Some(Vec::new()));
-        assert_eq!(cache.get(Some(&id(8)), &id(10)), None);
+        assert_eq!(cache.get(Some(&id(8)), &id(10)), Some(Vec::new()));
+        assert_eq!(cache.get(Some(&id(7)), &id(10)), None);
+        // The first-parent chain: 10 -> 9 -> root.
+        assert_eq!(cache.first_parent(&id(10)), Some(Some(id(9))));
+        assert_eq!(cache.first_parent(&id(9)), Some(None));
+        assert_eq!(cache.first_parent(&id(8)), None);
     }
 
     #[test]
@@ -284,6 +338,7 @@ mod tests {
         cache.put(
             None,
             &id(1),
+            true,
             &[change("research/experiments/a.md", None, Some(2))],
         );
         cache.save().unwrap();
@@ -294,14 +349,23 @@ mod tests {
 
         let truncated = &good[..good.len() - 4];
         let other_version = good.replacen(env!("CARGO_PKG_VERSION"), "0.0.0-other", 1);
+        let unknown_kind = good.replacen("\nC ", "\nX ", 1);
         let bad_id = good.replace(id(2).as_str(), "not-an-id");
-        for damaged in [truncated, &other_version, &bad_id, "", "\u{0}\u{1}garbage"] {
+        for damaged in [
+            truncated,
+            &other_version,
+            &bad_id,
+            &unknown_kind,
+            "",
+            "\u{0}\u{1}garbage",
+        ] {
             std::fs::write(dir.path().join("changes"), damaged).unwrap();
             let cache = ChangeCache::open(dir.path(), &dirs());
             assert_eq!(cache.get(None, &id(1)), None, "{damaged:?}");
             cache.put(
                 None,
                 &id(1),
+                true,
                 &[change("research/experiments/a.md", None, Some(2))],
             );
             cache.save().unwrap();
@@ -317,6 +381,7 @@ mod tests {
         cache.put(
             None,
             &id(1),
+            true,
             &[change("research/experiments/a\nb.md", None, Some(2))],
         );
         cache.save().unwrap();

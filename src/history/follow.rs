@@ -43,13 +43,13 @@ pub fn follow(
         last_seen: Vec::new(),
         history: History::default(),
     };
-    let chain = repo.walk(tip, None, true)?;
+    let chain = first_parent_chain(repo, tip, options)?;
     let total = chain.len();
-    for (done, commit) in chain.iter().enumerate() {
+    for (done, (commit, parent)) in chain.iter().enumerate() {
         if let Some(progress) = options.progress.filter(|_| done % 1024 == 0) {
             progress(done, total);
         }
-        follower.step(commit)?;
+        follower.step(commit, parent.as_ref())?;
     }
     if let Some(progress) = options.progress {
         progress(total, total);
@@ -85,9 +85,7 @@ struct Follower<'a> {
 impl Follower<'_> {
     /// One commit of the chain: its changes at the record's paths and, if
     /// the record is among them, its event and where it lived before.
-    fn step(&mut self, commit: &ObjectId) -> Result<(), GitError> {
-        let info = self.repo.commit(commit)?;
-        let parent = info.parents.first();
+    fn step(&mut self, commit: &ObjectId, parent: Option<&ObjectId>) -> Result<(), GitError> {
         let watched = if self.tracked.is_empty() {
             &self.last_seen
         } else {
@@ -121,7 +119,7 @@ impl Follower<'_> {
                         .repo
                         .diff_commits(parent, commit, &self.schema.dirs())?;
                     if let Some(cache) = self.options.changes {
-                        cache.put(parent, commit, &all);
+                        cache.put(parent, commit, true, &all);
                     }
                     all
                 }
@@ -139,7 +137,7 @@ impl Follower<'_> {
         let Some(events) = found.remove(self.id) else {
             return Ok(());
         };
-        self.history.commits.push(info);
+        self.history.commits.push(self.repo.commit(commit)?);
         let history = &mut self.history.events;
         history
             .entry(self.id.to_string())
@@ -190,6 +188,36 @@ impl Follower<'_> {
         }
         self.tracked = before;
     }
+}
+
+/// The first-parent chain from `tip`, each commit with its first parent
+/// (None for a root): through the change cache as far as it knows the
+/// chain, then from git.
+fn first_parent_chain(
+    repo: &Repo,
+    tip: &ObjectId,
+    options: &Options<'_>,
+) -> Result<Vec<(ObjectId, Option<ObjectId>)>, GitError> {
+    let mut chain = Vec::new();
+    let mut next = tip.clone();
+    // A damaged file could hold a cycle; a real chain has no repeats.
+    let mut seen = HashSet::new();
+    while let Some(parent) = options
+        .changes
+        .filter(|_| seen.insert(next.clone()))
+        .and_then(|c| c.first_parent(&next))
+    {
+        let Some(parent) = parent else {
+            chain.push((next, None));
+            return Ok(chain);
+        };
+        chain.push((next, Some(parent.clone())));
+        next = parent;
+    }
+    let rest = repo.walk(&next, None, true)?;
+    let parents = rest.iter().skip(1).cloned().map(Some).chain([None]);
+    chain.extend(rest.iter().cloned().zip(parents));
+    Ok(chain)
 }
 
 /// The record paths at `commit` whose record has `id`: first among the

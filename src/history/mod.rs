@@ -378,7 +378,9 @@ fn diff_pairs(
             run.iter().map(|&i| pairs[i].clone()).collect();
         for (&i, changes) in run.iter().zip(repo.diff_many(&wanted, dirs)?) {
             if let Some(cache) = options.changes {
-                cache.put(pairs[i].0.as_ref(), &pairs[i].1, &changes);
+                // A commit's pairs are in its parents' order.
+                let first = i == 0 || pairs[i - 1].1 != pairs[i].1;
+                cache.put(pairs[i].0.as_ref(), &pairs[i].1, first, &changes);
             }
             diffs[i] = Some(changes);
         }

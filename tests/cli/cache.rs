@@ -180,7 +180,7 @@ fn a_damaged_cache_is_rebuilt() {
     let without = outputs(&repo, &here, &["--no-cache"]);
     outputs(&repo, &here, &[]);
     for (file, header) in [
-        (cache_file(&repo), "cairn-changes 1 "),
+        (cache_file(&repo), "cairn-changes 2 "),
         (blobs_file(&repo), "cairn-blobs 1 "),
     ] {
         let good = std::fs::read(&file).expect("cache written");
