@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use time::Date;
 
-use crate::cache::{self, BlobCache, ChangeCache, CoversCache};
+use crate::cache::{self, BlobCache, ChangeCache, CoversCache, FrontCache};
 use crate::calendar::{self, CalendarError};
 use crate::check::run::RunError;
 use crate::config::{self, ConfigError, Workspace};
@@ -264,6 +264,14 @@ impl Project {
             let _ = blobs.save();
         }
         Ok(value)
+    }
+
+    /// The cache of record front matter in `.git/cairn/`, unless
+    /// `--no-cache`.
+    pub(crate) fn front_cache(&self) -> Result<Option<FrontCache>, GitError> {
+        let repo = self.repo()?;
+        Ok((!self.no_cache)
+            .then(|| FrontCache::open(&cache::dir(repo.common_dir()), self.schema())))
     }
 
     fn blob_cache(&self) -> Result<Option<BlobCache>, GitError> {

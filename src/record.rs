@@ -197,6 +197,17 @@ fn parse_to(path: &str, kind: &Kind, bytes: &[u8], body: bool) -> Result<Record,
             format!("key `{key}` is written twice (first on line {first}); keep one"),
         ),
     })?;
+    let mut record = from_front(path, kind, front);
+    if body || record.text("title").is_none() {
+        record.body = markdown::parse(split.body, split.body_line);
+    }
+    Ok(record)
+}
+
+/// The record of `kind` at `path` with this front matter and an empty
+/// body: what [`parse_front`] gives for a file whose front matter parsed
+/// to `front` and that has a `title` field (a cache keeps front matter).
+pub fn from_front(path: &str, kind: &Kind, front: FrontMatter) -> Record {
     let renamed = kind
         .fields
         .iter()
@@ -212,13 +223,10 @@ fn parse_to(path: &str, kind: &Kind, bytes: &[u8], body: bool) -> Result<Record,
         body: Body::default(),
         renamed,
     };
-    if body || record.text("title").is_none() {
-        record.body = markdown::parse(split.body, split.body_line);
-    }
     let (id, line) = derive_id(&record, kind);
     record.id = id;
     record.id_line = line;
-    Ok(record)
+    record
 }
 
 fn derive_id(record: &Record, kind: &Kind) -> (Option<String>, usize) {

@@ -11,7 +11,6 @@
 //! writing command learned and used, the newest work, and drops the rest.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -58,13 +57,7 @@ impl BlobCache {
     /// nothing when it is missing, unreadable, damaged or made for another
     /// schema or by another cairn version.
     pub fn open(dir: &Path, schema: &Schema) -> BlobCache {
-        let mut hasher = DefaultHasher::new();
-        format!("{:?} {:?}", schema.root, schema.kinds).hash(&mut hasher);
-        let header = format!(
-            "{MAGIC} {} {:016x}",
-            env!("CARGO_PKG_VERSION"),
-            hasher.finish()
-        );
+        let header = format!("{MAGIC} {}", super::fingerprint(schema));
         let path = dir.join("blobs");
         let known = std::fs::read(&path)
             .ok()

@@ -2,8 +2,9 @@
 //! git directory in a linked worktree). One file per kind of fact, each in
 //! its own module: [`changes`] keeps what each commit changed in the record
 //! folders, [`blobs`] what each record blob is to the history (its id and
-//! status), [`covers`] which record files the covers scan must read.
-//! docs/performance.md gives each file's size bound.
+//! status), [`fronts`] the front matter of the records a summary read,
+//! [`covers`] which record files the covers scan must read.
+//! docs/history.md and docs/performance.md give each file's size bound.
 //!
 //! The cache is an optimisation only: a command gives the same bytes with
 //! it, without it (`--no-cache`), or with a cache that is missing, damaged
@@ -17,15 +18,20 @@
 //! two commands write at once, the last rename wins and the other's new
 //! entries are learned again next time.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
+
+use crate::schema::Schema;
 
 pub mod blobs;
 pub mod changes;
 pub mod covers;
+pub mod fronts;
 
 pub use blobs::{BlobCache, BlobFacts};
 pub use changes::ChangeCache;
 pub use covers::CoversCache;
+pub use fronts::FrontCache;
 
 /// The folder of the cache inside a git directory.
 pub fn dir(common_git_dir: &Path) -> PathBuf {
@@ -49,4 +55,14 @@ fn is_id(word: &str) -> bool {
         && word
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The cairn version and a digest of the schema's kinds, for the header of
+/// a file whose entries depend on them: another version or schema starts
+/// a new file. The digest is of the kinds' debug form, stable within one
+/// cairn build.
+fn fingerprint(schema: &Schema) -> String {
+    let mut hasher = DefaultHasher::new();
+    format!("{:?} {:?}", schema.root, schema.kinds).hash(&mut hasher);
+    format!("{} {:016x}", env!("CARGO_PKG_VERSION"), hasher.finish())
 }

@@ -98,6 +98,13 @@ impl Repo {
             // only changes a size limit and cannot race with this process's
             // own reads, which all start after discovery.
             let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 8 << 20) };
+            // Each repository handle (one per worker thread in a parallel
+            // walk) keeps its own object cache up to this size; libgit2's
+            // default, 256 MiB a handle, made a history walk's peak memory
+            // several times git's. Neighbouring commits share their trees
+            // through a handle's last few raw trees anyway.
+            // SAFETY: as above, a size limit set before any read.
+            let _ = unsafe { git2::opts::set_cache_max_size(32 << 20) };
         });
         let opened = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
             Some(git_dir) => Repository::open_ext(

@@ -193,7 +193,7 @@ impl Follower<'_> {
 /// The first-parent chain from `tip`, each commit with its first parent
 /// (None for a root): through the change cache as far as it knows the
 /// chain, then from git.
-fn first_parent_chain(
+pub(super) fn first_parent_chain(
     repo: &Repo,
     tip: &ObjectId,
     options: &Options<'_>,

@@ -281,7 +281,12 @@ pub fn walk(
     options: &Options<'_>,
 ) -> Result<History, GitError> {
     let every_commit = options.mention.is_some() || !options.first_parent;
-    let ids = repo.walk(tip, None, !every_commit)?;
+    let ids = if every_commit {
+        repo.walk(tip, None, false)?
+    } else {
+        let chain = follow::first_parent_chain(repo, tip, options)?;
+        chain.into_iter().map(|(commit, _)| commit).collect()
+    };
     let total = ids.len();
     let dirs = schema.dirs();
     let mention = options.mention.map(mention_pattern);

@@ -103,6 +103,12 @@ impl ParseCache {
         parse_files(schema, files, Some(self))
     }
 
+    /// Keeps a parse made elsewhere (from a persistent cache), so that
+    /// loading a snapshot neither reads nor parses that blob at that path.
+    pub fn insert(&self, blob: &str, path: &str, parsed: Parsed) {
+        self.put(blob, path, &parsed);
+    }
+
     fn put(&self, blob: &str, path: &str, parsed: &Parsed) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.insert((blob.to_string(), path.to_string()), Arc::clone(parsed));

@@ -4,12 +4,16 @@
 //! span as `cairn diff` compares.
 
 use super::{Options, Span, Summary, summarize};
+use std::sync::Arc;
+
+use crate::cache::FrontCache;
 use crate::calendar;
 use crate::diff;
 use crate::git::ObjectId;
 use crate::history::{Detail, History};
 use crate::project::{Error, Project};
 use crate::range;
+use crate::record;
 use crate::snapshot::{Loader, ParseCache, Select, Snapshot, Source};
 
 /// What to summarize.
@@ -40,13 +44,24 @@ pub struct Read {
 }
 
 /// Reads the revision `request` names and summarizes it, parsing each
-/// blob once in `cache`.
-pub fn read(project: &Project, request: &Request<'_>, cache: &ParseCache) -> Result<Read, Error> {
+/// blob once in `cache`; with `fronts` (a front-matter-only `cache`), the
+/// records it knows are neither read nor parsed.
+pub fn read(
+    project: &Project,
+    request: &Request<'_>,
+    cache: &ParseCache,
+    fronts: Option<&FrontCache>,
+) -> Result<Read, Error> {
     let repo = project.repo()?;
     let tip = repo.resolve(request.rev)?;
     let at = repo.commit(&tip)?;
-    let loader = project.loader().cache(cache);
-    let snapshot = loader.load(&Source::Commit(tip.clone()), Select::All, request.rev)?;
+    let snapshot = match fronts {
+        Some(fronts) => load_known(project, &tip, request.rev, cache, fronts)?,
+        None => {
+            let loader = project.loader().cache(cache);
+            loader.load(&Source::Commit(tip.clone()), Select::All, request.rev)?
+        }
+    };
     let history = project.walk_history(&tip, cache, !request.all_parents, None, Detail::Status)?;
     let options = Options {
         stale_days: request.stale_days,
@@ -69,12 +84,62 @@ pub fn read(project: &Project, request: &Request<'_>, cache: &ParseCache) -> Res
     })
 }
 
+/// The records at `tip`, those whose blobs `fronts` knows rebuilt from
+/// their front matter (not read, not parsed), the others read and parsed
+/// front matter only, and then kept in `fronts` for next time.
+fn load_known(
+    project: &Project,
+    tip: &ObjectId,
+    label: &str,
+    cache: &ParseCache,
+    fronts: &FrontCache,
+) -> Result<Snapshot, Error> {
+    let schema = project.schema();
+    let files = project.repo()?.tree_files(tip, &schema.dirs())?;
+    let mut fresh = Vec::new();
+    for file in files.iter().filter(|f| !f.symlink) {
+        let Some(kind) = schema.kind_of_path(&file.path) else {
+            continue;
+        };
+        match fronts.get(file.blob.as_str()) {
+            Some(front) => {
+                let record = record::from_front(&file.path, kind, front);
+                cache.insert(file.blob.as_str(), &file.path, Arc::new(Ok(record)));
+            }
+            None => fresh.push(file),
+        }
+    }
+    let loader = project.loader().cache(cache);
+    let snapshot = loader.load(&Source::Commit(tip.clone()), Select::All, label)?;
+    for file in fresh {
+        let parsed = cache.get(file.blob.as_str(), &file.path);
+        // A record titled by its heading needs its body: not kept.
+        if let Some(Ok(record)) = parsed.as_deref() {
+            if record.text("title").is_some() {
+                fronts.put(file.blob.as_str(), &record.front);
+            }
+        }
+    }
+    Ok(snapshot)
+}
+
 /// The summary `cairn summary` shows: the revision's, with the span that
 /// `since` or `range` names.
 pub fn at_revision(project: &Project, request: &Request<'_>) -> Result<Summary, Error> {
-    // The summary shows no sections or links: front matter is enough.
-    let cache = ParseCache::front_only();
-    let read = read(project, request, &cache)?;
+    // The summary shows no sections or links: front matter is enough,
+    // unless a span's changes (sections among them) are asked for too.
+    let span = request.since.is_some() || request.range.is_some();
+    let cache = if span {
+        ParseCache::default()
+    } else {
+        ParseCache::front_only()
+    };
+    let fronts = if span { None } else { project.front_cache()? };
+    let read = read(project, request, &cache, fronts.as_ref())?;
+    // A cache that cannot be written costs time next run, nothing else.
+    if let Some(fronts) = fronts {
+        let _ = fronts.save();
+    }
     let loader = project.loader().cache(&cache);
     let span = match (request.since, request.range) {
         (Some(spec), _) => Some(since(

@@ -96,6 +96,10 @@ fn blobs_file(repo: &TestRepo) -> std::path::PathBuf {
     repo.path().join(".git/cairn/blobs")
 }
 
+fn fronts_file(repo: &TestRepo) -> std::path::PathBuf {
+    repo.path().join(".git/cairn/fronts")
+}
+
 #[test]
 fn the_cache_changes_nothing_but_time() {
     let repo = generated_repo();
@@ -115,6 +119,10 @@ fn the_cache_changes_nothing_but_time() {
     assert!(cache_file(&repo).exists(), "no cache in .git/cairn");
     let blobs = std::fs::read_to_string(blobs_file(&repo)).expect("a blobs cache");
     assert!(blobs.contains("\t+EXP-0007\t+running\t-\n"), "{blobs}");
+    let fronts = std::fs::read_to_string(fronts_file(&repo)).expect("a fronts cache");
+    // Records with a title field are kept; EXP-0007 is titled by its heading.
+    assert!(fronts.contains("\"EXP-0001\""), "{fronts:.300}");
+    assert!(!fronts.contains("\"EXP-0007\""), "{fronts:.300}");
     let warm = outputs(&repo, &here, &[]);
     assert_eq!(cold, without);
     assert_eq!(warm, without);
@@ -182,6 +190,7 @@ fn a_damaged_cache_is_rebuilt() {
     for (file, header) in [
         (cache_file(&repo), "cairn-changes 2 "),
         (blobs_file(&repo), "cairn-blobs 1 "),
+        (fronts_file(&repo), "cairn-fronts 1 "),
     ] {
         let good = std::fs::read(&file).expect("cache written");
         for damaged in [
@@ -192,6 +201,7 @@ fn a_damaged_cache_is_rebuilt() {
                 .into_bytes(),
             String::from_utf8_lossy(&good)
                 .replacen("\t+", "\t+\\q", 1)
+                .replacen("\"f\":", "\"g\":", 1)
                 .into_bytes(),
             vec![0xff, 0x00, 0x13],
         ] {
