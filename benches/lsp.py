@@ -5,8 +5,11 @@
 
 - start: from launching the server to its answer to `initialize` (the
   configuration is read; the records are read in the background);
-- ready: from launching the server to the findings of a record opened
-  right after `initialized` (the whole log is read and checked by then);
+- first findings: from launching the server to the first findings of a
+  record opened right after `initialized`: what its own text shows (parse,
+  schema, links), published before the log is read;
+- ready: from launching the server to that record's complete findings (the
+  whole log read, indexed and checked);
 - open: from `didOpen` of another record to its published findings;
 - keystroke: from one incremental `didChange` (a character typed in the
   title) to the findings published for that record, N times;
@@ -116,6 +119,8 @@ def main():
     first_text = open(first, encoding="utf-8").read()
     server.notify("textDocument/didOpen", {"textDocument": {"uri": first_uri, "languageId": "markdown", "version": 1, "text": first_text}})
     server.wait(server.published(first_uri))
+    first_look = time.perf_counter() - started
+    server.wait(server.published(first_uri))
     ready = time.perf_counter() - started
 
     t = time.perf_counter()
@@ -173,7 +178,8 @@ def main():
     print("| measure | figure |")
     print("| --- | --- |")
     print(f"| start (launch to `initialize` answered) | {ms(start)} |")
-    print(f"| ready (launch to the first opened record's findings) | {ms(ready)} |")
+    print(f"| first findings (launch to an opened record's own findings) | {ms(first_look)} |")
+    print(f"| ready (launch to that record's complete findings) | {ms(ready)} |")
     print(f"| open another record (to its findings) | {ms(opened)} |")
     print(f"| keystroke to findings, median of {len(keys)} | {ms(statistics.median(keys))} |")
     print(f"| keystroke to findings, 95th percentile | {ms(p95)} |")

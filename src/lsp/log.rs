@@ -41,6 +41,7 @@ pub(crate) struct Document {
 /// what `initialize` needs to answer, the rest loaded after.
 pub(crate) struct Workspace {
     root: PathBuf,
+    canonical_root: PathBuf,
     schema: Schema,
     repo: Option<Repo>,
 }
@@ -54,10 +55,33 @@ impl Workspace {
             ws.anchor_at(top);
         }
         Ok(Workspace {
+            canonical_root: std::fs::canonicalize(&ws.root).unwrap_or_else(|_| ws.root.clone()),
             root: ws.root,
             schema: ws.schema,
             repo,
         })
+    }
+
+    /// The repository-relative path of a record file of this workspace.
+    pub(crate) fn relative(&self, path: &Path) -> Option<String> {
+        relative(&self.root, &self.canonical_root, &self.schema, path)
+    }
+
+    /// The findings of a text at `rel` that depend on it alone — parse,
+    /// schema, links — for a document opened before the log is read: a
+    /// part of what it gets once the log is there.
+    pub(crate) fn first_look(&self, rel: &str, text: &str) -> Vec<Diagnostic> {
+        let Some(kind) = self.schema.kind_of_path(rel) else {
+            return Vec::new();
+        };
+        let parsed = record::check_size(rel, text.len() as u64)
+            .and_then(|()| record::parse(rel, kind, text.as_bytes()));
+        let disk = Disk {
+            root: &self.root,
+            canonical_root: &self.canonical_root,
+        };
+        let out = own_findings(&self.schema, parsed.as_ref(), &disk);
+        settle(&self.schema, parsed.as_ref().ok(), out)
     }
 
     /// What reads the working tree's records: it may run on another
@@ -116,7 +140,7 @@ pub(crate) struct Log {
 impl Log {
     fn new(ws: Workspace, snapshot: Snapshot) -> Log {
         let mut log = Log {
-            canonical_root: std::fs::canonicalize(&ws.root).unwrap_or_else(|_| ws.root.clone()),
+            canonical_root: ws.canonical_root,
             root: ws.root,
             schema: ws.schema,
             snapshot,
@@ -170,27 +194,7 @@ impl Log {
     /// The repository-relative path of a file, when it is a record file
     /// of this log.
     pub(crate) fn relative(&self, path: &Path) -> Option<String> {
-        let rel = path
-            .strip_prefix(&self.root)
-            .ok()
-            .map(Path::to_path_buf)
-            .or_else(|| {
-                // The editor may name the file through a symlinked folder.
-                let parent = std::fs::canonicalize(path.parent()?).ok()?;
-                let full = parent.join(path.file_name()?);
-                full.strip_prefix(&self.canonical_root)
-                    .ok()
-                    .map(Path::to_path_buf)
-            })?;
-        let parts: Vec<String> = rel
-            .components()
-            .map(|c| match c {
-                std::path::Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
-                _ => None,
-            })
-            .collect::<Option<_>>()?;
-        let rel = parts.join("/");
-        self.schema.is_record_path(&rel).then_some(rel)
+        relative(&self.root, &self.canonical_root, &self.schema, path)
     }
 
     /// The absolute path of a repository-relative one.
@@ -512,36 +516,19 @@ impl Log {
 
     /// Every finding `validate` gives for one file, sorted.
     pub(crate) fn findings(&self, rel: &str) -> Vec<Diagnostic> {
-        let mut out: Vec<Diagnostic> = self
-            .find_broken(rel)
-            .ok()
-            .map(|at| self.snapshot.broken[at].diagnostic.clone())
-            .into_iter()
-            .collect();
         let record = self.record(rel);
-        if let Some(record) = record {
-            if let Some(kind) = self.schema.kind(&record.kind) {
-                out.extend(record_check::check(kind, record));
-            }
-            out.extend(links::check_record(record, self));
-        }
+        let mut out = match (record, self.find_broken(rel)) {
+            (Some(record), _) => own_findings(&self.schema, Ok(record), self),
+            (None, Ok(at)) => own_findings(
+                &self.schema,
+                Err(&self.snapshot.broken[at].diagnostic),
+                self,
+            ),
+            (None, Err(_)) => Vec::new(),
+        };
         out.extend(self.cross.get(rel).into_iter().flatten().cloned());
         out.extend(self.practice.get(rel).into_iter().flatten().cloned());
-        // A dormant record's findings are warnings, as `validate` has them.
-        let dormant = record.is_some_and(|r| {
-            self.schema
-                .kind(&r.kind)
-                .and_then(|k| k.as_warnings.as_ref())
-                .is_some_and(|when| when.matches(|name| r.value(name)))
-        });
-        if dormant {
-            for d in &mut out {
-                d.severity = Severity::Warning;
-            }
-        }
-        diagnostic::sort(&mut out);
-        out.dedup();
-        out
+        settle(&self.schema, record, out)
     }
 
     /// The status the record at `rel` has in HEAD, if it is committed
@@ -570,6 +557,71 @@ impl Log {
     }
 }
 
+/// The repository-relative path of a file, when it is a record file of
+/// the log at `root`.
+fn relative(root: &Path, canonical_root: &Path, schema: &Schema, path: &Path) -> Option<String> {
+    let rel = path
+        .strip_prefix(root)
+        .ok()
+        .map(Path::to_path_buf)
+        .or_else(|| {
+            // The editor may name the file through a symlinked folder.
+            let parent = std::fs::canonicalize(path.parent()?).ok()?;
+            let full = parent.join(path.file_name()?);
+            full.strip_prefix(canonical_root)
+                .ok()
+                .map(Path::to_path_buf)
+        })?;
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| match c {
+            std::path::Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let rel = parts.join("/");
+    schema.is_record_path(&rel).then_some(rel)
+}
+
+/// The findings of a file that depend on it alone: why it is no record,
+/// or its schema checks and links.
+fn own_findings(
+    schema: &Schema,
+    parsed: Result<&Record, &Diagnostic>,
+    tree: &dyn Tree,
+) -> Vec<Diagnostic> {
+    match parsed {
+        Err(broken) => vec![broken.clone()],
+        Ok(record) => {
+            let mut out = schema
+                .kind(&record.kind)
+                .map(|kind| record_check::check(kind, record))
+                .unwrap_or_default();
+            out.extend(links::check_record(record, tree));
+            out
+        }
+    }
+}
+
+/// A dormant record's findings are warnings, as `validate` has them; then
+/// the findings are sorted, each once.
+fn settle(schema: &Schema, record: Option<&Record>, mut out: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let dormant = record.is_some_and(|r| {
+        schema
+            .kind(&r.kind)
+            .and_then(|k| k.as_warnings.as_ref())
+            .is_some_and(|when| when.matches(|name| r.value(name)))
+    });
+    if dormant {
+        for d in &mut out {
+            d.severity = Severity::Warning;
+        }
+    }
+    diagnostic::sort(&mut out);
+    out.dedup();
+    out
+}
+
 /// The files of the working tree, as they are on disk.
 pub(crate) struct Disk<'l> {
     root: &'l Path,
@@ -586,6 +638,12 @@ impl Disk<'_> {
             return None;
         }
         crate::frontmatter::decode(&std::fs::read(full).ok()?).ok()
+    }
+}
+
+impl Tree for Disk<'_> {
+    fn exists(&self, path: &str) -> bool {
+        self.root.join(path).exists()
     }
 }
 
@@ -632,7 +690,7 @@ impl Tree for Log {
         if let Some(&known) = self.on_disk.borrow().get(path) {
             return known;
         }
-        let exists = self.root.join(path).exists();
+        let exists = self.disk().exists(path);
         self.on_disk.borrow_mut().insert(path.to_string(), exists);
         exists
     }

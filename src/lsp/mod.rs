@@ -212,6 +212,34 @@ impl Server<'_> {
     }
 
     fn notification(&mut self, n: Notification) -> io::Result<()> {
+        if let State::Loading(workspace, _) = &self.state {
+            // A document opened while the log is read gets at once what
+            // its own text shows; the rest follows when the log is there.
+            if n.method == notif::DidOpenTextDocument::METHOD {
+                if let Ok(p) = params::<lsp_types::DidOpenTextDocumentParams>(n.params.clone()) {
+                    let doc = p.text_document;
+                    let first = text::uri_to_path(doc.uri.as_str())
+                        .and_then(|path| workspace.relative(&path))
+                        .map(|rel| workspace.first_look(&rel, &doc.text));
+                    if let Some(found) = first {
+                        let diagnostics =
+                            found.iter().map(|f| ranges::to_lsp(&doc.text, f)).collect();
+                        self.send(publish(doc.uri, diagnostics, Some(doc.version)))?;
+                    }
+                }
+            }
+        }
+        let documents = [
+            notif::DidOpenTextDocument::METHOD,
+            notif::DidChangeTextDocument::METHOD,
+            notif::DidSaveTextDocument::METHOD,
+            notif::DidCloseTextDocument::METHOD,
+        ];
+        // Others (`initialized`, `$/cancelRequest`, …) need no answer and
+        // do not wait for the log.
+        if !documents.contains(&n.method.as_str()) {
+            return Ok(());
+        }
         let Some(log) = self.log() else {
             return Ok(());
         };

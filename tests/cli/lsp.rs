@@ -289,8 +289,15 @@ fn diagnostics_follow_edits_across_records() {
     let rel = format!("{EXP}/EXP-0001-mel.md");
     editor.open(&repo, &rel);
     let published = editor.settle();
-    assert_eq!(published.len(), 1, "{published:#?}");
-    assert_eq!(find(&published, "EXP-0001-mel.md"), &json!([]));
+    // The first document opened gets what its own text shows at once, and
+    // everything once the log is read: here nothing, twice.
+    assert_eq!(
+        published,
+        [
+            ("EXP-0001-mel.md".to_string(), json!([])),
+            ("EXP-0001-mel.md".to_string(), json!([]))
+        ]
+    );
 
     // `status: running` → `status: runing` (line 4, 0-based 3).
     editor.edit(&rel, 2, (3, 11, 12), "");
@@ -852,5 +859,37 @@ fn practice_findings_move_between_records() {
     let published = editor.settle();
     assert_eq!(find(&published, "EXP-0004-b.md"), &json!([]));
     assert_eq!(find(&published, "EXP-0005-c.md"), &json!([]));
+    assert_eq!(editor.finish(), 0);
+}
+
+#[test]
+fn the_first_document_gets_its_own_findings_before_the_log_is_read() {
+    // Opened before the log is read, a record gets its parse and schema
+    // findings first, then every finding `validate` gives it.
+    let repo = log();
+    let mut editor = Editor::start(&repo);
+    let rel = format!("{EXP}/EXP-0003-new.md");
+    editor.open_text(
+        &rel,
+        &experiment("EXP-0003", "runing").replace(
+            "created: 2024-03-01",
+            "created: 2024-03-01\nscope: SCOPE-0404",
+        ),
+    );
+    let published = editor.settle();
+    let codes: Vec<Vec<String>> = published
+        .iter()
+        .map(|(name, diags)| {
+            assert_eq!(name, "EXP-0003-new.md");
+            spans(diags).into_iter().map(|s| s.0).collect()
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            vec!["schema/enum".to_string()],
+            vec!["schema/enum".to_string(), "ref/dangling".to_string()]
+        ]
+    );
     assert_eq!(editor.finish(), 0);
 }
