@@ -202,19 +202,43 @@ pub fn did_you_mean<'a>(
 /// a looser similarity would suggest any id of the kind.
 pub fn did_you_mean_id<'a>(id: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let upper = id.to_uppercase();
-    let chars = upper.chars().count();
     known
         .into_iter()
-        .filter_map(|k| {
-            let k_upper = k.to_uppercase();
-            // One edit changes the length by at most one character: the
-            // others need no distance computed (a log has thousands of ids).
-            (k_upper.chars().count().abs_diff(chars) <= 1)
-                .then(|| (strsim::damerau_levenshtein(&upper, &k_upper), k))
-        })
+        // A log has thousands of ids: most are ruled out without a distance.
+        .filter(|k| maybe_one_edit(&upper, k))
+        .map(|k| (strsim::damerau_levenshtein(&upper, &k.to_uppercase()), k))
         .filter(|(distance, _)| *distance <= 1)
         .min_by_key(|(distance, k)| (*distance, *k))
         .map(|(_, k)| k)
+}
+
+/// Whether `k` may be at most one edit (a wrong, missing, extra or
+/// swapped character) from `upper` (already upper case), ignoring case: a
+/// quick test that never says no when the distance is 0 or 1. For ASCII
+/// text it compares bytes; other text always passes.
+fn maybe_one_edit(upper: &str, k: &str) -> bool {
+    if !upper.is_ascii() || !k.is_ascii() {
+        return true;
+    }
+    let (a, b) = (upper.as_bytes(), k.as_bytes());
+    let same = |x: &u8, y: &u8| x.eq_ignore_ascii_case(y);
+    match a.len().abs_diff(b.len()) {
+        // A substitution differs in one place, a swap in two.
+        0 => a.iter().zip(b).filter(|(x, y)| !same(x, y)).count() <= 2,
+        // An insertion or deletion: what comes before it and after it agree.
+        1 => {
+            let shorter = a.len().min(b.len());
+            let head = a.iter().zip(b).take_while(|(x, y)| same(x, y)).count();
+            let tail = a
+                .iter()
+                .rev()
+                .zip(b.iter().rev())
+                .take_while(|(x, y)| same(x, y))
+                .count();
+            head + tail >= shorter
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -237,6 +261,37 @@ mod tests {
         assert_eq!(did_you_mean_id("EXP-0013", ids), Some("EXP-0012"));
         assert_eq!(did_you_mean_id("exp-0012", ids), Some("EXP-0012"));
         assert_eq!(did_you_mean_id("EIP-9999", ids), None);
+    }
+
+    #[test]
+    fn the_quick_test_keeps_every_id_one_edit_away() {
+        let words = [
+            "EXP-0012",
+            "EXP-0021",
+            "exp-0012",
+            "EXP-012",
+            "EXP-00012",
+            "EXP-1012",
+            "XEP-0012",
+            "EXP0012",
+            "EXP-0012X",
+            "EIP-1559",
+            "Ærø-0001",
+            "ÆRØ-0001",
+            "",
+            "E",
+        ];
+        for a in words {
+            for b in words {
+                let upper = a.to_uppercase();
+                let distance = strsim::damerau_levenshtein(&upper, &b.to_uppercase());
+                if distance <= 1 {
+                    assert!(maybe_one_edit(&upper, b), "{a} {b}");
+                }
+            }
+        }
+        assert!(!maybe_one_edit("EXP-0012", "EXP-3456"));
+        assert!(!maybe_one_edit("EXP-0012", "EXP-001234"));
     }
 
     #[test]

@@ -16,8 +16,9 @@ use crate::value::Value;
 pub trait Lookup {
     /// The records that have `id`, in path order.
     fn with_id(&self, id: &str) -> Vec<&Record>;
-    /// Every id in use, each with the kind of the first record that has it.
-    fn ids(&self) -> Vec<(&str, &str)>;
+    /// Every id in use whose first record (in path order) is of one of the
+    /// kinds `to` (of any kind when `to` is empty), sorted.
+    fn known(&self, to: &[String]) -> Vec<&str>;
     /// The files of the log that cannot be read as records.
     fn broken(&self) -> &[Broken];
 }
@@ -43,11 +44,15 @@ impl Lookup for Index<'_> {
         self.by_id.get(id).cloned().unwrap_or_default()
     }
 
-    fn ids(&self) -> Vec<(&str, &str)> {
-        self.by_id
+    fn known(&self, to: &[String]) -> Vec<&str> {
+        let mut known: Vec<&str> = self
+            .by_id
             .iter()
-            .map(|(id, records)| (*id, records[0].kind.as_str()))
-            .collect()
+            .filter(|(_, records)| to.is_empty() || to.contains(&records[0].kind))
+            .map(|(id, _)| *id)
+            .collect();
+        known.sort_unstable();
+        known
     }
 
     fn broken(&self) -> &[Broken] {
@@ -306,13 +311,7 @@ fn dangling_message(
     target: &str,
     to: &[String],
 ) -> String {
-    let ids = index.ids();
-    let mut known: Vec<&str> = ids
-        .iter()
-        .filter(|(_, kind)| to.is_empty() || to.iter().any(|t| t == kind))
-        .map(|(id, _)| *id)
-        .collect();
-    known.sort_unstable();
+    let known = index.known(to);
     let hint = did_you_mean_id(target, known.iter().copied())
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_default();

@@ -118,6 +118,8 @@ pub(crate) struct Log {
     pub(crate) docs: HashMap<String, Document>,
     /// The paths of the records with each id, in path order.
     ids: HashMap<String, Vec<String>>,
+    /// The ids in use by the kind of their first record, sorted.
+    known: HashMap<String, BTreeSet<String>>,
     /// The ids each record names (`refs::targets`).
     targets: HashMap<String, Vec<String>>,
     /// The records that name each id.
@@ -146,6 +148,7 @@ impl Log {
             snapshot,
             docs: HashMap::new(),
             ids: HashMap::new(),
+            known: HashMap::new(),
             targets: HashMap::new(),
             named_by: HashMap::new(),
             cross: HashMap::new(),
@@ -169,6 +172,10 @@ impl Log {
                     .insert(path.clone());
             }
             log.targets.insert(path, targets);
+        }
+        let ids: Vec<String> = log.ids.keys().cloned().collect();
+        for id in ids {
+            log.file_known(&id);
         }
         let paths: Vec<String> = log
             .snapshot
@@ -279,8 +286,18 @@ impl Log {
     /// none, when it is not there). Returns the files whose findings
     /// changed, the document's first.
     pub(crate) fn close(&mut self, rel: &str) -> Vec<String> {
-        self.on_disk.borrow_mut().clear();
         self.docs.remove(rel);
+        self.reload(rel)
+    }
+
+    /// Reads a file that changed on disk into the log again, unless it is
+    /// open (its buffer is what counts then). Returns the files whose
+    /// findings to publish.
+    pub(crate) fn reload(&mut self, rel: &str) -> Vec<String> {
+        self.on_disk.borrow_mut().clear();
+        if self.docs.contains_key(rel) {
+            return Vec::new();
+        }
         let paths = [rel.to_string()];
         let disk = Loader::new(&self.schema, &self.root).load(
             &Source::Worktree,
@@ -388,6 +405,10 @@ impl Log {
             self.targets.insert(rel.to_string(), new_targets);
         }
 
+        for id in old_id.iter().chain(&new_id) {
+            self.file_known(id);
+        }
+
         // What the change involves.
         let mut involved: BTreeSet<String> = BTreeSet::from([rel.to_string()]);
         for id in old_id.iter().chain(&new_id) {
@@ -461,6 +482,23 @@ impl Log {
         );
         self.practice = practice;
         changed
+    }
+
+    /// Files `id` under the kind of its first record, or nowhere when no
+    /// record has it.
+    fn file_known(&mut self, id: &str) {
+        for ids in self.known.values_mut() {
+            ids.remove(id);
+        }
+        let kind = self
+            .ids
+            .get(id)
+            .and_then(|paths| paths.first())
+            .and_then(|path| self.record(path))
+            .map(|record| record.kind.clone());
+        if let Some(kind) = kind {
+            self.known.entry(kind).or_default().insert(id.to_string());
+        }
     }
 
     fn find_record(&self, rel: &str) -> Result<usize, usize> {
@@ -664,15 +702,18 @@ impl Lookup for Index<'_> {
             .collect()
     }
 
-    fn ids(&self) -> Vec<(&str, &str)> {
-        self.log
-            .ids
+    fn known(&self, to: &[String]) -> Vec<&str> {
+        let mut known: Vec<&str> = self
+            .log
+            .known
             .iter()
-            .filter_map(|(id, paths)| {
-                let first = self.log.record(paths.first()?)?;
-                Some((id.as_str(), first.kind.as_str()))
-            })
-            .collect()
+            .filter(|(kind, _)| to.is_empty() || to.contains(kind))
+            .flat_map(|(_, ids)| ids.iter().map(String::as_str))
+            .collect();
+        if to.len() != 1 {
+            known.sort_unstable();
+        }
+        known
     }
 
     fn broken(&self) -> &[Broken] {

@@ -78,6 +78,7 @@ pub fn serve(
         state: State::Uninitialized,
         options: options.clone(),
         output,
+        watches_files: false,
     };
     loop {
         match transport::read(input)? {
@@ -101,6 +102,8 @@ struct Server<'o> {
     state: State,
     options: Options,
     output: &'o mut dyn Write,
+    /// Whether the editor watches files for the server when asked to.
+    watches_files: bool,
 }
 
 /// A request's failure, answered as a JSON-RPC error.
@@ -148,6 +151,13 @@ impl Server<'_> {
         let method = request.method.as_str();
         if matches!(self.state, State::Uninitialized) && method == req::Initialize::METHOD {
             let params: InitializeParams = params(request.params)?;
+            self.watches_files = params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|w| w.dynamic_registration)
+                .unwrap_or(false);
             let workspace = Workspace::open(
                 &workspace_folder(&params).unwrap_or_else(|| self.options.start.clone()),
                 self.options.config.as_deref(),
@@ -235,9 +245,14 @@ impl Server<'_> {
             notif::DidSaveTextDocument::METHOD,
             notif::DidCloseTextDocument::METHOD,
         ];
-        // Others (`initialized`, `$/cancelRequest`, …) need no answer and
-        // do not wait for the log.
-        if !documents.contains(&n.method.as_str()) {
+        if n.method == notif::Initialized::METHOD && self.watches_files {
+            return self.watch_files();
+        }
+        // Others (`$/cancelRequest`, …) need no answer and do not wait for
+        // the log.
+        if !documents.contains(&n.method.as_str())
+            && n.method != notif::DidChangeWatchedFiles::METHOD
+        {
             return Ok(());
         }
         let Some(log) = self.log() else {
@@ -282,6 +297,24 @@ impl Server<'_> {
                 }
                 (log.update(&rel, true), None)
             }
+            notif::DidChangeWatchedFiles::METHOD => {
+                // Files changed on disk (a checkout, `cairn new` in a
+                // terminal): each record file is read again.
+                let Ok(p) = params::<lsp_types::DidChangeWatchedFilesParams>(n.params) else {
+                    return Ok(());
+                };
+                let mut files: Vec<String> = Vec::new();
+                for change in p.changes {
+                    if let Some(rel) = relative(log, &change.uri) {
+                        for file in log.reload(&rel) {
+                            if !files.contains(&file) {
+                                files.push(file);
+                            }
+                        }
+                    }
+                }
+                (files, None)
+            }
             notif::DidCloseTextDocument::METHOD => {
                 let Ok(p) = params::<lsp_types::DidCloseTextDocumentParams>(n.params) else {
                     return Ok(());
@@ -302,6 +335,29 @@ impl Server<'_> {
             }
             None => self.publish_all(&publish_files),
         }
+    }
+
+    /// Asks the editor to tell the server when Markdown files change on
+    /// disk; the answer needs no handling.
+    fn watch_files(&mut self) -> io::Result<()> {
+        let options = lsp_types::DidChangeWatchedFilesRegistrationOptions {
+            watchers: vec![lsp_types::FileSystemWatcher {
+                glob_pattern: lsp_types::GlobPattern::String("**/*.md".into()),
+                kind: None,
+            }],
+        };
+        let registration = lsp_types::Registration {
+            id: "cairn-watch-records".into(),
+            method: notif::DidChangeWatchedFiles::METHOD.into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        self.send(Request::new(
+            "cairn/watch".to_string().into(),
+            req::RegisterCapability::METHOD.into(),
+            lsp_types::RegistrationParams {
+                registrations: vec![registration],
+            },
+        ))
     }
 
     /// Publishes the findings of each file.

@@ -21,6 +21,8 @@ struct Editor {
     next_id: i64,
     /// `publishDiagnostics` notifications received, in order.
     published: Vec<Value>,
+    /// Requests from the server to the editor, in order.
+    asked: Vec<Value>,
     root: String,
 }
 
@@ -72,6 +74,7 @@ impl Editor {
             incoming: rx,
             next_id: 0,
             published: Vec::new(),
+            asked: Vec::new(),
             root: uri_of(repo.path()),
         }
     }
@@ -127,6 +130,8 @@ impl Editor {
             if message.get("method").is_some() {
                 if message["method"] == "textDocument/publishDiagnostics" {
                     self.published.push(message);
+                } else if message.get("id").is_some() {
+                    self.asked.push(message);
                 }
                 continue;
             }
@@ -891,5 +896,62 @@ fn the_first_document_gets_its_own_findings_before_the_log_is_read() {
             vec!["schema/enum".to_string(), "ref/dangling".to_string()]
         ]
     );
+    assert_eq!(editor.finish(), 0);
+}
+
+#[test]
+fn files_changed_on_disk_are_read_again() {
+    // An editor that watches files for the server is asked to; a record
+    // removed or added on disk then changes the findings of those naming it.
+    let repo = log();
+    let mut editor = Editor::spawn(&repo);
+    let root = editor.root.clone();
+    editor.request(
+        "initialize",
+        json!({"processId": null, "rootUri": root, "capabilities": {
+            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}
+        }}),
+    );
+    editor.notify("initialized", json!({}));
+    let rel = format!("{EXP}/EXP-0002-cnn.md");
+    editor.open(&repo, &rel);
+    editor.settle();
+    assert_eq!(editor.asked.len(), 1, "{:?}", editor.asked);
+    let asked = &editor.asked[0];
+    assert_eq!(asked["method"], "client/registerCapability");
+    let registration = &asked["params"]["registrations"][0];
+    assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(
+        registration["registerOptions"]["watchers"][0]["globPattern"],
+        "**/*.md"
+    );
+    let id = asked["id"].clone();
+    editor.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+
+    // EXP-0001, EXP-0002's baseline, is deleted.
+    let gone = format!("{EXP}/EXP-0001-mel.md");
+    std::fs::remove_file(repo.path().join(&gone)).expect("remove");
+    let uri = editor.uri(&gone);
+    editor.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 3}]}),
+    );
+    let published = editor.settle();
+    assert_eq!(find(&published, "EXP-0001-mel.md"), &json!([]));
+    assert_eq!(
+        spans(find(&published, "EXP-0002-cnn.md")),
+        [("ref/dangling".into(), 5, 10, 5, 18)]
+    );
+    // A new file takes the id: the baseline resolves again.
+    let new = format!("{EXP}/EXP-0001-again.md");
+    repo.write(&new, experiment("EXP-0001", "done"));
+    let uri = editor.uri(&new);
+    editor.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 1}]}),
+    );
+    let published = editor.settle();
+    assert_eq!(find(&published, "EXP-0002-cnn.md"), &json!([]));
+    assert_eq!(find(&published, "EXP-0001-again.md"), &json!([]));
     assert_eq!(editor.finish(), 0);
 }
