@@ -16,6 +16,9 @@
 - keystroke in the id: the same, typing digits after the record's id, so
   that each one changes the id (the records naming the old id, and those
   with dangling references, are checked again), 20 times;
+- keystroke in a named id: the same in the id of the first scope, which
+  many experiments name: each keystroke leaves all of them dangling (and
+  checks them again), 20 times;
 - completion of ids in a reference field, and hover on an id;
 - memory: the server's peak resident set (VmHWM) at the end.
 
@@ -149,6 +152,23 @@ def main():
         id_keys.append(time.perf_counter() - t)
         column += 1
 
+    scopes = os.path.join(corpus, "research", "scopes")
+    scope_path = os.path.join(scopes, sorted(os.listdir(scopes))[0])
+    scope_uri = "file://" + scope_path
+    scope_lines = open(scope_path, encoding="utf-8").read().split("\n")
+    server.notify("textDocument/didOpen", {"textDocument": {"uri": scope_uri, "languageId": "markdown", "version": 1, "text": "\n".join(scope_lines)}})
+    server.wait(server.published(scope_uri))
+    scope_id_line = next(i for i, l in enumerate(scope_lines) if l.startswith("id:"))
+    named_keys = []
+    column = len(scope_lines[scope_id_line])
+    for n in range(20):
+        change = {"range": {"start": {"line": scope_id_line, "character": column}, "end": {"line": scope_id_line, "character": column}}, "text": "1"}
+        t = time.perf_counter()
+        server.notify("textDocument/didChange", {"textDocument": {"uri": scope_uri, "version": n + 2}, "contentChanges": [change]})
+        server.wait(server.published(scope_uri))
+        named_keys.append(time.perf_counter() - t)
+        column += 1
+
     # A reference field: put the cursor after `baseline: EXP-` on a new line.
     insert = {"range": {"start": {"line": title_line + 1, "character": 0}, "end": {"line": title_line + 1, "character": 0}}, "text": "baseline: EXP-\n"}
     server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 10_000}, "contentChanges": [insert]})
@@ -187,6 +207,9 @@ def main():
     id_keys.sort()
     print(f"| keystroke in the id to findings, median of {len(id_keys)} | {ms(statistics.median(id_keys))} |")
     print(f"| keystroke in the id to findings, slowest | {ms(id_keys[-1])} |")
+    named_keys.sort()
+    print(f"| keystroke in a named id ({os.path.basename(scope_path)[:10]}) to findings, median of {len(named_keys)} | {ms(statistics.median(named_keys))} |")
+    print(f"| keystroke in a named id to findings, slowest | {ms(named_keys[-1])} |")
     print(f"| completion of `EXP-` ids ({items} items), median | {ms(statistics.median(completions))} |")
     print(f"| hover on an id, median | {ms(statistics.median(hovers))} |")
     print(f"| peak memory (VmHWM) | {peak} |")

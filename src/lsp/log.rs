@@ -439,21 +439,31 @@ impl Log {
         changed
     }
 
-    /// What the practice rules read of a record: its id, and for each rule
-    /// with a review date or a limit, whether it applies, the date and the
-    /// people, with the lines the findings would be on.
+    /// What the practice rules read of a record: for each rule with a
+    /// review date or a limit, whether it applies, and if so the date or
+    /// the people; its id and the line of its status when its kind has a
+    /// limit (a work-in-progress finding sits on the first record with the
+    /// newest id, whatever that record's status).
     fn practice_facts(&self, record: Option<&Record>) -> Option<Vec<String>> {
         let record = record?;
         let kind = self.schema.kind(&record.kind)?;
-        let mut facts = vec![format!("{:?} {}", record.id, record.line_of("status"))];
+        let mut facts = Vec::new();
+        if kind.rules.iter().any(|rule| rule.limit.is_some()) {
+            facts.push(format!("{:?} {}", record.id, record.line_of("status")));
+        }
         for rule in &kind.rules {
             if rule.review.is_none() && rule.limit.is_none() {
                 continue;
             }
-            facts.push(format!("{}", rule.when.matches(|name| record.value(name))));
+            let applies = rule.when.matches(|name| record.value(name));
+            facts.push(applies.to_string());
+            if !applies {
+                continue;
+            }
             if let Some(field) = &rule.review {
                 facts.push(format!(
-                    "{:?} {}",
+                    "{:?} {:?} {}",
+                    record.id,
                     record.text(field),
                     record.line_of(field)
                 ));

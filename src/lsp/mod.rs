@@ -362,27 +362,22 @@ impl Server<'_> {
 
     /// Publishes the findings of each file.
     fn publish_all(&mut self, files: &[String]) -> io::Result<()> {
-        let State::Running(log) = &self.state else {
-            return Ok(());
-        };
-        let messages: Vec<Notification> = files
-            .iter()
-            .filter_map(|rel| {
-                let text = log.text(rel).unwrap_or_default();
-                let found = log.findings(rel);
-                let diagnostics = found.iter().map(|f| ranges::to_lsp(&text, f)).collect();
-                let (uri, version) = match log.docs.get(rel) {
-                    Some(doc) => (doc.uri.clone(), Some(doc.version)),
-                    None => (
-                        Uri::from_str(&text::path_to_uri(&log.full_path(rel))).ok()?,
-                        None,
-                    ),
-                };
-                Some(publish(uri, diagnostics, version))
-            })
-            .collect();
-        for message in messages {
-            self.send(message)?;
+        // Each as soon as it is ready: the edited document comes first.
+        for rel in files {
+            let State::Running(log) = &self.state else {
+                return Ok(());
+            };
+            let text = log.text(rel).unwrap_or_default();
+            let found = log.findings(rel);
+            let diagnostics = found.iter().map(|f| ranges::to_lsp(&text, f)).collect();
+            let (uri, version) = match log.docs.get(rel) {
+                Some(doc) => (doc.uri.clone(), Some(doc.version)),
+                None => match Uri::from_str(&text::path_to_uri(&log.full_path(rel))) {
+                    Ok(uri) => (uri, None),
+                    Err(_) => continue,
+                },
+            };
+            self.send(publish(uri, diagnostics, version))?;
         }
         Ok(())
     }
