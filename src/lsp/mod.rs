@@ -1,11 +1,15 @@
 //! `cairn lsp`: a Language Server Protocol server, so that a record is
 //! checked and completed while it is written.
 //!
-//! The server is synchronous: it reads one message, answers it, and
-//! publishes the findings it changed before reading the next. A keystroke
-//! re-parses one record and re-runs the checks across records on the log
-//! held in memory (`log`); every finding is one `validate` gives, placed
-//! on the exact text it is about (`ranges`). No input ends the session
+//! The server answers `initialize` once the configuration is read, and
+//! reads the records on a second thread; the first message that needs
+//! them waits for them (a document opened meanwhile first gets what its
+//! own text shows). From then on it is synchronous: it reads one message,
+//! answers it, and publishes the findings it changed before reading the
+//! next. A keystroke re-parses one record and re-checks the records its
+//! old and new id involve, on the log held in memory (`log`); every
+//! finding is one `validate` gives, placed on the exact text it is about
+//! (`ranges`). No input ends the session
 //! but `exit` or the end of the input stream: a malformed message gets the
 //! protocol's error, a document outside the log gets nothing.
 
