@@ -131,7 +131,8 @@ impl Event {
 /// The walked history.
 #[derive(Debug, Default)]
 pub struct History {
-    /// Every walked commit, newest first (topological, then time order).
+    /// The walked commits that changed a record (or name the id looked
+    /// for), newest first (topological, then time order).
     pub commits: Vec<CommitInfo>,
     /// Per id, its events, newest first.
     pub events: HashMap<String, Vec<Event>>,
@@ -280,59 +281,39 @@ pub fn walk(
     cache: &ParseCache,
     options: &Options<'_>,
 ) -> Result<History, GitError> {
-    let every_commit = options.mention.is_some() || !options.first_parent;
-    let ids = if every_commit {
-        repo.walk(tip, None, false)?
-    } else {
-        let chain = follow::first_parent_chain(repo, tip, options)?;
-        chain.into_iter().map(|(commit, _)| commit).collect()
-    };
-    let total = ids.len();
-    let dirs = schema.dirs();
+    let plan = plan(repo, tip, options)?;
+    let total = plan.commits.len();
     let mention = options.mention.map(mention_pattern);
     let mut reader = Reader::new(schema, repo, cache, options.blobs, options.detail);
-    let mut history = History {
-        commits: Vec::with_capacity(total),
-        events: HashMap::new(),
-        mentions: Vec::new(),
-    };
-    // Read every commit first (cheap), then compare the trees of all the
-    // commits that need it in parallel runs, then parse and record events
-    // in batches.
-    let mut chain_next = Some(tip.clone());
-    let mut infos = Vec::with_capacity(total);
-    let mut pairs: Vec<(Option<ObjectId>, ObjectId)> = Vec::new();
-    let mut wanted: Vec<Option<std::ops::Range<usize>>> = Vec::with_capacity(total);
-    for id in &ids {
-        let info = repo.commit(id)?;
-        let on_chain = chain_next.as_ref() == Some(id);
-        if on_chain {
-            chain_next = info.parents.first().cloned();
-        }
-        if on_chain || !options.first_parent {
-            let start = pairs.len();
-            match info.parents.as_slice() {
-                [] => pairs.push((None, info.id.clone())),
-                [first, ..] if options.first_parent => {
-                    pairs.push((Some(first.clone()), info.id.clone()))
-                }
-                parents => pairs.extend(parents.iter().map(|p| (Some(p.clone()), info.id.clone()))),
-            }
-            wanted.push(Some(start..pairs.len()));
-        } else {
-            wanted.push(None);
-        }
-        infos.push(info);
-    }
-    let mut diffs = diff_pairs(repo, &pairs, &dirs, options, total)?
+    let mut history = History::default();
+    // Compare the trees of all the commits that need it in parallel runs,
+    // then parse and record events in batches. Only the commits that
+    // changed a record (or name the id looked for) are kept.
+    let mut diffs = diff_pairs(repo, &plan.pairs, &schema.dirs(), options, total)?
         .into_iter()
         .map(Some)
         .collect::<Vec<_>>();
-    let mut infos = infos.into_iter();
-    for chunk in wanted.chunks(BATCH) {
+    let mut commits = plan.commits.into_iter();
+    for chunk in plan.wanted.chunks(BATCH) {
         let mut batch: Vec<(usize, Vec<TreeChange>)> = Vec::with_capacity(chunk.len());
         for range in chunk {
-            let Some(info) = infos.next() else { break };
+            let Some((id, info)) = commits.next() else {
+                break;
+            };
+            let mut changes = match range {
+                Some(range) => {
+                    merge_changes(diffs[range.clone()].iter_mut().filter_map(Option::take))
+                }
+                None => Vec::new(),
+            };
+            changes.retain(|c| schema.is_record_path(&c.path));
+            if changes.is_empty() && mention.is_none() {
+                continue;
+            }
+            let info = match info {
+                Some(info) => info,
+                None => repo.commit(&id)?,
+            };
             let index = history.commits.len();
             if mention
                 .as_ref()
@@ -340,10 +321,7 @@ pub fn walk(
             {
                 history.mentions.push(index);
             }
-            if let Some(range) = range {
-                let mut changes =
-                    merge_changes(diffs[range.clone()].iter_mut().filter_map(Option::take));
-                changes.retain(|c| schema.is_record_path(&c.path));
+            if !changes.is_empty() {
                 batch.push((index, changes));
             }
             history.commits.push(info);
@@ -357,6 +335,63 @@ pub fn walk(
         progress(total, total);
     }
     Ok(history)
+}
+
+/// What a walk reads: every commit in walk order (with its metadata when
+/// it had to be read already), the `(parent, commit)` pairs to compare,
+/// and per commit the range of its pairs (None: not compared).
+struct Plan {
+    commits: Vec<(ObjectId, Option<CommitInfo>)>,
+    pairs: Vec<(Option<ObjectId>, ObjectId)>,
+    wanted: Vec<Option<std::ops::Range<usize>>>,
+}
+
+/// Plans a walk: down the first-parent chain (through the change cache
+/// where it knows it, reading no commit), or, for every commit or the
+/// messages, reading each commit for its parents.
+fn plan(repo: &Repo, tip: &ObjectId, options: &Options<'_>) -> Result<Plan, GitError> {
+    if options.first_parent && options.mention.is_none() {
+        let chain = follow::first_parent_chain(repo, tip, options)?;
+        return Ok(Plan {
+            wanted: (0..chain.len()).map(|i| Some(i..i + 1)).collect(),
+            pairs: chain
+                .iter()
+                .map(|(commit, parent)| (parent.clone(), commit.clone()))
+                .collect(),
+            commits: chain
+                .into_iter()
+                .map(|(commit, _)| (commit, None))
+                .collect(),
+        });
+    }
+    let ids = repo.walk(tip, None, false)?;
+    let mut plan = Plan {
+        commits: Vec::with_capacity(ids.len()),
+        pairs: Vec::new(),
+        wanted: Vec::with_capacity(ids.len()),
+    };
+    let mut chain_next = Some(tip.clone());
+    for id in ids {
+        let info = repo.commit(&id)?;
+        let on_chain = chain_next.as_ref() == Some(&id);
+        if on_chain {
+            chain_next = info.parents.first().cloned();
+        }
+        if on_chain || !options.first_parent {
+            let start = plan.pairs.len();
+            let pair = |p: &ObjectId| (Some(p.clone()), id.clone());
+            match info.parents.as_slice() {
+                [] => plan.pairs.push((None, id.clone())),
+                [first, ..] if options.first_parent => plan.pairs.push(pair(first)),
+                parents => plan.pairs.extend(parents.iter().map(pair)),
+            }
+            plan.wanted.push(Some(start..plan.pairs.len()));
+        } else {
+            plan.wanted.push(None);
+        }
+        plan.commits.push((id, Some(info)));
+    }
+    Ok(plan)
 }
 
 /// The changes of every `(parent, commit)` pair under `dirs`, in order:

@@ -146,7 +146,7 @@ pub fn at_revision(project: &Project, request: &Request<'_>) -> Result<Summary, 
             project,
             &loader,
             spec,
-            read.history,
+            !request.all_parents,
             read.snapshot,
             &read.tip,
         )?),
@@ -175,7 +175,7 @@ fn since(
     project: &Project,
     loader: &Loader<'_>,
     spec: &str,
-    history: History,
+    first_parent: bool,
     snapshot: Snapshot,
     tip: &ObjectId,
 ) -> Result<Sides, Error> {
@@ -183,7 +183,17 @@ fn since(
         .midnight()
         .assume_utc()
         .unix_timestamp();
-    let from = history.commits.iter().find(|c| c.time < since);
+    // The walk's order, newest first; it stops at the first one before.
+    let repo = project.repo()?;
+    let mut from = None;
+    for id in repo.walk(tip, None, first_parent)? {
+        let commit = repo.commit(&id)?;
+        if commit.time < since {
+            from = Some(commit);
+            break;
+        }
+    }
+    let from = from.as_ref();
     let before = match from {
         Some(c) => loader.load(&Source::Commit(c.id.clone()), Select::All, c.id.short())?,
         None => Snapshot::default(),
