@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use time::Date;
 
-use crate::cache::{self, BlobCache, ChangeCache, CoversCache, FrontCache};
+use crate::cache::{self, BlobCache, ChangeCache, CoversCache, FollowCache, FrontCache};
 use crate::calendar::{self, CalendarError};
 use crate::check::run::RunError;
 use crate::config::{self, ConfigError, Workspace};
@@ -236,6 +236,9 @@ impl Project {
     ) -> Result<T, GitError> {
         let changes = self.change_cache()?;
         let blobs = self.blob_cache()?;
+        let follows = self
+            .cache_dir()?
+            .map(|dir| FollowCache::open(&dir, self.schema()));
         if let Some(progress) = &self.progress {
             progress.start();
         }
@@ -250,6 +253,7 @@ impl Project {
             progress: Some(&hook),
             changes: changes.as_ref(),
             blobs: blobs.as_ref(),
+            follows: follows.as_ref(),
             detail,
         });
         if let Some(progress) = &self.progress {
@@ -263,6 +267,9 @@ impl Project {
         if let Some(blobs) = blobs {
             let _ = blobs.save();
         }
+        if let Some(follows) = follows {
+            let _ = follows.save();
+        }
         Ok(value)
     }
 
@@ -272,6 +279,12 @@ impl Project {
         let repo = self.repo()?;
         Ok((!self.no_cache)
             .then(|| FrontCache::open(&cache::dir(repo.common_dir()), self.schema())))
+    }
+
+    /// The cache folder in the common git directory, unless `--no-cache`.
+    fn cache_dir(&self) -> Result<Option<PathBuf>, GitError> {
+        let repo = self.repo()?;
+        Ok((!self.no_cache).then(|| cache::dir(repo.common_dir())))
     }
 
     fn blob_cache(&self) -> Result<Option<BlobCache>, GitError> {

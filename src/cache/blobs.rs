@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::schema::Schema;
 
@@ -42,7 +42,8 @@ type Key = (String, String);
 pub struct BlobCache {
     path: PathBuf,
     header: String,
-    known: HashMap<Key, Arc<BlobFacts>>,
+    /// The file's entries, read when first asked for.
+    known: OnceLock<HashMap<Key, Arc<BlobFacts>>>,
     fresh: Mutex<Fresh>,
 }
 
@@ -58,25 +59,31 @@ impl BlobCache {
     /// schema or by another cairn version.
     pub fn open(dir: &Path, schema: &Schema) -> BlobCache {
         let header = format!("{MAGIC} {}", super::fingerprint(schema));
-        let path = dir.join("blobs");
-        let known = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|text| read(&text, &header))
-            .unwrap_or_default();
         BlobCache {
-            path,
+            path: dir.join("blobs"),
             header,
-            known,
+            known: OnceLock::new(),
             fresh: Mutex::default(),
         }
+    }
+
+    /// The file's entries (nothing when it is missing, damaged or foreign),
+    /// read on first use.
+    fn known(&self) -> &HashMap<Key, Arc<BlobFacts>> {
+        self.known.get_or_init(|| {
+            std::fs::read(&self.path)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .and_then(|text| read(&text, &self.header))
+                .unwrap_or_default()
+        })
     }
 
     /// The facts of `blob` at `path`, if known.
     pub fn get(&self, blob: &str, path: &str) -> Option<Arc<BlobFacts>> {
         let key = (blob.to_string(), path.to_string());
         let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(facts) = self.known.get(&key) {
+        if let Some(facts) = self.known().get(&key) {
             let facts = Arc::clone(facts);
             fresh.used.insert(key);
             return Some(facts);
@@ -91,7 +98,7 @@ impl BlobCache {
             return;
         }
         let key = (blob.to_string(), path.to_string());
-        if self.known.contains_key(&key) {
+        if self.known().contains_key(&key) {
             return;
         }
         let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
@@ -101,7 +108,7 @@ impl BlobCache {
     /// Writes what was learned, atomically; nothing when nothing was. A
     /// cache that cannot be written is an error the caller may ignore.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
-        let fresh = self.fresh.into_inner().unwrap_or_else(|p| p.into_inner());
+        let fresh = std::mem::take(&mut *self.fresh.lock().unwrap_or_else(|p| p.into_inner()));
         if fresh.learned.is_empty() {
             return Ok(());
         }
@@ -111,14 +118,14 @@ impl BlobCache {
             fresh
                 .used
                 .iter()
-                .filter_map(|key| Some((key, self.known.get(key)?))),
+                .filter_map(|key| Some((key, self.known().get(key)?))),
         ) {
             entries += write_entry(&mut text, key, facts);
         }
         // Older entries only while they fit.
         let mut rest = String::new();
         let mut rest_entries = 0;
-        for (key, facts) in &self.known {
+        for (key, facts) in self.known() {
             if !fresh.used.contains(key) {
                 rest_entries += write_entry(&mut rest, key, facts);
             }

@@ -13,7 +13,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use crate::git::{ChangeStatus, ObjectId, TreeChange};
 
@@ -31,10 +31,17 @@ type Key = (Option<String>, String);
 pub struct ChangeCache {
     path: PathBuf,
     header: String,
+    /// The file's entries, read when first asked for.
+    file: OnceLock<File>,
+    fresh: Mutex<Fresh>,
+}
+
+/// What the file holds.
+#[derive(Default)]
+struct File {
     known: HashMap<Key, Entry>,
     /// Per commit with a first-parent entry, that parent (None: a root).
     first_parents: HashMap<String, Option<String>>,
-    fresh: Mutex<Fresh>,
 }
 
 /// One commit's changes against one parent.
@@ -62,30 +69,40 @@ impl ChangeCache {
             env!("CARGO_PKG_VERSION"),
             dirs.join("\u{1f}")
         );
-        let path = dir.join("changes");
-        let known: HashMap<Key, Entry> = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|text| read(&text, &header))
-            .unwrap_or_default();
-        let first_parents = known
-            .iter()
-            .filter(|(_, entry)| entry.first)
-            .map(|((parent, commit), _)| (commit.clone(), parent.clone()))
-            .collect();
         ChangeCache {
-            path,
+            path: dir.join("changes"),
             header,
-            known,
-            first_parents,
+            file: OnceLock::new(),
             fresh: Mutex::default(),
         }
+    }
+
+    /// The file's entries: nothing when it is missing, unreadable, damaged
+    /// or made for other folders or by another cairn version. Read once,
+    /// on first use, so that a command that asks nothing pays nothing.
+    fn file(&self) -> &File {
+        self.file.get_or_init(|| {
+            let known: HashMap<Key, Entry> = std::fs::read(&self.path)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .and_then(|text| read(&text, &self.header))
+                .unwrap_or_default();
+            let first_parents = known
+                .iter()
+                .filter(|(_, entry)| entry.first)
+                .map(|((parent, commit), _)| (commit.clone(), parent.clone()))
+                .collect();
+            File {
+                known,
+                first_parents,
+            }
+        })
     }
 
     /// The first parent of `commit` (`Some(None)` for a root commit), if
     /// the cache holds its changes against it.
     pub fn first_parent(&self, commit: &ObjectId) -> Option<Option<ObjectId>> {
-        let parent = self.first_parents.get(commit.as_str())?;
+        let parent = self.file().first_parents.get(commit.as_str())?;
         match parent {
             None => Some(None),
             Some(parent) => ObjectId::from_stored(parent).map(Some),
@@ -99,7 +116,7 @@ impl ChangeCache {
             commit.as_str().to_string(),
         );
         let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(entry) = self.known.get(&key) {
+        if let Some(entry) = self.file().known.get(&key) {
             let changes = entry.changes.clone();
             fresh.used.insert(key);
             return Some(changes);
@@ -136,10 +153,11 @@ impl ChangeCache {
     /// cache that cannot be written (a read-only git directory) is an
     /// error the caller may ignore: the results stand without it.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
-        let fresh = self.fresh.into_inner().unwrap_or_else(|p| p.into_inner());
+        let fresh = std::mem::take(&mut *self.fresh.lock().unwrap_or_else(|p| p.into_inner()));
         if fresh.learned.is_empty() {
             return Ok(());
         }
+        let known = &self.file().known;
         let mut text = String::new();
         let mut entries = 0;
         let body = |text: &mut String, entries: &mut usize, key: &Key, entry: &Entry| {
@@ -152,13 +170,13 @@ impl ChangeCache {
         let mut kept = String::new();
         let mut kept_entries = 0;
         for key in &fresh.used {
-            if let Some(entry) = self.known.get(key) {
+            if let Some(entry) = known.get(key) {
                 body(&mut kept, &mut kept_entries, key, entry);
             }
         }
         let mut rest = String::new();
         let mut rest_entries = 0;
-        for (key, entry) in &self.known {
+        for (key, entry) in known {
             if !fresh.used.contains(key) && !fresh.learned.contains_key(key) {
                 body(&mut rest, &mut rest_entries, key, entry);
             }

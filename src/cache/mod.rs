@@ -3,6 +3,7 @@
 //! its own module: [`changes`] keeps what each commit changed in the record
 //! folders, [`blobs`] what each record blob is to the history (its id and
 //! status), [`fronts`] the front matter of the records a summary read,
+//! [`follows`] which commits a `log` found its record's paths changed in,
 //! [`covers`] which record files the covers scan must read.
 //! docs/history.md and docs/performance.md give each file's size bound.
 //!
@@ -26,11 +27,13 @@ use crate::schema::Schema;
 pub mod blobs;
 pub mod changes;
 pub mod covers;
+pub mod follows;
 pub mod fronts;
 
 pub use blobs::{BlobCache, BlobFacts};
 pub use changes::ChangeCache;
 pub use covers::CoversCache;
+pub use follows::FollowCache;
 pub use fronts::FrontCache;
 
 /// The folder of the cache inside a git directory.

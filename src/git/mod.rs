@@ -105,6 +105,14 @@ impl Repo {
             // through a handle's last few raw trees anyway.
             // SAFETY: as above, a size limit set before any read.
             let _ = unsafe { git2::opts::set_cache_max_size(32 << 20) };
+            // Pack files are mapped a window at a time, and every handle
+            // maps its own: with libgit2's defaults (1 GiB windows, 8 GiB
+            // in all) each handle of a parallel walk held a whole pack.
+            // Smaller windows, and a limit on all of them together, keep
+            // the process's mapped pack data near what git itself maps.
+            // SAFETY: as above, size limits set before any pack is opened.
+            let _ = unsafe { git2::opts::set_mwindow_size(16 << 20) };
+            let _ = unsafe { git2::opts::set_mwindow_mapped_limit(64 << 20) };
         });
         let opened = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
             Some(git_dir) => Repository::open_ext(

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::events::{Reader, record_events};
 use super::{History, Options, mention_pattern};
+use crate::cache::ChangeCache;
 use crate::git::{ChangeStatus, GitError, ObjectId, Repo, TreeChange};
 use crate::schema::Schema;
 use crate::snapshot::ParseCache;
@@ -33,26 +34,39 @@ pub fn follow(
     if tracked.is_empty() {
         return Ok(None);
     }
+    // A walk from here with the record at these paths found before: only
+    // the commits it found need reading again.
+    let replay = options.follows.and_then(|f| f.get(tip, &tracked));
+    let chain = match &replay {
+        Some(steps) => steps.clone(),
+        None => first_parent_chain(repo, tip, options)?,
+    };
+    let at_tip = tracked.clone();
     let mut follower = Follower {
         repo,
         schema,
         id,
-        options,
+        changes: options.changes.filter(|_| replay.is_none()),
         reader,
         tracked,
         last_seen: Vec::new(),
         history: History::default(),
     };
-    let chain = first_parent_chain(repo, tip, options)?;
     let total = chain.len();
-    for (done, (commit, parent)) in chain.iter().enumerate() {
+    let mut found = Vec::new();
+    for (done, (commit, parent)) in chain.into_iter().enumerate() {
         if let Some(progress) = options.progress.filter(|_| done % 1024 == 0) {
             progress(done, total);
         }
-        follower.step(commit, parent.as_ref())?;
+        if follower.step(&commit, parent.as_ref())? {
+            found.push((commit, parent));
+        }
     }
     if let Some(progress) = options.progress {
         progress(total, total);
+    }
+    if let (None, Some(follows)) = (replay, options.follows) {
+        follows.put(tip, &at_tip, &found);
     }
     let mut history = follower.history;
     if let Some(pattern) = options.mention.map(mention_pattern) {
@@ -72,7 +86,8 @@ struct Follower<'a> {
     repo: &'a Repo,
     schema: &'a Schema,
     id: &'a str,
-    options: &'a Options<'a>,
+    /// The change cache, unless replaying the commits a walk found.
+    changes: Option<&'a ChangeCache>,
     reader: Reader<'a>,
     /// The paths the record lives at before the commits seen so far.
     tracked: Vec<String>,
@@ -85,14 +100,15 @@ struct Follower<'a> {
 impl Follower<'_> {
     /// One commit of the chain: its changes at the record's paths and, if
     /// the record is among them, its event and where it lived before.
-    fn step(&mut self, commit: &ObjectId, parent: Option<&ObjectId>) -> Result<(), GitError> {
+    /// Whether the commit changed one of those paths.
+    fn step(&mut self, commit: &ObjectId, parent: Option<&ObjectId>) -> Result<bool, GitError> {
         let watched = if self.tracked.is_empty() {
             &self.last_seen
         } else {
             &self.tracked
         };
         // A commit's changes the cache knows need no tree read at all.
-        let known = self.options.changes.and_then(|c| c.get(parent, commit));
+        let known = self.changes.and_then(|c| c.get(parent, commit));
         let mut changes = match &known {
             Some(all) => all
                 .iter()
@@ -103,11 +119,11 @@ impl Follower<'_> {
         };
         changes.retain(|c| self.schema.is_record_path(&c.path));
         if changes.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         self.reader.load(&changes)?;
         if !changes.iter().any(|c| self.holds_id(c)) {
-            return Ok(());
+            return Ok(true);
         }
         // The record came from elsewhere in this commit, or was born here:
         // every changed record is read to tell which.
@@ -118,7 +134,7 @@ impl Follower<'_> {
                     let all = self
                         .repo
                         .diff_commits(parent, commit, &self.schema.dirs())?;
-                    if let Some(cache) = self.options.changes {
+                    if let Some(cache) = self.changes {
                         cache.put(parent, commit, true, &all);
                     }
                     all
@@ -135,7 +151,7 @@ impl Follower<'_> {
             &changes,
         );
         let Some(events) = found.remove(self.id) else {
-            return Ok(());
+            return Ok(true);
         };
         self.history.commits.push(self.repo.commit(commit)?);
         let history = &mut self.history.events;
@@ -144,7 +160,7 @@ impl Follower<'_> {
             .or_default()
             .extend(events);
         self.move_back(&changes);
-        Ok(())
+        Ok(true)
     }
 
     /// Whether the record continues on a changed path: its older side is

@@ -30,7 +30,7 @@ use serde::Serialize;
 
 pub use follow::follow;
 
-use crate::cache::{BlobCache, ChangeCache};
+use crate::cache::{BlobCache, ChangeCache, FollowCache};
 use crate::calendar::iso_date;
 use crate::diff::{self, ChangeKind, FieldChange, SectionChange, SectionChangeKind};
 use crate::git::{CommitInfo, GitError, ObjectId, Repo, TreeChange};
@@ -57,6 +57,8 @@ pub struct Options<'a> {
     pub changes: Option<&'a ChangeCache>,
     /// The persistent cache of each blob's id and status, when one is used.
     pub blobs: Option<&'a BlobCache>,
+    /// The persistent cache of where `log` found a record's paths changed.
+    pub follows: Option<&'a FollowCache>,
     /// How much of each change to work out.
     pub detail: Detail,
 }

@@ -100,6 +100,10 @@ fn fronts_file(repo: &TestRepo) -> std::path::PathBuf {
     repo.path().join(".git/cairn/fronts")
 }
 
+fn follows_file(repo: &TestRepo) -> std::path::PathBuf {
+    repo.path().join(".git/cairn/follows")
+}
+
 #[test]
 fn the_cache_changes_nothing_but_time() {
     let repo = generated_repo();
@@ -126,6 +130,26 @@ fn the_cache_changes_nothing_but_time() {
     let warm = outputs(&repo, &here, &[]);
     assert_eq!(cold, without);
     assert_eq!(warm, without);
+    assert!(
+        follows_file(&repo).exists(),
+        "log keeps the commits it found"
+    );
+
+    // log alone, twice: the second run replays the commits the first found.
+    std::fs::remove_dir_all(repo.path().join(".git/cairn")).expect("remove the cache");
+    let ids = ["EXP-0002", "EXP-0003", "EXP-0007", "DEC-0001"];
+    let log = |id: &str, extra: &[&str]| {
+        let mut args = vec!["log", id, "--format", "json"];
+        args.extend_from_slice(extra);
+        let run = repo.cairn(&args);
+        (run.code, run.stdout, run.stderr)
+    };
+    let expected: Vec<_> = ids.iter().map(|id| log(id, &["--no-cache"])).collect();
+    for _ in 0..2 {
+        let got: Vec<_> = ids.iter().map(|id| log(id, &[])).collect();
+        assert_eq!(got, expected);
+    }
+    assert!(follows_file(&repo).exists());
     // Read-only commands leave the work tree as it was.
     assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
 
@@ -191,6 +215,7 @@ fn a_damaged_cache_is_rebuilt() {
         (cache_file(&repo), "cairn-changes 2 "),
         (blobs_file(&repo), "cairn-blobs 1 "),
         (fronts_file(&repo), "cairn-fronts 1 "),
+        (follows_file(&repo), "cairn-follows 1 "),
     ] {
         let good = std::fs::read(&file).expect("cache written");
         for damaged in [
