@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::calendar::is_date;
 use crate::diagnostic::did_you_mean;
 use crate::project::{Error, Project};
-use crate::record::{Brief, Record};
+use crate::record::{Brief, Parts, Record};
 use crate::schema::Schema;
 use crate::value::Value;
 
@@ -524,7 +524,9 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
     if query.rev.is_some() {
         project.repo()?;
     }
-    let snapshot = project.loader().at(query.rev)?;
+    // A listing shows front matter (and the `#` heading a record without a
+    // `title` field is named by): bodies are not read.
+    let snapshot = project.loader().parts(Parts::Front).at(query.rev)?;
     filter.check(schema, &snapshot.records)?;
     let mut listing = Listing::new(select(&snapshot.records, &filter, &key));
     listing.broken = snapshot

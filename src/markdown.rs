@@ -63,6 +63,16 @@ impl Body {
 
 /// Parses a body whose first line is file line `first_line`.
 pub fn parse(body: &str, first_line: usize) -> Body {
+    parse_with(body, first_line, true)
+}
+
+/// [`parse`] without the sections' text: their titles, levels and lines,
+/// and the links — what validation reads — without copying the body.
+pub fn outline(body: &str, first_line: usize) -> Body {
+    parse_with(body, first_line, false)
+}
+
+fn parse_with(body: &str, first_line: usize, texts: bool) -> Body {
     let lines = LineIndex::new(body);
     let file_line = |offset: usize| first_line + lines.line(offset) - 1;
     let mut headings: Vec<(String, u8, usize, usize, usize)> = Vec::new(); // title, level, line, start, end
@@ -121,8 +131,16 @@ pub fn parse(body: &str, first_line: usize) -> Body {
                 title: title.clone(),
                 level: *level,
                 line: *line,
-                text: body[(*end).min(stop)..stop].trim().to_string(),
-                own_text: body[(*end).min(next)..next].trim().to_string(),
+                text: if texts {
+                    body[(*end).min(stop)..stop].trim().to_string()
+                } else {
+                    String::new()
+                },
+                own_text: if texts {
+                    body[(*end).min(next)..next].trim().to_string()
+                } else {
+                    String::new()
+                },
             }
         })
         .collect();
@@ -227,6 +245,26 @@ mod tests {
             .map(|l| (l.target.as_str(), l.line))
             .collect();
         assert_eq!(got, [("notes.md", 13)]);
+    }
+
+    #[test]
+    fn the_outline_is_the_body_without_texts() {
+        let full = parse(BODY, 3);
+        let outline = outline(BODY, 3);
+        assert_eq!(outline.links, full.links);
+        let strip = |b: &Body| -> Vec<(String, u8, usize)> {
+            b.sections
+                .iter()
+                .map(|s| (s.title.clone(), s.level, s.line))
+                .collect()
+        };
+        assert_eq!(strip(&outline), strip(&full));
+        assert!(
+            outline
+                .sections
+                .iter()
+                .all(|s| s.text.is_empty() && s.own_text.is_empty())
+        );
     }
 
     #[test]

@@ -133,7 +133,37 @@ impl Brief {
 /// Parses a file's bytes as a record of `kind`; a file that cannot be
 /// read as a record becomes the diagnostic that says why.
 pub fn parse(path: &str, kind: &Kind, bytes: &[u8]) -> Result<Record, Diagnostic> {
-    parse_to(path, kind, bytes, true)
+    parse_to(path, kind, bytes, Parts::Whole)
+}
+
+/// How much of a record to read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Parts {
+    /// Front matter and body: sections with their text, and links.
+    #[default]
+    Whole,
+    /// Front matter, the sections' titles and lines without their text,
+    /// and links: what validation checks ([`parse_outline`]).
+    Outline,
+    /// Front matter alone ([`parse_front`]).
+    Front,
+}
+
+/// Parses a file's bytes as a record of `kind`, reading `parts` of it.
+pub fn parse_parts(
+    path: &str,
+    kind: &Kind,
+    bytes: &[u8],
+    parts: Parts,
+) -> Result<Record, Diagnostic> {
+    parse_to(path, kind, bytes, parts)
+}
+
+/// [`parse`] with the body's outline only: sections without their text
+/// (empty), and links. For checks that ask whether a section is there,
+/// not what it says.
+pub fn parse_outline(path: &str, kind: &Kind, bytes: &[u8]) -> Result<Record, Diagnostic> {
+    parse_to(path, kind, bytes, Parts::Outline)
 }
 
 /// [`parse`] without the body: the front matter, and of the body only the
@@ -142,10 +172,10 @@ pub fn parse(path: &str, kind: &Kind, bytes: &[u8]) -> Result<Record, Diagnostic
 /// counts), at a fraction of the cost; the result is the same record with
 /// an empty body.
 pub fn parse_front(path: &str, kind: &Kind, bytes: &[u8]) -> Result<Record, Diagnostic> {
-    parse_to(path, kind, bytes, false)
+    parse_to(path, kind, bytes, Parts::Front)
 }
 
-fn parse_to(path: &str, kind: &Kind, bytes: &[u8], body: bool) -> Result<Record, Diagnostic> {
+fn parse_to(path: &str, kind: &Kind, bytes: &[u8], parts: Parts) -> Result<Record, Diagnostic> {
     let text = frontmatter::decode(bytes).map_err(|line| {
         Diagnostic::error(
             Code::Encoding,
@@ -198,9 +228,14 @@ fn parse_to(path: &str, kind: &Kind, bytes: &[u8], body: bool) -> Result<Record,
         ),
     })?;
     let mut record = from_front(path, kind, front);
-    if body || record.text("title").is_none() {
-        record.body = markdown::parse(split.body, split.body_line);
-    }
+    record.body = match parts {
+        Parts::Whole => markdown::parse(split.body, split.body_line),
+        Parts::Outline => markdown::outline(split.body, split.body_line),
+        Parts::Front if record.text("title").is_none() => {
+            markdown::parse(split.body, split.body_line)
+        }
+        Parts::Front => Body::default(),
+    };
     Ok(record)
 }
 

@@ -12,6 +12,7 @@ pub mod run;
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diagnostic::{self, Code, Diagnostic, Severity};
@@ -117,11 +118,17 @@ pub fn validate(
         // A file's parse error is the same finding wherever YAML puts it.
         .map(|b| b.diagnostic.clone().about(""))
         .collect();
-    for rec in &snapshot.records {
-        if let Some(kind) = schema.kind(&rec.kind) {
-            out.extend(record::check(kind, rec));
-        }
-    }
+    let each: Vec<Vec<Diagnostic>> = snapshot
+        .records
+        .par_iter()
+        .map(|rec| {
+            schema
+                .kind(&rec.kind)
+                .map(|kind| record::check(kind, rec))
+                .unwrap_or_default()
+        })
+        .collect();
+    out.extend(each.into_iter().flatten());
     out.extend(refs::check(schema, snapshot));
     out.extend(links::check(snapshot, tree));
     out.extend(practice::check(schema, snapshot, today));

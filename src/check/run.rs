@@ -11,6 +11,7 @@ use super::history::{self, Head};
 use super::{Report, validate};
 use crate::git::{GitError, Repo};
 use crate::project::{Error, Project};
+use crate::record::Parts;
 use crate::schema::Schema;
 use crate::snapshot::{Loader, ParseCache, Select, Source};
 
@@ -53,7 +54,14 @@ pub fn run(
     options: &Options<'_>,
 ) -> Result<Report, RunError> {
     let cache = ParseCache::default();
-    let loader = Loader::new(schema, root).repo(repo).cache(&cache);
+    let loader = Loader::new(schema, root).repo(repo);
+    // Only the history rules read section text, and only they share
+    // parses with a history walk; plain validation reads the outline.
+    let loader = if options.base.is_some() {
+        loader.cache(&cache)
+    } else {
+        loader.parts(Parts::Outline)
+    };
     let (source, label, place) = match head {
         Head::Worktree => (Source::Worktree, "worktree", "working tree".to_string()),
         Head::Index => (Source::Index, "index", "index".to_string()),

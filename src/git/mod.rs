@@ -369,6 +369,22 @@ impl Repo {
         self.in_parallel(ids, 4, |repo, id| repo.blob_within(id, limit))
     }
 
+    /// [`Repo::blob_within`] for many blobs, in parallel, each handed to
+    /// `each` (with its place in `ids`) on the thread that read it: the
+    /// results come back in the order of `ids`, and no blob's bytes need
+    /// outlive the call that uses them.
+    pub fn map_blobs_within<R: Send>(
+        &self,
+        ids: &[ObjectId],
+        limit: u64,
+        each: impl Fn(usize, Result<Vec<u8>, u64>) -> R + Sync,
+    ) -> Result<Vec<R>, GitError> {
+        let places: Vec<usize> = (0..ids.len()).collect();
+        self.in_parallel(&places, 4, |repo, &at| {
+            Ok(each(at, repo.blob_within(&ids[at], limit)?))
+        })
+    }
+
     /// Many blobs' bytes, in the order of `ids`, read in parallel.
     ///
     /// git2 handles cannot be shared between threads, so each worker opens

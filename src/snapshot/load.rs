@@ -10,10 +10,13 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::revision::{self, GitSource, GitTree};
 use super::worktree::Worktree;
-use super::{ParseCache, Snapshot, SourceFile, Tree};
+use super::{ParseCache, Snapshot, SourceFile, Tree, parse_one};
 use crate::git::{GitError, ObjectId, Repo, TreeFile};
+use crate::record::Parts;
 use crate::schema::Schema;
 
 /// Where a snapshot comes from.
@@ -50,6 +53,7 @@ pub struct Loader<'a> {
     worktree: Option<Worktree>,
     repo: Option<&'a Repo>,
     cache: Option<&'a ParseCache>,
+    parts: Parts,
 }
 
 impl<'a> Loader<'a> {
@@ -60,6 +64,7 @@ impl<'a> Loader<'a> {
             worktree: Some(Worktree::new(root)),
             repo: None,
             cache: None,
+            parts: Parts::Whole,
         }
     }
 
@@ -71,6 +76,7 @@ impl<'a> Loader<'a> {
             worktree: repo.workdir().map(Worktree::new),
             repo: Some(repo),
             cache: None,
+            parts: Parts::Whole,
         }
     }
 
@@ -88,6 +94,15 @@ impl<'a> Loader<'a> {
         self
     }
 
+    /// Reads `parts` of each record (all of it unless told): a command
+    /// that reports no section text asks for less. A loader with a parse
+    /// cache parses as the cache does instead.
+    #[must_use]
+    pub fn parts(mut self, parts: Parts) -> Loader<'a> {
+        self.parts = parts;
+        self
+    }
+
     /// The snapshot of `source`, as much of it as `select` asks for,
     /// labelled `label` (`worktree`, `index`, or the revision as given).
     pub fn load(
@@ -97,31 +112,44 @@ impl<'a> Loader<'a> {
         label: &str,
     ) -> Result<Snapshot, GitError> {
         let schema = self.schema;
+        let (cache, parts) = (self.cache, self.parts);
+        // Each file is parsed as soon as it is read, on the thread that
+        // read it: no snapshot holds every file's bytes at once.
+        let parse = |file: SourceFile| parse_one(schema, file, cache, parts);
+        let parse_all = |files: Vec<SourceFile>| -> Vec<_> {
+            files.into_par_iter().filter_map(parse).collect()
+        };
         let Some(git) = Self::git_source(source) else {
             let worktree = self.worktree()?;
-            let files = match select {
-                Select::All => worktree.files(schema),
-                Select::Paths(paths) => worktree.files_at(schema, paths),
+            let parsed = match select {
+                Select::All => worktree
+                    .list(schema)
+                    .into_par_iter()
+                    .filter_map(|found| parse(worktree.read_found(found)))
+                    .collect(),
+                Select::Paths(paths) => parse_all(worktree.files_at(schema, paths)),
                 Select::Files(files) => {
                     let paths: Vec<String> = files.into_iter().map(|f| f.path).collect();
-                    worktree.files_at(schema, &paths)
+                    parse_all(worktree.files_at(schema, &paths))
                 }
-                Select::Mentioning(keep) => worktree
-                    .files(schema)
-                    .into_iter()
-                    .filter(|f| f.content.as_ref().map_or(true, |b| keep(b)))
-                    .collect(),
+                Select::Mentioning(keep) => parse_all(
+                    worktree
+                        .files(schema)
+                        .into_iter()
+                        .filter(|f| f.content.as_ref().map_or(true, |b| keep(b)))
+                        .collect(),
+                ),
             };
-            return Ok(Snapshot::build(label, schema, files, None));
+            return Ok(Snapshot::assemble(label, parsed));
         };
         let repo = self.git_repo()?;
-        let cache = self.cache;
         let known = |blob: &str, path: &str| cache.is_some_and(|c| c.contains(blob, path));
-        let files = match select {
-            Select::All => {
-                let listed = revision::list(repo, schema, &git)?;
-                revision::read_all(repo, schema, &git, listed, &known)?
-            }
+        let read_and_parse = |listed: Vec<TreeFile>| -> Result<Vec<_>, GitError> {
+            let parsed = revision::read_all_with(repo, schema, &git, listed, &known, &parse)?;
+            Ok(parsed.into_iter().flatten().collect())
+        };
+        let parsed = match select {
+            Select::All => read_and_parse(revision::list(repo, schema, &git)?)?,
             Select::Paths(paths) => {
                 let wanted: HashSet<&str> = paths
                     .iter()
@@ -139,23 +167,25 @@ impl<'a> Loader<'a> {
                         .filter(|f| wanted.contains(f.path.as_str()))
                         .collect()
                 };
-                revision::read_all(repo, schema, &git, listed, &known)?
+                read_and_parse(listed)?
             }
-            Select::Files(listed) => revision::read_all(repo, schema, &git, listed, &known)?,
+            Select::Files(listed) => read_and_parse(listed)?,
             Select::Mentioning(keep) => {
                 let listed = revision::list(repo, schema, &git)?;
-                revision::read_all(repo, schema, &git, listed, &known)?
-                    .into_iter()
-                    .filter(|f| {
-                        // Blobs the cache holds are neither read nor tested
-                        // again: their parse is kept as it is.
-                        f.blob.as_deref().is_some_and(|b| known(b, &f.path))
-                            || f.content.as_ref().map_or(true, |bytes| keep(bytes))
-                    })
-                    .collect()
+                parse_all(
+                    revision::read_all(repo, schema, &git, listed, &known)?
+                        .into_iter()
+                        .filter(|f| {
+                            // Blobs the cache holds are neither read nor
+                            // tested again: their parse is kept as it is.
+                            f.blob.as_deref().is_some_and(|b| known(b, &f.path))
+                                || f.content.as_ref().map_or(true, |bytes| keep(bytes))
+                        })
+                        .collect(),
+                )
             }
         };
-        Ok(Snapshot::build(label, schema, files, cache))
+        Ok(Snapshot::assemble(label, parsed))
     }
 
     /// Every record of the revision `rev` (resolved in the repository), or

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use crate::diagnostic::Diagnostic;
-use crate::record::{self, Record};
+use crate::record::{self, Parts, Record};
 use crate::schema::Schema;
 
 /// One file of a kind folder, as a source found it.
@@ -126,12 +126,22 @@ pub fn parse_files(
 ) -> Vec<(String, String, Parsed)> {
     files
         .into_par_iter()
-        .filter_map(|file| {
-            let kind = schema.kind_of_path(&file.path)?;
-            let parsed = parse_file(kind, &file, cache);
-            Some((file.path, kind.name.clone(), parsed))
-        })
+        .filter_map(|file| parse_one(schema, file, cache, Parts::Whole))
         .collect()
+}
+
+/// One file parsed: `(path, kind, parse)`, or None outside the kind
+/// folders. Without a cache, `parts` says how much of it to read; a cache
+/// parses as it always does, so that its entries stay alike.
+fn parse_one(
+    schema: &Schema,
+    file: SourceFile,
+    cache: Option<&ParseCache>,
+    parts: Parts,
+) -> Option<(String, String, Parsed)> {
+    let kind = schema.kind_of_path(&file.path)?;
+    let parsed = parse_file(kind, &file, cache, parts);
+    Some((file.path, kind.name.clone(), parsed))
 }
 
 impl Snapshot {
@@ -143,7 +153,11 @@ impl Snapshot {
         files: Vec<SourceFile>,
         cache: Option<&ParseCache>,
     ) -> Snapshot {
-        let parsed = parse_files(schema, files, cache);
+        Snapshot::assemble(label, parse_files(schema, files, cache))
+    }
+
+    /// The snapshot of parsed files, sorted by path.
+    fn assemble(label: &str, parsed: Vec<(String, String, Parsed)>) -> Snapshot {
         let mut snapshot = Snapshot {
             label: label.to_string(),
             ..Snapshot::default()
@@ -206,7 +220,12 @@ impl Snapshot {
     }
 }
 
-fn parse_file(kind: &crate::schema::Kind, file: &SourceFile, cache: Option<&ParseCache>) -> Parsed {
+fn parse_file(
+    kind: &crate::schema::Kind,
+    file: &SourceFile,
+    cache: Option<&ParseCache>,
+    parts: Parts,
+) -> Parsed {
     let blob = file.blob.as_deref();
     if let Some(hit) = cache
         .zip(blob)
@@ -214,11 +233,13 @@ fn parse_file(kind: &crate::schema::Kind, file: &SourceFile, cache: Option<&Pars
     {
         return hit;
     }
+    let parts = match cache {
+        Some(cache) if cache.front_only => Parts::Front,
+        Some(_) => Parts::Whole,
+        None => parts,
+    };
     let parsed = Arc::new(match &file.content {
-        Ok(bytes) if cache.is_some_and(|c| c.front_only) => {
-            record::parse_front(&file.path, kind, bytes)
-        }
-        Ok(bytes) => record::parse(&file.path, kind, bytes),
+        Ok(bytes) => record::parse_parts(&file.path, kind, bytes, parts),
         Err(diagnostic) => Err(diagnostic.clone()),
     });
     if let Some((cache, blob)) = cache.zip(blob) {

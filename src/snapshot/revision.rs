@@ -65,6 +65,20 @@ pub(super) fn read_all(
     listed: Vec<TreeFile>,
     known: &dyn Fn(&str, &str) -> bool,
 ) -> Result<Vec<SourceFile>, GitError> {
+    read_all_with(repo, schema, source, listed, known, &|file| file)
+}
+
+/// [`read_all`], handing each file to `each` as soon as it is read — on
+/// the thread that read it, for the blobs read in parallel — so that a
+/// caller that parses files need not hold all their bytes at once.
+pub(super) fn read_all_with<R: Send>(
+    repo: &Repo,
+    schema: &Schema,
+    source: &GitSource,
+    listed: Vec<TreeFile>,
+    known: &dyn Fn(&str, &str) -> bool,
+    each: &(dyn Fn(SourceFile) -> R + Sync),
+) -> Result<Vec<R>, GitError> {
     // A kind folder that is a symlink, or sits below one: reported, not
     // followed, as in the working tree.
     let dirs = schema.dirs();
@@ -76,7 +90,7 @@ pub(super) fn read_all(
             d.strip_prefix(link.path.as_str())
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         }) {
-            out.push(SourceFile {
+            out.push(each(SourceFile {
                 path: format!("{dir}/"),
                 blob: None,
                 content: Err(Diagnostic::error(
@@ -88,32 +102,49 @@ pub(super) fn read_all(
                         link.path
                     ),
                 )),
-            });
+            }));
         }
     }
     let listed: Vec<TreeFile> = listed
         .into_iter()
         .filter(|f| schema.is_record_path(&f.path))
         .collect();
-    let batch: Vec<ObjectId> = listed
+    // Decided once: `each` may fill the cache `known` asks.
+    let in_batch: Vec<bool> = listed
         .iter()
-        .filter(|f| !f.symlink && !known(f.blob.as_str(), &f.path))
-        .map(|f| f.blob.clone())
+        .map(|f| !f.symlink && !known(f.blob.as_str(), &f.path))
         .collect();
-    let mut bytes = repo.blobs_within(&batch, MAX_RECORD_BYTES)?.into_iter();
-    for file in listed {
+    let batch: Vec<&TreeFile> = listed
+        .iter()
+        .zip(&in_batch)
+        .filter_map(|(f, &read)| read.then_some(f))
+        .collect();
+    let ids: Vec<ObjectId> = batch.iter().map(|f| f.blob.clone()).collect();
+    let mut done = repo
+        .map_blobs_within(&ids, MAX_RECORD_BYTES, |at, read| {
+            let file = batch[at];
+            each(SourceFile {
+                blob: Some(file.blob.to_string()),
+                path: file.path.clone(),
+                content: sized(&file.path, read),
+            })
+        })?
+        .into_iter();
+    for (file, &read_in_batch) in listed.iter().zip(&in_batch) {
+        if read_in_batch {
+            out.extend(done.next());
+            continue;
+        }
         let content = if file.symlink {
-            read(repo, schema, source, &file)?
-        } else if known(file.blob.as_str(), &file.path) {
-            Ok(Vec::new())
+            read(repo, schema, source, file)?
         } else {
-            sized(&file.path, bytes.next().unwrap_or(Ok(Vec::new())))
+            Ok(Vec::new())
         };
-        out.push(SourceFile {
+        out.push(each(SourceFile {
             blob: (!file.symlink).then(|| file.blob.to_string()),
-            path: file.path,
+            path: file.path.clone(),
             content,
-        });
+        }));
     }
     Ok(out)
 }

@@ -15,6 +15,40 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::record;
 use crate::schema::Schema;
 
+/// A file found in a kind folder, listed but not yet read.
+pub(super) enum Found {
+    /// A file to read: its repository path, where it is on disk, and what
+    /// the listing saw it as.
+    File {
+        path: String,
+        full: PathBuf,
+        seen: Seen,
+    },
+    /// What listing found instead of a file: a symlinked folder, a path
+    /// that cannot be read.
+    Ready(SourceFile),
+}
+
+/// What a listed file is, by its directory entry.
+#[derive(Clone, Copy)]
+pub(super) enum Seen {
+    /// A regular file.
+    File,
+    /// A symbolic link (followed only inside the repository).
+    Symlink,
+    /// A fifo, socket or device: never opened.
+    Other,
+}
+
+impl Found {
+    fn path(&self) -> &str {
+        match self {
+            Found::File { path, .. } => path,
+            Found::Ready(file) => &file.path,
+        }
+    }
+}
+
 /// The working tree under a root folder.
 #[derive(Clone, Debug)]
 pub(super) struct Worktree {
@@ -36,8 +70,29 @@ impl Worktree {
         &self.root
     }
 
-    /// Every record file of every kind folder, sorted by path.
+    /// Every record file of every kind folder, read, sorted by path.
     pub(super) fn files(&self, schema: &Schema) -> Vec<SourceFile> {
+        self.list(schema)
+            .into_iter()
+            .map(|found| self.read_found(found))
+            .collect()
+    }
+
+    /// Reads a listed file.
+    pub(super) fn read_found(&self, found: Found) -> SourceFile {
+        match found {
+            Found::File { path, full, seen } => SourceFile {
+                content: self.read_seen(&path, &full, seen),
+                path,
+                blob: None,
+            },
+            Found::Ready(file) => file,
+        }
+    }
+
+    /// Every record file of every kind folder, listed but not read, sorted
+    /// by path: reading them is left to the caller (in parallel).
+    pub(super) fn list(&self, schema: &Schema) -> Vec<Found> {
         let mut files = Vec::new();
         for dir in schema.dirs() {
             let start = if dir.is_empty() {
@@ -49,7 +104,7 @@ impl Worktree {
                 // Not followed, inside the repository or out: git keeps a
                 // symlinked folder as a link, so history could not see
                 // its records either, and the two must agree.
-                files.push(SourceFile {
+                files.push(Found::Ready(SourceFile {
                     path: format!("{dir}/"),
                     blob: None,
                     content: Err(Diagnostic::error(
@@ -60,7 +115,7 @@ impl Worktree {
                             "`{link}` is a symlink to a folder; cairn does not follow symlinked folders, so the records under `{dir}` are not read — point the kind's `dir` at the real folder"
                         ),
                     )),
-                });
+                }));
                 continue;
             }
             if !start.is_dir() {
@@ -87,11 +142,18 @@ impl Worktree {
                         {
                             continue;
                         }
-                        let content = self.read(&path, entry.path(), entry.path_is_symlink());
-                        files.push(SourceFile {
+                        let kind = entry.file_type();
+                        let seen = if entry.path_is_symlink() {
+                            Seen::Symlink
+                        } else if kind.is_file() {
+                            Seen::File
+                        } else {
+                            Seen::Other
+                        };
+                        files.push(Found::File {
                             path,
-                            blob: None,
-                            content,
+                            full: entry.into_path(),
+                            seen,
                         });
                     }
                     Err(err) => {
@@ -99,7 +161,7 @@ impl Worktree {
                             .path()
                             .and_then(|p| self.relative(p))
                             .unwrap_or_else(|| dir.clone());
-                        files.push(SourceFile {
+                        files.push(Found::Ready(SourceFile {
                             path: at.clone(),
                             blob: None,
                             content: Err(Diagnostic::error(
@@ -108,14 +170,43 @@ impl Worktree {
                                 1,
                                 format!("cannot read this path: {err}; check its permissions"),
                             )),
-                        });
+                        }));
                     }
                 }
             }
         }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        files.dedup_by(|a, b| a.path == b.path);
+        files.sort_by(|a, b| a.path().cmp(b.path()));
+        files.dedup_by(|a, b| a.path() == b.path());
         files
+    }
+
+    /// Reads a file listed as `seen`: a regular file is opened and its size
+    /// checked on the open handle, with no second look-up of its path.
+    fn read_seen(&self, path: &str, full: &Path, seen: Seen) -> Result<Vec<u8>, Diagnostic> {
+        match seen {
+            Seen::Symlink => self.read(path, full, true),
+            Seen::Other => Err(not_regular(path)),
+            Seen::File => {
+                use std::io::Read as _;
+                let unreadable = |err: std::io::Error| {
+                    Diagnostic::error(
+                        Code::Unreadable,
+                        path,
+                        1,
+                        format!("cannot read the file: {err}"),
+                    )
+                };
+                let mut file = fs::File::open(full).map_err(unreadable)?;
+                let meta = file.metadata().map_err(unreadable)?;
+                if !meta.is_file() {
+                    return Err(not_regular(path));
+                }
+                record::check_size(path, meta.len())?;
+                let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
+                file.read_to_end(&mut bytes).map_err(unreadable)?;
+                Ok(bytes)
+            }
+        }
     }
 
     /// Reads one file; `path` is repository-relative, `full` on disk.
@@ -153,12 +244,7 @@ impl Worktree {
         };
         let meta = fs::metadata(&target).map_err(unreadable)?;
         if !meta.is_file() {
-            return Err(Diagnostic::error(
-                Code::Unreadable,
-                path,
-                1,
-                "this is not a regular file; records are `.md` files",
-            ));
+            return Err(not_regular(path));
         }
         record::check_size(path, meta.len())?;
         fs::read(&target).map_err(unreadable)
@@ -207,6 +293,16 @@ impl Worktree {
             .collect();
         Some(parts.join("/"))
     }
+}
+
+/// The finding on a record path that is a folder, fifo, socket or device.
+fn not_regular(path: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::Unreadable,
+        path,
+        1,
+        "this is not a regular file; records are `.md` files",
+    )
 }
 
 /// The file on disk that a repository path names. Paths are text, and a
