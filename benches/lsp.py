@@ -20,6 +20,8 @@
   many experiments name: each keystroke leaves all of them dangling (and
   checks them again), 20 times;
 - completion of ids in a reference field, and hover on an id;
+- find references to the second scope: every record's text is searched,
+  read from disk the first time;
 - memory: the server's peak resident set (VmHWM) at the end.
 
 Standard library only; prints one Markdown table.
@@ -153,7 +155,14 @@ def main():
         column += 1
 
     scopes = os.path.join(corpus, "research", "scopes")
-    scope_path = os.path.join(scopes, sorted(os.listdir(scopes))[0])
+    scope_names = sorted(os.listdir(scopes))
+    first_scope = os.path.join(scopes, scope_names[1])
+    first_scope_uri = "file://" + first_scope
+    first_scope_text = open(first_scope, encoding="utf-8").read()
+    first_scope_id_line = next(i for i, l in enumerate(first_scope_text.split("\n")) if l.startswith("id:"))
+    server.notify("textDocument/didOpen", {"textDocument": {"uri": first_scope_uri, "languageId": "markdown", "version": 1, "text": first_scope_text}})
+    server.wait(server.published(first_scope_uri))
+    scope_path = os.path.join(scopes, scope_names[0])
     scope_uri = "file://" + scope_path
     scope_lines = open(scope_path, encoding="utf-8").read().split("\n")
     server.notify("textDocument/didOpen", {"textDocument": {"uri": scope_uri, "languageId": "markdown", "version": 1, "text": "\n".join(scope_lines)}})
@@ -186,6 +195,13 @@ def main():
         t = time.perf_counter()
         server.request("textDocument/hover", hover_at)
         hovers.append(time.perf_counter() - t)
+    # Find references to the first scope: every record's text is searched.
+    refs = []
+    for _ in range(5):
+        t = time.perf_counter()
+        answer = server.request("textDocument/references", {"textDocument": {"uri": first_scope_uri}, "position": {"line": first_scope_id_line, "character": 6}, "context": {"includeDeclaration": False}})
+        refs.append(time.perf_counter() - t)
+    found = len(answer["result"] or [])
     peak, rss = server.memory()
     server.request("shutdown", None)
     server.notify("exit", None)
@@ -212,6 +228,8 @@ def main():
     print(f"| keystroke in a named id to findings, slowest | {ms(named_keys[-1])} |")
     print(f"| completion of `EXP-` ids ({items} items), median | {ms(statistics.median(completions))} |")
     print(f"| hover on an id, median | {ms(statistics.median(hovers))} |")
+    print(f"| find references to {os.path.basename(first_scope)[:10]} ({found} places), first (files read) | {ms(refs[0])} |")
+    print(f"| find references, again, median of {len(refs) - 1} | {ms(statistics.median(refs[1:]))} |")
     print(f"| peak memory (VmHWM) | {peak} |")
     print(f"| memory at the end (VmRSS) | {rss} |")
 

@@ -16,6 +16,8 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::check::refs::{self, Lookup};
 use crate::check::{links, practice, record as record_check};
 use crate::config::{self, ConfigError};
@@ -136,6 +138,9 @@ pub(crate) struct Log {
     /// Whether link targets exist on disk, as first looked up; forgotten
     /// whenever a file is opened, saved or closed.
     on_disk: RefCell<HashMap<String, bool>>,
+    /// The texts of records on disk, read when first searched (find
+    /// references); a file's is forgotten when the log takes it again.
+    texts: RefCell<HashMap<String, Option<String>>>,
     repo: Option<Repo>,
 }
 
@@ -156,6 +161,7 @@ impl Log {
             practice: HashMap::new(),
             practice_day: super::today_date(),
             on_disk: RefCell::new(HashMap::new()),
+            texts: RefCell::new(HashMap::new()),
             repo: ws.repo,
         };
         for at in 0..log.snapshot.records.len() {
@@ -237,6 +243,39 @@ impl Log {
             Some(doc) => Some(doc.text.clone()),
             None => self.disk().text(rel),
         }
+    }
+
+    /// For each record, in order, its text when it holds `needle`: the
+    /// buffer of an open one, else the file on disk (read once, the files
+    /// in parallel, as a large log has thousands).
+    pub(crate) fn texts_holding(&self, needle: &str) -> Vec<Option<String>> {
+        let unread: Vec<&str> = {
+            let texts = self.texts.borrow();
+            self.snapshot
+                .records
+                .iter()
+                .map(|r| r.path.as_str())
+                .filter(|path| !self.docs.contains_key(*path) && !texts.contains_key(*path))
+                .collect()
+        };
+        let disk = self.disk();
+        let read: Vec<(String, Option<String>)> = unread
+            .par_iter()
+            .map(|path| (path.to_string(), disk.text(path)))
+            .collect();
+        let mut texts = self.texts.borrow_mut();
+        texts.extend(read);
+        self.snapshot
+            .records
+            .iter()
+            .map(|r| {
+                let text = match self.docs.get(&r.path) {
+                    Some(doc) => Some(&doc.text),
+                    None => texts.get(&r.path).and_then(Option::as_ref),
+                };
+                text.filter(|t| t.contains(needle)).cloned()
+            })
+            .collect()
     }
 
     /// The working tree's files, to read from any thread.
@@ -334,6 +373,7 @@ impl Log {
     /// whose findings to publish: `rel` first, then those whose findings
     /// changed.
     fn set(&mut self, rel: &str, parsed: Option<Result<Record, Diagnostic>>) -> Vec<String> {
+        self.texts.borrow_mut().remove(rel);
         let old_record = match self.find_record(rel) {
             Ok(at) => Some(self.snapshot.records.remove(at)),
             Err(_) => None,

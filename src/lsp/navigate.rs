@@ -8,8 +8,6 @@ use lsp_types::{
     MarkupContent, MarkupKind, ReferenceParams, TextDocumentPositionParams, Uri,
 };
 
-use rayon::prelude::*;
-
 use super::log::Log;
 use super::ranges::{front_matter_lines, token_range};
 use super::text::{LineIndex, path_to_uri, word_at};
@@ -178,33 +176,14 @@ pub(crate) fn references(log: &Log, params: ReferenceParams) -> Option<Vec<Locat
         _ => return None,
     };
     let mut out = Vec::new();
-    let open_texts: std::collections::HashSet<&str> = log.docs.keys().map(String::as_str).collect();
     if params.context.include_declaration {
         if let Some(record) = log.by_id(&id) {
             out.extend(declaration(log, record));
         }
     }
-    // Each record's text is read (its buffer, else the file on disk) only
-    // to look for the id in it; the files in parallel, as a large log has
-    // thousands.
-    let disk = log.disk();
-    let texts: Vec<Option<String>> = log
-        .snapshot
-        .records
-        .par_iter()
-        .map(|record| match open_texts.get(record.path.as_str()) {
-            Some(_) => None,
-            None => disk
-                .text(&record.path)
-                .filter(|text| text.contains(id.as_str())),
-        })
-        .collect();
+    let texts = log.texts_holding(&id);
     for (record, text) in log.snapshot.records.iter().zip(texts) {
-        let text = match log.docs.get(&record.path) {
-            Some(doc) => Some(doc.text.as_str()),
-            None => text.as_deref(),
-        };
-        out.extend(mentions(log, record, text, &id));
+        out.extend(mentions(log, record, text.as_deref(), &id));
     }
     Some(out)
 }

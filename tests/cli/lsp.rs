@@ -953,5 +953,43 @@ fn files_changed_on_disk_are_read_again() {
     let published = editor.settle();
     assert_eq!(find(&published, "EXP-0002-cnn.md"), &json!([]));
     assert_eq!(find(&published, "EXP-0001-again.md"), &json!([]));
+
+    // Find references reads the files on disk once; one that changes is
+    // read again.
+    let references = |editor: &mut Editor| {
+        let mut params = editor.at(&rel, 5, 12);
+        params["context"] = json!({"includeDeclaration": false});
+        let answer = editor.request("textDocument/references", params);
+        answer["result"]
+            .as_array()
+            .expect("locations")
+            .iter()
+            .map(|l| {
+                let uri = l["uri"].as_str().expect("uri");
+                let name = uri.rsplit('/').next().expect("name").to_string();
+                (name, l["range"]["start"]["line"].as_u64().expect("line"))
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(references(&mut editor), [("EXP-0002-cnn.md".into(), 5)]);
+    let dec = format!("{DEC}/DEC-0001-mel.md");
+    repo.write(
+        &dec,
+        repo.read(&dec)
+            .replace("We need features.", "EXP-0001 showed it."),
+    );
+    let uri = editor.uri(&dec);
+    editor.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 2}]}),
+    );
+    editor.settle();
+    assert_eq!(
+        references(&mut editor),
+        [
+            ("DEC-0001-mel.md".into(), 13),
+            ("EXP-0002-cnn.md".into(), 5)
+        ]
+    );
     assert_eq!(editor.finish(), 0);
 }
