@@ -1,6 +1,10 @@
 //! Checks across records: duplicate ids, references to ids that do not
 //! exist or are of the wrong kind, and reference pairs that must agree
 //! (`supersedes` / `superseded_by`, or any field with an `inverse`).
+//!
+//! Each record's findings come from [`check_record`], which reads the
+//! other records only through [`Lookup`]: a snapshot's [`Index`] for
+//! `validate`, or the log `cairn lsp` keeps and updates edit by edit.
 
 use std::collections::HashMap;
 
