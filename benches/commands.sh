@@ -17,6 +17,8 @@
 #                     change is measured before and after in one run
 #   OUT=path          where to write the figures (default docs/performance.md;
 #                     "-" prints them instead)
+#   HISTORY=0         leave out log and summary (their cold runs take
+#                     minutes on 100k)
 #
 # Peak memory comes from GNU time (/usr/bin/time), installed with apt-get
 # when missing and possible. Needs git, awk and bash.
@@ -184,6 +186,11 @@ for name in "${corpora[@]}"; do
     row "diff HEAD~1 HEAD" "\`git diff HEAD~1 HEAD\`" diff HEAD~1 HEAD
     base=(git diff -M "HEAD~$span" HEAD -- research/)
     row "diff HEAD~$span HEAD" "\`git diff -M HEAD~$span HEAD -- research/\`" diff "HEAD~$span" HEAD
+    if [[ ${HISTORY:-1} == 0 ]]; then
+        cat "$tmp/table" >>"$report"
+        cd "$here"
+        continue
+    fi
     base=(git log --follow -- "$path")
     COLD=1 row "log $id (cold)" "\`git log --follow -- <its path>\`" log "$id"
     row "log $id (warm)" "\`git log --follow -- <its path>\`" log "$id"
@@ -198,6 +205,57 @@ for name in "${corpora[@]}"; do
     cat "$tmp/table" >>"$report"
     cd "$here"
 done
+
+# `list` and `validate` beside the Rust ADR tool `adrs` (cargo install adrs),
+# in CPU seconds, on 1k turned into the same number of ADRs of the same
+# size: adr-tools' layout (doc/adr/NNNN-title.md, `# N. Title`, a Status
+# section) with each record's body.
+if [[ " ${corpora[*]} " == *" 1k "* ]] && command -v adrs >/dev/null; then
+    repo="$here/target/bench/1k"
+    adr="$here/target/bench/adrs-1k"
+    if [[ ! -d "$adr/doc/adr" ]]; then
+        mkdir -p "$adr/doc/adr"
+        printf 'doc/adr\n' >"$adr/.adr-dir"
+        (cd "$repo" && git ls-files research | grep '\.md$') | python3 -c '
+import os, re, sys
+repo, out = sys.argv[1], sys.argv[2]
+for n, rel in enumerate(sorted(sys.stdin.read().split()), 1):
+    text = open(os.path.join(repo, rel), encoding="utf-8").read()
+    front, _, body = text.partition("\n---\n")
+    field = lambda k: (re.search(r"^" + k + r": *\"?([^\"\n]*)", front, re.M) or [None, ""])[1]
+    title = field("title") or rel
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    body = re.sub(r"^# .*\n", "", body.lstrip(), count=1)
+    with open(os.path.join(out, "%04d-%s.md" % (n, slug)), "w", encoding="utf-8") as f:
+        f.write("# %d. %s\n\nDate: %s\n\n## Status\n\n%s\n\n%s" % (n, title, field("created"), field("status").capitalize(), body))
+' "$repo" "$adr/doc/adr"
+    fi
+    adrs_version=$(adrs --version 2>/dev/null | head -n 1)
+    : >"$tmp/table"
+    cd "$adr"
+    base=(adrs list)
+    b=$(measure "${base[@]}")
+    read -r _ bcpu bm <<<"$b"
+    cd "$repo"
+    for command in list validate; do
+        c=$(measure "$cairn" "$command")
+        read -r _ cpu m <<<"$c"
+        line="| \`$command\` | $(fmt_s "$cpu") | $(ratio "$cpu" "$bcpu") | $m MB | \`adrs list\` | $(fmt_s "$bcpu") | $bm MB |"
+        echo "$line" >>"$tmp/table"
+        echo "  $line" >&2
+    done
+    cd "$here"
+    {
+        echo
+        echo "### 1k beside adrs: CPU time (user + system)"
+        echo
+        echo "$(ls "$adr/doc/adr" | wc -l) ADRs made from the 1k records (same bodies), read by $adrs_version."
+        echo
+        echo "| command | cairn CPU | ratio | cairn RSS | baseline | baseline CPU | baseline RSS |"
+        echo "| --- | ---: | ---: | ---: | --- | ---: | ---: |"
+        cat "$tmp/table"
+    } >>"$report"
+fi
 
 if [[ $out == - ]]; then
     cat "$report"

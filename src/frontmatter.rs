@@ -6,6 +6,7 @@
 //! are numbered as in the file (1-based), so that every diagnostic points
 //! at the line a user would open.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -40,14 +41,22 @@ pub enum SplitError {
 /// Decodes a file's bytes: UTF-8 only, BOM dropped, CRLF made LF.
 /// On failure returns the 1-based line of the first invalid byte.
 pub fn decode(bytes: &[u8]) -> Result<String, usize> {
+    decode_borrowed(bytes).map(Cow::into_owned)
+}
+
+/// [`decode`], borrowing the bytes when they need no change (no CRLF):
+/// most files are read without a copy.
+pub fn decode_borrowed(bytes: &[u8]) -> Result<Cow<'_, str>, usize> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(text) if text.contains('\0') => {
-            let at = text.find('\0').unwrap_or(0);
-            Err(line_of(text, at))
-        }
-        Ok(text) if text.contains('\r') => Ok(text.replace("\r\n", "\n")),
-        Ok(text) => Ok(text.to_string()),
+        Ok(text) => match memchr::memchr2(b'\0', b'\r', bytes) {
+            None => Ok(Cow::Borrowed(text)),
+            Some(_) if text.contains('\0') => {
+                let at = text.find('\0').unwrap_or(0);
+                Err(line_of(text, at))
+            }
+            Some(_) => Ok(Cow::Owned(text.replace("\r\n", "\n"))),
+        },
         Err(err) => {
             let valid = &bytes[..err.valid_up_to()];
             Err(1 + valid.iter().filter(|&&b| b == b'\n').count())

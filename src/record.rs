@@ -176,7 +176,7 @@ pub fn parse_front(path: &str, kind: &Kind, bytes: &[u8]) -> Result<Record, Diag
 }
 
 fn parse_to(path: &str, kind: &Kind, bytes: &[u8], parts: Parts) -> Result<Record, Diagnostic> {
-    let text = frontmatter::decode(bytes).map_err(|line| {
+    let text = frontmatter::decode_borrowed(bytes).map_err(|line| {
         Diagnostic::error(
             Code::Encoding,
             path,
