@@ -183,14 +183,16 @@ impl Log {
         for id in ids {
             log.file_known(&id);
         }
-        let paths: Vec<String> = log
+        // Every record checked, in parallel: each reads the others only.
+        let index = Index::of(&log);
+        let found: Vec<(String, Vec<Diagnostic>)> = log
             .snapshot
             .records
-            .iter()
-            .map(|r| r.path.clone())
+            .par_iter()
+            .map(|record| (record.path.clone(), index.check(&log.schema, record)))
             .collect();
-        for path in paths {
-            log.recheck(&path);
+        for (path, found) in found {
+            log.keep_cross(&path, found);
         }
         log.practice = log.practice_findings();
         log
@@ -566,17 +568,15 @@ impl Log {
     /// Re-runs the checks across records on one file; whether its
     /// findings changed.
     fn recheck(&mut self, path: &str) -> bool {
-        let mut found = match self.record(path) {
-            Some(record) => {
-                let index = Index {
-                    log: self,
-                    broken: &self.snapshot.broken,
-                };
-                refs::check_record(&self.schema, &index, record)
-            }
+        let found = match self.record(path) {
+            Some(record) => Index::of(self).check(&self.schema, record),
             None => Vec::new(),
         };
-        diagnostic::sort(&mut found);
+        self.keep_cross(path, found)
+    }
+
+    /// Keeps a record's cross-record findings; whether they changed.
+    fn keep_cross(&mut self, path: &str, found: Vec<Diagnostic>) -> bool {
         if found.iter().any(|d| d.code == Code::Dangling) {
             self.dangling.insert(path.to_string());
         } else {
@@ -737,24 +737,49 @@ impl Tree for Disk<'_> {
 
 /// The log's records by id, for the checks across records.
 struct Index<'l> {
-    log: &'l Log,
+    records: &'l [Record],
     broken: &'l [Broken],
+    ids: &'l HashMap<String, Vec<String>>,
+    known: &'l HashMap<String, BTreeSet<String>>,
+}
+
+impl<'l> Index<'l> {
+    fn of(log: &'l Log) -> Index<'l> {
+        Index {
+            records: &log.snapshot.records,
+            broken: &log.snapshot.broken,
+            ids: &log.ids,
+            known: &log.known,
+        }
+    }
+
+    fn record(&self, path: &str) -> Option<&'l Record> {
+        self.records
+            .binary_search_by(|r| r.path.as_str().cmp(path))
+            .ok()
+            .map(|at| &self.records[at])
+    }
+
+    /// The cross-record findings of one record, sorted.
+    fn check(&self, schema: &Schema, record: &Record) -> Vec<Diagnostic> {
+        let mut found = refs::check_record(schema, self, record);
+        diagnostic::sort(&mut found);
+        found
+    }
 }
 
 impl Lookup for Index<'_> {
     fn with_id(&self, id: &str) -> Vec<&Record> {
-        self.log
-            .ids
+        self.ids
             .get(id)
             .into_iter()
             .flatten()
-            .filter_map(|path| self.log.record(path))
+            .filter_map(|path| self.record(path))
             .collect()
     }
 
     fn known(&self, to: &[String]) -> Vec<&str> {
         let mut known: Vec<&str> = self
-            .log
             .known
             .iter()
             .filter(|(kind, _)| to.is_empty() || to.contains(kind))
