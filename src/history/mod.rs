@@ -413,21 +413,23 @@ fn diff_pairs(
             .collect(),
         None => vec![None; pairs.len()],
     };
+    // One handle, in walk order: neighbouring commits share most of their
+    // trees, and libgit2's small cache of delta bases (one per handle)
+    // keeps the chains they are stored in warm. Parallel handles each
+    // rebuilt those chains: more work in all, and more memory.
     let missing: Vec<usize> = (0..pairs.len()).filter(|&i| diffs[i].is_none()).collect();
     let mut done = pairs.len() - missing.len();
-    for run in missing.chunks(BATCH * 4) {
-        let wanted: Vec<(Option<ObjectId>, ObjectId)> =
-            run.iter().map(|&i| pairs[i].clone()).collect();
-        for (&i, changes) in run.iter().zip(repo.diff_many(&wanted, dirs)?) {
-            if let Some(cache) = options.changes {
-                // A commit's pairs are in its parents' order.
-                let first = i == 0 || pairs[i - 1].1 != pairs[i].1;
-                cache.put(pairs[i].0.as_ref(), &pairs[i].1, first, &changes);
-            }
-            diffs[i] = Some(changes);
+    for &i in &missing {
+        let (parent, commit) = &pairs[i];
+        let changes = repo.diff_commits(parent.as_ref(), commit, dirs)?;
+        if let Some(cache) = options.changes {
+            // A commit's pairs are in its parents' order.
+            let first = i == 0 || pairs[i - 1].1 != *commit;
+            cache.put(parent.as_ref(), commit, first, &changes);
         }
-        done += run.len();
-        if let Some(progress) = options.progress {
+        diffs[i] = Some(changes);
+        done += 1;
+        if let Some(progress) = options.progress.filter(|_| done % 1024 == 0) {
             progress(done * total / pairs.len().max(1), total);
         }
     }
