@@ -10,8 +10,9 @@
 //! Size: at most [`MAX_BYTES`]. A write that would pass it keeps what the
 //! writing command learned and used, the newest work, and drops the rest.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::schema::Schema;
@@ -37,19 +38,28 @@ pub struct BlobFacts {
 /// `(blob, path)`.
 type Key = (String, String);
 
+/// The file's entries: per blob, per path, the facts and whether this
+/// command used them (looked up without building a key).
+type Known = HashMap<String, Vec<Entry>>;
+
+struct Entry {
+    path: String,
+    facts: Arc<BlobFacts>,
+    used: AtomicBool,
+}
+
 /// The blob facts cache: what the file held, and what this command used
 /// and learned.
 pub struct BlobCache {
     path: PathBuf,
     header: String,
     /// The file's entries, read when first asked for.
-    known: OnceLock<HashMap<Key, Arc<BlobFacts>>>,
+    known: OnceLock<Known>,
     fresh: Mutex<Fresh>,
 }
 
 #[derive(Default)]
 struct Fresh {
-    used: HashSet<Key>,
     learned: HashMap<Key, Arc<BlobFacts>>,
 }
 
@@ -69,7 +79,7 @@ impl BlobCache {
 
     /// The file's entries (nothing when it is missing, damaged or foreign),
     /// read on first use.
-    fn known(&self) -> &HashMap<Key, Arc<BlobFacts>> {
+    fn known(&self) -> &Known {
         self.known.get_or_init(|| {
             std::fs::read(&self.path)
                 .ok()
@@ -81,14 +91,19 @@ impl BlobCache {
 
     /// The facts of `blob` at `path`, if known.
     pub fn get(&self, blob: &str, path: &str) -> Option<Arc<BlobFacts>> {
-        let key = (blob.to_string(), path.to_string());
-        let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(facts) = self.known().get(&key) {
-            let facts = Arc::clone(facts);
-            fresh.used.insert(key);
-            return Some(facts);
+        if let Some(entry) = self.entry(blob, path) {
+            entry.used.store(true, Ordering::Relaxed);
+            return Some(Arc::clone(&entry.facts));
         }
-        fresh.learned.get(&key).cloned()
+        let fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
+        fresh
+            .learned
+            .get(&(blob.to_string(), path.to_string()))
+            .cloned()
+    }
+
+    fn entry(&self, blob: &str, path: &str) -> Option<&Entry> {
+        self.known().get(blob)?.iter().find(|e| e.path == path)
     }
 
     /// Keeps the facts of `blob` at `path` for the next run.
@@ -97,10 +112,10 @@ impl BlobCache {
         if path.contains(['\t', '\n', '\r', '\\']) {
             return;
         }
-        let key = (blob.to_string(), path.to_string());
-        if self.known().contains_key(&key) {
+        if self.entry(blob, path).is_some() {
             return;
         }
+        let key = (blob.to_string(), path.to_string());
         let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
         fresh.learned.insert(key, Arc::clone(facts));
     }
@@ -114,20 +129,19 @@ impl BlobCache {
         }
         let mut text = String::new();
         let mut entries = 0;
-        for (key, facts) in fresh.learned.iter().chain(
-            fresh
-                .used
-                .iter()
-                .filter_map(|key| Some((key, self.known().get(key)?))),
-        ) {
-            entries += write_entry(&mut text, key, facts);
+        for ((blob, path), facts) in &fresh.learned {
+            entries += write_entry(&mut text, blob, path, facts);
         }
-        // Older entries only while they fit.
+        // Then what this command used; older entries only while they fit.
         let mut rest = String::new();
         let mut rest_entries = 0;
-        for (key, facts) in self.known() {
-            if !fresh.used.contains(key) {
-                rest_entries += write_entry(&mut rest, key, facts);
+        for (blob, known) in self.known() {
+            for entry in known {
+                if entry.used.load(Ordering::Relaxed) {
+                    entries += write_entry(&mut text, blob, &entry.path, &entry.facts);
+                } else {
+                    rest_entries += write_entry(&mut rest, blob, &entry.path, &entry.facts);
+                }
             }
         }
         if text.len() + rest.len() <= MAX_BYTES {
@@ -142,10 +156,10 @@ impl BlobCache {
 /// One line: `blob \t path \t id \t status \t broken`, each optional value
 /// `-` for none or `+` and the text, with `\`, tab and line breaks escaped.
 /// Returns how many entries it wrote.
-fn write_entry(out: &mut String, key: &Key, facts: &BlobFacts) -> usize {
-    out.push_str(&key.0);
+fn write_entry(out: &mut String, blob: &str, path: &str, facts: &BlobFacts) -> usize {
+    out.push_str(blob);
     out.push('\t');
-    out.push_str(&key.1);
+    out.push_str(path);
     for value in [&facts.id, &facts.status, &facts.broken] {
         out.push('\t');
         match value {
@@ -193,16 +207,17 @@ fn unescape(text: &str) -> Option<String> {
 
 /// The entries of a whole file; None unless the header matches and the
 /// file is complete and well formed.
-fn read(text: &str, header: &str) -> Option<HashMap<Key, Arc<BlobFacts>>> {
+fn read(text: &str, header: &str) -> Option<Known> {
     let mut lines = text.split('\n');
     if lines.next()? != header {
         return None;
     }
-    let mut known = HashMap::new();
+    let mut known = Known::new();
+    let mut entries = 0;
     loop {
         let line = lines.next()?;
         if let Some(count) = line.strip_prefix("end ") {
-            let complete = count.parse::<usize>().ok()? == known.len()
+            let complete = count.parse::<usize>().ok()? == entries
                 && lines.next() == Some("")
                 && lines.next().is_none();
             return complete.then_some(known);
@@ -222,7 +237,16 @@ fn read(text: &str, header: &str) -> Option<HashMap<Key, Arc<BlobFacts>>> {
         if words.next().is_some() {
             return None;
         }
-        known.insert((blob.to_string(), path.to_string()), Arc::new(facts));
+        let paths: &mut Vec<Entry> = known.entry(blob.to_string()).or_default();
+        if paths.iter().any(|e| e.path == path) {
+            return None;
+        }
+        paths.push(Entry {
+            path: path.to_string(),
+            facts: Arc::new(facts),
+            used: AtomicBool::new(false),
+        });
+        entries += 1;
     }
 }
 

@@ -21,7 +21,8 @@ pub(super) struct Reader<'a> {
     parses: &'a ParseCache,
     blobs: Option<&'a BlobCache>,
     detail: Detail,
-    facts: HashMap<(String, String), Arc<BlobFacts>>,
+    /// Per blob, per path, what it is (looked up without building a key).
+    facts: HashMap<String, Vec<(String, Arc<BlobFacts>)>>,
 }
 
 impl<'a> Reader<'a> {
@@ -44,8 +45,16 @@ impl<'a> Reader<'a> {
 
     /// The facts of `blob` at `path`, once [`Reader::load`] has met it.
     pub(super) fn facts(&self, blob: &ObjectId, path: &str) -> Option<&Arc<BlobFacts>> {
-        self.facts
-            .get(&(blob.as_str().to_string(), path.to_string()))
+        let paths = self.facts.get(blob.as_str())?;
+        paths
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, facts)| facts)
+    }
+
+    fn learn(&mut self, blob: &ObjectId, path: &str, facts: Arc<BlobFacts>) {
+        let paths = self.facts.entry(blob.as_str().to_string()).or_default();
+        paths.push((path.to_string(), facts));
     }
 
     /// Whether `blob` at `path` is a record with the id `id`.
@@ -66,17 +75,16 @@ impl<'a> Reader<'a> {
         let mut wanted: Vec<(ObjectId, String)> = Vec::new();
         for change in changes {
             for blob in [&change.old_blob, &change.new_blob].into_iter().flatten() {
-                let key = (blob.as_str().to_string(), change.path.clone());
-                if self.facts.contains_key(&key) || !seen.insert((blob.as_str(), &change.path)) {
+                if self.facts(blob, &change.path).is_some()
+                    || !seen.insert((blob.as_str(), &change.path))
+                {
                     continue;
                 }
                 let cached = (self.detail == Detail::Status)
                     .then(|| self.blobs?.get(blob.as_str(), &change.path))
                     .flatten();
                 match cached {
-                    Some(facts) => {
-                        self.facts.insert(key, facts);
-                    }
+                    Some(facts) => self.learn(blob, &change.path, facts),
                     None => wanted.push((blob.clone(), change.path.clone())),
                 }
             }
@@ -101,7 +109,7 @@ impl<'a> Reader<'a> {
             if let Some(blobs) = self.blobs {
                 blobs.put(blob.as_str(), &path, &facts);
             }
-            self.facts.insert((blob.as_str().to_string(), path), facts);
+            self.learn(&blob, &path, facts);
         }
         Ok(())
     }
