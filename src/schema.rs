@@ -2,6 +2,8 @@
 //! and frozen parts. All of it is data, loaded from the configuration (or
 //! the built-in default) by `config`; nothing here knows a kind by name.
 
+use std::collections::HashMap;
+
 use globset::GlobSet;
 use regex::Regex;
 
@@ -29,6 +31,16 @@ impl Schema {
     /// The kind with this name.
     pub fn kind(&self, name: &str) -> Option<&Kind> {
         self.kinds.iter().find(|k| k.name == name)
+    }
+
+    /// Each kind's place in the schema, by name: the order listings and
+    /// reports sort records in.
+    pub fn kind_order(&self) -> HashMap<&str, usize> {
+        self.kinds
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.name.as_str(), i))
+            .collect()
     }
 
     /// The kind with this name, or an error that lists the kinds and the

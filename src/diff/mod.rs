@@ -257,12 +257,7 @@ pub fn compare(schema: &Schema, old: &Snapshot, new: &Snapshot) -> Vec<Change> {
         }
         changes.push(broken_change(broken, ChangeKind::Removed, "old"));
     }
-    let order: HashMap<&str, usize> = schema
-        .kinds
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.name.as_str(), i))
-        .collect();
+    let order = schema.kind_order();
     changes.sort_by(|a, b| {
         let key = |c: &Change| {
             (

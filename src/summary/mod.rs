@@ -465,12 +465,7 @@ fn counts(schema: &Schema, snapshot: &Snapshot) -> IndexMap<String, IndexMap<Str
 
 /// The records with an id, in the schema's kind order, then by id.
 fn in_kind_order<'r>(schema: &Schema, by_id: &HashMap<&str, &'r Record>) -> Vec<&'r Record> {
-    let order: HashMap<&str, usize> = schema
-        .kinds
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.name.as_str(), i))
-        .collect();
+    let order = schema.kind_order();
     let mut records: Vec<&Record> = by_id.values().copied().collect();
     records.sort_by(|a, b| {
         let key = |r: &Record| (order.get(r.kind.as_str()).copied(), r.id.clone());
