@@ -138,8 +138,9 @@ pub(crate) struct Log {
     /// Whether link targets exist on disk, as first looked up; forgotten
     /// whenever a file is opened, saved or closed.
     on_disk: RefCell<HashMap<String, bool>>,
-    /// The texts of records on disk, read when first searched (find
-    /// references); a file's is forgotten when the log takes it again.
+    /// The texts of records on disk, read when first needed (to place
+    /// findings, to find references); a file's is forgotten when the log
+    /// takes it again.
     texts: RefCell<HashMap<String, Option<String>>>,
     repo: Option<Repo>,
 }
@@ -239,12 +240,20 @@ impl Log {
             .and_then(|path| self.record(path))
     }
 
-    /// The text of a file: its open buffer, else the file on disk.
+    /// The text of a file: its open buffer, else the file on disk (read
+    /// once, until the log takes the file again).
     pub(crate) fn text(&self, rel: &str) -> Option<String> {
-        match self.docs.get(rel) {
-            Some(doc) => Some(doc.text.clone()),
-            None => self.disk().text(rel),
+        if let Some(doc) = self.docs.get(rel) {
+            return Some(doc.text.clone());
         }
+        if let Some(text) = self.texts.borrow().get(rel) {
+            return text.clone();
+        }
+        let text = self.disk().text(rel);
+        self.texts
+            .borrow_mut()
+            .insert(rel.to_string(), text.clone());
+        text
     }
 
     /// For each record, in order, its text when it holds `needle`: the
