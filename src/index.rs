@@ -321,6 +321,26 @@ pub fn splice(existing: Option<&str>, block: &str, title: &str) -> Result<String
 mod tests {
     use super::*;
 
+    #[test]
+    fn update_creates_then_keeps_then_finds_the_index_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("research/decisions");
+        std::fs::create_dir_all(&folder).unwrap();
+        let record = "---\nid: DEC-0001\ntitle: Use mel\nstatus: accepted\ncreated: 2024-03-01\ndeciders: [ada]\n---\n\n## Context\n\nc\n\n## Decision\n\nd\n\n## Consequences\n\ne\n";
+        std::fs::write(folder.join("DEC-0001-use-mel.md"), record).unwrap();
+        let project = Project::open(dir.path(), None).unwrap();
+        let state = |check| update(&project, check).unwrap().state;
+        assert_eq!(state(false), State::Created);
+        assert_eq!(state(true), State::UpToDate);
+        let index = dir.path().join("research/README.md");
+        let text = std::fs::read_to_string(&index).unwrap();
+        assert!(text.contains("Use mel"), "{text}");
+        std::fs::write(&index, text.replace("Use mel", "Old title")).unwrap();
+        assert_eq!(state(true), State::Stale);
+        assert_eq!(state(false), State::Updated);
+        assert!(std::fs::read_to_string(&index).unwrap().contains("Use mel"));
+    }
+
     const BLOCK: &str = "<!-- cairn:index:start -->\nnew\n<!-- cairn:index:end -->\n";
 
     #[test]

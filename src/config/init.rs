@@ -46,3 +46,24 @@ pub fn init(cwd: &Path) -> Result<Initialized, Error> {
     }
     Ok(Initialized { created })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_writes_the_builtin_file_and_folders_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let done = init(dir.path()).unwrap();
+        assert_eq!(done.created[0], CONFIG_PATH);
+        assert!(done.created.contains(&"research/decisions/".to_string()));
+        let written = std::fs::read_to_string(dir.path().join(CONFIG_PATH)).unwrap();
+        assert_eq!(written, BUILTIN);
+        let again = init(dir.path()).unwrap_err().to_string();
+        assert!(
+            again.contains("already exists; cairn init never overwrites it"),
+            "{again}"
+        );
+    }
+}
