@@ -203,7 +203,12 @@ impl Worktree {
                 }
                 record::check_size(path, meta.len())?;
                 let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
-                file.read_to_end(&mut bytes).map_err(unreadable)?;
+                // Through `take`, reading asks the file for nothing more:
+                // `File::read_to_end` would stat it again and seek.
+                (&mut file)
+                    .take(record::MAX_RECORD_BYTES + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(unreadable)?;
                 Ok(bytes)
             }
         }
