@@ -12,9 +12,10 @@
 //! Size: at most [`MAX_BYTES`]. A write that would pass it keeps what the
 //! writing command learned and used, and drops the rest.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value as Json, json};
 
@@ -33,13 +34,13 @@ pub const MAX_BYTES: usize = 128 << 20;
 pub struct FrontCache {
     path: PathBuf,
     header: String,
-    known: HashMap<String, String>,
+    /// Per blob, its JSON and whether this command used it.
+    known: HashMap<String, (String, AtomicBool)>,
     fresh: Mutex<Fresh>,
 }
 
 #[derive(Default)]
 struct Fresh {
-    used: HashSet<String>,
     learned: HashMap<String, String>,
 }
 
@@ -65,10 +66,9 @@ impl FrontCache {
 
     /// The front matter of `blob`, if known (and well formed).
     pub fn get(&self, blob: &str) -> Option<FrontMatter> {
-        let json = self.known.get(blob)?;
+        let (json, used) = self.known.get(blob)?;
         let front = decode(&serde_json::from_str(json).ok()?)?;
-        let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
-        fresh.used.insert(blob.to_string());
+        used.store(true, Ordering::Relaxed);
         Some(front)
     }
 
@@ -97,19 +97,21 @@ impl FrontCache {
             out.push_str(json);
             out.push('\n');
         };
-        for (blob, json) in fresh.learned.iter().chain(
-            fresh
-                .used
-                .iter()
-                .filter_map(|blob| Some((blob, self.known.get(blob)?))),
-        ) {
+        for (blob, json) in &fresh.learned {
             line(&mut text, blob, json);
             entries += 1;
         }
+        // Then what this command used; older entries only while they fit.
         let mut rest = String::new();
         let mut rest_entries = 0;
-        for (blob, json) in &self.known {
-            if !fresh.used.contains(blob) && !fresh.learned.contains_key(blob) {
+        for (blob, (json, used)) in &self.known {
+            if fresh.learned.contains_key(blob) {
+                continue;
+            }
+            if used.load(Ordering::Relaxed) {
+                line(&mut text, blob, json);
+                entries += 1;
+            } else {
                 line(&mut rest, blob, json);
                 rest_entries += 1;
             }
@@ -206,7 +208,7 @@ fn decode_value(json: &Json) -> Option<Value> {
 
 /// The entries of a whole file, undecoded; None unless the header matches
 /// and the file is complete and well formed line by line.
-fn read(text: &str, header: &str) -> Option<HashMap<String, String>> {
+fn read(text: &str, header: &str) -> Option<HashMap<String, (String, AtomicBool)>> {
     let mut lines = text.split('\n');
     if lines.next()? != header {
         return None;
@@ -224,7 +226,7 @@ fn read(text: &str, header: &str) -> Option<HashMap<String, String>> {
         if !super::is_id(blob) || !json.starts_with('{') {
             return None;
         }
-        known.insert(blob.to_string(), json.to_string());
+        known.insert(blob.to_string(), (json.to_string(), AtomicBool::new(false)));
     }
 }
 
