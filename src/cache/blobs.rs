@@ -11,10 +11,11 @@
 //! writing command learned and used, the newest work, and drops the rest.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
 
+use super::file::{Body, CacheFile, read_lines};
 use crate::schema::Schema;
 
 /// The file's first word and format version; a file with another header
@@ -51,11 +52,7 @@ struct Entry {
 /// The blob facts cache: what the file held, and what this command used
 /// and learned.
 pub struct BlobCache {
-    path: PathBuf,
-    header: String,
-    /// The file's entries, read when first asked for.
-    known: OnceLock<Known>,
-    fresh: Mutex<Fresh>,
+    file: CacheFile<Known, Fresh>,
 }
 
 #[derive(Default)]
@@ -70,23 +67,8 @@ impl BlobCache {
     pub fn open(dir: &Path, schema: &Schema) -> BlobCache {
         let header = format!("{MAGIC} {}", super::fingerprint(schema));
         BlobCache {
-            path: dir.join("blobs"),
-            header,
-            known: OnceLock::new(),
-            fresh: Mutex::default(),
+            file: CacheFile::new(dir, "blobs", header, read),
         }
-    }
-
-    /// The file's entries (nothing when it is missing, damaged or foreign),
-    /// read on first use.
-    fn known(&self) -> &Known {
-        self.known.get_or_init(|| {
-            std::fs::read(&self.path)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .and_then(|text| read(&text, &self.header))
-                .unwrap_or_default()
-        })
     }
 
     /// The facts of `blob` at `path`, if known.
@@ -95,15 +77,15 @@ impl BlobCache {
             entry.used.store(true, Ordering::Relaxed);
             return Some(Arc::clone(&entry.facts));
         }
-        let fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
-        fresh
+        self.file
+            .fresh()
             .learned
             .get(&(blob.to_string(), path.to_string()))
             .cloned()
     }
 
     fn entry(&self, blob: &str, path: &str) -> Option<&Entry> {
-        self.known().get(blob)?.iter().find(|e| e.path == path)
+        self.file.known().get(blob)?.iter().find(|e| e.path == path)
     }
 
     /// Keeps the facts of `blob` at `path` for the next run.
@@ -116,47 +98,38 @@ impl BlobCache {
             return;
         }
         let key = (blob.to_string(), path.to_string());
-        let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
-        fresh.learned.insert(key, Arc::clone(facts));
+        self.file.fresh().learned.insert(key, Arc::clone(facts));
     }
 
     /// Writes what was learned, atomically; nothing when nothing was. A
     /// cache that cannot be written is an error the caller may ignore.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
-        let fresh = std::mem::take(&mut *self.fresh.lock().unwrap_or_else(|p| p.into_inner()));
+        let fresh = self.file.take_fresh();
         if fresh.learned.is_empty() {
             return Ok(());
         }
-        let mut text = String::new();
-        let mut entries = 0;
+        let mut body = Body::default();
         for ((blob, path), facts) in &fresh.learned {
-            entries += write_entry(&mut text, blob, path, facts);
+            write_entry(body.keep(), blob, path, facts);
         }
         // Then what this command used; older entries only while they fit.
-        let mut rest = String::new();
-        let mut rest_entries = 0;
-        for (blob, known) in self.known() {
+        for (blob, known) in self.file.known() {
             for entry in known {
-                if entry.used.load(Ordering::Relaxed) {
-                    entries += write_entry(&mut text, blob, &entry.path, &entry.facts);
+                let out = if entry.used.load(Ordering::Relaxed) {
+                    body.keep()
                 } else {
-                    rest_entries += write_entry(&mut rest, blob, &entry.path, &entry.facts);
-                }
+                    body.spare()
+                };
+                write_entry(out, blob, &entry.path, &entry.facts);
             }
         }
-        if text.len() + rest.len() <= MAX_BYTES {
-            text.push_str(&rest);
-            entries += rest_entries;
-        }
-        let file = format!("{}\n{text}end {entries}\n", self.header);
-        super::put(&self.path, file.as_bytes())
+        self.file.save(body, MAX_BYTES)
     }
 }
 
 /// One line: `blob \t path \t id \t status \t broken`, each optional value
 /// `-` for none or `+` and the text, with `\`, tab and line breaks escaped.
-/// Returns how many entries it wrote.
-fn write_entry(out: &mut String, blob: &str, path: &str, facts: &BlobFacts) -> usize {
+fn write_entry(out: &mut String, blob: &str, path: &str, facts: &BlobFacts) {
     out.push_str(blob);
     out.push('\t');
     out.push_str(path);
@@ -171,7 +144,6 @@ fn write_entry(out: &mut String, blob: &str, path: &str, facts: &BlobFacts) -> u
         }
     }
     out.push('\n');
-    1
 }
 
 fn escape(out: &mut String, text: &str) {
@@ -208,20 +180,9 @@ fn unescape(text: &str) -> Option<String> {
 /// The entries of a whole file; None unless the header matches and the
 /// file is complete and well formed.
 fn read(text: &str, header: &str) -> Option<Known> {
-    let mut lines = text.split('\n');
-    if lines.next()? != header {
-        return None;
-    }
     let mut known = Known::new();
     let mut entries = 0;
-    loop {
-        let line = lines.next()?;
-        if let Some(count) = line.strip_prefix("end ") {
-            let complete = count.parse::<usize>().ok()? == entries
-                && lines.next() == Some("")
-                && lines.next().is_none();
-            return complete.then_some(known);
-        }
+    let count = read_lines(text, header, |line, _| {
         let mut words = line.split('\t');
         let blob = words.next().filter(|b| super::is_id(b))?;
         let path = words.next().filter(|p| !p.is_empty())?;
@@ -247,7 +208,9 @@ fn read(text: &str, header: &str) -> Option<Known> {
             used: AtomicBool::new(false),
         });
         entries += 1;
-    }
+        Some(())
+    })?;
+    (count == entries).then_some(known)
 }
 
 #[cfg(test)]

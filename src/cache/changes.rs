@@ -12,9 +12,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::path::Path;
 
+use super::file::{Body, CacheFile, read_lines};
 use crate::git::{ChangeStatus, ObjectId, TreeChange};
 
 /// The file's first word and format version; a file with another header
@@ -29,11 +29,7 @@ type Key = (Option<String>, String);
 
 /// Per commit compared with a parent, its changes under the record folders.
 pub struct ChangeCache {
-    path: PathBuf,
-    header: String,
-    /// The file's entries, read when first asked for.
-    file: OnceLock<File>,
-    fresh: Mutex<Fresh>,
+    file: CacheFile<File, Fresh>,
 }
 
 /// What the file holds.
@@ -70,39 +66,14 @@ impl ChangeCache {
             dirs.join("\u{1f}")
         );
         ChangeCache {
-            path: dir.join("changes"),
-            header,
-            file: OnceLock::new(),
-            fresh: Mutex::default(),
+            file: CacheFile::new(dir, "changes", header, read),
         }
-    }
-
-    /// The file's entries: nothing when it is missing, unreadable, damaged
-    /// or made for other folders or by another cairn version. Read once,
-    /// on first use, so that a command that asks nothing pays nothing.
-    fn file(&self) -> &File {
-        self.file.get_or_init(|| {
-            let known: HashMap<Key, Entry> = std::fs::read(&self.path)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .and_then(|text| read(&text, &self.header))
-                .unwrap_or_default();
-            let first_parents = known
-                .iter()
-                .filter(|(_, entry)| entry.first)
-                .map(|((parent, commit), _)| (commit.clone(), parent.clone()))
-                .collect();
-            File {
-                known,
-                first_parents,
-            }
-        })
     }
 
     /// The first parent of `commit` (`Some(None)` for a root commit), if
     /// the cache holds its changes against it.
     pub fn first_parent(&self, commit: &ObjectId) -> Option<Option<ObjectId>> {
-        let parent = self.file().first_parents.get(commit.as_str())?;
+        let parent = self.file.known().first_parents.get(commit.as_str())?;
         match parent {
             None => Some(None),
             Some(parent) => ObjectId::from_stored(parent).map(Some),
@@ -115,8 +86,8 @@ impl ChangeCache {
             parent.map(|p| p.as_str().to_string()),
             commit.as_str().to_string(),
         );
-        let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(entry) = self.file().known.get(&key) {
+        let mut fresh = self.file.fresh();
+        if let Some(entry) = self.file.known().known.get(&key) {
             let changes = entry.changes.clone();
             fresh.used.insert(key);
             return Some(changes);
@@ -141,55 +112,38 @@ impl ChangeCache {
             parent.map(|p| p.as_str().to_string()),
             commit.as_str().to_string(),
         );
-        let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
         let entry = Entry {
             first,
             changes: changes.to_vec(),
         };
-        fresh.learned.insert(key, entry);
+        self.file.fresh().learned.insert(key, entry);
     }
 
     /// Writes what was learned, atomically; nothing when nothing was. A
     /// cache that cannot be written (a read-only git directory) is an
     /// error the caller may ignore: the results stand without it.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
-        let fresh = std::mem::take(&mut *self.fresh.lock().unwrap_or_else(|p| p.into_inner()));
+        let fresh = self.file.take_fresh();
         if fresh.learned.is_empty() {
             return Ok(());
         }
-        let known = &self.file().known;
-        let mut text = String::new();
-        let mut entries = 0;
-        let body = |text: &mut String, entries: &mut usize, key: &Key, entry: &Entry| {
-            write_entry(text, key, entry);
-            *entries += 1;
-        };
+        let known = &self.file.known().known;
+        // The newest work first; older entries only while they fit.
+        let mut body = Body::default();
         for (key, entry) in &fresh.learned {
-            body(&mut text, &mut entries, key, entry);
+            write_entry(body.keep(), key, entry);
         }
-        let mut kept = String::new();
-        let mut kept_entries = 0;
         for key in &fresh.used {
             if let Some(entry) = known.get(key) {
-                body(&mut kept, &mut kept_entries, key, entry);
+                write_entry(body.keep(), key, entry);
             }
         }
-        let mut rest = String::new();
-        let mut rest_entries = 0;
         for (key, entry) in known {
             if !fresh.used.contains(key) && !fresh.learned.contains_key(key) {
-                body(&mut rest, &mut rest_entries, key, entry);
+                write_entry(body.spare(), key, entry);
             }
         }
-        // The newest work first; older entries only while they fit.
-        text.push_str(&kept);
-        entries += kept_entries;
-        if text.len() + rest.len() <= MAX_BYTES {
-            text.push_str(&rest);
-            entries += rest_entries;
-        }
-        let file = format!("{}\n{text}end {entries}\n", self.header);
-        super::put(&self.path, file.as_bytes())
+        self.file.save(body, MAX_BYTES)
     }
 }
 
@@ -226,20 +180,9 @@ fn write_entry(out: &mut String, key: &Key, entry: &Entry) {
 
 /// The entries of a whole cache file; None unless the header matches and
 /// the file is complete and well formed.
-fn read(text: &str, header: &str) -> Option<HashMap<Key, Entry>> {
-    let mut lines = text.split('\n');
-    if lines.next()? != header {
-        return None;
-    }
+fn read(text: &str, header: &str) -> Option<File> {
     let mut known = HashMap::new();
-    loop {
-        let line = lines.next()?;
-        if let Some(count) = line.strip_prefix("end ") {
-            let complete = count.parse::<usize>().ok()? == known.len()
-                && lines.next() == Some("")
-                && lines.next().is_none();
-            return complete.then_some(known);
-        }
+    let count = read_lines(text, header, |line, lines| {
         let (first, rest) = match line.split_at_checked(2)? {
             ("C ", rest) => (true, rest),
             ("P ", rest) => (false, rest),
@@ -264,7 +207,20 @@ fn read(text: &str, header: &str) -> Option<HashMap<Key, Entry>> {
             commit.to_string(),
         );
         known.insert(key, Entry { first, changes });
+        Some(())
+    })?;
+    if count != known.len() {
+        return None;
     }
+    let first_parents = known
+        .iter()
+        .filter(|(_, entry)| entry.first)
+        .map(|((parent, commit), _)| (commit.clone(), parent.clone()))
+        .collect();
+    Some(File {
+        known,
+        first_parents,
+    })
 }
 
 fn read_change(line: &str) -> Option<TreeChange> {

@@ -21,9 +21,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::path::Path;
+use std::sync::OnceLock;
 
+use super::file::CacheFile;
 use crate::git::ObjectId;
 
 /// The file's first word and format version.
@@ -40,14 +41,12 @@ pub type Mentioning = Vec<(String, ObjectId)>;
 
 /// The covers scan's cache: see the module documentation.
 pub struct CoversCache {
-    path: PathBuf,
-    header: String,
-    folders: HashMap<FolderKey, Mentioning>,
-    /// The blob lines of the file, read into a set when first asked: a
-    /// folder met before needs none of them.
-    blob_text: String,
+    /// Per folder met before, its files that mention a covers key; and
+    /// the blob lines of the file.
+    file: CacheFile<(HashMap<FolderKey, Mentioning>, String), Fresh>,
+    /// The blob lines read into a set when first asked: a folder met
+    /// before needs none of them.
     plain: OnceLock<HashSet<ObjectId>>,
-    fresh: Mutex<Fresh>,
 }
 
 /// What this command used and learned.
@@ -70,19 +69,9 @@ impl CoversCache {
             env!("CARGO_PKG_VERSION"),
             keys.join("\u{1f}")
         );
-        let path = dir.join("covers");
-        let (folders, blob_text) = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|text| read(&text, &header))
-            .unwrap_or_default();
         CoversCache {
-            path,
-            header,
-            folders,
-            blob_text,
+            file: CacheFile::new(dir, "covers", header, read),
             plain: OnceLock::new(),
-            fresh: Mutex::default(),
         }
     }
 
@@ -90,8 +79,8 @@ impl CoversCache {
     /// covers key, if the folder was met before.
     pub fn folder(&self, dir: &str, tree: &ObjectId) -> Option<Mentioning> {
         let key = (dir.to_string(), tree.clone());
-        let mut fresh = self.fresh();
-        if let Some(files) = self.folders.get(&key) {
+        let mut fresh = self.file.fresh();
+        if let Some(files) = self.folders().get(&key) {
             fresh.used_folders.push(key);
             return Some(files.clone());
         }
@@ -101,10 +90,10 @@ impl CoversCache {
     /// Whether `blob` is known to mention no covers key.
     pub fn is_plain(&self, blob: &ObjectId) -> bool {
         if self.known_plain().contains(blob) {
-            self.fresh().used_plain.insert(blob.clone());
+            self.file.fresh().used_plain.insert(blob.clone());
             return true;
         }
-        self.fresh().plain.contains(blob)
+        self.file.fresh().plain.contains(blob)
     }
 
     /// Keeps the files of a folder that mention a covers key. A path with
@@ -113,7 +102,8 @@ impl CoversCache {
         if dir.contains('\n') || files.iter().any(|(path, _)| path.contains('\n')) {
             return;
         }
-        self.fresh()
+        self.file
+            .fresh()
             .folders
             .insert((dir.to_string(), tree.clone()), files);
     }
@@ -121,7 +111,7 @@ impl CoversCache {
     /// Keeps that `blob` mentions no covers key.
     pub fn put_plain(&self, blob: &ObjectId) {
         if !self.known_plain().contains(blob) {
-            self.fresh().plain.insert(blob.clone());
+            self.file.fresh().plain.insert(blob.clone());
         }
     }
 
@@ -129,7 +119,7 @@ impl CoversCache {
     /// cache that cannot be written (a read-only git directory) is an
     /// error the caller may ignore: the results stand without it.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
-        let fresh = std::mem::take(&mut *self.fresh());
+        let fresh = self.file.take_fresh();
         if fresh.folders.is_empty() && fresh.plain.is_empty() {
             return Ok(());
         }
@@ -141,7 +131,7 @@ impl CoversCache {
         }
         let used: HashSet<&FolderKey> = fresh.used_folders.iter().collect();
         for key in &used {
-            if let Some(files) = self.folders.get(*key) {
+            if let Some(files) = self.folders().get(*key) {
                 budget.folder(key, files, true);
             }
         }
@@ -149,7 +139,7 @@ impl CoversCache {
             budget.blob(blob, true);
         }
         // Then older entries while they fit.
-        for (key, files) in &self.folders {
+        for (key, files) in self.folders() {
             if !used.contains(key) && !fresh.folders.contains_key(key) {
                 budget.folder(key, files, false);
             }
@@ -159,28 +149,21 @@ impl CoversCache {
                 budget.blob(blob, false);
             }
         }
-        let file = format!(
-            "{}\n{}{}end {} {}\n",
-            self.header, budget.folders, budget.blobs, budget.folder_count, budget.blob_count
-        );
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| crate::write::WriteError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
-        crate::write::put(&self.path, file.as_bytes())
+        budget.folders.push_str(&budget.blobs);
+        let counts = format!("{} {}", budget.folder_count, budget.blob_count);
+        self.file.write(&budget.folders, &counts)
     }
 
-    fn fresh(&self) -> std::sync::MutexGuard<'_, Fresh> {
-        self.fresh.lock().unwrap_or_else(|p| p.into_inner())
+    /// The folders the file holds.
+    fn folders(&self) -> &HashMap<FolderKey, Mentioning> {
+        &self.file.known().0
     }
 
     /// The blobs the file holds as plain; an unreadable blob section
     /// holds none.
     fn known_plain(&self) -> &HashSet<ObjectId> {
         self.plain
-            .get_or_init(|| read_blobs(&self.blob_text).unwrap_or_default())
+            .get_or_init(|| read_blobs(&self.file.known().1).unwrap_or_default())
     }
 }
 

@@ -13,9 +13,9 @@
 //! the writing command learned and used.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 
+use super::file::{Body, CacheFile, read_lines};
 use crate::git::ObjectId;
 use crate::schema::Schema;
 
@@ -33,10 +33,7 @@ pub type Steps = Vec<(ObjectId, Option<ObjectId>)>;
 
 /// The follows cache.
 pub struct FollowCache {
-    path: PathBuf,
-    header: String,
-    known: HashMap<Key, Steps>,
-    fresh: Mutex<Fresh>,
+    file: CacheFile<HashMap<Key, Steps>, Fresh>,
 }
 
 #[derive(Default)]
@@ -50,26 +47,16 @@ impl FollowCache {
     /// nothing when it is missing, damaged or foreign.
     pub fn open(dir: &Path, schema: &Schema) -> FollowCache {
         let header = format!("{MAGIC} {}", super::fingerprint(schema));
-        let path = dir.join("follows");
-        let known = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|text| read(&text, &header))
-            .unwrap_or_default();
         FollowCache {
-            path,
-            header,
-            known,
-            fresh: Mutex::default(),
+            file: CacheFile::new(dir, "follows", header, read),
         }
     }
 
     /// The steps found from `commit` with the record at `paths`, if known.
     pub fn get(&self, commit: &ObjectId, paths: &[String]) -> Option<Steps> {
         let key = (commit.as_str().to_string(), paths.to_vec());
-        let steps = self.known.get(&key)?.clone();
-        let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
-        fresh.used.insert(key);
+        let steps = self.file.known().get(&key)?.clone();
+        self.file.fresh().used.insert(key);
         Some(steps)
     }
 
@@ -82,40 +69,27 @@ impl FollowCache {
             return;
         }
         let key = (commit.as_str().to_string(), paths.to_vec());
-        let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
-        fresh.learned.insert(key, steps.to_vec());
+        self.file.fresh().learned.insert(key, steps.to_vec());
     }
 
     /// Writes what was learned, atomically; nothing when nothing was.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
-        let fresh = self.fresh.into_inner().unwrap_or_else(|p| p.into_inner());
+        let fresh = self.file.take_fresh();
         if fresh.learned.is_empty() {
             return Ok(());
         }
-        let mut text = String::new();
-        let mut entries = 0;
-        let kept = fresh
-            .used
-            .iter()
-            .filter_map(|k| Some((k, self.known.get(k)?)));
+        let known = self.file.known();
+        let mut body = Body::default();
+        let kept = fresh.used.iter().filter_map(|k| Some((k, known.get(k)?)));
         for (key, steps) in fresh.learned.iter().chain(kept) {
-            write_entry(&mut text, key, steps);
-            entries += 1;
+            write_entry(body.keep(), key, steps);
         }
-        let mut rest = String::new();
-        let mut rest_entries = 0;
-        for (key, steps) in &self.known {
+        for (key, steps) in known {
             if !fresh.used.contains(key) && !fresh.learned.contains_key(key) {
-                write_entry(&mut rest, key, steps);
-                rest_entries += 1;
+                write_entry(body.spare(), key, steps);
             }
         }
-        if text.len() + rest.len() <= MAX_BYTES {
-            text.push_str(&rest);
-            entries += rest_entries;
-        }
-        let file = format!("{}\n{text}end {entries}\n", self.header);
-        super::put(&self.path, file.as_bytes())
+        self.file.save(body, MAX_BYTES)
     }
 }
 
@@ -136,19 +110,8 @@ fn write_entry(out: &mut String, key: &Key, steps: &Steps) {
 /// The entries of a whole file; None unless the header matches and the
 /// file is complete and well formed.
 fn read(text: &str, header: &str) -> Option<HashMap<Key, Steps>> {
-    let mut lines = text.split('\n');
-    if lines.next()? != header {
-        return None;
-    }
     let mut known = HashMap::new();
-    loop {
-        let line = lines.next()?;
-        if let Some(count) = line.strip_prefix("end ") {
-            let complete = count.parse::<usize>().ok()? == known.len()
-                && lines.next() == Some("")
-                && lines.next().is_none();
-            return complete.then_some(known);
-        }
+    let count = read_lines(text, header, |line, lines| {
         let mut fields = line.strip_prefix("F ")?.split('\t');
         let (commit, n) = fields.next()?.split_once(' ')?;
         let paths: Vec<String> = fields.map(str::to_string).collect();
@@ -165,7 +128,9 @@ fn read(text: &str, header: &str) -> Option<HashMap<Key, Steps>> {
             steps.push((ObjectId::from_stored(commit)?, parent));
         }
         known.insert((commit.to_string(), paths), steps);
-    }
+        Some(())
+    })?;
+    (count == known.len()).then_some(known)
 }
 
 #[cfg(test)]

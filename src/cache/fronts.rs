@@ -13,12 +13,12 @@
 //! writing command learned and used, and drops the rest.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value as Json, json};
 
+use super::file::{Body, CacheFile, read_lines};
 use crate::frontmatter::{Field, FrontMatter};
 use crate::schema::Schema;
 use crate::value::Value;
@@ -30,14 +30,13 @@ const MAGIC: &str = "cairn-fronts 1";
 pub const MAX_BYTES: usize = 128 << 20;
 
 /// The front matter cache: the file's entries (decoded only when asked
-/// for), and what this command used and learned.
+/// for), and what this command learned.
 pub struct FrontCache {
-    path: PathBuf,
-    header: String,
-    /// Per blob, its JSON and whether this command used it.
-    known: HashMap<String, (String, AtomicBool)>,
-    fresh: Mutex<Fresh>,
+    file: CacheFile<Known, Fresh>,
 }
+
+/// Per blob, its JSON and whether this command used it.
+type Known = HashMap<String, (String, AtomicBool)>;
 
 #[derive(Default)]
 struct Fresh {
@@ -50,23 +49,14 @@ impl FrontCache {
     /// schema or by another cairn version.
     pub fn open(dir: &Path, schema: &Schema) -> FrontCache {
         let header = format!("{MAGIC} {}", super::fingerprint(schema));
-        let path = dir.join("fronts");
-        let known = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|text| read(&text, &header))
-            .unwrap_or_default();
         FrontCache {
-            path,
-            header,
-            known,
-            fresh: Mutex::default(),
+            file: CacheFile::new(dir, "fronts", header, read),
         }
     }
 
     /// The front matter of `blob`, if known (and well formed).
     pub fn get(&self, blob: &str) -> Option<FrontMatter> {
-        let (json, used) = self.known.get(blob)?;
+        let (json, used) = self.file.known().get(blob)?;
         let front = decode(&serde_json::from_str(json).ok()?)?;
         used.store(true, Ordering::Relaxed);
         Some(front)
@@ -79,18 +69,19 @@ impl FrontCache {
         let Some(json) = encode(front) else {
             return;
         };
-        let mut fresh = self.fresh.lock().unwrap_or_else(|p| p.into_inner());
-        fresh.learned.insert(blob.to_string(), json.to_string());
+        self.file
+            .fresh()
+            .learned
+            .insert(blob.to_string(), json.to_string());
     }
 
     /// Writes what was learned, atomically; nothing when nothing was.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
-        let fresh = self.fresh.into_inner().unwrap_or_else(|p| p.into_inner());
+        let fresh = self.file.take_fresh();
         if fresh.learned.is_empty() {
             return Ok(());
         }
-        let mut text = String::new();
-        let mut entries = 0;
+        let mut body = Body::default();
         let line = |out: &mut String, blob: &str, json: &str| {
             out.push_str(blob);
             out.push(' ');
@@ -98,30 +89,20 @@ impl FrontCache {
             out.push('\n');
         };
         for (blob, json) in &fresh.learned {
-            line(&mut text, blob, json);
-            entries += 1;
+            line(body.keep(), blob, json);
         }
         // Then what this command used; older entries only while they fit.
-        let mut rest = String::new();
-        let mut rest_entries = 0;
-        for (blob, (json, used)) in &self.known {
+        for (blob, (json, used)) in self.file.known() {
             if fresh.learned.contains_key(blob) {
                 continue;
             }
             if used.load(Ordering::Relaxed) {
-                line(&mut text, blob, json);
-                entries += 1;
+                line(body.keep(), blob, json);
             } else {
-                line(&mut rest, blob, json);
-                rest_entries += 1;
+                line(body.spare(), blob, json);
             }
         }
-        if text.len() + rest.len() <= MAX_BYTES {
-            text.push_str(&rest);
-            entries += rest_entries;
-        }
-        let file = format!("{}\n{text}end {entries}\n", self.header);
-        super::put(&self.path, file.as_bytes())
+        self.file.save(body, MAX_BYTES)
     }
 }
 
@@ -208,26 +189,17 @@ fn decode_value(json: &Json) -> Option<Value> {
 
 /// The entries of a whole file, undecoded; None unless the header matches
 /// and the file is complete and well formed line by line.
-fn read(text: &str, header: &str) -> Option<HashMap<String, (String, AtomicBool)>> {
-    let mut lines = text.split('\n');
-    if lines.next()? != header {
-        return None;
-    }
+fn read(text: &str, header: &str) -> Option<Known> {
     let mut known = HashMap::new();
-    loop {
-        let line = lines.next()?;
-        if let Some(count) = line.strip_prefix("end ") {
-            let complete = count.parse::<usize>().ok()? == known.len()
-                && lines.next() == Some("")
-                && lines.next().is_none();
-            return complete.then_some(known);
-        }
+    let count = read_lines(text, header, |line, _| {
         let (blob, json) = line.split_once(' ')?;
         if !super::is_id(blob) || !json.starts_with('{') {
             return None;
         }
         known.insert(blob.to_string(), (json.to_string(), AtomicBool::new(false)));
-    }
+        Some(())
+    })?;
+    (count == known.len()).then_some(known)
 }
 
 #[cfg(test)]

@@ -4,7 +4,10 @@
 //! folders, [`blobs`] what each record blob is to the history (its id and
 //! status), [`fronts`] the front matter of the records a summary read,
 //! [`follows`] which commits a `log` found its record's paths changed in,
-//! [`covers`] which record files the covers scan must read.
+//! [`covers`] which record files the covers scan must read. What they
+//! share — the header check, the read on first use, the lock on what the
+//! command used and learned, the whole, bounded, atomic save — is in
+//! `file.rs`.
 //! docs/history.md and docs/performance.md give each file's size bound.
 //!
 //! The cache is an optimisation only: a command gives the same bytes with
@@ -13,9 +16,9 @@
 //! rewritten. Entries are keyed by content ids, so a rewritten history
 //! (rebase, amend) only adds entries and never meets a stale one.
 //!
-//! Concurrency: a file is read once when a command starts and, if the
-//! command learned something new, written whole to a temporary file and
-//! renamed into place (see [`crate::write::put`]). No lock is held; when
+//! Concurrency: a file is read once, when a command first asks it, and,
+//! if the command learned something new, written whole to a temporary file
+//! and renamed into place (see [`crate::write::put`]). No lock is held; when
 //! two commands write at once, the last rename wins and the other's new
 //! entries are learned again next time.
 
@@ -27,6 +30,7 @@ use crate::schema::Schema;
 pub mod blobs;
 pub mod changes;
 pub mod covers;
+mod file;
 pub mod follows;
 pub mod fronts;
 
@@ -39,17 +43,6 @@ pub use fronts::FrontCache;
 /// The folder of the cache inside a git directory.
 pub fn dir(common_git_dir: &Path) -> PathBuf {
     common_git_dir.join("cairn")
-}
-
-/// Writes a cache file whole and atomically, making its folder first.
-fn put(path: &Path, bytes: &[u8]) -> Result<(), crate::write::WriteError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| crate::write::WriteError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
-    crate::write::put(path, bytes)
 }
 
 /// A full hex object id (SHA-1 or SHA-256).

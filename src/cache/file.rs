@@ -1,0 +1,146 @@
+//! What every cache file shares: its place and header, its entries read
+//! once on first use (nothing when the file is missing, unreadable,
+//! damaged or foreign), what the command used and learned behind a lock,
+//! and a save that writes the file whole and atomically within its size
+//! bound.
+//!
+//! A file is its header line, its entries and a trailer `end <count>`
+//! that counts them, so that a file cut short reads as empty.
+
+use std::path::{Path, PathBuf};
+use std::str::Split;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+/// One cache file: `K` is what the file holds, `F` what this command
+/// used and learned.
+pub(super) struct CacheFile<K, F> {
+    path: PathBuf,
+    header: String,
+    read: fn(&str, &str) -> Option<K>,
+    known: OnceLock<K>,
+    fresh: Mutex<F>,
+}
+
+impl<K: Default, F: Default> CacheFile<K, F> {
+    /// The file `name` under `dir` with its `header` line; `read` reads a
+    /// whole file's text given the header, None unless it is well formed.
+    pub(super) fn new(
+        dir: &Path,
+        name: &str,
+        header: String,
+        read: fn(&str, &str) -> Option<K>,
+    ) -> Self {
+        CacheFile {
+            path: dir.join(name),
+            header,
+            read,
+            known: OnceLock::new(),
+            fresh: Mutex::default(),
+        }
+    }
+
+    /// The file's entries: nothing when it is missing, unreadable, damaged
+    /// or foreign. Read once, on first use, so that a command that asks
+    /// nothing pays nothing.
+    pub(super) fn known(&self) -> &K {
+        self.known.get_or_init(|| {
+            std::fs::read(&self.path)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .and_then(|text| (self.read)(&text, &self.header))
+                .unwrap_or_default()
+        })
+    }
+
+    /// What this command used and learned so far.
+    pub(super) fn fresh(&self) -> MutexGuard<'_, F> {
+        self.fresh.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// What this command used and learned, taken for saving.
+    pub(super) fn take_fresh(&self) -> F {
+        std::mem::take(&mut *self.fresh())
+    }
+
+    /// Writes the file whole and atomically, making its folder first:
+    /// the header, `body`, then `end <counts>`.
+    pub(super) fn write(&self, body: &str, counts: &str) -> Result<(), crate::write::WriteError> {
+        let file = format!("{}\n{body}end {counts}\n", self.header);
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| crate::write::WriteError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        crate::write::put(&self.path, file.as_bytes())
+    }
+
+    /// Writes `body` with its one count, as [`CacheFile::write`].
+    pub(super) fn save(
+        &self,
+        body: Body,
+        max_bytes: usize,
+    ) -> Result<(), crate::write::WriteError> {
+        let (text, entries) = body.finish(max_bytes);
+        self.write(&text, &entries.to_string())
+    }
+}
+
+/// The entries of a file being written: those that must be kept (what
+/// the command learned and used, the newest work), then the rest only if
+/// all of them fit within the size bound.
+#[derive(Default)]
+pub(super) struct Body {
+    kept: String,
+    kept_entries: usize,
+    rest: String,
+    rest_entries: usize,
+}
+
+impl Body {
+    /// Where to write one entry that is kept.
+    pub(super) fn keep(&mut self) -> &mut String {
+        self.kept_entries += 1;
+        &mut self.kept
+    }
+
+    /// Where to write one older entry, kept only while all of them fit.
+    pub(super) fn spare(&mut self) -> &mut String {
+        self.rest_entries += 1;
+        &mut self.rest
+    }
+
+    /// The text and count of the entries, within `max_bytes` unless what
+    /// is kept alone passes it.
+    fn finish(mut self, max_bytes: usize) -> (String, usize) {
+        if self.kept.len() + self.rest.len() <= max_bytes {
+            self.kept.push_str(&self.rest);
+            self.kept_entries += self.rest_entries;
+        }
+        (self.kept, self.kept_entries)
+    }
+}
+
+/// Reads a file of one count: the header line, then entries, each read
+/// by `entry` from its first line and the lines after, up to the trailer
+/// `end <count>` and nothing after it. The trailer's count; None unless
+/// the header matches and every entry reads.
+pub(super) fn read_lines<'a>(
+    text: &'a str,
+    header: &str,
+    mut entry: impl FnMut(&'a str, &mut Split<'a, char>) -> Option<()>,
+) -> Option<usize> {
+    let mut lines = text.split('\n');
+    if lines.next()? != header {
+        return None;
+    }
+    loop {
+        let line = lines.next()?;
+        if let Some(count) = line.strip_prefix("end ") {
+            let count = count.parse::<usize>().ok()?;
+            let complete = lines.next() == Some("") && lines.next().is_none();
+            return complete.then_some(count);
+        }
+        entry(line, &mut lines)?;
+    }
+}
