@@ -37,6 +37,8 @@ pub mod set;
 pub mod snapshot;
 pub mod summary;
 pub mod template;
+#[cfg(test)]
+mod testing;
 pub mod value;
 pub mod write;
 pub mod yaml;

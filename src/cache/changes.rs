@@ -275,6 +275,11 @@ mod tests {
         }
     }
 
+    /// Keeps that the root commit 1 added `path` as blob 2.
+    fn put_root(cache: &ChangeCache, path: &str) {
+        cache.put(None, &id(1), true, &[change(path, None, Some(2))]);
+    }
+
     fn dirs() -> Vec<String> {
         vec!["research/experiments".into(), "research/decisions".into()]
     }
@@ -309,12 +314,7 @@ mod tests {
     fn damaged_or_foreign_files_read_as_empty_and_are_rebuilt() {
         let dir = tempfile::tempdir().unwrap();
         let cache = ChangeCache::open(dir.path(), &dirs());
-        cache.put(
-            None,
-            &id(1),
-            true,
-            &[change("research/experiments/a.md", None, Some(2))],
-        );
+        put_root(&cache, "research/experiments/a.md");
         cache.save().unwrap();
         let good = std::fs::read_to_string(dir.path().join("changes")).unwrap();
 
@@ -336,12 +336,7 @@ mod tests {
             std::fs::write(dir.path().join("changes"), damaged).unwrap();
             let cache = ChangeCache::open(dir.path(), &dirs());
             assert_eq!(cache.get(None, &id(1)), None, "{damaged:?}");
-            cache.put(
-                None,
-                &id(1),
-                true,
-                &[change("research/experiments/a.md", None, Some(2))],
-            );
+            put_root(&cache, "research/experiments/a.md");
             cache.save().unwrap();
             let rebuilt = std::fs::read_to_string(dir.path().join("changes")).unwrap();
             assert_eq!(rebuilt, good);
@@ -352,12 +347,7 @@ mod tests {
     fn nothing_new_writes_nothing_and_line_breaks_are_not_kept() {
         let dir = tempfile::tempdir().unwrap();
         let cache = ChangeCache::open(&dir.path().join("cairn"), &dirs());
-        cache.put(
-            None,
-            &id(1),
-            true,
-            &[change("research/experiments/a\nb.md", None, Some(2))],
-        );
+        put_root(&cache, "research/experiments/a\nb.md");
         cache.save().unwrap();
         assert!(!dir.path().join("cairn").exists());
     }

@@ -218,13 +218,7 @@ mod tests {
             b"status: done\n",
             b"\x1b[31m",
         ];
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as usize
-        };
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
         for round in 0..1500 {
             let seed = seeds[round % seeds.len()];
             let mut data = seed.as_bytes().to_vec();

@@ -990,13 +990,7 @@ mod tests {
                 .expect("a URI")
         };
         let mut before = batch(&log);
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as usize
-        };
+        let mut next = crate::testing::xorshift(0x2545_f491_4f6c_dd1d);
         for round in 0..400 {
             let d = next() % drafts.len();
             let path = drafts[d].path.clone();
