@@ -53,7 +53,7 @@ corpus() {
         case $name in
             1k) "$here/benches/gen-corpus" "$dir" --records 1000 --commits 2000 ;;
             10k) "$here/benches/gen-corpus" "$dir" --records 10000 --commits 20000 ;;
-            100k) "$here/benches/gen-corpus" "$dir" --records 100000 --commits 200000 ;;
+            100k) "$here/benches/gen-corpus" "$dir" --records 100000 --commits 200000 --fanout 1000 ;;
             eips) "$here/benches/gen-corpus" "$dir" --shape eips ;;
             *) echo "commands.sh: unknown corpus $name (1k, 10k, 100k or eips)" >&2; exit 2 ;;
         esac >&2
@@ -144,7 +144,7 @@ for name in "${corpora[@]}"; do
     commits=$(git rev-list --count HEAD)
     echo "== $name: $records files under research/, $commits commits" >&2
     # The newest record the log follows: the first experiment at HEAD.
-    path=$(git ls-files 'research/experiments/EXP-0004-*' | head -n 1)
+    path=$(git ls-files 'research/experiments/*EXP-0004-*' | head -n 1)
     [[ -n "$path" ]] || path=$(git ls-files 'research/experiments' | head -n 1)
     id=$(basename "$path" | cut -d- -f1-2)
     # The newest commit that changes only code, and the span diffed.
