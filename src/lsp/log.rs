@@ -18,14 +18,15 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::check::practice;
 use crate::check::refs::{self, Lookup};
-use crate::check::{links, practice, record as record_check};
-use crate::config::{self, ConfigError};
-use crate::diagnostic::{self, Code, Diagnostic, Severity};
+use crate::diagnostic::{self, Code, Diagnostic};
 use crate::git::Repo;
 use crate::record::{self, Record};
 use crate::schema::{Kind, Schema};
 use crate::snapshot::{Broken, Loader, Select, Snapshot, Source, Tree};
+
+use super::workspace::{Disk, Workspace, own_findings, relative, settle};
 
 /// An open document.
 pub(crate) struct Document {
@@ -37,74 +38,6 @@ pub(crate) struct Document {
     pub(crate) version: i32,
     /// The record's status in HEAD, read when first asked for.
     committed_status: OnceCell<Option<String>>,
-}
-
-/// A workspace whose configuration is read and whose records are not yet:
-/// what `initialize` needs to answer, the rest loaded after.
-pub(crate) struct Workspace {
-    root: PathBuf,
-    canonical_root: PathBuf,
-    schema: Schema,
-    repo: Option<Repo>,
-}
-
-impl Workspace {
-    /// Finds the workspace that `start` lies in and reads its configuration.
-    pub(crate) fn open(start: &Path, config: Option<&Path>) -> Result<Workspace, ConfigError> {
-        let mut ws = config::load_workspace(start, config)?;
-        let repo = Repo::discover(&ws.root).ok();
-        if let Some(top) = repo.as_ref().and_then(Repo::workdir) {
-            ws.anchor_at(top);
-        }
-        Ok(Workspace {
-            canonical_root: std::fs::canonicalize(&ws.root).unwrap_or_else(|_| ws.root.clone()),
-            root: ws.root,
-            schema: ws.schema,
-            repo,
-        })
-    }
-
-    /// The repository-relative path of a record file of this workspace.
-    pub(crate) fn relative(&self, path: &Path) -> Option<String> {
-        relative(&self.root, &self.canonical_root, &self.schema, path)
-    }
-
-    /// The findings of a text at `rel` that depend on it alone — parse,
-    /// schema, links — for a document opened before the log is read: a
-    /// part of what it gets once the log is there.
-    pub(crate) fn first_look(&self, rel: &str, text: &str) -> Vec<Diagnostic> {
-        let Some(kind) = self.schema.kind_of_path(rel) else {
-            return Vec::new();
-        };
-        let parsed = record::check_size(rel, text.len() as u64)
-            .and_then(|()| record::parse(rel, kind, text.as_bytes()));
-        let disk = Disk {
-            root: &self.root,
-            canonical_root: &self.canonical_root,
-        };
-        let out = own_findings(&self.schema, parsed.as_ref(), &disk);
-        settle(&self.schema, parsed.as_ref().ok(), out)
-    }
-
-    /// What reads the working tree's records: it may run on another
-    /// thread while the editor is answered.
-    pub(crate) fn reader(&self) -> impl FnOnce() -> Result<Snapshot, ConfigError> + Send + 'static {
-        let (schema, root) = (self.schema.clone(), self.root.clone());
-        move || {
-            Loader::new(&schema, &root)
-                .load(&Source::Worktree, Select::All, "worktree")
-                .map_err(|err| ConfigError {
-                    path: root.clone(),
-                    line: None,
-                    message: format!("cannot read the working tree: {err}"),
-                })
-        }
-    }
-
-    /// The log of these records, checked.
-    pub(crate) fn with(self, snapshot: Snapshot) -> Log {
-        Log::new(self, snapshot)
-    }
 }
 
 /// The overlaid log.
@@ -146,7 +79,7 @@ pub(crate) struct Log {
 }
 
 impl Log {
-    fn new(ws: Workspace, snapshot: Snapshot) -> Log {
+    pub(super) fn new(ws: Workspace, snapshot: Snapshot) -> Log {
         let mut log = Log {
             canonical_root: ws.canonical_root,
             root: ws.root,
@@ -201,7 +134,10 @@ impl Log {
 
     /// Loads the workspace that `start` lies in and parses its records.
     #[cfg(test)]
-    pub(crate) fn load(start: &Path, config: Option<&Path>) -> Result<Log, ConfigError> {
+    pub(crate) fn load(
+        start: &Path,
+        config: Option<&Path>,
+    ) -> Result<Log, crate::config::ConfigError> {
         let ws = Workspace::open(start, config)?;
         let snapshot = ws.reader()()?;
         Ok(ws.with(snapshot))
@@ -651,96 +587,6 @@ impl Log {
             .iter()
             .find(|r| r.path == rel)
             .and_then(Record::status)
-    }
-}
-
-/// The repository-relative path of a file, when it is a record file of
-/// the log at `root`.
-fn relative(root: &Path, canonical_root: &Path, schema: &Schema, path: &Path) -> Option<String> {
-    let rel = path
-        .strip_prefix(root)
-        .ok()
-        .map(Path::to_path_buf)
-        .or_else(|| {
-            // The editor may name the file through a symlinked folder.
-            let parent = std::fs::canonicalize(path.parent()?).ok()?;
-            let full = parent.join(path.file_name()?);
-            full.strip_prefix(canonical_root)
-                .ok()
-                .map(Path::to_path_buf)
-        })?;
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| match c {
-            std::path::Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
-    let rel = parts.join("/");
-    schema.is_record_path(&rel).then_some(rel)
-}
-
-/// The findings of a file that depend on it alone: why it is no record,
-/// or its schema checks and links.
-fn own_findings(
-    schema: &Schema,
-    parsed: Result<&Record, &Diagnostic>,
-    tree: &dyn Tree,
-) -> Vec<Diagnostic> {
-    match parsed {
-        Err(broken) => vec![broken.clone()],
-        Ok(record) => {
-            let mut out = schema
-                .kind(&record.kind)
-                .map(|kind| record_check::check(kind, record))
-                .unwrap_or_default();
-            out.extend(links::check_record(record, tree));
-            out
-        }
-    }
-}
-
-/// A dormant record's findings are warnings, as `validate` has them; then
-/// the findings are sorted, each once.
-fn settle(schema: &Schema, record: Option<&Record>, mut out: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let dormant = record.is_some_and(|r| {
-        schema
-            .kind(&r.kind)
-            .and_then(|k| k.as_warnings.as_ref())
-            .is_some_and(|when| when.matches(|name| r.value(name)))
-    });
-    if dormant {
-        for d in &mut out {
-            d.severity = Severity::Warning;
-        }
-    }
-    diagnostic::sort(&mut out);
-    out.dedup();
-    out
-}
-
-/// The files of the working tree, as they are on disk.
-pub(crate) struct Disk<'l> {
-    root: &'l Path,
-    canonical_root: &'l Path,
-}
-
-impl Disk<'_> {
-    /// The text of a file on disk: only inside the repository, only up to
-    /// the size a record may have.
-    pub(crate) fn text(&self, rel: &str) -> Option<String> {
-        let full = std::fs::canonicalize(self.root.join(rel)).ok()?;
-        let meta = std::fs::metadata(&full).ok()?;
-        if !full.starts_with(self.canonical_root) || record::check_size(rel, meta.len()).is_err() {
-            return None;
-        }
-        crate::frontmatter::decode(&std::fs::read(full).ok()?).ok()
-    }
-}
-
-impl Tree for Disk<'_> {
-    fn exists(&self, path: &str) -> bool {
-        self.root.join(path).exists()
     }
 }
 

@@ -2,7 +2,7 @@
 //! checked and completed while it is written.
 //!
 //! The server answers `initialize` once the configuration is read, and
-//! reads the records on a second thread; the first message that needs
+//! reads the records on a second thread (`workspace`); the first message that needs
 //! them waits for them (a document opened meanwhile first gets what its
 //! own text shows). From then on it is synchronous: it reads one message,
 //! answers it, and publishes the findings it changed before reading the
@@ -20,6 +20,7 @@ mod navigate;
 mod ranges;
 mod text;
 mod transport;
+mod workspace;
 
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
@@ -36,8 +37,9 @@ use lsp_types::{
 };
 use serde::de::DeserializeOwned;
 
-use self::log::{Log, Workspace};
+use self::log::Log;
 use self::transport::Incoming;
+use self::workspace::Workspace;
 use crate::config::ConfigError;
 use crate::snapshot::Snapshot;
 
