@@ -10,7 +10,7 @@ use crate::git::{GitError, Repo, TreeChange, TreeFile};
 use crate::project::{Error, Project};
 use crate::range::{self, Span};
 use crate::schema::Schema;
-use crate::snapshot::{Loader, ParseCache, Select, Source};
+use crate::snapshot::{Loader, Select, Source};
 
 /// What `cairn diff REVS` reports: the span the revisions name as git
 /// reads them (see [`range::diff_span`]; `cached` puts the index in place
@@ -18,11 +18,12 @@ use crate::snapshot::{Loader, ParseCache, Select, Source};
 pub fn of_revisions(project: &Project, revs: &[String], cached: bool) -> Result<DiffReport, Error> {
     let repo = project.repo()?;
     let span = range::diff_span(repo, revs, cached)?;
-    let cache = ParseCache::default();
     let covers = project.covers_cache()?;
+    // No parse cache: each blob is parsed once here anyway, and a cached
+    // parse would be copied into the snapshot instead of moved.
     let report = between(
         repo,
-        &project.loader().cache(&cache),
+        &project.loader(),
         project.schema(),
         &span,
         covers.as_ref(),
