@@ -5,7 +5,9 @@
 //! only adds entries and never meets a stale one. An entry also says
 //! whether the parent is the commit's first, so that a walk down the
 //! first-parent chain can follow it through the cache without reading the
-//! commits.
+//! commits. The file also keeps, per commit id, the commit's metadata
+//! (author, time, message) a walk read for the commits that changed a
+//! record, so that a second walk reads no commit at all.
 //!
 //! Size: at most [`MAX_BYTES`]. A write that would pass it keeps only the
 //! entries the writing command used, the newest work.
@@ -15,11 +17,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::file::{Body, CacheFile, read_lines};
-use crate::git::{ChangeStatus, ObjectId, TreeChange};
+use crate::git::{ChangeStatus, CommitInfo, ObjectId, TreeChange};
 
 /// The file's first word and format version; a file with another header
 /// (another format, cairn version or set of record folders) is rebuilt.
-const MAGIC: &str = "cairn-changes 2";
+const MAGIC: &str = "cairn-changes 3";
 
 /// The most bytes the changes file may hold.
 pub const MAX_BYTES: usize = 256 << 20;
@@ -38,6 +40,8 @@ struct File {
     known: HashMap<Key, Entry>,
     /// Per commit with a first-parent entry, that parent (None: a root).
     first_parents: HashMap<String, Option<String>>,
+    /// Per commit, its metadata.
+    commits: HashMap<String, CommitInfo>,
 }
 
 /// One commit's changes against one parent.
@@ -53,6 +57,8 @@ struct Entry {
 struct Fresh {
     used: HashSet<Key>,
     learned: HashMap<Key, Entry>,
+    used_commits: HashSet<String>,
+    learned_commits: HashMap<String, CommitInfo>,
 }
 
 impl ChangeCache {
@@ -119,15 +125,34 @@ impl ChangeCache {
         self.file.fresh().learned.insert(key, entry);
     }
 
+    /// The metadata of `commit`, if known.
+    pub fn commit(&self, commit: &ObjectId) -> Option<CommitInfo> {
+        let mut fresh = self.file.fresh();
+        if let Some(info) = self.file.known().commits.get(commit.as_str()) {
+            fresh.used_commits.insert(commit.as_str().to_string());
+            return Some(info.clone());
+        }
+        fresh.learned_commits.get(commit.as_str()).cloned()
+    }
+
+    /// Keeps a commit's metadata for the next run.
+    pub fn put_commit(&self, info: &CommitInfo) {
+        self.file
+            .fresh()
+            .learned_commits
+            .insert(info.id.as_str().to_string(), info.clone());
+    }
+
     /// Writes what was learned, atomically; nothing when nothing was. A
     /// cache that cannot be written (a read-only git directory) is an
     /// error the caller may ignore: the results stand without it.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
         let fresh = self.file.take_fresh();
-        if fresh.learned.is_empty() {
+        if fresh.learned.is_empty() && fresh.learned_commits.is_empty() {
             return Ok(());
         }
         let known = &self.file.known().known;
+        let commits = &self.file.known().commits;
         // The newest work first; older entries only while they fit.
         let mut body = Body::default();
         for (key, entry) in &fresh.learned {
@@ -141,6 +166,19 @@ impl ChangeCache {
         for (key, entry) in known {
             if !fresh.used.contains(key) && !fresh.learned.contains_key(key) {
                 write_entry(body.spare(), key, entry);
+            }
+        }
+        for info in fresh.learned_commits.values() {
+            write_commit(body.keep(), info);
+        }
+        for id in &fresh.used_commits {
+            if let Some(info) = commits.get(id) {
+                write_commit(body.keep(), info);
+            }
+        }
+        for (id, info) in commits {
+            if !fresh.used_commits.contains(id) && !fresh.learned_commits.contains_key(id) {
+                write_commit(body.spare(), info);
             }
         }
         self.file.save(body, MAX_BYTES)
@@ -178,11 +216,114 @@ fn write_entry(out: &mut String, key: &Key, entry: &Entry) {
     }
 }
 
+/// One commit's metadata: `I <commit> <time> <offset> <parents, or ->`,
+/// then one line of its author, email, summary and message, escaped and
+/// separated by U+001F.
+fn write_commit(out: &mut String, info: &CommitInfo) {
+    let parents: Vec<&str> = info.parents.iter().map(ObjectId::as_str).collect();
+    let _ = writeln!(
+        out,
+        "I {} {} {} {}",
+        info.id.as_str(),
+        info.time,
+        info.offset_minutes,
+        if parents.is_empty() {
+            "-".to_string()
+        } else {
+            parents.join(",")
+        }
+    );
+    let texts = [&info.author, &info.email, &info.summary, &info.message];
+    for (i, text) in texts.into_iter().enumerate() {
+        if i > 0 {
+            out.push('\u{1f}');
+        }
+        escape(out, text);
+    }
+    out.push('\n');
+}
+
+/// Writes `text` with `\`, line breaks and U+001F escaped.
+fn escape(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\u{1f}' => out.push_str("\\u"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The text [`escape`] wrote; None for an unknown escape.
+fn unescape(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            'n' => '\n',
+            'u' => '\u{1f}',
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+/// A commit's metadata from its `I` line's words after `I ` and the line
+/// after it.
+fn read_commit(head: &str, texts: &str) -> Option<CommitInfo> {
+    let mut words = head.split(' ');
+    let id = ObjectId::from_stored(words.next()?)?;
+    let time: i64 = words.next()?.parse().ok()?;
+    let offset_minutes: i32 = words.next()?.parse().ok()?;
+    let parents = match words.next()? {
+        "-" => Vec::new(),
+        list => list
+            .split(',')
+            .map(ObjectId::from_stored)
+            .collect::<Option<Vec<_>>>()?,
+    };
+    if words.next().is_some() {
+        return None;
+    }
+    let mut texts = texts.split('\u{1f}').map(unescape);
+    let (author, email, summary, message) = (
+        texts.next()??,
+        texts.next()??,
+        texts.next()??,
+        texts.next()??,
+    );
+    if texts.next().is_some() {
+        return None;
+    }
+    Some(CommitInfo {
+        id,
+        parents,
+        author,
+        email,
+        time,
+        offset_minutes,
+        summary,
+        message,
+    })
+}
+
 /// The entries of a whole cache file; None unless the header matches and
 /// the file is complete and well formed.
 fn read(text: &str, header: &str) -> Option<File> {
     let mut known = HashMap::new();
+    let mut commits = HashMap::new();
     let count = read_lines(text, header, |line, lines| {
+        if let Some(head) = line.strip_prefix("I ") {
+            let info = read_commit(head, lines.next()?)?;
+            commits.insert(info.id.as_str().to_string(), info);
+            return Some(());
+        }
         let (first, rest) = match line.split_at_checked(2)? {
             ("C ", rest) => (true, rest),
             ("P ", rest) => (false, rest),
@@ -209,7 +350,7 @@ fn read(text: &str, header: &str) -> Option<File> {
         known.insert(key, Entry { first, changes });
         Some(())
     })?;
-    if count != known.len() {
+    if count != known.len() + commits.len() {
         return None;
     }
     let first_parents = known
@@ -220,6 +361,7 @@ fn read(text: &str, header: &str) -> Option<File> {
     Some(File {
         known,
         first_parents,
+        commits,
     })
 }
 
@@ -340,6 +482,55 @@ mod tests {
             cache.save().unwrap();
             let rebuilt = std::fs::read_to_string(dir.path().join("changes")).unwrap();
             assert_eq!(rebuilt, good);
+        }
+    }
+
+    fn info(n: u8) -> CommitInfo {
+        CommitInfo {
+            id: id(n),
+            parents: vec![id(n + 1), id(n + 2)],
+            author: "Ada L\u{f6}ve \\ co".into(),
+            email: "ada@example.com".into(),
+            time: -86_400,
+            offset_minutes: -330,
+            summary: "Tune \u{1f} the rate".into(),
+            message: "Tune \u{1f} the rate\n\nRefs: EXP-0001\r\n\\n".into(),
+        }
+    }
+
+    #[test]
+    fn commits_are_saved_read_back_and_damaged_ones_are_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ChangeCache::open(dir.path(), &dirs());
+        assert!(cache.commit(&id(3)).is_none());
+        let root = CommitInfo {
+            parents: Vec::new(),
+            message: String::new(),
+            summary: String::new(),
+            ..info(4)
+        };
+        cache.put_commit(&info(3));
+        cache.put_commit(&root);
+        cache.save().unwrap();
+
+        let cache = ChangeCache::open(dir.path(), &dirs());
+        let read = cache.commit(&id(3)).unwrap();
+        assert_eq!(format!("{read:?}"), format!("{:?}", info(3)));
+        let read = cache.commit(&id(4)).unwrap();
+        assert_eq!(format!("{read:?}"), format!("{root:?}"));
+        let good = std::fs::read_to_string(dir.path().join("changes")).unwrap();
+
+        let line = format!("\nI {} -86400 -330 ", id(3).as_str());
+        let bad_time = good.replacen(&line, &line.replace("-86400", "noon"), 1);
+        let bad_parent = good.replacen(id(5).as_str(), "not-an-id", 1);
+        let bad_escape = good.replacen("\\\\", "\\q", 1);
+        let missing_text = good.replacen("\u{1f}ada@example.com", "", 1);
+        for damaged in [bad_time, bad_parent, bad_escape, missing_text] {
+            assert_ne!(damaged, good);
+            std::fs::write(dir.path().join("changes"), &damaged).unwrap();
+            let cache = ChangeCache::open(dir.path(), &dirs());
+            assert!(cache.commit(&id(3)).is_none(), "{damaged:?}");
+            assert!(cache.commit(&id(4)).is_none(), "{damaged:?}");
         }
     }
 

@@ -314,7 +314,7 @@ pub fn walk(
             }
             let info = match info {
                 Some(info) => info,
-                None => repo.commit(&id)?,
+                None => commit_info(repo, options, &id)?,
             };
             let index = history.commits.len();
             if mention
@@ -337,6 +337,19 @@ pub fn walk(
         progress(total, total);
     }
     Ok(history)
+}
+
+/// A commit's metadata: from the change cache where it knows it, else
+/// read from git, which the cache then keeps.
+fn commit_info(repo: &Repo, options: &Options<'_>, id: &ObjectId) -> Result<CommitInfo, GitError> {
+    if let Some(info) = options.changes.and_then(|c| c.commit(id)) {
+        return Ok(info);
+    }
+    let info = repo.commit(id)?;
+    if let Some(cache) = options.changes {
+        cache.put_commit(&info);
+    }
+    Ok(info)
 }
 
 /// What a walk reads: every commit in walk order (with its metadata when

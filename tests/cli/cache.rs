@@ -121,6 +121,10 @@ fn the_cache_changes_nothing_but_time() {
     );
     let cold = outputs(&repo, &here, &[]);
     assert!(cache_file(&repo).exists(), "no cache in .git/cairn");
+    // The commits that changed a record keep their metadata: a warm walk
+    // reads no commit.
+    let changes = std::fs::read_to_string(cache_file(&repo)).expect("a changes cache");
+    assert!(changes.contains("\nI "), "{changes:.300}");
     let blobs = std::fs::read_to_string(blobs_file(&repo)).expect("a blobs cache");
     assert!(blobs.contains("\t+EXP-0007\t+running\t-\n"), "{blobs}");
     let fronts = std::fs::read_to_string(fronts_file(&repo)).expect("a fronts cache");
@@ -212,7 +216,7 @@ fn a_damaged_cache_is_rebuilt() {
     let without = outputs(&repo, &here, &["--no-cache"]);
     outputs(&repo, &here, &[]);
     for (file, header) in [
-        (cache_file(&repo), "cairn-changes 2 "),
+        (cache_file(&repo), "cairn-changes 3 "),
         (blobs_file(&repo), "cairn-blobs 1 "),
         (fronts_file(&repo), "cairn-fronts 1 "),
         (follows_file(&repo), "cairn-follows 1 "),
@@ -227,6 +231,7 @@ fn a_damaged_cache_is_rebuilt() {
             String::from_utf8_lossy(&good)
                 .replacen("\t+", "\t+\\q", 1)
                 .replacen("\"f\":", "\"g\":", 1)
+                .replacen("\nI ", "\nI x", 1)
                 .into_bytes(),
             vec![0xff, 0x00, 0x13],
         ] {
