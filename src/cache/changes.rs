@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::file::{Body, CacheFile, read_lines};
+use super::file::{Body, CacheFile, escape, read_lines, unescape};
 use crate::git::{ChangeStatus, CommitInfo, ObjectId, TreeChange};
 
 /// The file's first word and format version; a file with another header
@@ -241,37 +241,6 @@ fn write_commit(out: &mut String, info: &CommitInfo) {
         escape(out, text);
     }
     out.push('\n');
-}
-
-/// Writes `text` with `\`, line breaks and U+001F escaped.
-fn escape(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\u{1f}' => out.push_str("\\u"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// The text [`escape`] wrote; None for an unknown escape.
-fn unescape(text: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        out.push(match chars.next()? {
-            '\\' => '\\',
-            'n' => '\n',
-            'u' => '\u{1f}',
-            _ => return None,
-        });
-    }
-    Some(out)
 }
 
 /// A commit's metadata from its `I` line's words after `I ` and the line

@@ -144,3 +144,40 @@ pub(super) fn read_lines<'a>(
         entry(line, &mut lines)?;
     }
 }
+
+/// Writes `text` so that it holds no tab, line break or U+001F (the
+/// separators of the cache files' lines): `\`, tab, CR, LF and U+001F
+/// become `\\`, `\t`, `\r`, `\n` and `\u`.
+pub(super) fn escape(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{1f}' => out.push_str("\\u"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The text [`escape`] wrote; None for an unknown escape.
+pub(super) fn unescape(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            't' => '\t',
+            'n' => '\n',
+            'r' => '\r',
+            'u' => '\u{1f}',
+            _ => return None,
+        });
+    }
+    Some(out)
+}
