@@ -77,31 +77,78 @@ fn outputs(repo: &TestRepo, dir: &Path, extra: &[&str]) -> Vec<String> {
         .map(|args| {
             let mut cmd = repo.cairn_cmd(args);
             cmd.args(extra).current_dir(dir);
-            let out = cmd.output().expect("run cairn");
-            format!(
-                "{}\n{}{}",
-                out.status.code().unwrap_or(-1),
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
+            shown(&mut cmd)
         })
         .collect()
 }
 
-fn cache_file(repo: &TestRepo) -> std::path::PathBuf {
-    repo.path().join(".git/cairn/changes")
+/// A run's exit code, standard output and standard error, as one text.
+fn shown(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("run cairn");
+    format!(
+        "{}\n{}{}",
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
-fn blobs_file(repo: &TestRepo) -> std::path::PathBuf {
-    repo.path().join(".git/cairn/blobs")
+/// A file of the cache in the repository's git directory.
+fn cache(repo: &TestRepo, file: &str) -> std::path::PathBuf {
+    repo.path().join(".git/cairn").join(file)
 }
 
-fn fronts_file(repo: &TestRepo) -> std::path::PathBuf {
-    repo.path().join(".git/cairn/fronts")
+/// Runs `outputs` from a linked worktree of `repo` and from the main one:
+/// the same with and without the cache, which lives in the common git
+/// directory (`file`), never in the linked worktree.
+fn shared_by_a_linked_worktree(
+    repo: &TestRepo,
+    file: &str,
+    outputs: fn(&TestRepo, &Path, &[&str]) -> Vec<String>,
+) {
+    let outside = tempfile::tempdir().expect("temp dir");
+    let linked = outside.path().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "side",
+        linked.to_str().expect("utf-8 path"),
+    ]);
+    let without = outputs(repo, &linked, &["--no-cache"]);
+    assert_eq!(outputs(repo, &linked, &[]), without);
+    assert!(
+        cache(repo, file).exists(),
+        "the cache is in the common git directory"
+    );
+    assert!(!linked.join("cairn").exists() && !linked.join(".git").is_dir());
+    assert_eq!(outputs(repo, &linked, &[]), without);
+    let main = repo.path().to_path_buf();
+    assert_eq!(
+        outputs(repo, &main, &[]),
+        outputs(repo, &main, &["--no-cache"])
+    );
 }
 
-fn follows_file(repo: &TestRepo) -> std::path::PathBuf {
-    repo.path().join(".git/cairn/follows")
+/// Writes each of `damaged` over the cache file `file` in turn: `outputs`
+/// stays `without`, and the file is rewritten whole under its `header`.
+fn rebuilt_when_damaged(
+    repo: &TestRepo,
+    file: &str,
+    header: &str,
+    damaged: Vec<Vec<u8>>,
+    outputs: fn(&TestRepo, &Path, &[&str]) -> Vec<String>,
+    without: &[String],
+) {
+    let here = repo.path().to_path_buf();
+    for bytes in damaged {
+        std::fs::write(cache(repo, file), &bytes).expect("damage the cache");
+        assert_eq!(outputs(repo, &here, &[]), without);
+        let rebuilt = std::fs::read_to_string(cache(repo, file)).expect("cache rewritten");
+        assert!(rebuilt.starts_with(header), "{rebuilt:.80}");
+        assert!(rebuilt.ends_with('\n'));
+    }
 }
 
 #[test]
@@ -120,14 +167,14 @@ fn the_cache_changes_nothing_but_time() {
         without[6]
     );
     let cold = outputs(&repo, &here, &[]);
-    assert!(cache_file(&repo).exists(), "no cache in .git/cairn");
+    assert!(cache(&repo, "changes").exists(), "no cache in .git/cairn");
     // The commits that changed a record keep their metadata: a warm walk
     // reads no commit.
-    let changes = std::fs::read_to_string(cache_file(&repo)).expect("a changes cache");
+    let changes = std::fs::read_to_string(cache(&repo, "changes")).expect("a changes cache");
     assert!(changes.contains("\nI "), "{changes:.300}");
-    let blobs = std::fs::read_to_string(blobs_file(&repo)).expect("a blobs cache");
+    let blobs = std::fs::read_to_string(cache(&repo, "blobs")).expect("a blobs cache");
     assert!(blobs.contains("\t+EXP-0007\t+running\t-\n"), "{blobs}");
-    let fronts = std::fs::read_to_string(fronts_file(&repo)).expect("a fronts cache");
+    let fronts = std::fs::read_to_string(cache(&repo, "fronts")).expect("a fronts cache");
     // Records with a title field are kept; EXP-0007 is titled by its heading.
     assert!(fronts.contains("\"EXP-0001\""), "{fronts:.300}");
     assert!(!fronts.contains("\"EXP-0007\""), "{fronts:.300}");
@@ -135,7 +182,7 @@ fn the_cache_changes_nothing_but_time() {
     assert_eq!(cold, without);
     assert_eq!(warm, without);
     assert!(
-        follows_file(&repo).exists(),
+        cache(&repo, "follows").exists(),
         "log keeps the commits it found"
     );
 
@@ -153,7 +200,7 @@ fn the_cache_changes_nothing_but_time() {
         let got: Vec<_> = ids.iter().map(|id| log(id, &[])).collect();
         assert_eq!(got, expected);
     }
-    assert!(follows_file(&repo).exists());
+    assert!(cache(&repo, "follows").exists());
     // Read-only commands leave the work tree as it was.
     assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
 
@@ -183,30 +230,7 @@ fn the_cache_changes_nothing_but_time() {
 
 #[test]
 fn a_linked_worktree_shares_the_cache_of_the_repository() {
-    let repo = generated_repo();
-    let outside = tempfile::tempdir().expect("temp dir");
-    let linked = outside.path().join("linked");
-    repo.git(&[
-        "worktree",
-        "add",
-        "-q",
-        "-b",
-        "side",
-        linked.to_str().expect("utf-8 path"),
-    ]);
-    let without = outputs(&repo, &linked, &["--no-cache"]);
-    assert_eq!(outputs(&repo, &linked, &[]), without);
-    assert!(
-        cache_file(&repo).exists(),
-        "the cache is in the common git directory"
-    );
-    assert!(!linked.join("cairn").exists() && !linked.join(".git").is_dir());
-    assert_eq!(outputs(&repo, &linked, &[]), without);
-    let main = repo.path().to_path_buf();
-    assert_eq!(
-        outputs(&repo, &main, &[]),
-        outputs(&repo, &main, &["--no-cache"])
-    );
+    shared_by_a_linked_worktree(&generated_repo(), "changes", outputs);
 }
 
 #[test]
@@ -216,13 +240,13 @@ fn a_damaged_cache_is_rebuilt() {
     let without = outputs(&repo, &here, &["--no-cache"]);
     outputs(&repo, &here, &[]);
     for (file, header) in [
-        (cache_file(&repo), "cairn-changes 3 "),
-        (blobs_file(&repo), "cairn-blobs 1 "),
-        (fronts_file(&repo), "cairn-fronts 1 "),
-        (follows_file(&repo), "cairn-follows 1 "),
+        ("changes", "cairn-changes 3 "),
+        ("blobs", "cairn-blobs 1 "),
+        ("fronts", "cairn-fronts 1 "),
+        ("follows", "cairn-follows 1 "),
     ] {
-        let good = std::fs::read(&file).expect("cache written");
-        for damaged in [
+        let good = std::fs::read(cache(&repo, file)).expect("cache written");
+        let damaged = vec![
             b"not a cache at all\n".to_vec(),
             good[..good.len() / 2].to_vec(),
             String::from_utf8_lossy(&good)
@@ -234,13 +258,8 @@ fn a_damaged_cache_is_rebuilt() {
                 .replacen("\nI ", "\nI x", 1)
                 .into_bytes(),
             vec![0xff, 0x00, 0x13],
-        ] {
-            std::fs::write(&file, &damaged).expect("damage the cache");
-            assert_eq!(outputs(&repo, &here, &[]), without);
-            let rebuilt = std::fs::read_to_string(&file).expect("cache rewritten");
-            assert!(rebuilt.starts_with(header), "{rebuilt:.80}");
-            assert!(rebuilt.ends_with('\n'));
-        }
+        ];
+        rebuilt_when_damaged(&repo, file, header, damaged, outputs, &without);
     }
 }
 
@@ -336,19 +355,9 @@ fn diff_outputs(repo: &TestRepo, dir: &Path, extra: &[&str]) -> Vec<String> {
         .map(|span| {
             let mut cmd = repo.cairn_cmd(&["diff", "--format", "json"]);
             cmd.args(span).args(extra).current_dir(dir);
-            let out = cmd.output().expect("run cairn");
-            format!(
-                "{span:?} {}\n{}{}",
-                out.status.code().unwrap_or(-1),
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
+            format!("{span:?} {}", shown(&mut cmd))
         })
         .collect()
-}
-
-fn covers_file(repo: &TestRepo) -> std::path::PathBuf {
-    repo.path().join(".git/cairn/covers")
 }
 
 #[test]
@@ -356,7 +365,7 @@ fn the_covers_cache_changes_no_diff() {
     let repo = covering_repo();
     let here = repo.path().to_path_buf();
     let without = diff_outputs(&repo, &here, &["--no-cache"]);
-    assert!(!covers_file(&repo).exists(), "--no-cache wrote a cache");
+    assert!(!cache(&repo, "covers").exists(), "--no-cache wrote a cache");
     // The records do govern code in these spans.
     let governed = without
         .iter()
@@ -365,7 +374,10 @@ fn the_covers_cache_changes_no_diff() {
     assert!(governed >= 8, "{without:#?}");
     assert!(without.iter().any(|out| out.contains("DEC-0099")));
     assert_eq!(diff_outputs(&repo, &here, &[]), without);
-    assert!(covers_file(&repo).exists(), "no covers cache in .git/cairn");
+    assert!(
+        cache(&repo, "covers").exists(),
+        "no covers cache in .git/cairn"
+    );
     assert_eq!(diff_outputs(&repo, &here, &[]), without);
     assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
 
@@ -411,52 +423,25 @@ fn a_damaged_covers_cache_is_rebuilt() {
     let here = repo.path().to_path_buf();
     let without = diff_outputs(&repo, &here, &["--no-cache"]);
     diff_outputs(&repo, &here, &[]);
-    let good = std::fs::read(covers_file(&repo)).expect("cache written");
+    let good = std::fs::read(cache(&repo, "covers")).expect("cache written");
     let text = String::from_utf8_lossy(&good).into_owned();
     // A folder entry that lost its one mentioning file would hide a
     // governing record, were the damage not seen.
     let lost_line = text.replacen(" 1 research/decisions\n", " 2 research/decisions\n", 1);
     assert_ne!(lost_line, text);
-    for damaged in [
+    let damaged = vec![
         b"not a cache at all\n".to_vec(),
         good[..good.len() / 2].to_vec(),
         text.replacen("cairn-covers 1 ", "cairn-covers 1 0.0.0-other ", 1)
             .into_bytes(),
         lost_line.into_bytes(),
         vec![0xff, 0x00, 0x13],
-    ] {
-        std::fs::write(covers_file(&repo), &damaged).expect("damage the cache");
-        assert_eq!(diff_outputs(&repo, &here, &[]), without);
-        let rebuilt = std::fs::read_to_string(covers_file(&repo)).expect("cache rewritten");
-        assert!(rebuilt.starts_with("cairn-covers 1 "), "{rebuilt:.80}");
-        assert!(rebuilt.ends_with('\n'));
-    }
+    ];
+    let header = "cairn-covers 1 ";
+    rebuilt_when_damaged(&repo, "covers", header, damaged, diff_outputs, &without);
 }
 
 #[test]
 fn a_linked_worktree_shares_the_covers_cache() {
-    let repo = covering_repo();
-    let outside = tempfile::tempdir().expect("temp dir");
-    let linked = outside.path().join("linked");
-    repo.git(&[
-        "worktree",
-        "add",
-        "-q",
-        "-b",
-        "side",
-        linked.to_str().expect("utf-8 path"),
-    ]);
-    let without = diff_outputs(&repo, &linked, &["--no-cache"]);
-    assert_eq!(diff_outputs(&repo, &linked, &[]), without);
-    assert!(
-        covers_file(&repo).exists(),
-        "the cache is in the common git directory"
-    );
-    assert!(!linked.join("cairn").exists() && !linked.join(".git").is_dir());
-    assert_eq!(diff_outputs(&repo, &linked, &[]), without);
-    let main = repo.path().to_path_buf();
-    assert_eq!(
-        diff_outputs(&repo, &main, &[]),
-        diff_outputs(&repo, &main, &["--no-cache"])
-    );
+    shared_by_a_linked_worktree(&covering_repo(), "covers", diff_outputs);
 }
