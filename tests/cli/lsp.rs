@@ -174,31 +174,34 @@ impl Editor {
 
     /// An incremental edit: replace `line:from..to` (UTF-16 columns) with `text`.
     fn edit(&mut self, rel: &str, version: i32, (line, from, to): (u32, u32, u32), text: &str) {
+        self.change(rel, version, (line, from), (line, to), text);
+    }
+
+    /// An incremental edit replacing whole lines `from..to` with `text`.
+    fn edit_lines(&mut self, rel: &str, version: i32, (from, to): (u32, u32), text: &str) {
+        self.change(rel, version, (from, 0), (to, 0), text);
+    }
+
+    /// `didChange` replacing the range `start..end` (line, UTF-16 column).
+    fn change(&mut self, rel: &str, version: i32, start: (u32, u32), end: (u32, u32), text: &str) {
         let uri = self.uri(rel);
         self.notify(
             "textDocument/didChange",
             json!({
                 "textDocument": {"uri": uri, "version": version},
                 "contentChanges": [{"range": {
-                    "start": {"line": line, "character": from},
-                    "end": {"line": line, "character": to}
+                    "start": {"line": start.0, "character": start.1},
+                    "end": {"line": end.0, "character": end.1}
                 }, "text": text}]
             }),
         );
     }
 
-    /// An incremental edit replacing whole lines `from..to` with `text`.
-    fn edit_lines(&mut self, rel: &str, version: i32, (from, to): (u32, u32), text: &str) {
+    fn close(&mut self, rel: &str) {
         let uri = self.uri(rel);
         self.notify(
-            "textDocument/didChange",
-            json!({
-                "textDocument": {"uri": uri, "version": version},
-                "contentChanges": [{"range": {
-                    "start": {"line": from, "character": 0},
-                    "end": {"line": to, "character": 0}
-                }, "text": text}]
-            }),
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
         );
     }
 
@@ -333,11 +336,7 @@ fn diagnostics_follow_edits_across_records() {
 
     // Closing the buffer drops the unsaved edit: its findings are cleared
     // and the other record is clean again.
-    let uri = editor.uri(&rel);
-    editor.notify(
-        "textDocument/didClose",
-        json!({"textDocument": {"uri": uri}}),
-    );
+    editor.close(&rel);
     let published = editor.settle();
     assert_eq!(find(&published, "EXP-0001-mel.md"), &json!([]));
     assert_eq!(find(&published, "EXP-0002-cnn.md"), &json!([]));
@@ -817,11 +816,7 @@ fn corpus_records_get_the_findings_validate_gives() {
             list => list.split(' ').map(str::to_string).collect(),
         };
         assert_eq!(got, want, "{name}");
-        let uri = editor.uri(&rel);
-        editor.notify(
-            "textDocument/didClose",
-            json!({"textDocument": {"uri": uri}}),
-        );
+        editor.close(&rel);
         assert_eq!(find(&editor.settle(), name), &json!([]), "{name}");
         seen += 1;
     }
