@@ -67,41 +67,39 @@ impl Tree for AllExist {
     }
 }
 
+/// A log of `records` files: one scope and the experiments under it, as
+/// (path, text).
+fn log_texts(records: usize) -> Vec<(String, String)> {
+    std::iter::once(("research/scopes/SCOPE-0001-birds.md".to_string(), scope()))
+        .chain((1..records).map(|n| {
+            (
+                format!("research/experiments/EXP-{n:04}-mel.md"),
+                experiment(n),
+            )
+        }))
+        .collect()
+}
+
+fn as_files(texts: &[(String, String)]) -> Vec<(&str, &str)> {
+    texts
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect()
+}
+
 #[divan::bench(args = [100, 1000, 10000])]
 fn check_log(bencher: Bencher, records: usize) {
     let schema = config::builtin();
-    let texts: Vec<(String, String)> =
-        std::iter::once(("research/scopes/SCOPE-0001-birds.md".to_string(), scope()))
-            .chain((1..records).map(|n| {
-                (
-                    format!("research/experiments/EXP-{n:04}-mel.md"),
-                    experiment(n),
-                )
-            }))
-            .collect();
-    let files: Vec<(&str, &str)> = texts
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let snapshot = Snapshot::from_texts("bench", &schema, &files);
+    let texts = log_texts(records);
+    let snapshot = Snapshot::from_texts("bench", &schema, &as_files(&texts));
     bencher.bench(|| check::validate(&schema, black_box(&snapshot), &AllExist, TODAY));
 }
 
 #[divan::bench(args = [100, 1000, 10000])]
 fn parse_and_check_log(bencher: Bencher, records: usize) {
     let schema = config::builtin();
-    let texts: Vec<(String, String)> = (1..=records)
-        .map(|n| {
-            (
-                format!("research/experiments/EXP-{n:04}-mel.md"),
-                experiment(n),
-            )
-        })
-        .collect();
-    let files: Vec<(&str, &str)> = texts
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
+    let texts = log_texts(records);
+    let files = as_files(&texts);
     bencher.bench(|| {
         let snapshot = Snapshot::from_texts("bench", &schema, black_box(&files));
         check::validate(&schema, &snapshot, &AllExist, TODAY)
