@@ -96,6 +96,21 @@ def ms(seconds):
     return f"{seconds * 1000:.1f} ms"
 
 
+def type_at(server, uri, line, column, char, count, version):
+    """Types `char` `count` times at the end of `line`, one didChange each
+    (versions from `version` on); returns the seconds from each keystroke
+    to the document's findings."""
+    times = []
+    for n in range(count):
+        at = {"line": line, "character": column + n}
+        t = time.perf_counter()
+        server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version + n},
+                                                 "contentChanges": [{"range": {"start": at, "end": at}, "text": char}]})
+        server.wait(server.published(uri))
+        times.append(time.perf_counter() - t)
+    return times
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("cairn")
@@ -133,26 +148,10 @@ def main():
     server.wait(server.published(uri))
     opened = time.perf_counter() - t
 
-    keys = []
-    column = len(lines[title_line])
-    for n in range(args.keys):
-        change = {"range": {"start": {"line": title_line, "character": column}, "end": {"line": title_line, "character": column}}, "text": "x"}
-        t = time.perf_counter()
-        server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": n + 2}, "contentChanges": [change]})
-        server.wait(server.published(uri))
-        keys.append(time.perf_counter() - t)
-        column += 1
+    keys = type_at(server, uri, title_line, len(lines[title_line]), "x", args.keys, 2)
 
     id_line = next(i for i, l in enumerate(lines) if l.startswith("id:"))
-    id_keys = []
-    column = len(lines[id_line])
-    for n in range(20):
-        change = {"range": {"start": {"line": id_line, "character": column}, "end": {"line": id_line, "character": column}}, "text": "1"}
-        t = time.perf_counter()
-        server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 5_000 + n}, "contentChanges": [change]})
-        server.wait(server.published(uri))
-        id_keys.append(time.perf_counter() - t)
-        column += 1
+    id_keys = type_at(server, uri, id_line, len(lines[id_line]), "1", 20, 5_000)
 
     scopes = os.path.join(corpus, "research", "scopes")
     scope_names = sorted(os.listdir(scopes))
@@ -168,15 +167,7 @@ def main():
     server.notify("textDocument/didOpen", {"textDocument": {"uri": scope_uri, "languageId": "markdown", "version": 1, "text": "\n".join(scope_lines)}})
     server.wait(server.published(scope_uri))
     scope_id_line = next(i for i, l in enumerate(scope_lines) if l.startswith("id:"))
-    named_keys = []
-    column = len(scope_lines[scope_id_line])
-    for n in range(20):
-        change = {"range": {"start": {"line": scope_id_line, "character": column}, "end": {"line": scope_id_line, "character": column}}, "text": "1"}
-        t = time.perf_counter()
-        server.notify("textDocument/didChange", {"textDocument": {"uri": scope_uri, "version": n + 2}, "contentChanges": [change]})
-        server.wait(server.published(scope_uri))
-        named_keys.append(time.perf_counter() - t)
-        column += 1
+    named_keys = type_at(server, scope_uri, scope_id_line, len(scope_lines[scope_id_line]), "1", 20, 2)
 
     # A reference field: put the cursor after `baseline: EXP-` on a new line.
     insert = {"range": {"start": {"line": title_line + 1, "character": 0}, "end": {"line": title_line + 1, "character": 0}}, "text": "baseline: EXP-\n"}
