@@ -134,6 +134,12 @@ impl Project {
         })
     }
 
+    /// The workspace and the repository, for a caller that keeps them
+    /// itself (the language server).
+    pub fn into_parts(self) -> (Workspace, Option<Repo>) {
+        (self.workspace, self.repo)
+    }
+
     /// Leaves the cache in `.git/cairn/` alone (`--no-cache`).
     #[must_use]
     pub fn without_cache(mut self, no_cache: bool) -> Project {

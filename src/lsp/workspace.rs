@@ -7,9 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::check::{links, record as record_check};
-use crate::config::{self, ConfigError};
+use crate::config::ConfigError;
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::git::Repo;
+use crate::project::Project;
 use crate::record::{self, Record};
 use crate::schema::Schema;
 use crate::snapshot::{Loader, Select, Snapshot, Source, Tree};
@@ -28,11 +29,7 @@ pub(crate) struct Workspace {
 impl Workspace {
     /// Finds the workspace that `start` lies in and reads its configuration.
     pub(crate) fn open(start: &Path, config: Option<&Path>) -> Result<Workspace, ConfigError> {
-        let mut ws = config::load_workspace(start, config)?;
-        let repo = Repo::discover(&ws.root).ok();
-        if let Some(top) = repo.as_ref().and_then(Repo::workdir) {
-            ws.anchor_at(top);
-        }
+        let (ws, repo) = Project::open(start, config)?.into_parts();
         Ok(Workspace {
             canonical_root: std::fs::canonicalize(&ws.root).unwrap_or_else(|_| ws.root.clone()),
             root: ws.root,
