@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::events::{Reader, record_events};
-use super::{History, Options, mention_pattern};
+use super::{History, Options, commit_info, mention_pattern};
 use crate::cache::ChangeCache;
 use crate::git::{ChangeStatus, GitError, ObjectId, Repo, TreeChange};
 use crate::schema::Schema;
@@ -47,6 +47,7 @@ pub fn follow(
         schema,
         id,
         changes: options.changes.filter(|_| replay.is_none()),
+        commits: options.changes,
         reader,
         tracked,
         last_seen: Vec::new(),
@@ -88,6 +89,8 @@ struct Follower<'a> {
     id: &'a str,
     /// The change cache, unless replaying the commits a walk found.
     changes: Option<&'a ChangeCache>,
+    /// The change cache for the metadata of the commits found, replaying or not.
+    commits: Option<&'a ChangeCache>,
     reader: Reader<'a>,
     /// The paths the record lives at before the commits seen so far.
     tracked: Vec<String>,
@@ -153,7 +156,8 @@ impl Follower<'_> {
         let Some(events) = found.remove(self.id) else {
             return Ok(true);
         };
-        self.history.commits.push(self.repo.commit(commit)?);
+        let info = commit_info(self.repo, self.commits, commit)?;
+        self.history.commits.push(info);
         let history = &mut self.history.events;
         history
             .entry(self.id.to_string())

@@ -314,7 +314,7 @@ pub fn walk(
             }
             let info = match info {
                 Some(info) => info,
-                None => commit_info(repo, options, &id)?,
+                None => commit_info(repo, options.changes, &id)?,
             };
             let index = history.commits.len();
             if mention
@@ -341,12 +341,16 @@ pub fn walk(
 
 /// A commit's metadata: from the change cache where it knows it, else
 /// read from git, which the cache then keeps.
-fn commit_info(repo: &Repo, options: &Options<'_>, id: &ObjectId) -> Result<CommitInfo, GitError> {
-    if let Some(info) = options.changes.and_then(|c| c.commit(id)) {
+fn commit_info(
+    repo: &Repo,
+    changes: Option<&ChangeCache>,
+    id: &ObjectId,
+) -> Result<CommitInfo, GitError> {
+    if let Some(info) = changes.and_then(|c| c.commit(id)) {
         return Ok(info);
     }
     let info = repo.commit(id)?;
-    if let Some(cache) = options.changes {
+    if let Some(cache) = changes {
         cache.put_commit(&info);
     }
     Ok(info)
