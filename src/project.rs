@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 
 use time::Date;
 
-use crate::cache::{self, BlobCache, ChangeCache, CoversCache, FollowCache, FrontCache};
+use crate::cache::{
+    self, BlobCache, ChangeCache, CoversCache, FollowCache, FrontCache, OutlineCache,
+};
 use crate::calendar::{self, CalendarError};
 use crate::check::run::RunError;
 use crate::config::{self, ConfigError, Workspace};
@@ -285,6 +287,13 @@ impl Project {
         let repo = self.repo()?;
         Ok((!self.no_cache)
             .then(|| FrontCache::open(&cache::dir(repo.common_dir()), self.schema())))
+    }
+
+    /// The cache of record outlines in `.git/cairn/`, unless `--no-cache`
+    /// or outside a repository.
+    pub(crate) fn outline_cache(&self) -> Option<OutlineCache> {
+        let repo = self.repo.as_ref().filter(|_| !self.no_cache)?;
+        Some(OutlineCache::open(&cache::dir(repo.common_dir())))
     }
 
     /// The cache folder in the common git directory, unless `--no-cache`.

@@ -4,7 +4,9 @@
 //! folders, [`blobs`] what each record blob is to the history (its id and
 //! status), [`fronts`] the front matter of the records a summary read,
 //! [`follows`] which commits a `log` found its record's paths changed in,
-//! [`covers`] which record files the covers scan must read. What they
+//! [`covers`] which record files the covers scan must read, [`outlines`]
+//! the front matter and body outline of the records `validate` and `list`
+//! parsed. What they
 //! share — the header check, the read on first use, the lock on what the
 //! command used and learned, the whole, bounded, atomic save — is in
 //! `file.rs`.
@@ -33,12 +35,14 @@ pub mod covers;
 mod file;
 pub mod follows;
 pub mod fronts;
+pub mod outlines;
 
 pub use blobs::{BlobCache, BlobFacts};
 pub use changes::ChangeCache;
 pub use covers::CoversCache;
 pub use follows::FollowCache;
 pub use fronts::FrontCache;
+pub use outlines::OutlineCache;
 
 /// The folder of the cache inside a git directory.
 pub fn dir(common_git_dir: &Path) -> PathBuf {

@@ -9,6 +9,7 @@ use time::Date;
 
 use super::history::{self, Head};
 use super::{Report, validate};
+use crate::cache::OutlineCache;
 use crate::git::{GitError, Repo};
 use crate::project::{Error, Project};
 use crate::record::Parts;
@@ -42,6 +43,9 @@ pub struct Options<'a> {
     pub paths: &'a [(String, String)],
     /// Today, for review dates.
     pub today: Date,
+    /// Where records known by their blob are taken from, and parsed ones
+    /// kept (none: every record is read and parsed).
+    pub outlines: Option<&'a OutlineCache>,
 }
 
 /// Validates the snapshot `head` names in the workspace at `root` (with
@@ -54,7 +58,9 @@ pub fn run(
     options: &Options<'_>,
 ) -> Result<Report, RunError> {
     let cache = ParseCache::default();
-    let loader = Loader::new(schema, root).repo(repo);
+    let loader = Loader::new(schema, root)
+        .repo(repo)
+        .outlines(options.outlines);
     // Only the history rules read section text, and only they share
     // parses with a history walk; plain validation reads the outline.
     let loader = if options.base.is_some() {
@@ -168,17 +174,18 @@ pub fn in_project(project: &Project, request: &Request<'_>) -> Result<Report, Er
         .iter()
         .map(|p| Ok((p.display().to_string(), project.relative(p)?)))
         .collect::<Result<_, Error>>()?;
+    let outlines = project.outline_cache();
     let options = Options {
         base: request.base,
         new_only: request.new_only,
         paths: &paths,
         today: project.today()?,
+        outlines: outlines.as_ref(),
     };
-    Ok(run(
-        project.schema(),
-        project.root(),
-        repo,
-        &head,
-        &options,
-    )?)
+    let report = run(project.schema(), project.root(), repo, &head, &options)?;
+    // A cache that cannot be written costs time next run, nothing else.
+    if let Some(outlines) = outlines {
+        let _ = outlines.save();
+    }
+    Ok(report)
 }

@@ -160,6 +160,13 @@ impl Repo {
         self.repo.commondir()
     }
 
+    /// This work tree's own git directory (in a linked worktree,
+    /// `.git/worktrees/<name>` of the main one): where cairn keeps what
+    /// belongs to one work tree, such as the stat of its files.
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
     /// The top of the work tree (None for a bare repository).
     ///
     /// In a linked worktree this is the worktree's own folder.
@@ -561,6 +568,15 @@ impl Repo {
 }
 
 /// Reads the shallow graft points from `<common dir>/shallow`; none when the file is absent.
+/// The id git gives a blob of these bytes (`git hash-object`), without
+/// writing it: what names a working-tree file's content in the caches.
+/// None only if libgit2 fails to hash, which it does not for bytes.
+pub fn hash_blob(bytes: &[u8]) -> Option<ObjectId> {
+    Oid::hash_object(git2::ObjectType::Blob, bytes)
+        .ok()
+        .map(ObjectId::from_oid)
+}
+
 fn read_shallow(common_dir: &Path) -> Result<HashSet<Oid>, GitError> {
     let path = common_dir.join("shallow");
     let text = match std::fs::read_to_string(&path) {

@@ -9,14 +9,16 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::revision::{self, GitSource, GitTree};
 use super::worktree::Worktree;
-use super::{ParseCache, Snapshot, SourceFile, Tree, parse_one};
+use super::{ParseCache, Parsed, Snapshot, SourceFile, Tree, parse_one};
+use crate::cache::OutlineCache;
 use crate::git::{GitError, ObjectId, Repo, TreeFile};
-use crate::record::Parts;
+use crate::record::{self, Parts};
 use crate::schema::Schema;
 
 /// Where a snapshot comes from.
@@ -54,6 +56,7 @@ pub struct Loader<'a> {
     repo: Option<&'a Repo>,
     cache: Option<&'a ParseCache>,
     parts: Parts,
+    outlines: Option<&'a OutlineCache>,
 }
 
 impl<'a> Loader<'a> {
@@ -65,6 +68,7 @@ impl<'a> Loader<'a> {
             repo: None,
             cache: None,
             parts: Parts::Whole,
+            outlines: None,
         }
     }
 
@@ -77,6 +81,7 @@ impl<'a> Loader<'a> {
             repo: Some(repo),
             cache: None,
             parts: Parts::Whole,
+            outlines: None,
         }
     }
 
@@ -103,6 +108,18 @@ impl<'a> Loader<'a> {
         self
     }
 
+    /// Takes each record whose blob `outlines` knows from it, neither read
+    /// nor parsed, and keeps there the outline of each record it parses.
+    /// Only for a loader that reads outlines or front matter
+    /// ([`Loader::parts`]) and has no parse cache: it then reads outlines
+    /// (a listing's records come with their body's outline), so that the
+    /// cache holds one shape.
+    #[must_use]
+    pub fn outlines(mut self, outlines: Option<&'a OutlineCache>) -> Loader<'a> {
+        self.outlines = outlines;
+        self
+    }
+
     /// The snapshot of `source`, as much of it as `select` asks for,
     /// labelled `label` (`worktree`, `index`, or the revision as given).
     pub fn load(
@@ -113,9 +130,25 @@ impl<'a> Loader<'a> {
     ) -> Result<Snapshot, GitError> {
         let schema = self.schema;
         let (cache, parts) = (self.cache, self.parts);
+        // Working-tree files have no blob id to look outlines up by.
+        let outlines = self.outlines.filter(|_| {
+            cache.is_none() && parts != Parts::Whole && Self::git_source(source).is_some()
+        });
+        let parts = if outlines.is_some() {
+            Parts::Outline
+        } else {
+            parts
+        };
         // Each file is parsed as soon as it is read, on the thread that
         // read it: no snapshot holds every file's bytes at once.
-        let parse = |file: SourceFile| parse_one(schema, file, cache, parts);
+        let parse = |file: SourceFile| {
+            let blob = outlines.and(file.blob.clone());
+            let parsed = parse_one(schema, file, cache, parts)?;
+            if let (Some(outlines), Some(blob), Ok(record)) = (outlines, blob, &*parsed.2) {
+                outlines.put(&blob, &record.front, &record.body);
+            }
+            Some(parsed)
+        };
         let parse_all = |files: Vec<SourceFile>| -> Vec<_> {
             files.into_par_iter().filter_map(parse).collect()
         };
@@ -145,8 +178,13 @@ impl<'a> Loader<'a> {
         let repo = self.git_repo()?;
         let known = |blob: &str, path: &str| cache.is_some_and(|c| c.contains(blob, path));
         let read_and_parse = |listed: Vec<TreeFile>| -> Result<Vec<_>, GitError> {
-            let parsed = revision::read_all_with(repo, schema, &git, listed, &known, &parse)?;
-            Ok(parsed.into_iter().flatten().collect())
+            let (mut parsed, listed) = match outlines {
+                Some(outlines) => self.outlined(outlines, listed),
+                None => (Vec::new(), listed),
+            };
+            let read = revision::read_all_with(repo, schema, &git, listed, &known, &parse)?;
+            parsed.extend(read.into_iter().flatten());
+            Ok(parsed)
         };
         let parsed = match select {
             Select::All => read_and_parse(revision::list(repo, schema, &git)?)?,
@@ -186,6 +224,42 @@ impl<'a> Loader<'a> {
             }
         };
         Ok(Snapshot::assemble(label, parsed))
+    }
+
+    /// The records among `listed` whose blobs `outlines` knows, rebuilt
+    /// from their outlines, and the files left to read.
+    fn outlined(
+        &self,
+        outlines: &OutlineCache,
+        listed: Vec<TreeFile>,
+    ) -> (Vec<(String, String, Parsed)>, Vec<TreeFile>) {
+        let schema = self.schema;
+        let found: Vec<Result<(String, String, Parsed), TreeFile>> = listed
+            .into_par_iter()
+            .map(|file| {
+                if file.symlink || !schema.is_record_path(&file.path) {
+                    return Err(file);
+                }
+                let Some(kind) = schema.kind_of_path(&file.path) else {
+                    return Err(file);
+                };
+                let Some((front, body)) = outlines.get(file.blob.as_str()) else {
+                    return Err(file);
+                };
+                let mut record = record::from_front(&file.path, kind, front);
+                record.body = body;
+                Ok((file.path, kind.name.clone(), Arc::new(Ok(record))))
+            })
+            .collect();
+        let mut known = Vec::with_capacity(found.len());
+        let mut left = Vec::new();
+        for one in found {
+            match one {
+                Ok(parsed) => known.push(parsed),
+                Err(file) => left.push(file),
+            }
+        }
+        (known, left)
     }
 
     /// Every record of the revision `rev` (resolved in the repository), or

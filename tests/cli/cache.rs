@@ -445,3 +445,144 @@ fn a_damaged_covers_cache_is_rebuilt() {
 fn a_linked_worktree_shares_the_covers_cache() {
     shared_by_a_linked_worktree(&covering_repo(), "covers", diff_outputs);
 }
+
+/// Records for `validate` and `list`: findings of each sort (a missing
+/// section, a broken link, an unknown status, a duplicate id through a
+/// symlink), one that does not parse, one titled by its heading, numbers
+/// that JSON cannot hold, and values of every shape.
+fn validating_repo() -> TestRepo {
+    let mut repo = generated_repo();
+    repo.write(
+        "research/experiments/EXP-0010-links.md",
+        experiment("EXP-0010", "running")
+            + "\nSee [the choice](../decisions/DEC-0001-choice.md) and [a gap](../decisions/DEC-0404.md).\n",
+    );
+    repo.write(
+        "research/experiments/EXP-0011-inf.md",
+        experiment("EXP-0011", "running")
+            .replace("hypothesis:", "gain: .inf\nloss: -0.0\nhypothesis:"),
+    );
+    repo.write(
+        "research/decisions/DEC-0010-thin.md",
+        "---\nid: DEC-0010\ntitle: Thin\nstatus: accepted\ncreated: 2024-03-01\n---\n\n# Thin\n",
+    );
+    repo.write(
+        "research/experiments/EXP-0012-odd.md",
+        "---\nid: EXP-0012\ntitle: \"Tabs\\tand \\\"quotes\\\"\"\nstatus: wishful\ncreated: 2024-03-01\nmetrics: {recall: 0.1, nested: {a: [1, 2.5e-300, null, true]}}\n---\n\n# Odd\n\n## Setup ✓\n",
+    );
+    repo.symlink("EXP-0010-links.md", "research/experiments/EXP-0013-link.md");
+    repo.commit("records for validation");
+    repo
+}
+
+/// What `validate` and `list` print for the working tree, the index and
+/// revisions, run in `dir` with `extra` flags.
+fn validate_outputs(repo: &TestRepo, dir: &Path, extra: &[&str]) -> Vec<String> {
+    let runs: [&[&str]; 10] = [
+        &["validate", "--format", "json"],
+        &["validate"],
+        &["validate", "--rev", "HEAD", "--format", "json"],
+        &["validate", "--rev", "HEAD~1", "--format", "json"],
+        &["validate", "--rev", "HEAD~3"],
+        &["validate", "--cached", "--format", "json"],
+        &["list", "--format", "json"],
+        &["list"],
+        &["list", "--rev", "HEAD~3", "--format", "json"],
+        &["list", "--rev", "HEAD", "--where", "metrics.recall>0.05"],
+    ];
+    runs.iter()
+        .map(|args| {
+            let mut cmd = repo.cairn_cmd(args);
+            cmd.args(extra).current_dir(dir);
+            format!("{args:?} {}", shown(&mut cmd))
+        })
+        .collect()
+}
+
+#[test]
+fn the_outline_cache_changes_no_validation() {
+    let repo = validating_repo();
+    let here = repo.path().to_path_buf();
+    let without = validate_outputs(&repo, &here, &["--no-cache"]);
+    assert!(
+        !repo.path().join(".git/cairn").exists(),
+        "--no-cache wrote a cache"
+    );
+    // The findings are there to be kept or lost.
+    for (run, seen) in [
+        (2, "DEC-0404"),
+        (2, "wishful"),
+        (2, "EXP-0013"),
+        (2, "DEC-0010"),
+        (4, "YAML"),
+        (6, "Tabs\\tand"),
+        (8, "EXP-0002-renamed"),
+        (9, "EXP-0012"),
+    ] {
+        assert!(without[run].contains(seen), "{seen}: {}", without[run]);
+    }
+    let cold = validate_outputs(&repo, &here, &[]);
+    assert_eq!(cold, without);
+    let outlines = std::fs::read_to_string(cache(&repo, "outlines")).expect("an outlines cache");
+    assert!(outlines.starts_with("cairn-outlines 1 "), "{outlines:.80}");
+    assert!(outlines.contains("\"EXP-0010\""), "{outlines:.300}");
+    // Not finite: not kept. Titled by a heading: kept with its outline.
+    assert!(!outlines.contains("\"EXP-0011\""), "{outlines:.300}");
+    assert!(
+        outlines.contains("\"Titled by its heading\",1,"),
+        "{outlines:.300}"
+    );
+    assert_eq!(validate_outputs(&repo, &here, &[]), without);
+    assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
+
+    // Amend: a record changes in the tip commit.
+    repo.write(
+        "research/experiments/EXP-0010-links.md",
+        experiment("EXP-0010", "done"),
+    );
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--amend", "-m", "records, one done"]);
+    let without = validate_outputs(&repo, &here, &["--no-cache"]);
+    assert_eq!(validate_outputs(&repo, &here, &[]), without);
+    assert_eq!(validate_outputs(&repo, &here, &[]), without);
+
+    // Rebase: drop a commit from the middle; every later one is rewritten.
+    repo.git(&["rebase", "-q", "--onto", "HEAD~3", "HEAD~2"]);
+    let without = validate_outputs(&repo, &here, &["--no-cache"]);
+    assert_eq!(validate_outputs(&repo, &here, &[]), without);
+    assert_eq!(validate_outputs(&repo, &here, &[]), without);
+}
+
+#[test]
+fn a_damaged_outline_cache_is_rebuilt() {
+    let repo = validating_repo();
+    let here = repo.path().to_path_buf();
+    let without = validate_outputs(&repo, &here, &["--no-cache"]);
+    validate_outputs(&repo, &here, &[]);
+    let good = std::fs::read(cache(&repo, "outlines")).expect("cache written");
+    let text = String::from_utf8_lossy(&good).into_owned();
+    let header = "cairn-outlines 1 ";
+    let not_an_outline = text.replacen(" [1,[[", " [1,{[", 1);
+    assert_ne!(not_an_outline, text);
+    let damaged = vec![
+        b"not a cache at all\n".to_vec(),
+        good[..good.len() / 2].to_vec(),
+        text.replacen(header, &format!("{header}0.0.0-other "), 1)
+            .into_bytes(),
+        not_an_outline.into_bytes(),
+        vec![0xff, 0x00, 0x13],
+    ];
+    rebuilt_when_damaged(
+        &repo,
+        "outlines",
+        header,
+        damaged,
+        validate_outputs,
+        &without,
+    );
+}
+
+#[test]
+fn a_linked_worktree_shares_the_outline_cache() {
+    shared_by_a_linked_worktree(&validating_repo(), "outlines", validate_outputs);
+}

@@ -1,0 +1,403 @@
+//! The outline of each record blob that `validate` or `list` parsed
+//! (`.git/cairn/outlines`): its front matter with the values' lines and
+//! its body's outline — each heading's title, level and line, each
+//! relative link's target and line — which is all that validation and a
+//! listing read of a record. A warm `validate --rev`, `validate --cached`
+//! or `list` takes each record from here by its blob id instead of reading
+//! and parsing the blob; the working tree reaches it through the stat of
+//! its files (`worktree.rs`).
+//!
+//! A file of its own rather than more of `fronts`: `fronts` keeps front
+//! matter alone, for the many old blobs a summary reads, and only of
+//! records titled by a field; an outline is two to three times larger
+//! and kept for every record that parsed, whatever titles it. Summaries
+//! and validation then bound and evict their own entries.
+//!
+//! An entry is keyed by the blob id alone: what it holds does not depend
+//! on the path (the id, the kind and the renamed fields are worked out
+//! from the path again when the record is rebuilt), nor on the schema, so
+//! the header holds the cairn version (the parser's) and no schema
+//! fingerprint: editing `.cairn/config.yaml` keeps the file. A blob that
+//! does not parse as a record is not kept (its finding is made again), nor
+//! one with a number that JSON cannot hold (not finite).
+//!
+//! Size: at most [`MAX_BYTES`]. A write that would pass it keeps what the
+//! writing command learned and used, and drops the rest.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::file::{Body as FileBody, CacheFile, read_lines};
+use crate::frontmatter::{Field, FrontMatter};
+use crate::markdown::{Body, Link, Section};
+use crate::value::Value;
+
+/// The file's first word and format version.
+const MAGIC: &str = "cairn-outlines 1";
+
+/// The most bytes the outlines file may hold (about 600 bytes a record).
+pub const MAX_BYTES: usize = 128 << 20;
+
+/// The outline cache: the file's entries (decoded only when asked for),
+/// and what this command learned.
+pub struct OutlineCache {
+    file: CacheFile<Known, Fresh>,
+}
+
+/// The file's text and, per blob, where its JSON is in it and whether this
+/// command used it.
+#[derive(Default)]
+struct Known {
+    text: String,
+    entries: HashMap<String, (Range<usize>, AtomicBool)>,
+}
+
+#[derive(Default)]
+struct Fresh {
+    learned: HashMap<String, String>,
+}
+
+impl OutlineCache {
+    /// Opens the outline cache under `dir`: what it holds, or nothing when
+    /// it is missing, unreadable, damaged or written by another cairn
+    /// version.
+    pub fn open(dir: &Path) -> OutlineCache {
+        let header = format!("{MAGIC} {}", env!("CARGO_PKG_VERSION"));
+        OutlineCache {
+            file: CacheFile::new(dir, "outlines", header, read),
+        }
+    }
+
+    /// The front matter and body outline of `blob`, if known (and well
+    /// formed): the sections come without their text.
+    pub fn get(&self, blob: &str) -> Option<(FrontMatter, Body)> {
+        let known = self.file.known();
+        let (range, used) = known.entries.get(blob)?;
+        let Entry(line, fields, sections, links) =
+            serde_json::from_str(known.text.get(range.clone())?).ok()?;
+        used.store(true, Ordering::Relaxed);
+        let fields = fields
+            .into_iter()
+            .map(|(key, line, V(value))| Field { key, line, value })
+            .collect();
+        let sections = sections
+            .into_iter()
+            .map(|(title, level, line)| Section {
+                title,
+                level,
+                line,
+                text: String::new(),
+                own_text: String::new(),
+            })
+            .collect();
+        let links = links
+            .into_iter()
+            .map(|(target, line)| Link { target, line })
+            .collect();
+        Some((FrontMatter { fields, line }, Body { sections, links }))
+    }
+
+    /// Whether `blob` is known; it may still fail to decode.
+    pub fn contains(&self, blob: &str) -> bool {
+        self.file.known().entries.contains_key(blob)
+    }
+
+    /// Keeps the front matter and body outline of `blob` for the next run
+    /// (the sections' text is not kept); nothing when a value cannot be
+    /// written (a float that is not finite). An entry the file held that
+    /// could not be decoded is replaced.
+    pub fn put(&self, blob: &str, front: &FrontMatter, body: &Body) {
+        if !front.fields.iter().all(|f| finite(&f.value)) {
+            return;
+        }
+        let entry = (
+            front.line,
+            front
+                .fields
+                .iter()
+                .map(|f| (&f.key, f.line, &f.value))
+                .collect::<Vec<_>>(),
+            body.sections
+                .iter()
+                .map(|s| (&s.title, s.level, s.line))
+                .collect::<Vec<_>>(),
+            body.links
+                .iter()
+                .map(|l| (&l.target, l.line))
+                .collect::<Vec<_>>(),
+        );
+        let Ok(json) = serde_json::to_string(&entry) else {
+            return;
+        };
+        self.file.fresh().learned.insert(blob.to_string(), json);
+    }
+
+    /// Writes what was learned, atomically; nothing when nothing was.
+    pub fn save(self) -> Result<(), crate::write::WriteError> {
+        let fresh = self.file.take_fresh();
+        if fresh.learned.is_empty() {
+            return Ok(());
+        }
+        let mut body = FileBody::default();
+        let line = |out: &mut String, blob: &str, json: &str| {
+            out.push_str(blob);
+            out.push(' ');
+            out.push_str(json);
+            out.push('\n');
+        };
+        for (blob, json) in &fresh.learned {
+            line(body.keep(), blob, json);
+        }
+        // Then what this command used; older entries only while they fit.
+        let known = self.file.known();
+        for (blob, (range, used)) in &known.entries {
+            if fresh.learned.contains_key(blob) {
+                continue;
+            }
+            let json = &known.text[range.clone()];
+            if used.load(Ordering::Relaxed) {
+                line(body.keep(), blob, json);
+            } else {
+                line(body.spare(), blob, json);
+            }
+        }
+        self.file.save(body, MAX_BYTES)
+    }
+}
+
+/// Whether every number in `value` is finite (JSON has no others).
+fn finite(value: &Value) -> bool {
+    match value {
+        Value::Float(x) => x.is_finite(),
+        Value::List(items) => items.iter().all(finite),
+        Value::Map(entries) => entries.iter().all(|(_, v)| finite(v)),
+        _ => true,
+    }
+}
+
+/// One entry as written: `[front line, [[key, line, value], …],
+/// [[title, level, line], …], [[target, line], …]]`. Values are plain
+/// JSON (a mapping an object in its order, floats always with a point or
+/// an exponent, so that they read back as floats).
+#[derive(serde::Deserialize)]
+struct Entry(
+    usize,
+    Vec<(String, usize, V)>,
+    Vec<(String, u8, usize)>,
+    Vec<(String, usize)>,
+);
+
+/// A [`Value`] read back from the JSON its `Serialize` wrote.
+struct V(Value);
+
+impl<'de> Deserialize<'de> for V {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<V, D::Error> {
+        deserializer.deserialize_any(ValueVisitor).map(V)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a front matter value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Int(n))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
+        i64::try_from(n)
+            .map(Value::Int)
+            .map_err(|_| E::custom("integer out of range"))
+    }
+
+    fn visit_f64<E>(self, x: f64) -> Result<Value, E> {
+        Ok(Value::Float(x))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(V(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::List(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some((key, V(value))) = map.next_entry::<String, V>()? {
+            entries.push((key, value));
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+/// The entries of a whole file, undecoded; None unless the header matches
+/// and the file is complete and well formed line by line.
+fn read(text: &str, header: &str) -> Option<Known> {
+    let mut entries = HashMap::new();
+    let base = text.as_ptr() as usize;
+    let count = read_lines(text, header, |line, _| {
+        let (blob, json) = line.split_once(' ')?;
+        if !super::is_id(blob) || !json.starts_with('[') {
+            return None;
+        }
+        let start = json.as_ptr() as usize - base;
+        entries.insert(
+            blob.to_string(),
+            (start..start + json.len(), AtomicBool::new(false)),
+        );
+        Some(())
+    })?;
+    (count == entries.len()).then(|| Known {
+        text: text.to_string(),
+        entries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BLOB: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    fn outline() -> (FrontMatter, Body) {
+        let field = |key: &str, line, value| Field {
+            key: key.to_string(),
+            line,
+            value,
+        };
+        let front = FrontMatter {
+            line: 1,
+            fields: vec![
+                field("id", 2, Value::String("EXP-1".into())),
+                field("n", 3, Value::Int(i64::MIN)),
+                field("x", 4, Value::Float(3.0)),
+                field("y", 4, Value::Float(0.1 + 0.2)),
+                field("none", 5, Value::Null),
+                field("ok", 6, Value::Bool(true)),
+                field(
+                    "tags",
+                    7,
+                    Value::List(vec![Value::String("a\nb\t\"c\"".into()), Value::Int(-1)]),
+                ),
+                field(
+                    "metrics",
+                    8,
+                    Value::Map(vec![
+                        ("z".into(), Value::Float(-0.0)),
+                        ("a".into(), Value::Map(Vec::new())),
+                        ("a".into(), Value::List(Vec::new())),
+                    ]),
+                ),
+            ],
+        };
+        let section = |title: &str, level, line| Section {
+            title: title.to_string(),
+            level,
+            line,
+            text: String::new(),
+            own_text: String::new(),
+        };
+        let body = Body {
+            sections: vec![section("Mel", 1, 10), section("Setup ✓", 2, 12)],
+            links: vec![Link {
+                target: "../decisions/DEC-1.md".into(),
+                line: 14,
+            }],
+        };
+        (front, body)
+    }
+
+    #[test]
+    fn what_is_saved_is_read_back_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OutlineCache::open(dir.path());
+        let (front, body) = outline();
+        cache.put(BLOB, &front, &body);
+        let mut not_finite = front.clone();
+        not_finite.fields[2].value = Value::Float(f64::INFINITY);
+        cache.put(&BLOB.replace('0', "f"), &not_finite, &body);
+        cache.save().unwrap();
+
+        let cache = OutlineCache::open(dir.path());
+        let (got_front, got_body) = cache.get(BLOB).unwrap();
+        assert_eq!(got_front, front);
+        assert_eq!(got_body, body);
+        // -0.0 == 0.0: the sign is kept too.
+        let Value::Map(metrics) = &got_front.fields[7].value else {
+            panic!("a map")
+        };
+        assert!(matches!(metrics[0].1, Value::Float(z) if z.is_sign_negative()));
+        assert!(cache.get(&BLOB.replace('0', "f")).is_none());
+    }
+
+    #[test]
+    fn section_text_is_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OutlineCache::open(dir.path());
+        let (front, mut body) = outline();
+        body.sections[0].text = "words".into();
+        body.sections[0].own_text = "words".into();
+        cache.put(BLOB, &front, &body);
+        cache.save().unwrap();
+        let (_, got) = OutlineCache::open(dir.path()).get(BLOB).unwrap();
+        assert_eq!(got, outline().1);
+    }
+
+    #[test]
+    fn damaged_or_foreign_files_read_as_empty_and_are_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let (front, body) = outline();
+        let cache = OutlineCache::open(dir.path());
+        cache.put(BLOB, &front, &body);
+        cache.save().unwrap();
+        let file = dir.path().join("outlines");
+        let good = std::fs::read_to_string(&file).unwrap();
+
+        let truncated = &good[..good.len() - 4];
+        let other_version = good.replacen(env!("CARGO_PKG_VERSION"), "0.0.0-other", 1);
+        for damaged in [truncated, &other_version, "", "\u{0}garbage"] {
+            std::fs::write(&file, damaged).unwrap();
+            let cache = OutlineCache::open(dir.path());
+            assert!(cache.get(BLOB).is_none());
+            cache.put(BLOB, &front, &body);
+            cache.save().unwrap();
+            assert_eq!(std::fs::read_to_string(&file).unwrap(), good);
+        }
+        // A well-formed line whose JSON is not an outline is a miss, and
+        // is replaced.
+        std::fs::write(&file, good.replacen("[1,[", "[1,{", 1)).unwrap();
+        let cache = OutlineCache::open(dir.path());
+        assert!(cache.contains(BLOB));
+        assert!(cache.get(BLOB).is_none());
+        cache.put(BLOB, &front, &body);
+        cache.save().unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), good);
+    }
+}
