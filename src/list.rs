@@ -527,14 +527,19 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
     // A listing shows front matter (and the `#` heading a record without a
     // `title` field is named by): bodies are not read.
     let outlines = project.outline_cache();
+    let stats = project.worktree_cache();
     let snapshot = project
         .loader()
         .parts(Parts::Front)
         .outlines(outlines.as_ref())
+        .stats(stats.as_ref())
         .at(query.rev)?;
     // A cache that cannot be written costs time next run, nothing else.
     if let Some(outlines) = outlines {
         let _ = outlines.save();
+    }
+    if let Some(stats) = stats {
+        let _ = stats.save();
     }
     filter.check(schema, &snapshot.records)?;
     let mut listing = Listing::new(select(&snapshot.records, &filter, &key));

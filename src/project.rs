@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use time::Date;
 
 use crate::cache::{
-    self, BlobCache, ChangeCache, CoversCache, FollowCache, FrontCache, OutlineCache,
+    self, BlobCache, ChangeCache, CoversCache, FollowCache, FrontCache, OutlineCache, WorktreeCache,
 };
 use crate::calendar::{self, CalendarError};
 use crate::check::run::RunError;
@@ -294,6 +294,18 @@ impl Project {
     pub(crate) fn outline_cache(&self) -> Option<OutlineCache> {
         let repo = self.repo.as_ref().filter(|_| !self.no_cache)?;
         Some(OutlineCache::open(&cache::dir(repo.common_dir())))
+    }
+
+    /// The stat cache of the working tree's record files, in this work
+    /// tree's own git directory, unless `--no-cache`, outside a repository
+    /// or in a bare one.
+    pub(crate) fn worktree_cache(&self) -> Option<WorktreeCache> {
+        let repo = self.repo.as_ref().filter(|_| !self.no_cache)?;
+        repo.workdir()?;
+        Some(WorktreeCache::open(
+            &cache::dir(repo.git_dir()),
+            self.root(),
+        ))
     }
 
     /// The cache folder in the common git directory, unless `--no-cache`.

@@ -7,6 +7,8 @@
 //! A file is its header line, its entries and a trailer `end <count>`
 //! that counts them, so that a file cut short reads as empty.
 
+use std::fs::{File, Metadata};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::str::Split;
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -18,6 +20,7 @@ pub(super) struct CacheFile<K, F> {
     header: String,
     read: fn(&str, &str) -> Option<K>,
     known: OnceLock<K>,
+    stamp: OnceLock<Option<Metadata>>,
     fresh: Mutex<F>,
 }
 
@@ -35,6 +38,7 @@ impl<K: Default, F: Default> CacheFile<K, F> {
             header,
             read,
             known: OnceLock::new(),
+            stamp: OnceLock::new(),
             fresh: Mutex::default(),
         }
     }
@@ -44,12 +48,26 @@ impl<K: Default, F: Default> CacheFile<K, F> {
     /// nothing pays nothing.
     pub(super) fn known(&self) -> &K {
         self.known.get_or_init(|| {
-            std::fs::read(&self.path)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
+            let text = || -> Option<String> {
+                let mut file = File::open(&self.path).ok()?;
+                let meta = file.metadata().ok();
+                let len = meta.as_ref().map_or(0, Metadata::len);
+                let _ = self.stamp.set(meta);
+                let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0) + 1);
+                file.read_to_end(&mut bytes).ok()?;
+                String::from_utf8(bytes).ok()
+            };
+            text()
                 .and_then(|text| (self.read)(&text, &self.header))
                 .unwrap_or_default()
         })
+    }
+
+    /// The file's metadata as it was when its entries were read (its
+    /// modification time is when it was written), if it was read.
+    pub(super) fn stamp(&self) -> Option<&Metadata> {
+        self.known();
+        self.stamp.get().and_then(Option::as_ref)
     }
 
     /// What this command used and learned so far.

@@ -6,10 +6,11 @@
 //! [`follows`] which commits a `log` found its record's paths changed in,
 //! [`covers`] which record files the covers scan must read, [`outlines`]
 //! the front matter and body outline of the records `validate` and `list`
-//! parsed. What they
-//! share — the header check, the read on first use, the lock on what the
-//! command used and learned, the whole, bounded, atomic save — is in
-//! `file.rs`.
+//! parsed, and [`worktree`] the stat and blob id of the working tree's
+//! record files (the one file kept per work tree, in its own git
+//! directory). What they share — the header check, the read on first use,
+//! the lock on what the command used and learned, the whole, bounded,
+//! atomic save — is in `file.rs`.
 //! docs/history.md and docs/performance.md give each file's size bound.
 //!
 //! The cache is an optimisation only: a command gives the same bytes with
@@ -36,6 +37,7 @@ mod file;
 pub mod follows;
 pub mod fronts;
 pub mod outlines;
+pub mod worktree;
 
 pub use blobs::{BlobCache, BlobFacts};
 pub use changes::ChangeCache;
@@ -43,6 +45,7 @@ pub use covers::CoversCache;
 pub use follows::FollowCache;
 pub use fronts::FrontCache;
 pub use outlines::OutlineCache;
+pub use worktree::{Stat, WorktreeCache};
 
 /// The folder of the cache inside a git directory.
 pub fn dir(common_git_dir: &Path) -> PathBuf {

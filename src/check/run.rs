@@ -9,7 +9,7 @@ use time::Date;
 
 use super::history::{self, Head};
 use super::{Report, validate};
-use crate::cache::OutlineCache;
+use crate::cache::{OutlineCache, WorktreeCache};
 use crate::git::{GitError, Repo};
 use crate::project::{Error, Project};
 use crate::record::Parts;
@@ -46,6 +46,9 @@ pub struct Options<'a> {
     /// Where records known by their blob are taken from, and parsed ones
     /// kept (none: every record is read and parsed).
     pub outlines: Option<&'a OutlineCache>,
+    /// With `outlines`: the stat of the working tree's files, so that
+    /// those unchanged are not opened.
+    pub stats: Option<&'a WorktreeCache>,
 }
 
 /// Validates the snapshot `head` names in the workspace at `root` (with
@@ -60,7 +63,8 @@ pub fn run(
     let cache = ParseCache::default();
     let loader = Loader::new(schema, root)
         .repo(repo)
-        .outlines(options.outlines);
+        .outlines(options.outlines)
+        .stats(options.stats);
     // Only the history rules read section text, and only they share
     // parses with a history walk; plain validation reads the outline.
     let loader = if options.base.is_some() {
@@ -175,17 +179,22 @@ pub fn in_project(project: &Project, request: &Request<'_>) -> Result<Report, Er
         .map(|p| Ok((p.display().to_string(), project.relative(p)?)))
         .collect::<Result<_, Error>>()?;
     let outlines = project.outline_cache();
+    let stats = project.worktree_cache();
     let options = Options {
         base: request.base,
         new_only: request.new_only,
         paths: &paths,
         today: project.today()?,
         outlines: outlines.as_ref(),
+        stats: stats.as_ref(),
     };
     let report = run(project.schema(), project.root(), repo, &head, &options)?;
     // A cache that cannot be written costs time next run, nothing else.
     if let Some(outlines) = outlines {
         let _ = outlines.save();
+    }
+    if let Some(stats) = stats {
+        let _ = stats.save();
     }
     Ok(report)
 }

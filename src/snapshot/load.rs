@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use super::revision::{self, GitSource, GitTree};
 use super::worktree::Worktree;
 use super::{ParseCache, Parsed, Snapshot, SourceFile, Tree, parse_one};
-use crate::cache::OutlineCache;
+use crate::cache::{OutlineCache, WorktreeCache};
 use crate::git::{GitError, ObjectId, Repo, TreeFile};
 use crate::record::{self, Parts};
 use crate::schema::Schema;
@@ -57,6 +57,7 @@ pub struct Loader<'a> {
     cache: Option<&'a ParseCache>,
     parts: Parts,
     outlines: Option<&'a OutlineCache>,
+    stats: Option<&'a WorktreeCache>,
 }
 
 impl<'a> Loader<'a> {
@@ -69,6 +70,7 @@ impl<'a> Loader<'a> {
             cache: None,
             parts: Parts::Whole,
             outlines: None,
+            stats: None,
         }
     }
 
@@ -82,6 +84,7 @@ impl<'a> Loader<'a> {
             cache: None,
             parts: Parts::Whole,
             outlines: None,
+            stats: None,
         }
     }
 
@@ -120,6 +123,16 @@ impl<'a> Loader<'a> {
         self
     }
 
+    /// With [`Loader::outlines`], opens no working-tree file whose stat
+    /// `stats` knows unchanged, and keeps there the stat of each one read:
+    /// every record of the working tree (`Select::All`) then comes from
+    /// the outlines by the blob id of its content.
+    #[must_use]
+    pub fn stats(mut self, stats: Option<&'a WorktreeCache>) -> Loader<'a> {
+        self.stats = stats;
+        self
+    }
+
     /// The snapshot of `source`, as much of it as `select` asks for,
     /// labelled `label` (`worktree`, `index`, or the revision as given).
     pub fn load(
@@ -130,9 +143,13 @@ impl<'a> Loader<'a> {
     ) -> Result<Snapshot, GitError> {
         let schema = self.schema;
         let (cache, parts) = (self.cache, self.parts);
-        // Working-tree files have no blob id to look outlines up by.
+        // Working-tree files have a blob id to look outlines up by only
+        // through the stat cache.
         let outlines = self.outlines.filter(|_| {
-            cache.is_none() && parts != Parts::Whole && Self::git_source(source).is_some()
+            cache.is_none()
+                && parts != Parts::Whole
+                && (Self::git_source(source).is_some()
+                    || (self.stats.is_some() && matches!(select, Select::All)))
         });
         let parts = if outlines.is_some() {
             Parts::Outline
@@ -155,11 +172,25 @@ impl<'a> Loader<'a> {
         let Some(git) = Self::git_source(source) else {
             let worktree = self.worktree()?;
             let parsed = match select {
-                Select::All => worktree
-                    .list(schema)
-                    .into_par_iter()
-                    .filter_map(|found| parse(worktree.read_found(found)))
-                    .collect(),
+                Select::All => match outlines.zip(self.stats) {
+                    Some((outlines, stats)) => {
+                        let known =
+                            |path: &str, blob: &str| outlined_one(schema, outlines, path, blob);
+                        worktree
+                            .list(schema)
+                            .into_par_iter()
+                            .filter_map(|found| match worktree.read_through(found, stats, &known) {
+                                Ok(parsed) => Some(parsed),
+                                Err(file) => parse(*file),
+                            })
+                            .collect()
+                    }
+                    None => worktree
+                        .list(schema)
+                        .into_par_iter()
+                        .filter_map(|found| parse(worktree.read_found(found)))
+                        .collect(),
+                },
                 Select::Paths(paths) => parse_all(worktree.files_at(schema, paths)),
                 Select::Files(files) => {
                     let paths: Vec<String> = files.into_iter().map(|f| f.path).collect();
@@ -237,18 +268,10 @@ impl<'a> Loader<'a> {
         let found: Vec<Result<(String, String, Parsed), TreeFile>> = listed
             .into_par_iter()
             .map(|file| {
-                if file.symlink || !schema.is_record_path(&file.path) {
+                if file.symlink {
                     return Err(file);
                 }
-                let Some(kind) = schema.kind_of_path(&file.path) else {
-                    return Err(file);
-                };
-                let Some((front, body)) = outlines.get(file.blob.as_str()) else {
-                    return Err(file);
-                };
-                let mut record = record::from_front(&file.path, kind, front);
-                record.body = body;
-                Ok((file.path, kind.name.clone(), Arc::new(Ok(record))))
+                outlined_one(schema, outlines, &file.path, file.blob.as_str()).ok_or(file)
             })
             .collect();
         let mut known = Vec::with_capacity(found.len());
@@ -315,4 +338,22 @@ impl<'a> Loader<'a> {
                 .map_or_else(Default::default, |w| w.root().to_path_buf()),
         })
     }
+}
+
+/// The record at `path` rebuilt from the outline of `blob`, if it is a
+/// record path and `outlines` knows the blob; None when it must be read.
+fn outlined_one(
+    schema: &Schema,
+    outlines: &OutlineCache,
+    path: &str,
+    blob: &str,
+) -> Option<(String, String, Parsed)> {
+    if !schema.is_record_path(path) {
+        return None;
+    }
+    let kind = schema.kind_of_path(path)?;
+    let (front, body) = outlines.get(blob)?;
+    let mut record = record::from_front(path, kind, front);
+    record.body = body;
+    Some((path.to_string(), kind.name.clone(), Arc::new(Ok(record))))
 }

@@ -28,7 +28,9 @@ use crate::schema::Schema;
 pub struct SourceFile {
     /// Repository-relative path with `/`.
     pub path: String,
-    /// The git blob id, when the file comes from git (the parse cache key).
+    /// The git blob id, when the file comes from git (the parse cache
+    /// key), or from the working tree through the stat cache (its bytes
+    /// hashed as git would).
     pub blob: Option<String>,
     /// Its bytes, or why they could not be had.
     pub content: Result<Vec<u8>, Diagnostic>,

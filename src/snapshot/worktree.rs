@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use super::{SourceFile, Tree};
+use crate::cache::{Stat, WorktreeCache};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::git;
 use crate::record;
 use crate::schema::Schema;
 
@@ -186,32 +188,93 @@ impl Worktree {
         match seen {
             Seen::Symlink => self.read(path, full, true),
             Seen::Other => Err(not_regular(path)),
-            Seen::File => {
-                use std::io::Read as _;
-                let unreadable = |err: std::io::Error| {
-                    Diagnostic::error(
-                        Code::Unreadable,
-                        path,
-                        1,
-                        format!("cannot read the file: {err}"),
-                    )
-                };
-                let mut file = fs::File::open(full).map_err(unreadable)?;
-                let meta = file.metadata().map_err(unreadable)?;
-                if !meta.is_file() {
-                    return Err(not_regular(path));
-                }
-                record::check_size(path, meta.len())?;
-                let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
-                // Through `take`, reading asks the file for nothing more:
-                // `File::read_to_end` would stat it again and seek.
-                (&mut file)
-                    .take(record::MAX_RECORD_BYTES + 1)
-                    .read_to_end(&mut bytes)
-                    .map_err(unreadable)?;
-                Ok(bytes)
+            Seen::File => self.read_regular(path, full).0,
+        }
+    }
+
+    /// Reads a file listed as regular: opened, its size checked on the
+    /// open handle, with no second look-up of its path. With the bytes,
+    /// the handle's metadata (what the bytes were read as).
+    fn read_regular(
+        &self,
+        path: &str,
+        full: &Path,
+    ) -> (Result<Vec<u8>, Diagnostic>, Option<fs::Metadata>) {
+        use std::io::Read as _;
+        let unreadable = |err: std::io::Error| {
+            Diagnostic::error(
+                Code::Unreadable,
+                path,
+                1,
+                format!("cannot read the file: {err}"),
+            )
+        };
+        let mut file = match fs::File::open(full) {
+            Ok(file) => file,
+            Err(err) => return (Err(unreadable(err)), None),
+        };
+        let meta = match file.metadata() {
+            Ok(meta) => meta,
+            Err(err) => return (Err(unreadable(err)), None),
+        };
+        if !meta.is_file() {
+            return (Err(not_regular(path)), None);
+        }
+        if let Err(too_large) = record::check_size(path, meta.len()) {
+            return (Err(too_large), None);
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
+        // Through `take`, reading asks the file for nothing more:
+        // `File::read_to_end` would stat it again and seek.
+        match (&mut file)
+            .take(record::MAX_RECORD_BYTES + 1)
+            .read_to_end(&mut bytes)
+        {
+            Ok(_) => (Ok(bytes), Some(meta)),
+            Err(err) => (Err(unreadable(err)), None),
+        }
+    }
+
+    /// A listed file through the stat cache `stats`, as `known(path,
+    /// blob)` answers for a regular file whose stat the cache knows
+    /// unchanged (not opened) or whose bytes were read and hashed;
+    /// otherwise the file as read, with its blob id once hashed. Every
+    /// regular file read whole is kept in `stats`.
+    pub(super) fn read_through<R>(
+        &self,
+        found: Found,
+        stats: &WorktreeCache,
+        known: &dyn Fn(&str, &str) -> Option<R>,
+    ) -> Result<R, Box<SourceFile>> {
+        let Found::File {
+            path,
+            full,
+            seen: Seen::File,
+        } = found
+        else {
+            return Err(Box::new(self.read_found(found)));
+        };
+        if let Some(stat) = fs::symlink_metadata(&full).ok().as_ref().and_then(Stat::of) {
+            if let Some(hit) = stats.blob(&path, &stat).and_then(|blob| known(&path, blob)) {
+                return Ok(hit);
             }
         }
+        let (content, meta) = self.read_regular(&path, &full);
+        let mut blob = None;
+        if let (Ok(bytes), Some(stat)) = (&content, meta.as_ref().and_then(Stat::of)) {
+            if let Some(id) = git::hash_blob(bytes) {
+                stats.put(&path, stat, id.to_string());
+                if let Some(hit) = known(&path, id.as_str()) {
+                    return Ok(hit);
+                }
+                blob = Some(id.to_string());
+            }
+        }
+        Err(Box::new(SourceFile {
+            path,
+            blob,
+            content,
+        }))
     }
 
     /// Reads one file; `path` is repository-relative, `full` on disk.

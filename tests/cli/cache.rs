@@ -586,3 +586,171 @@ fn a_damaged_outline_cache_is_rebuilt() {
 fn a_linked_worktree_shares_the_outline_cache() {
     shared_by_a_linked_worktree(&validating_repo(), "outlines", validate_outputs);
 }
+
+/// What `validate` and `list` print for the working tree.
+fn worktree_outputs(repo: &TestRepo, dir: &Path, extra: &[&str]) -> Vec<String> {
+    let runs: [&[&str]; 4] = [
+        &["validate", "--format", "json"],
+        &["validate"],
+        &["list", "--format", "json"],
+        &["list", "--where", "metrics.recall>0.05"],
+    ];
+    runs.iter()
+        .map(|args| {
+            let mut cmd = repo.cairn_cmd(args);
+            cmd.args(extra).current_dir(dir);
+            format!("{args:?} {}", shown(&mut cmd))
+        })
+        .collect()
+}
+
+/// The working tree's outputs without the cache, which a cold and a
+/// warm run with it must match.
+fn same_with_and_without(repo: &TestRepo, dir: &Path) -> Vec<String> {
+    let without = worktree_outputs(repo, dir, &["--no-cache"]);
+    assert_eq!(worktree_outputs(repo, dir, &[]), without);
+    assert_eq!(worktree_outputs(repo, dir, &[]), without);
+    without
+}
+
+/// Sets the modification time of the file `rel` in `repo`.
+fn set_mtime(repo: &TestRepo, rel: &str, time: std::time::SystemTime) {
+    std::fs::File::options()
+        .append(true)
+        .open(repo.path().join(rel))
+        .and_then(|file| file.set_modified(time))
+        .expect("set the modification time");
+}
+
+#[test]
+fn the_worktree_cache_sees_every_change() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    let repo = validating_repo();
+    let here = repo.path().to_path_buf();
+    let before = same_with_and_without(&repo, &here);
+    let stats = std::fs::read_to_string(cache(&repo, "worktree")).expect("a worktree cache");
+    assert!(stats.starts_with("cairn-worktree 1 "), "{stats:.80}");
+    // Regular files are kept with the id git gives their bytes; symlinks
+    // are read every time.
+    let linked = "research/experiments/EXP-0010-links.md";
+    let id = repo.git(&["hash-object", linked]);
+    assert!(
+        stats.contains(&format!("{linked}\t")) && stats.contains(id.trim()),
+        "{stats}"
+    );
+    assert!(!stats.contains("EXP-0013-link.md"), "{stats}");
+    assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
+
+    // Edited in place, keeping its size and modification time.
+    let modified = std::fs::metadata(repo.path().join(linked))
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    let text = repo.read(linked);
+    repo.write(linked, text.replace("DEC-0404", "DEC-0405"));
+    set_mtime(&repo, linked, modified);
+    let edited = same_with_and_without(&repo, &here);
+    assert_ne!(edited, before);
+    assert!(edited[0].contains("DEC-0405"), "{}", edited[0]);
+
+    // Dated in the future (newer than the cache: racy, read every time),
+    // then edited keeping size and date.
+    let future = UNIX_EPOCH + Duration::from_secs(4_102_444_800);
+    set_mtime(&repo, linked, future);
+    same_with_and_without(&repo, &here);
+    repo.write(linked, text.replace("DEC-0404", "DEC-0406"));
+    set_mtime(&repo, linked, future);
+    let racy = same_with_and_without(&repo, &here);
+    assert!(racy[0].contains("DEC-0406"), "{}", racy[0]);
+
+    // Touched without a change; its mode changed.
+    let odd = "research/experiments/EXP-0012-odd.md";
+    set_mtime(&repo, odd, UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+    assert_eq!(same_with_and_without(&repo, &here), racy);
+    std::fs::set_permissions(
+        repo.path().join(odd),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .expect("chmod");
+    assert_eq!(same_with_and_without(&repo, &here), racy);
+
+    // Replaced by a symlink: the duplicate id is found again.
+    repo.remove(odd);
+    repo.symlink("EXP-0011-inf.md", odd);
+    let symlinked = same_with_and_without(&repo, &here);
+    assert!(symlinked[0].contains("EXP-0012-odd.md"), "{}", symlinked[0]);
+
+    // Too large, then deleted.
+    let huge = "research/decisions/DEC-0011-huge.md";
+    repo.write_huge(huge, 11 * 1024 * 1024);
+    let large = same_with_and_without(&repo, &here);
+    assert!(large[0].contains("too-large"), "{}", large[0]);
+    repo.remove(huge).remove(linked);
+    let deleted = same_with_and_without(&repo, &here);
+    assert!(!deleted[2].contains("EXP-0010"), "{}", deleted[2]);
+    let stats = std::fs::read_to_string(cache(&repo, "worktree")).expect("a worktree cache");
+    assert!(!stats.contains(linked) && !stats.contains(huge), "{stats}");
+}
+
+#[test]
+fn a_damaged_worktree_cache_is_rebuilt() {
+    let repo = validating_repo();
+    let here = repo.path().to_path_buf();
+    let without = worktree_outputs(&repo, &here, &["--no-cache"]);
+    worktree_outputs(&repo, &here, &[]);
+    let good = std::fs::read(cache(&repo, "worktree")).expect("cache written");
+    let text = String::from_utf8_lossy(&good).into_owned();
+    let header = "cairn-worktree 1 ";
+    // An entry that names another blob for a file: a wrong record, were
+    // the damage not seen (its line no longer reads).
+    let other_blob = text.replacen(".md\t", ".md\tx", 1);
+    let damaged = vec![
+        b"not a cache at all\n".to_vec(),
+        good[..good.len() / 2].to_vec(),
+        text.replacen(header, &format!("{header}0.0.0-other "), 1)
+            .into_bytes(),
+        other_blob.into_bytes(),
+        vec![0xff, 0x00, 0x13],
+    ];
+    rebuilt_when_damaged(
+        &repo,
+        "worktree",
+        header,
+        damaged,
+        worktree_outputs,
+        &without,
+    );
+}
+
+#[test]
+fn each_worktree_keeps_the_stat_of_its_own_files() {
+    let repo = validating_repo();
+    let outside = tempfile::tempdir().expect("temp dir");
+    let linked = outside.path().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "side",
+        linked.to_str().expect("utf-8 path"),
+    ]);
+    let main = repo.path().to_path_buf();
+    let main_before = same_with_and_without(&repo, &main);
+    // The same paths, other files: a change in one worktree is not seen
+    // in the other.
+    let rel = "research/experiments/EXP-0010-links.md";
+    let text = std::fs::read_to_string(linked.join(rel)).expect("read");
+    std::fs::write(linked.join(rel), text.replace("DEC-0404", "DEC-0405")).expect("write");
+    let side = same_with_and_without(&repo, &linked);
+    assert!(side[0].contains("DEC-0405"), "{}", side[0]);
+    assert_eq!(same_with_and_without(&repo, &main), main_before);
+    let own = repo.path().join(".git/worktrees/linked/cairn/worktree");
+    assert!(
+        own.exists(),
+        "the linked worktree's stat is in its own git directory"
+    );
+    assert!(cache(&repo, "worktree").exists());
+    assert!(!linked.join("cairn").exists() && !linked.join(".git").is_dir());
+}

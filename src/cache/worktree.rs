@@ -1,0 +1,332 @@
+//! The stat of each record file of one working tree and the blob id of
+//! its content (`cairn/worktree` in that work tree's own git directory),
+//! so that `validate` and `list` open no file that has not changed since
+//! they last read it — what git's index does for `git status`. The
+//! record itself then comes from [`super::outlines`] by that blob id.
+//!
+//! An entry is a repository path with the file's size, modification and
+//! change times (nanoseconds) and inode, and the id git would give its
+//! bytes (`git hash-object`). A file is taken as unchanged when all four
+//! match; a `chmod`, a `touch` or a rewrite changes its change time even
+//! when it keeps its size and modification time. As in git, an entry is
+//! trusted only if the file's modification time is strictly older than
+//! the cache file itself: a file changed in the same clock tick as the
+//! one the cache was written in could keep all four, so such ("racy")
+//! entries are read and hashed again, and written anew.
+//!
+//! Only regular files that were read whole are kept: symlinks, unreadable
+//! and oversized files are read (and reported) every time. The file
+//! belongs to one work tree — a linked worktree has its own, in its own
+//! git directory — and its header holds a digest of the work tree's root,
+//! so a cache that meets another root starts empty. Entries exist only on
+//! Unix, where the inode and change time are known.
+//!
+//! Size: at most [`MAX_BYTES`], about 130 bytes a record file. A write
+//! keeps the entries of the files the command saw, sorted by path, up to
+//! that bound; files that are gone are dropped.
+
+use std::collections::HashMap;
+use std::fs::Metadata;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::file::{Body, CacheFile, escape, read_lines, unescape};
+
+/// The file's first word and format version.
+const MAGIC: &str = "cairn-worktree 1";
+
+/// The most bytes the worktree file may hold.
+pub const MAX_BYTES: usize = 64 << 20;
+
+/// What identifies one version of a file on disk without reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat {
+    size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    mtime: i128,
+    /// Change time (of the inode), nanoseconds since the epoch.
+    ctime: i128,
+    inode: u64,
+}
+
+impl Stat {
+    /// The stat of a regular file; None for anything else, and on systems
+    /// without inodes and change times.
+    pub fn of(meta: &Metadata) -> Option<Stat> {
+        if !meta.is_file() {
+            return None;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(Stat {
+                size: meta.size(),
+                mtime: nanos(meta.mtime(), meta.mtime_nsec()),
+                ctime: nanos(meta.ctime(), meta.ctime_nsec()),
+                inode: meta.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
+    }
+}
+
+#[cfg(unix)]
+fn nanos(seconds: i64, nanoseconds: i64) -> i128 {
+    i128::from(seconds) * 1_000_000_000 + i128::from(nanoseconds)
+}
+
+/// The worktree cache: the file's entries, and what this command saw.
+pub struct WorktreeCache {
+    file: CacheFile<Known, Fresh>,
+    /// The cache file's modification time: entries not older are racy.
+    written: OnceLock<Option<i128>>,
+    /// Whether this command looked a file up: one that loaded no working
+    /// tree leaves the file as it is.
+    looked: AtomicBool,
+}
+
+/// Per path, the stat and blob recorded, and whether this command saw the
+/// file unchanged.
+type Known = HashMap<String, (Stat, String, AtomicBool)>;
+
+#[derive(Default)]
+struct Fresh {
+    learned: HashMap<String, (Stat, String)>,
+}
+
+impl WorktreeCache {
+    /// Opens the worktree cache under `dir` (in the work tree's own git
+    /// directory) for the work tree at `root`: what it holds, or nothing
+    /// when it is missing, unreadable, damaged, written by another cairn
+    /// version or for another root.
+    pub fn open(dir: &Path, root: &Path) -> WorktreeCache {
+        let mut hasher = DefaultHasher::new();
+        root.hash(&mut hasher);
+        let header = format!(
+            "{MAGIC} {} {:016x}",
+            env!("CARGO_PKG_VERSION"),
+            hasher.finish()
+        );
+        WorktreeCache {
+            file: CacheFile::new(dir, "worktree", header, read),
+            written: OnceLock::new(),
+            looked: AtomicBool::new(false),
+        }
+    }
+
+    /// The blob id of the file at `path`, if the cache knows it with this
+    /// very stat and the entry is older than the cache file.
+    pub fn blob(&self, path: &str, stat: &Stat) -> Option<&str> {
+        self.looked.store(true, Ordering::Relaxed);
+        let (known, blob, seen) = self.file.known().get(path)?;
+        let written = (*self.written.get_or_init(|| {
+            let meta = self.file.stamp()?;
+            Stat::of(meta).map(|s| s.mtime)
+        }))?;
+        if known != stat || stat.mtime >= written {
+            return None;
+        }
+        seen.store(true, Ordering::Relaxed);
+        Some(blob)
+    }
+
+    /// Keeps that the file at `path`, with this stat, holds `blob`.
+    pub fn put(&self, path: &str, stat: Stat, blob: String) {
+        self.file
+            .fresh()
+            .learned
+            .insert(path.to_string(), (stat, blob));
+    }
+
+    /// Writes the entries of the files this command saw, atomically;
+    /// nothing when they are the ones the file holds, or when it looked
+    /// at no file.
+    pub fn save(self) -> Result<(), crate::write::WriteError> {
+        let fresh = self.file.take_fresh();
+        if fresh.learned.is_empty() && !self.looked.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let known = self.file.known();
+        let kept: Vec<(&str, &Stat, &str)> = known
+            .iter()
+            .filter(|(path, (.., seen))| {
+                seen.load(Ordering::Relaxed) && !fresh.learned.contains_key(*path)
+            })
+            .map(|(path, (stat, blob, _))| (path.as_str(), stat, blob.as_str()))
+            .collect();
+        if fresh.learned.is_empty() && kept.len() == known.len() {
+            return Ok(());
+        }
+        let mut entries: Vec<(&str, &Stat, &str)> = fresh
+            .learned
+            .iter()
+            .map(|(path, (stat, blob))| (path.as_str(), stat, blob.as_str()))
+            .chain(kept)
+            .collect();
+        entries.sort_unstable_by_key(|(path, ..)| *path);
+        let mut body = Body::default();
+        let mut bytes = 0;
+        for (path, stat, blob) in entries {
+            let mut line = String::with_capacity(path.len() + 110);
+            escape(&mut line, path);
+            line.push_str(&format!(
+                "\t{} {} {} {} {blob}\n",
+                stat.size, stat.mtime, stat.ctime, stat.inode
+            ));
+            bytes += line.len();
+            if bytes > MAX_BYTES {
+                break;
+            }
+            body.keep().push_str(&line);
+        }
+        self.file.save(body, MAX_BYTES)
+    }
+}
+
+/// The entries of a whole file; None unless the header matches and the
+/// file is complete and well formed line by line.
+fn read(text: &str, header: &str) -> Option<Known> {
+    let mut known = HashMap::new();
+    let count = read_lines(text, header, |line, _| {
+        let (path, facts) = line.split_once('\t')?;
+        let mut words = facts.split(' ');
+        let stat = Stat {
+            size: words.next()?.parse().ok()?,
+            mtime: words.next()?.parse().ok()?,
+            ctime: words.next()?.parse().ok()?,
+            inode: words.next()?.parse().ok()?,
+        };
+        let blob = words.next()?;
+        if !super::is_id(blob) || words.next().is_some() {
+            return None;
+        }
+        known.insert(
+            unescape(path)?,
+            (stat, blob.to_string(), AtomicBool::new(false)),
+        );
+        Some(())
+    })?;
+    (count == known.len()).then_some(known)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    const BLOB: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    fn stat(mtime: i128) -> Stat {
+        Stat {
+            size: 120,
+            mtime,
+            ctime: mtime,
+            inode: 7,
+        }
+    }
+
+    /// The cache file's modification time, in nanoseconds.
+    fn written(dir: &Path) -> i128 {
+        let meta = std::fs::metadata(dir.join("worktree")).expect("the cache file");
+        Stat::of(&meta).expect("a regular file").mtime
+    }
+
+    #[test]
+    fn a_file_is_known_by_its_stat_unless_racy() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new("/work/tree");
+        let cache = WorktreeCache::open(dir.path(), root);
+        cache.put("research/a\tb.md", stat(1_000), BLOB.to_string());
+        cache.save().unwrap();
+        let at = written(dir.path());
+        // One written just now, in the cache file's own tick, or after it.
+        let cache = WorktreeCache::open(dir.path(), root);
+        cache.put("research/now.md", stat(at), BLOB.replace('0', "1"));
+        cache.put("research/later.md", stat(at + 5), BLOB.replace('0', "2"));
+        assert_eq!(cache.blob("research/a\tb.md", &stat(1_000)), Some(BLOB));
+        cache.save().unwrap();
+        // Touch the cache file so its time is the racy one's exactly.
+        let file = std::fs::File::options()
+            .append(true)
+            .open(dir.path().join("worktree"))
+            .unwrap();
+        let exactly =
+            std::time::UNIX_EPOCH + std::time::Duration::from_nanos(u64::try_from(at).unwrap());
+        file.set_modified(exactly).unwrap();
+
+        let cache = WorktreeCache::open(dir.path(), root);
+        assert_eq!(cache.blob("research/a\tb.md", &stat(1_000)), Some(BLOB));
+        assert_eq!(cache.blob("research/now.md", &stat(at)), None, "racy");
+        assert_eq!(cache.blob("research/later.md", &stat(at + 5)), None);
+        let mut changed = stat(1_000);
+        changed.ctime += 1;
+        assert_eq!(cache.blob("research/a\tb.md", &changed), None);
+        changed = stat(1_000);
+        changed.inode += 1;
+        assert_eq!(cache.blob("research/a\tb.md", &changed), None);
+        assert_eq!(cache.blob("research/other.md", &stat(1_000)), None);
+
+        // Another root: nothing known.
+        let other = WorktreeCache::open(dir.path(), Path::new("/elsewhere"));
+        assert_eq!(other.blob("research/a\tb.md", &stat(1_000)), None);
+    }
+
+    #[test]
+    fn only_the_files_seen_are_written_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new("/work/tree");
+        let cache = WorktreeCache::open(dir.path(), root);
+        cache.put("research/a.md", stat(1_000), BLOB.to_string());
+        cache.put("research/gone.md", stat(1_000), BLOB.to_string());
+        cache.save().unwrap();
+        let file = dir.path().join("worktree");
+        let both = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            both.contains("research/gone.md\t120 1000 1000 7 "),
+            "{both}"
+        );
+
+        // Seen unchanged, all of them: nothing to write.
+        let cache = WorktreeCache::open(dir.path(), root);
+        assert!(cache.blob("research/a.md", &stat(1_000)).is_some());
+        assert!(cache.blob("research/gone.md", &stat(1_000)).is_some());
+        std::fs::write(&file, both.replace("a.md", "b.md")).unwrap();
+        cache.save().unwrap();
+        assert!(std::fs::read_to_string(&file).unwrap().contains("b.md"));
+        std::fs::write(&file, &both).unwrap();
+
+        // One file gone: dropped.
+        let cache = WorktreeCache::open(dir.path(), root);
+        assert!(cache.blob("research/a.md", &stat(1_000)).is_some());
+        cache.save().unwrap();
+        let left = std::fs::read_to_string(&file).unwrap();
+        assert!(!left.contains("gone.md") && left.contains("research/a.md"));
+        assert!(left.ends_with("end 1\n"), "{left}");
+    }
+
+    #[test]
+    fn damaged_files_read_as_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new("/work/tree");
+        let cache = WorktreeCache::open(dir.path(), root);
+        cache.put("research/a.md", stat(1_000), BLOB.to_string());
+        cache.save().unwrap();
+        let file = dir.path().join("worktree");
+        let good = std::fs::read_to_string(&file).unwrap();
+        for damaged in [
+            &good[..good.len() - 3],
+            &good.replace(" 7 ", " x "),
+            &good.replace(BLOB, "abc"),
+            &good.replacen(env!("CARGO_PKG_VERSION"), "0.0.0-other", 1),
+            "",
+        ] {
+            std::fs::write(&file, damaged).unwrap();
+            let cache = WorktreeCache::open(dir.path(), root);
+            assert_eq!(cache.blob("research/a.md", &stat(1_000)), None);
+        }
+    }
+}
