@@ -285,6 +285,17 @@ fn temp_beside(
     bytes: &[u8],
     permissions: Option<fs::Permissions>,
 ) -> Result<tempfile::NamedTempFile, WriteError> {
+    temp_beside_parts(target, shown, &[bytes], permissions)
+}
+
+/// [`temp_beside`] for bytes in several parts, written one after another
+/// (no copy of them joined is made).
+fn temp_beside_parts(
+    target: &Path,
+    shown: &Path,
+    parts: &[&[u8]],
+    permissions: Option<fs::Permissions>,
+) -> Result<tempfile::NamedTempFile, WriteError> {
     let io_err = WriteError::io(shown);
     let mut builder = tempfile::Builder::new();
     builder.prefix(".cairn-").suffix(".tmp");
@@ -294,7 +305,13 @@ fn temp_beside(
         builder.permissions(fs::Permissions::from_mode(0o666));
     }
     let mut temp = builder.tempfile_in(parent_of(target)).map_err(&io_err)?;
-    temp.write_all(bytes).map_err(&io_err)?;
+    {
+        let mut out = std::io::BufWriter::new(temp.as_file_mut());
+        for part in parts {
+            out.write_all(part).map_err(&io_err)?;
+        }
+        out.flush().map_err(&io_err)?;
+    }
     if let Some(permissions) = permissions {
         fs::set_permissions(temp.path(), permissions).map_err(&io_err)?;
     }
@@ -311,7 +328,13 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 /// Writes `path` with `bytes` atomically, whether or not it exists: for
 /// caches, where the newest complete copy is the right one.
 pub fn put(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let temp = temp_beside(path, path, bytes, None)?;
+    put_parts(path, &[bytes])
+}
+
+/// [`put`] for a file given in parts, which are written one after
+/// another: a large cache file is never held twice in memory.
+pub fn put_parts(path: &Path, parts: &[&[u8]]) -> Result<(), WriteError> {
+    let temp = temp_beside_parts(path, path, parts, None)?;
     temp.persist(path).map_err(|err| WriteError::Io {
         path: path.to_path_buf(),
         source: err.error,

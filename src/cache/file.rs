@@ -83,14 +83,25 @@ impl<K: Default, F: Default> CacheFile<K, F> {
     /// Writes the file whole and atomically, making its folder first:
     /// the header, `body`, then `end <counts>`.
     pub(super) fn write(&self, body: &str, counts: &str) -> Result<(), crate::write::WriteError> {
-        let file = format!("{}\n{body}end {counts}\n", self.header);
+        self.write_parts(&[body], counts)
+    }
+
+    /// [`CacheFile::write`] with the body in parts, written one after
+    /// another, so that a large body is never copied whole.
+    fn write_parts(&self, body: &[&str], counts: &str) -> Result<(), crate::write::WriteError> {
+        let head = format!("{}\n", self.header);
+        let tail = format!("end {counts}\n");
+        let mut parts = Vec::with_capacity(body.len() + 2);
+        parts.push(head.as_bytes());
+        parts.extend(body.iter().map(|part| part.as_bytes()));
+        parts.push(tail.as_bytes());
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| crate::write::WriteError::Io {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
-        crate::write::put(&self.path, file.as_bytes())
+        crate::write::put_parts(&self.path, &parts)
     }
 
     /// Writes `body` with its one count, as [`CacheFile::write`].
@@ -99,8 +110,8 @@ impl<K: Default, F: Default> CacheFile<K, F> {
         body: Body,
         max_bytes: usize,
     ) -> Result<(), crate::write::WriteError> {
-        let (text, entries) = body.finish(max_bytes);
-        self.write(&text, &entries.to_string())
+        let (parts, entries) = body.finish(max_bytes);
+        self.write_parts(&parts, &entries.to_string())
     }
 }
 
@@ -128,14 +139,15 @@ impl Body {
         &mut self.rest
     }
 
-    /// The text and count of the entries, within `max_bytes` unless what
-    /// is kept alone passes it.
-    fn finish(mut self, max_bytes: usize) -> (String, usize) {
+    /// The text (in parts) and count of the entries, within `max_bytes`
+    /// unless what is kept alone passes it.
+    fn finish(&self, max_bytes: usize) -> (Vec<&str>, usize) {
         if self.kept.len() + self.rest.len() <= max_bytes {
-            self.kept.push_str(&self.rest);
-            self.kept_entries += self.rest_entries;
+            let entries = self.kept_entries + self.rest_entries;
+            (vec![self.kept.as_str(), self.rest.as_str()], entries)
+        } else {
+            (vec![self.kept.as_str()], self.kept_entries)
         }
-        (self.kept, self.kept_entries)
     }
 }
 

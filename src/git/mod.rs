@@ -91,26 +91,22 @@ impl Repo {
         static READ_FAST: std::sync::Once = std::sync::Once::new();
         READ_FAST.call_once(|| {
             git2::opts::strict_hash_verification(false);
-            // A history walk reads each commit's record folders twice (as
-            // the new side, then as the parent side of the next step); a
-            // large folder's tree is over libgit2's default 4 KiB cache limit.
-            // SAFETY: sets a global option before any object is read; it
-            // only changes a size limit and cannot race with this process's
-            // own reads, which all start after discovery.
-            let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 8 << 20) };
-            // Each repository handle (one per worker thread in a parallel
-            // walk) keeps its own object cache up to this size; libgit2's
-            // default, 256 MiB a handle, made a history walk's peak memory
-            // several times git's. Neighbouring commits share their trees
-            // through a handle's last few raw trees anyway.
-            // SAFETY: as above, a size limit set before any read.
-            let _ = unsafe { git2::opts::set_cache_max_size(32 << 20) };
+            // No object cache: libgit2 evicts from it by scanning its hash
+            // table from the start, which grows with every object a walk
+            // has read, so a walk over 200,000 commits spent a fifth of its
+            // time there; its memory came on top of the pack's. What is
+            // read twice on purpose (a folder's tree, as the new side of
+            // one commit and the old side of the next) is kept by the
+            // tree comparison's own few last raw trees.
+            git2::opts::enable_caching(false);
             // Pack files are mapped a window at a time, and every handle
             // maps its own: with libgit2's defaults (1 GiB windows, 8 GiB
             // in all) each handle of a parallel walk held a whole pack.
             // Smaller windows, and a limit on all of them together, keep
             // the process's mapped pack data near what git itself maps.
-            // SAFETY: as above, size limits set before any pack is opened.
+            // SAFETY: sets global size limits before any pack is opened; they
+            // cannot race with this process's own reads, which all start
+            // after discovery.
             let _ = unsafe { git2::opts::set_mwindow_size(16 << 20) };
             let _ = unsafe { git2::opts::set_mwindow_mapped_limit(64 << 20) };
         });
