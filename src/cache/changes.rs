@@ -14,6 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::ops::Range;
 use std::path::Path;
 
 use super::file::{Body, CacheFile, escape, read_lines, unescape};
@@ -52,13 +53,18 @@ struct Entry {
     changes: Vec<TreeChange>,
 }
 
-/// What this command used and learned.
+/// What this command used and learned. What it learned is kept as the
+/// file's own lines (a walk over a long history learns an entry per
+/// commit, and the lines are a fraction of the decoded changes' memory),
+/// with where each entry's lines are.
 #[derive(Default)]
 struct Fresh {
     used: HashSet<Key>,
-    learned: HashMap<Key, Entry>,
+    learned: HashMap<Key, Range<usize>>,
+    learned_text: String,
     used_commits: HashSet<String>,
-    learned_commits: HashMap<String, CommitInfo>,
+    learned_commits: HashMap<String, Range<usize>>,
+    commits_text: String,
 }
 
 impl ChangeCache {
@@ -98,7 +104,8 @@ impl ChangeCache {
             fresh.used.insert(key);
             return Some(changes);
         }
-        fresh.learned.get(&key).map(|entry| entry.changes.clone())
+        let range = fresh.learned.get(&key)?;
+        read_entry(&fresh.learned_text[range.clone()]).map(|(_, entry)| entry.changes)
     }
 
     /// Keeps the changes of `commit` against `parent` for the next run;
@@ -118,11 +125,14 @@ impl ChangeCache {
             parent.map(|p| p.as_str().to_string()),
             commit.as_str().to_string(),
         );
-        let entry = Entry {
-            first,
-            changes: changes.to_vec(),
-        };
-        self.file.fresh().learned.insert(key, entry);
+        let mut fresh = self.file.fresh();
+        if fresh.learned.contains_key(&key) {
+            return;
+        }
+        let start = fresh.learned_text.len();
+        write_entry_parts(&mut fresh.learned_text, &key, first, changes);
+        let end = fresh.learned_text.len();
+        fresh.learned.insert(key, start..end);
     }
 
     /// The metadata of `commit`, if known.
@@ -132,15 +142,24 @@ impl ChangeCache {
             fresh.used_commits.insert(commit.as_str().to_string());
             return Some(info.clone());
         }
-        fresh.learned_commits.get(commit.as_str()).cloned()
+        let range = fresh.learned_commits.get(commit.as_str())?;
+        let text = &fresh.commits_text[range.clone()];
+        let (head, texts) = text.strip_prefix("I ")?.split_once('\n')?;
+        read_commit(head, texts.strip_suffix('\n')?)
     }
 
     /// Keeps a commit's metadata for the next run.
     pub fn put_commit(&self, info: &CommitInfo) {
-        self.file
-            .fresh()
+        let mut fresh = self.file.fresh();
+        if fresh.learned_commits.contains_key(info.id.as_str()) {
+            return;
+        }
+        let start = fresh.commits_text.len();
+        write_commit(&mut fresh.commits_text, info);
+        let end = fresh.commits_text.len();
+        fresh
             .learned_commits
-            .insert(info.id.as_str().to_string(), info.clone());
+            .insert(info.id.as_str().to_string(), start..end);
     }
 
     /// Writes what was learned, atomically; nothing when nothing was. A
@@ -155,9 +174,7 @@ impl ChangeCache {
         let commits = &self.file.known().commits;
         // The newest work first; older entries only while they fit.
         let mut body = Body::default();
-        for (key, entry) in &fresh.learned {
-            write_entry(body.keep(), key, entry);
-        }
+        body.keep_text(fresh.learned_text, fresh.learned.len());
         for key in &fresh.used {
             if let Some(entry) = known.get(key) {
                 write_entry(body.keep(), key, entry);
@@ -168,9 +185,7 @@ impl ChangeCache {
                 write_entry(body.spare(), key, entry);
             }
         }
-        for info in fresh.learned_commits.values() {
-            write_commit(body.keep(), info);
-        }
+        body.keep_text(fresh.commits_text, fresh.learned_commits.len());
         for id in &fresh.used_commits {
             if let Some(info) = commits.get(id) {
                 write_commit(body.keep(), info);
@@ -189,11 +204,15 @@ impl ChangeCache {
 /// `P …` against another), then n lines
 /// `<A|D|M><0|1 symlink> <old or -> <new or -> <path>`.
 fn write_entry(out: &mut String, key: &Key, entry: &Entry) {
-    let changes = &entry.changes;
+    write_entry_parts(out, key, entry.first, &entry.changes);
+}
+
+/// [`write_entry`] from the entry's parts.
+fn write_entry_parts(out: &mut String, key: &Key, first: bool, changes: &[TreeChange]) {
     let _ = writeln!(
         out,
         "{} {} {} {}",
-        if entry.first { 'C' } else { 'P' },
+        if first { 'C' } else { 'P' },
         key.0.as_deref().unwrap_or("-"),
         key.1,
         changes.len()
@@ -293,30 +312,8 @@ fn read(text: &str, header: &str) -> Option<File> {
             commits.insert(info.id.as_str().to_string(), info);
             return Some(());
         }
-        let (first, rest) = match line.split_at_checked(2)? {
-            ("C ", rest) => (true, rest),
-            ("P ", rest) => (false, rest),
-            _ => return None,
-        };
-        let mut words = rest.split(' ');
-        let parent = words.next()?;
-        let commit = words.next()?;
-        let n: usize = words.next()?.parse().ok()?;
-        if words.next().is_some()
-            || !super::is_id(commit)
-            || (parent != "-" && !super::is_id(parent))
-        {
-            return None;
-        }
-        let mut changes = Vec::with_capacity(n);
-        for _ in 0..n {
-            changes.push(read_change(lines.next()?)?);
-        }
-        let key = (
-            (parent != "-").then(|| parent.to_string()),
-            commit.to_string(),
-        );
-        known.insert(key, Entry { first, changes });
+        let (key, entry) = entry_from(line, lines)?;
+        known.insert(key, entry);
         Some(())
     })?;
     if count != known.len() + commits.len() {
@@ -334,6 +331,39 @@ fn read(text: &str, header: &str) -> Option<File> {
     })
 }
 
+/// One entry from its first line and the lines after it.
+fn entry_from<'a>(line: &str, lines: &mut impl Iterator<Item = &'a str>) -> Option<(Key, Entry)> {
+    let (first, rest) = match line.split_at_checked(2)? {
+        ("C ", rest) => (true, rest),
+        ("P ", rest) => (false, rest),
+        _ => return None,
+    };
+    let mut words = rest.split(' ');
+    let parent = words.next()?;
+    let commit = words.next()?;
+    let n: usize = words.next()?.parse().ok()?;
+    if words.next().is_some() || !super::is_id(commit) || (parent != "-" && !super::is_id(parent)) {
+        return None;
+    }
+    let mut changes = Vec::with_capacity(n);
+    for _ in 0..n {
+        changes.push(read_change(lines.next()?)?);
+    }
+    let key = (
+        (parent != "-").then(|| parent.to_string()),
+        commit.to_string(),
+    );
+    Some((key, Entry { first, changes }))
+}
+
+/// One entry from its lines, as [`write_entry`] wrote them.
+fn read_entry(text: &str) -> Option<(Key, Entry)> {
+    let mut lines = text.strip_suffix('\n')?.split('\n');
+    let entry = entry_from(lines.next()?, &mut lines)?;
+    lines.next().is_none().then_some(entry)
+}
+
+/// One change line of an entry.
 fn read_change(line: &str) -> Option<TreeChange> {
     let mut words = line.splitn(4, ' ');
     let head = words.next()?.as_bytes();
@@ -419,6 +449,32 @@ mod tests {
         assert_eq!(cache.first_parent(&id(10)), Some(Some(id(9))));
         assert_eq!(cache.first_parent(&id(9)), Some(None));
         assert_eq!(cache.first_parent(&id(8)), None);
+    }
+
+    #[test]
+    fn what_is_learned_is_read_back_in_the_same_command_and_kept_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let changes = vec![
+            change("research/experiments/EXP-1 a b.md", None, Some(1)),
+            change("research/decisions/DEC-1.md", Some(4), None),
+        ];
+        let cache = ChangeCache::open(dir.path(), &dirs());
+        cache.put(Some(&id(9)), &id(10), true, &changes);
+        cache.put(Some(&id(9)), &id(10), true, &changes);
+        cache.put(None, &id(9), true, &[]);
+        cache.put_commit(&info(3));
+        cache.put_commit(&info(3));
+        assert_eq!(cache.get(Some(&id(9)), &id(10)), Some(changes.clone()));
+        assert_eq!(cache.get(None, &id(9)), Some(Vec::new()));
+        let read = cache.commit(&id(3)).unwrap();
+        assert_eq!(format!("{read:?}"), format!("{:?}", info(3)));
+        cache.save().unwrap();
+
+        let text = std::fs::read_to_string(dir.path().join("changes")).unwrap();
+        assert!(text.ends_with("end 3\n"), "{text}");
+        let cache = ChangeCache::open(dir.path(), &dirs());
+        assert_eq!(cache.get(Some(&id(9)), &id(10)), Some(changes));
+        assert!(cache.commit(&id(3)).is_some());
     }
 
     #[test]

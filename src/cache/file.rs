@@ -121,6 +121,7 @@ impl<K: Default, F: Default> CacheFile<K, F> {
 #[derive(Default)]
 pub(super) struct Body {
     kept: String,
+    kept_texts: Vec<String>,
     kept_entries: usize,
     rest: String,
     rest_entries: usize,
@@ -133,6 +134,13 @@ impl Body {
         &mut self.kept
     }
 
+    /// Keeps `entries` entries already written as `text` (taken as it
+    /// is: a large text is not copied).
+    pub(super) fn keep_text(&mut self, text: String, entries: usize) {
+        self.kept_entries += entries;
+        self.kept_texts.push(text);
+    }
+
     /// Where to write one older entry, kept only while all of them fit.
     pub(super) fn spare(&mut self) -> &mut String {
         self.rest_entries += 1;
@@ -142,11 +150,14 @@ impl Body {
     /// The text (in parts) and count of the entries, within `max_bytes`
     /// unless what is kept alone passes it.
     fn finish(&self, max_bytes: usize) -> (Vec<&str>, usize) {
-        if self.kept.len() + self.rest.len() <= max_bytes {
-            let entries = self.kept_entries + self.rest_entries;
-            (vec![self.kept.as_str(), self.rest.as_str()], entries)
+        let mut parts: Vec<&str> = self.kept_texts.iter().map(String::as_str).collect();
+        parts.push(&self.kept);
+        let kept: usize = parts.iter().map(|part| part.len()).sum();
+        if kept + self.rest.len() <= max_bytes {
+            parts.push(&self.rest);
+            (parts, self.kept_entries + self.rest_entries)
         } else {
-            (vec![self.kept.as_str()], self.kept_entries)
+            (parts, self.kept_entries)
         }
     }
 }
