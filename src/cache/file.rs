@@ -18,10 +18,19 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 pub(super) struct CacheFile<K, F> {
     path: PathBuf,
     header: String,
-    read: fn(&str, &str) -> Option<K>,
+    read: Reader<K>,
     known: OnceLock<K>,
     stamp: OnceLock<Option<Metadata>>,
     fresh: Mutex<F>,
+}
+
+/// How a file's whole text becomes its entries (given the header): None
+/// unless it is well formed.
+enum Reader<K> {
+    /// From the text, borrowed.
+    Borrowed(fn(&str, &str) -> Option<K>),
+    /// From the text, kept: for entries decoded later, on demand.
+    Owned(fn(String, &str) -> Option<K>),
 }
 
 impl<K: Default, F: Default> CacheFile<K, F> {
@@ -33,6 +42,20 @@ impl<K: Default, F: Default> CacheFile<K, F> {
         header: String,
         read: fn(&str, &str) -> Option<K>,
     ) -> Self {
+        CacheFile::with_reader(dir, name, header, Reader::Borrowed(read))
+    }
+
+    /// [`CacheFile::new`] for a `read` that keeps the file's text.
+    pub(super) fn keeping_text(
+        dir: &Path,
+        name: &str,
+        header: String,
+        read: fn(String, &str) -> Option<K>,
+    ) -> Self {
+        CacheFile::with_reader(dir, name, header, Reader::Owned(read))
+    }
+
+    fn with_reader(dir: &Path, name: &str, header: String, read: Reader<K>) -> Self {
         CacheFile {
             path: dir.join(name),
             header,
@@ -58,7 +81,10 @@ impl<K: Default, F: Default> CacheFile<K, F> {
                 String::from_utf8(bytes).ok()
             };
             text()
-                .and_then(|text| (self.read)(&text, &self.header))
+                .and_then(|text| match self.read {
+                    Reader::Borrowed(read) => read(&text, &self.header),
+                    Reader::Owned(read) => read(text, &self.header),
+                })
                 .unwrap_or_default()
         })
     }
@@ -204,6 +230,9 @@ pub(super) fn escape(out: &mut String, text: &str) {
 
 /// The text [`escape`] wrote; None for an unknown escape.
 pub(super) fn unescape(text: &str) -> Option<String> {
+    if !text.contains('\\') {
+        return Some(text.to_string());
+    }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();
     while let Some(c) = chars.next() {

@@ -69,7 +69,7 @@ impl OutlineCache {
     pub fn open(dir: &Path) -> OutlineCache {
         let header = format!("{MAGIC} {}", env!("CARGO_PKG_VERSION"));
         OutlineCache {
-            file: CacheFile::new(dir, "outlines", header, read),
+            file: CacheFile::keeping_text(dir, "outlines", header, read),
         }
     }
 
@@ -259,10 +259,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
 
 /// The entries of a whole file, undecoded; None unless the header matches
 /// and the file is complete and well formed line by line.
-fn read(text: &str, header: &str) -> Option<Known> {
+fn read(text: String, header: &str) -> Option<Known> {
     let mut entries = HashMap::new();
     let base = text.as_ptr() as usize;
-    let count = read_lines(text, header, |line, _| {
+    let count = read_lines(&text, header, |line, _| {
         let (blob, json) = line.split_once(' ')?;
         if !super::is_id(blob) || !json.starts_with('[') {
             return None;
@@ -274,10 +274,7 @@ fn read(text: &str, header: &str) -> Option<Known> {
         );
         Some(())
     })?;
-    (count == entries.len()).then(|| Known {
-        text: text.to_string(),
-        entries,
-    })
+    (count == entries.len()).then_some(Known { text, entries })
 }
 
 #[cfg(test)]

@@ -176,14 +176,23 @@ impl<'a> Loader<'a> {
                     Some((outlines, stats)) => {
                         let known =
                             |path: &str, blob: &str| outlined_one(schema, outlines, path, blob);
-                        worktree
-                            .list(schema)
-                            .into_par_iter()
-                            .filter_map(|found| match worktree.read_through(found, stats, &known) {
-                                Ok(parsed) => Some(parsed),
+                        // An unchanged file costs a stat and two look-ups:
+                        // taken in turn. Those left are read in parallel.
+                        let mut parsed = Vec::new();
+                        let mut left = Vec::new();
+                        for found in worktree.list(schema) {
+                            match worktree.unchanged(&found, stats, &known) {
+                                Some(hit) => parsed.push(hit),
+                                None => left.push(found),
+                            }
+                        }
+                        parsed.par_extend(left.into_par_iter().filter_map(|found| {
+                            match worktree.read_hashed(found, stats, &known) {
+                                Ok(hit) => Some(hit),
                                 Err(file) => parse(*file),
-                            })
-                            .collect()
+                            }
+                        }));
+                        parsed
                     }
                     None => worktree
                         .list(schema)

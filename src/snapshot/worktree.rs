@@ -123,9 +123,9 @@ impl Worktree {
             if !start.is_dir() {
                 continue;
             }
+            // Unsorted: the whole list is sorted by path below.
             let walk = WalkDir::new(&start)
                 .follow_links(false)
-                .sort_by_file_name()
                 .into_iter()
                 .filter_entry(|e| e.depth() == 0 || e.file_name() != ".git");
             for entry in walk {
@@ -235,12 +235,31 @@ impl Worktree {
         }
     }
 
-    /// A listed file through the stat cache `stats`, as `known(path,
-    /// blob)` answers for a regular file whose stat the cache knows
-    /// unchanged (not opened) or whose bytes were read and hashed;
-    /// otherwise the file as read, with its blob id once hashed. Every
-    /// regular file read whole is kept in `stats`.
-    pub(super) fn read_through<R>(
+    /// What `known(path, blob)` answers for a listed regular file whose
+    /// stat `stats` knows unchanged, without opening it; None when the
+    /// file is to be read ([`Worktree::read_hashed`]).
+    pub(super) fn unchanged<R>(
+        &self,
+        found: &Found,
+        stats: &WorktreeCache,
+        known: &dyn Fn(&str, &str) -> Option<R>,
+    ) -> Option<R> {
+        let Found::File {
+            path,
+            full,
+            seen: Seen::File,
+        } = found
+        else {
+            return None;
+        };
+        let stat = Stat::of(&fs::symlink_metadata(full).ok()?)?;
+        known(path, stats.blob(path, &stat)?)
+    }
+
+    /// Reads a listed file, and for a regular file read whole keeps its
+    /// stat and blob id in `stats`: as `known(path, blob)` answers for the
+    /// blob, or the file as read, with its blob id once hashed.
+    pub(super) fn read_hashed<R>(
         &self,
         found: Found,
         stats: &WorktreeCache,
@@ -254,11 +273,6 @@ impl Worktree {
         else {
             return Err(Box::new(self.read_found(found)));
         };
-        if let Some(stat) = fs::symlink_metadata(&full).ok().as_ref().and_then(Stat::of) {
-            if let Some(hit) = stats.blob(&path, &stat).and_then(|blob| known(&path, blob)) {
-                return Ok(hit);
-            }
-        }
         let (content, meta) = self.read_regular(&path, &full);
         let mut blob = None;
         if let (Ok(bytes), Some(stat)) = (&content, meta.as_ref().and_then(Stat::of)) {
@@ -354,6 +368,26 @@ impl Worktree {
     }
 
     fn relative(&self, path: &Path) -> Option<String> {
+        // Most paths are the root, `/` and UTF-8 text: cut as bytes,
+        // without parsing every component.
+        #[cfg(unix)]
+        {
+            let (root, full) = (
+                self.root.as_os_str().as_encoded_bytes(),
+                path.as_os_str().as_encoded_bytes(),
+            );
+            if let Some(rest) = full.strip_prefix(root).and_then(|r| r.strip_prefix(b"/")) {
+                let plain = !rest.is_empty()
+                    && !root.ends_with(b"/")
+                    && !rest.starts_with(b"/")
+                    && !rest.ends_with(b"/")
+                    && !rest.windows(2).any(|w| w == b"//")
+                    && !rest.split(|&b| b == b'/').any(|part| part == b".");
+                if let (true, Ok(rest)) = (plain, std::str::from_utf8(rest)) {
+                    return Some(rest.to_string());
+                }
+            }
+        }
         let rel = path.strip_prefix(&self.root).ok()?;
         let parts: Vec<String> = rel
             .components()
