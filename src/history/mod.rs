@@ -288,24 +288,35 @@ pub fn walk(
     let mention = options.mention.map(mention_pattern);
     let mut reader = Reader::new(schema, repo, cache, options.blobs, options.detail);
     let mut history = History::default();
-    // Compare the trees of all the commits that need it in parallel runs,
-    // then parse and record events in batches. Only the commits that
-    // changed a record (or name the id looked for) are kept.
-    let mut diffs = diff_pairs(repo, &plan.pairs, &schema.dirs(), options, total)?
-        .into_iter()
-        .map(Some)
-        .collect::<Vec<_>>();
+    // A batch of commits at a time: compare their trees, then parse the
+    // blobs they changed and record events, so that what a walk holds
+    // grows with the events it finds, not with the commits it reads. Only
+    // the commits that changed a record (or name the id looked for) are
+    // kept.
+    let dirs = schema.dirs();
+    let mut count = Count {
+        done: 0,
+        pairs: plan.pairs.len(),
+        commits: total,
+    };
     let mut commits = plan.commits.into_iter();
     for chunk in plan.wanted.chunks(BATCH) {
+        let pairs = pair_span(chunk);
+        let mut diffs = diff_pairs(repo, &plan.pairs[pairs.clone()], &dirs, options, &mut count)?
+            .into_iter()
+            .map(Some)
+            .collect::<Vec<_>>();
         let mut batch: Vec<(usize, Vec<TreeChange>)> = Vec::with_capacity(chunk.len());
         for range in chunk {
             let Some((id, info)) = commits.next() else {
                 break;
             };
             let mut changes = match range {
-                Some(range) => {
-                    merge_changes(diffs[range.clone()].iter_mut().filter_map(Option::take))
-                }
+                Some(range) => merge_changes(
+                    diffs[range.start - pairs.start..range.end - pairs.start]
+                        .iter_mut()
+                        .filter_map(Option::take),
+                ),
                 None => Vec::new(),
             };
             changes.retain(|c| schema.is_record_path(&c.path));
@@ -337,6 +348,26 @@ pub fn walk(
         progress(total, total);
     }
     Ok(history)
+}
+
+/// How far the comparisons of a walk are, for its progress.
+struct Count {
+    /// Pairs compared (or found in the cache) so far.
+    done: usize,
+    /// Pairs in all.
+    pairs: usize,
+    /// Commits in all.
+    commits: usize,
+}
+
+/// The pairs a batch of commits compares: from the first one's to the
+/// last one's (each commit's pairs follow the previous commit's).
+fn pair_span(chunk: &[Option<std::ops::Range<usize>>]) -> std::ops::Range<usize> {
+    let mut ranges = chunk.iter().flatten();
+    match ranges.next() {
+        Some(first) => first.start..ranges.last().unwrap_or(first).end,
+        None => 0..0,
+    }
 }
 
 /// A commit's metadata: from the change cache where it knows it, else
@@ -415,13 +446,13 @@ fn plan(repo: &Repo, tip: &ObjectId, options: &Options<'_>) -> Result<Plan, GitE
 
 /// The changes of every `(parent, commit)` pair under `dirs`, in order:
 /// from the persistent cache where it knows them, else by comparing trees
-/// (in parallel runs), which the cache then keeps.
+/// (through one handle), which the cache then keeps.
 fn diff_pairs(
     repo: &Repo,
     pairs: &[(Option<ObjectId>, ObjectId)],
     dirs: &[String],
     options: &Options<'_>,
-    total: usize,
+    count: &mut Count,
 ) -> Result<Vec<Vec<TreeChange>>, GitError> {
     let mut diffs: Vec<Option<Vec<TreeChange>>> = match options.changes {
         Some(cache) => pairs
@@ -435,7 +466,7 @@ fn diff_pairs(
     // keeps the chains they are stored in warm. Parallel handles each
     // rebuilt those chains: more work in all, and more memory.
     let missing: Vec<usize> = (0..pairs.len()).filter(|&i| diffs[i].is_none()).collect();
-    let mut done = pairs.len() - missing.len();
+    count.done += pairs.len() - missing.len();
     for &i in &missing {
         let (parent, commit) = &pairs[i];
         let changes = repo.diff_commits(parent.as_ref(), commit, dirs)?;
@@ -445,9 +476,12 @@ fn diff_pairs(
             cache.put(parent.as_ref(), commit, first, &changes);
         }
         diffs[i] = Some(changes);
-        done += 1;
-        if let Some(progress) = options.progress.filter(|_| done % 1024 == 0) {
-            progress(done * total / pairs.len().max(1), total);
+        count.done += 1;
+        if let Some(progress) = options.progress.filter(|_| count.done % 1024 == 0) {
+            progress(
+                count.done * count.commits / count.pairs.max(1),
+                count.commits,
+            );
         }
     }
     Ok(diffs.into_iter().map(Option::unwrap_or_default).collect())
@@ -476,6 +510,14 @@ fn mention_pattern(id: &str) -> Regex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_compares_the_pairs_from_its_first_commit_to_its_last() {
+        assert_eq!(pair_span(&[Some(0..1), Some(1..3), None, Some(3..4)]), 0..4);
+        assert_eq!(pair_span(&[None, Some(5..6), None]), 5..6);
+        assert_eq!(pair_span(&[None, None]), 0..0);
+        assert_eq!(pair_span(&[]), 0..0);
+    }
 
     #[test]
     fn mentions_match_whole_ids_only() {
