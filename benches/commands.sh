@@ -175,9 +175,12 @@ for name in "${corpora[@]}"; do
 
     base=(xargs -a "$tmp/files" cat)
     row "validate" "\`cat\` of the record files" validate
+    COLD=1 row "validate (cold)" "\`cat\` of the record files" validate
     row "list" "\`cat\` of the record files" list
+    COLD=1 row "list (cold)" "\`cat\` of the record files" list
     base=(sh -c 'git ls-tree -r --object-only HEAD research | git cat-file --batch')
     row "validate --rev HEAD" "\`git ls-tree -r HEAD research \\| git cat-file --batch\`" validate --rev HEAD
+    COLD=1 row "validate --rev HEAD (cold)" "\`git ls-tree -r HEAD research \\| git cat-file --batch\`" validate --rev HEAD
     if [[ -n "$code_only" ]]; then
         base=(git diff "$code_only~1" "$code_only")
         row "diff C~1 C (code only)" "\`git diff C~1 C\`" diff "$code_only~1" "$code_only"

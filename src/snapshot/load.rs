@@ -277,7 +277,7 @@ impl<'a> Loader<'a> {
         let found: Vec<Result<(String, String, Parsed), TreeFile>> = listed
             .into_par_iter()
             .map(|file| {
-                if file.symlink {
+                if file.symlink || !schema.is_record_path(&file.path) {
                     return Err(file);
                 }
                 outlined_one(schema, outlines, &file.path, file.blob.as_str()).ok_or(file)
@@ -349,17 +349,14 @@ impl<'a> Loader<'a> {
     }
 }
 
-/// The record at `path` rebuilt from the outline of `blob`, if it is a
-/// record path and `outlines` knows the blob; None when it must be read.
+/// The record at `path` (a record path) rebuilt from the outline of
+/// `blob`, if `outlines` knows the blob; None when it must be read.
 fn outlined_one(
     schema: &Schema,
     outlines: &OutlineCache,
     path: &str,
     blob: &str,
 ) -> Option<(String, String, Parsed)> {
-    if !schema.is_record_path(path) {
-        return None;
-    }
     let kind = schema.kind_of_path(path)?;
     let (front, body) = outlines.get(blob)?;
     let mut record = record::from_front(path, kind, front);
