@@ -113,6 +113,74 @@ impl Repo {
 
     /// The id of a commit's root tree.
     pub(super) fn root_tree(&self, commit: &ObjectId) -> Result<Oid, GitError> {
-        Ok(self.find_commit(commit)?.tree_id())
+        let oid = commit.to_oid()?;
+        if let Some(tree) = self.commit_trees.borrow().get(&oid) {
+            return Ok(*tree);
+        }
+        let (tree, _) = self.commit_head(oid)?;
+        Ok(tree)
+    }
+
+    /// The first-parent chain from `from` to its root, newest first, each
+    /// commit with its first parent (None for the root): what
+    /// [`Repo::walk`] lists with `first_parent`, read one commit at a time
+    /// with no sorting pass, and each commit's root tree kept for the
+    /// comparisons that follow.
+    ///
+    /// In a shallow clone, reaching the boundary is [`GitError::Shallow`].
+    pub fn first_parent_chain(
+        &self,
+        from: &ObjectId,
+    ) -> Result<Vec<(ObjectId, Option<ObjectId>)>, GitError> {
+        let mut chain = Vec::new();
+        let mut next = Some(from.to_oid()?);
+        while let Some(oid) = next {
+            if self.shallow.contains(&oid) {
+                return Err(GitError::Shallow {
+                    rev: from.to_string(),
+                });
+            }
+            let (_, parent) = self.commit_head(oid)?;
+            chain.push((ObjectId::from_oid(oid), parent.map(ObjectId::from_oid)));
+            next = parent;
+        }
+        Ok(chain)
+    }
+
+    /// A commit's root tree and first parent, from its raw header (no
+    /// commit object is built), kept in the memo of root trees. Anything
+    /// unexpected goes through libgit2's own commit reading, which gives
+    /// the error a damaged or missing commit deserves.
+    fn commit_head(&self, oid: Oid) -> Result<(Oid, Option<Oid>), GitError> {
+        let head = match self.raw_commit_head(oid) {
+            Some(head) => head,
+            None => {
+                let commit = self.find_commit(&ObjectId::from_oid(oid))?;
+                (commit.tree_id(), commit.parent_id(0).ok())
+            }
+        };
+        self.commit_trees.borrow_mut().insert(oid, head.0);
+        Ok(head)
+    }
+
+    /// The `tree` and first `parent` lines of a commit object, if it reads
+    /// as one.
+    fn raw_commit_head(&self, oid: Oid) -> Option<(Oid, Option<Oid>)> {
+        let odb = self.repo.odb().ok()?;
+        let object = odb.read(oid).ok()?;
+        if object.kind() != git2::ObjectType::Commit {
+            return None;
+        }
+        let mut lines = object.data().split(|&b| b == b'\n');
+        let hex = |line: &[u8], word: &[u8]| -> Option<Oid> {
+            let rest = line.strip_prefix(word)?.strip_prefix(b" ")?;
+            Oid::from_str(std::str::from_utf8(rest).ok()?).ok()
+        };
+        let tree = hex(lines.next()?, b"tree")?;
+        let parent = match lines.next() {
+            Some(line) if line.starts_with(b"parent ") => Some(hex(line, b"parent")?),
+            _ => None,
+        };
+        Some((tree, parent))
     }
 }

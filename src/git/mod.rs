@@ -26,7 +26,7 @@ mod raw_tree;
 mod tree;
 
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -64,6 +64,10 @@ pub struct Repo {
     /// compares each tree twice in a row (as the newer side, then as the
     /// older side of the next step).
     raw_trees: RefCell<Vec<(Oid, Rc<[u8]>)>>,
+    /// The root tree of each commit read so far: a walk compares each
+    /// commit twice (as the newer side, then as the parent of the next
+    /// step), and the first-parent chain learns them all in one pass.
+    commit_trees: RefCell<HashMap<Oid, Oid>>,
 }
 
 impl fmt::Debug for Repo {
@@ -147,6 +151,7 @@ impl Repo {
             workdir,
             shallow,
             raw_trees: RefCell::default(),
+            commit_trees: RefCell::default(),
         })
     }
 
@@ -427,6 +432,7 @@ impl Repo {
                     workdir: workdir.clone(),
                     shallow: shallow.clone(),
                     raw_trees: RefCell::default(),
+                    commit_trees: RefCell::default(),
                 };
                 part.iter().map(|item| work(&worker, item)).collect()
             })

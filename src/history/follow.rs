@@ -234,9 +234,7 @@ pub(super) fn first_parent_chain(
         chain.push((next, Some(parent.clone())));
         next = parent;
     }
-    let rest = repo.walk(&next, None, true)?;
-    let parents = rest.iter().skip(1).cloned().map(Some).chain([None]);
-    chain.extend(rest.iter().cloned().zip(parents));
+    chain.extend(repo.first_parent_chain(&next)?);
     Ok(chain)
 }
 
