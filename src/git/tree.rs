@@ -4,10 +4,9 @@
 //! folders through their raw tree objects (`raw_tree.rs`), so neighbouring
 //! commits of a history walk cost little more than a few lookups.
 
-use std::path::Path;
 use std::rc::Rc;
 
-use git2::{ErrorClass, ErrorCode, Oid};
+use git2::Oid;
 
 use super::error::failed;
 use super::raw_tree::{RawEntries, git_order};
@@ -370,6 +369,11 @@ impl Repo {
         let object = odb.read(oid).map_err(|e| {
             self.object_error(&e, format!("reading tree `{oid}`"), "tree", Some(oid))
         })?;
+        if object.kind() != git2::ObjectType::Tree {
+            // A folder entry naming something else: libgit2's own tree
+            // lookup says what is wrong.
+            self.find_tree(oid)?;
+        }
         let bytes: Rc<[u8]> = Rc::from(object.data());
         let mut cache = self.raw_trees.borrow_mut();
         if cache.len() >= KEEP {
@@ -379,23 +383,20 @@ impl Repo {
         Ok(bytes)
     }
 
+    /// The entry at `path` under the tree `root` (the root itself for an
+    /// empty path); None when some part of the path is absent or not a
+    /// folder. Looked up a folder at a time in raw tree objects, through
+    /// the few last ones kept: a walk asks for the same folders of each
+    /// commit, and the folders near the root rarely change.
     pub(super) fn node_at(&self, root: Oid, path: &str) -> Result<Option<Node>, GitError> {
-        if path.is_empty() {
-            return Ok(Some(Node {
-                id: root,
-                mode: MODE_TREE,
-            }));
+        let mut node = Some(Node {
+            id: root,
+            mode: MODE_TREE,
+        });
+        for name in path.split('/').filter(|n| !n.is_empty()) {
+            node = self.raw_child(node, name)?;
         }
-        let tree = self.find_tree(root)?;
-        match tree.get_path(Path::new(path)) {
-            Ok(entry) => Ok(Some(Node {
-                id: entry.id(),
-                mode: entry.filemode(),
-            })),
-            // The path is absent (class Tree); a missing subtree object is class Odb.
-            Err(e) if e.code() == ErrorCode::NotFound && e.class() != ErrorClass::Odb => Ok(None),
-            Err(e) => Err(self.object_error(&e, format!("looking up `{path}`"), "tree", None)),
-        }
+        Ok(node)
     }
 
     /// Appends every file under `node` (itself, if it is a file) to `out`.
