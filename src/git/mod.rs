@@ -106,13 +106,18 @@ impl Repo {
             // Pack files are mapped a window at a time, and every handle
             // maps its own: with libgit2's defaults (1 GiB windows, 8 GiB
             // in all) each handle of a parallel walk held a whole pack.
-            // Smaller windows, and a limit on all of them together, keep
-            // the process's mapped pack data near what git itself maps.
+            // git maps whole packs too, and its peak memory counts the
+            // pages it touched. Smaller windows, and a limit on all of them
+            // together, keep what is mapped bounded; below 64 MiB windows
+            // and 256 MiB in all, reading blobs spread over a large pack
+            // spent more time mapping and unmapping windows than inflating
+            // (`validate --rev` of 100,000 records: 5.4 s at 16/64 MiB,
+            // 4.1 s at 64/256 MiB, against git's 1.4 s).
             // SAFETY: sets global size limits before any pack is opened; they
             // cannot race with this process's own reads, which all start
             // after discovery.
-            let _ = unsafe { git2::opts::set_mwindow_size(16 << 20) };
-            let _ = unsafe { git2::opts::set_mwindow_mapped_limit(64 << 20) };
+            let _ = unsafe { git2::opts::set_mwindow_size(64 << 20) };
+            let _ = unsafe { git2::opts::set_mwindow_mapped_limit(256 << 20) };
         });
         let opened = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
             Some(git_dir) => Repository::open_ext(
