@@ -63,7 +63,8 @@ impl<'a> Reader<'a> {
             .is_some_and(|f| f.id.as_deref() == Some(id))
     }
 
-    /// Learns both sides of every change not met yet: from the blob cache
+    /// Learns both sides of every change not met yet: from the caller's
+    /// parse cache where it holds the blob already, from the blob cache
     /// when only statuses are wanted, else (and for what it lacks) by
     /// reading and parsing the blobs, in parallel. Statuses alone keep no
     /// parsed record; fields keep them in the caller's parse cache.
@@ -78,6 +79,16 @@ impl<'a> Reader<'a> {
                 if self.facts(blob, &change.path).is_some()
                     || !seen.insert((blob.as_str(), &change.path))
                 {
+                    continue;
+                }
+                // A blob the caller has parsed already (a summary's
+                // revision holds the newest version of every record).
+                if let Some(parsed) = self.parses.get(blob.as_str(), &change.path) {
+                    let facts = Arc::new(facts_of(&parsed));
+                    if let Some(blobs) = self.blobs {
+                        blobs.put(blob.as_str(), &change.path, &facts);
+                    }
+                    self.learn(blob, &change.path, facts);
                     continue;
                 }
                 let cached = (self.detail == Detail::Status)
