@@ -12,19 +12,14 @@
 //! Size: at most [`MAX_BYTES`]. A write that would pass it keeps what the
 //! writing command learned and used, and drops the rest.
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde_json::{Value as Json, json};
-
-use super::file::{Body, CacheFile, read_lines};
-use crate::frontmatter::{Field, FrontMatter};
+use super::json_lines::{JsonLines, V, fields_from, fields_json};
+use crate::frontmatter::FrontMatter;
 use crate::schema::Schema;
-use crate::value::Value;
 
 /// The file's first word and format version.
-const MAGIC: &str = "cairn-fronts 1";
+const MAGIC: &str = "cairn-fronts 2";
 
 /// The most bytes the fronts file may hold (about 500 bytes a record).
 pub const MAX_BYTES: usize = 128 << 20;
@@ -32,15 +27,7 @@ pub const MAX_BYTES: usize = 128 << 20;
 /// The front matter cache: the file's entries (decoded only when asked
 /// for), and what this command learned.
 pub struct FrontCache {
-    file: CacheFile<Known, Fresh>,
-}
-
-/// Per blob, its JSON and whether this command used it.
-type Known = HashMap<String, (String, AtomicBool)>;
-
-#[derive(Default)]
-struct Fresh {
-    learned: HashMap<String, String>,
+    lines: JsonLines,
 }
 
 impl FrontCache {
@@ -50,162 +37,50 @@ impl FrontCache {
     pub fn open(dir: &Path, schema: &Schema) -> FrontCache {
         let header = format!("{MAGIC} {}", super::fingerprint(schema));
         FrontCache {
-            file: CacheFile::new(dir, "fronts", header, read),
+            lines: JsonLines::open(dir, "fronts", header),
         }
     }
 
     /// The front matter of `blob`, if known (and well formed).
     pub fn get(&self, blob: &str) -> Option<FrontMatter> {
-        let (json, used) = self.file.known().get(blob)?;
-        let front = decode(&serde_json::from_str(json).ok()?)?;
-        used.store(true, Ordering::Relaxed);
-        Some(front)
+        let Entry(line, fields) = self
+            .lines
+            .get(blob, |json| serde_json::from_str(json).ok())?;
+        Some(FrontMatter {
+            fields: fields_from(fields),
+            line,
+        })
     }
 
     /// Keeps the front matter of `blob` for the next run; nothing when a
     /// value cannot be written (a float that is not finite).
     /// An entry the file held that could not be decoded is replaced.
     pub fn put(&self, blob: &str, front: &FrontMatter) {
-        let Some(json) = encode(front) else {
+        let Some(fields) = fields_json(front) else {
             return;
         };
-        self.file
-            .fresh()
-            .learned
-            .insert(blob.to_string(), json.to_string());
+        if let Ok(json) = serde_json::to_string(&(front.line, fields)) {
+            self.lines.put(blob, json);
+        }
     }
 
     /// Writes what was learned, atomically; nothing when nothing was.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
-        let fresh = self.file.take_fresh();
-        if fresh.learned.is_empty() {
-            return Ok(());
-        }
-        let mut body = Body::default();
-        let line = |out: &mut String, blob: &str, json: &str| {
-            out.push_str(blob);
-            out.push(' ');
-            out.push_str(json);
-            out.push('\n');
-        };
-        for (blob, json) in &fresh.learned {
-            line(body.keep(), blob, json);
-        }
-        // Then what this command used; older entries only while they fit.
-        for (blob, (json, used)) in self.file.known() {
-            if fresh.learned.contains_key(blob) {
-                continue;
-            }
-            if used.load(Ordering::Relaxed) {
-                line(body.keep(), blob, json);
-            } else {
-                line(body.spare(), blob, json);
-            }
-        }
-        self.file.save(body, MAX_BYTES)
+        self.lines.save(MAX_BYTES)
     }
 }
 
-/// `{"l": line, "f": [[key, line, value], …]}`.
-fn encode(front: &FrontMatter) -> Option<Json> {
-    let fields = front
-        .fields
-        .iter()
-        .map(|f| Some(json!([f.key, f.line, encode_value(&f.value)?])))
-        .collect::<Option<Vec<_>>>()?;
-    Some(json!({"l": front.line, "f": fields}))
-}
-
-/// Scalars as themselves; a list as `{"l": […]}` and a mapping as
-/// `{"m": [[key, value], …]}`, keeping its order.
-fn encode_value(value: &Value) -> Option<Json> {
-    Some(match value {
-        Value::Null => Json::Null,
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Int(n) => json!(n),
-        Value::Float(x) => Json::Number(serde_json::Number::from_f64(*x)?),
-        Value::String(s) => Json::String(s.clone()),
-        Value::List(items) => {
-            let items = items.iter().map(encode_value).collect::<Option<Vec<_>>>()?;
-            json!({ "l": items })
-        }
-        Value::Map(entries) => {
-            let entries = entries
-                .iter()
-                .map(|(k, v)| Some(json!([k, encode_value(v)?])))
-                .collect::<Option<Vec<_>>>()?;
-            json!({ "m": entries })
-        }
-    })
-}
-
-fn decode(json: &Json) -> Option<FrontMatter> {
-    let line = usize::try_from(json.get("l")?.as_u64()?).ok()?;
-    let fields = json
-        .get("f")?
-        .as_array()?
-        .iter()
-        .map(|field| {
-            let [key, line, value] = field.as_array()?.as_slice() else {
-                return None;
-            };
-            Some(Field {
-                key: key.as_str()?.to_string(),
-                line: usize::try_from(line.as_u64()?).ok()?,
-                value: decode_value(value)?,
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some(FrontMatter { fields, line })
-}
-
-fn decode_value(json: &Json) -> Option<Value> {
-    Some(match json {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) if n.is_f64() => Value::Float(n.as_f64()?),
-        Json::Number(n) => Value::Int(n.as_i64()?),
-        Json::String(s) => Value::String(s.clone()),
-        Json::Array(_) => return None,
-        Json::Object(object) => match (object.get("l"), object.get("m")) {
-            (Some(Json::Array(items)), None) if object.len() == 1 => {
-                Value::List(items.iter().map(decode_value).collect::<Option<Vec<_>>>()?)
-            }
-            (None, Some(Json::Array(entries))) if object.len() == 1 => Value::Map(
-                entries
-                    .iter()
-                    .map(|entry| {
-                        let [k, v] = entry.as_array()?.as_slice() else {
-                            return None;
-                        };
-                        Some((k.as_str()?.to_string(), decode_value(v)?))
-                    })
-                    .collect::<Option<Vec<_>>>()?,
-            ),
-            _ => return None,
-        },
-    })
-}
-
-/// The entries of a whole file, undecoded; None unless the header matches
-/// and the file is complete and well formed line by line.
-fn read(text: &str, header: &str) -> Option<Known> {
-    let mut known = HashMap::new();
-    let count = read_lines(text, header, |line, _| {
-        let (blob, json) = line.split_once(' ')?;
-        if !super::is_id(blob) || !json.starts_with('{') {
-            return None;
-        }
-        known.insert(blob.to_string(), (json.to_string(), AtomicBool::new(false)));
-        Some(())
-    })?;
-    (count == known.len()).then_some(known)
-}
+/// One entry as written: `[front line, [[key, line, value], …]]`, the
+/// fields as `outlines` writes them.
+#[derive(serde::Deserialize)]
+struct Entry(usize, Vec<(String, usize, V)>);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config;
+    use crate::frontmatter::Field;
+    use crate::value::Value;
 
     const BLOB: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -282,7 +157,7 @@ mod tests {
         }
         // A well-formed line whose value is not a front matter is a miss,
         // and is replaced.
-        std::fs::write(&file, good.replacen("\"f\":", "\"g\":", 1)).unwrap();
+        std::fs::write(&file, good.replacen(",[[", ",[{", 1)).unwrap();
         let cache = FrontCache::open(dir.path(), &schema);
         assert_eq!(cache.get(BLOB), None);
         cache.put(BLOB, &front());

@@ -10,7 +10,9 @@
 //! record files (the one file kept per work tree, in its own git
 //! directory). What they share — the header check, the read on first use,
 //! the lock on what the command used and learned, the whole, bounded,
-//! atomic save — is in `file.rs`.
+//! atomic save — is in `file.rs`; what `fronts` and `outlines`
+//! share (a JSON line per blob, and the JSON of front matter fields) in
+//! `json_lines.rs`.
 //! docs/history.md and docs/performance.md give each file's size bound.
 //!
 //! The cache is an optimisation only: a command gives the same bytes with
@@ -36,6 +38,7 @@ pub mod covers;
 mod file;
 pub mod follows;
 pub mod fronts;
+mod json_lines;
 pub mod outlines;
 pub mod worktree;
 

@@ -24,18 +24,11 @@
 //! Size: at most [`MAX_BYTES`]. A write that would pass it keeps what the
 //! writing command learned and used, and drops the rest.
 
-use std::collections::HashMap;
-use std::fmt;
-use std::ops::Range;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-
-use super::file::{Body as FileBody, CacheFile, read_lines};
-use crate::frontmatter::{Field, FrontMatter};
+use super::json_lines::{JsonLines, V, fields_from, fields_json};
+use crate::frontmatter::FrontMatter;
 use crate::markdown::{Body, Link, Section};
-use crate::value::Value;
 
 /// The file's first word and format version.
 const MAGIC: &str = "cairn-outlines 1";
@@ -46,20 +39,7 @@ pub const MAX_BYTES: usize = 128 << 20;
 /// The outline cache: the file's entries (decoded only when asked for),
 /// and what this command learned.
 pub struct OutlineCache {
-    file: CacheFile<Known, Fresh>,
-}
-
-/// The file's text and, per blob, where its JSON is in it and whether this
-/// command used it.
-#[derive(Default)]
-struct Known {
-    text: String,
-    entries: HashMap<String, (Range<usize>, AtomicBool)>,
-}
-
-#[derive(Default)]
-struct Fresh {
-    learned: HashMap<String, String>,
+    lines: JsonLines,
 }
 
 impl OutlineCache {
@@ -69,22 +49,16 @@ impl OutlineCache {
     pub fn open(dir: &Path) -> OutlineCache {
         let header = format!("{MAGIC} {}", env!("CARGO_PKG_VERSION"));
         OutlineCache {
-            file: CacheFile::keeping_text(dir, "outlines", header, read),
+            lines: JsonLines::open(dir, "outlines", header),
         }
     }
 
     /// The front matter and body outline of `blob`, if known (and well
     /// formed): the sections come without their text.
     pub fn get(&self, blob: &str) -> Option<(FrontMatter, Body)> {
-        let known = self.file.known();
-        let (range, used) = known.entries.get(blob)?;
-        let Entry(line, fields, sections, links) =
-            serde_json::from_str(known.text.get(range.clone())?).ok()?;
-        used.store(true, Ordering::Relaxed);
-        let fields = fields
-            .into_iter()
-            .map(|(key, line, V(value))| Field { key, line, value })
-            .collect();
+        let Entry(line, fields, sections, links) = self
+            .lines
+            .get(blob, |json| serde_json::from_str(json).ok())?;
         let sections = sections
             .into_iter()
             .map(|(title, level, line)| Section {
@@ -99,12 +73,16 @@ impl OutlineCache {
             .into_iter()
             .map(|(target, line)| Link { target, line })
             .collect();
-        Some((FrontMatter { fields, line }, Body { sections, links }))
+        let front = FrontMatter {
+            fields: fields_from(fields),
+            line,
+        };
+        Some((front, Body { sections, links }))
     }
 
     /// Whether `blob` is known; it may still fail to decode.
     pub fn contains(&self, blob: &str) -> bool {
-        self.file.known().entries.contains_key(blob)
+        self.lines.contains(blob)
     }
 
     /// Keeps the front matter and body outline of `blob` for the next run
@@ -112,16 +90,12 @@ impl OutlineCache {
     /// written (a float that is not finite). An entry the file held that
     /// could not be decoded is replaced.
     pub fn put(&self, blob: &str, front: &FrontMatter, body: &Body) {
-        if !front.fields.iter().all(|f| finite(&f.value)) {
+        let Some(fields) = fields_json(front) else {
             return;
-        }
+        };
         let entry = (
             front.line,
-            front
-                .fields
-                .iter()
-                .map(|f| (&f.key, f.line, &f.value))
-                .collect::<Vec<_>>(),
+            fields,
             body.sections
                 .iter()
                 .map(|s| (&s.title, s.level, s.line))
@@ -131,59 +105,19 @@ impl OutlineCache {
                 .map(|l| (&l.target, l.line))
                 .collect::<Vec<_>>(),
         );
-        let Ok(json) = serde_json::to_string(&entry) else {
-            return;
-        };
-        self.file.fresh().learned.insert(blob.to_string(), json);
+        if let Ok(json) = serde_json::to_string(&entry) {
+            self.lines.put(blob, json);
+        }
     }
 
     /// Writes what was learned, atomically; nothing when nothing was.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
-        let fresh = self.file.take_fresh();
-        if fresh.learned.is_empty() {
-            return Ok(());
-        }
-        let mut body = FileBody::default();
-        let line = |out: &mut String, blob: &str, json: &str| {
-            out.push_str(blob);
-            out.push(' ');
-            out.push_str(json);
-            out.push('\n');
-        };
-        for (blob, json) in &fresh.learned {
-            line(body.keep(), blob, json);
-        }
-        // Then what this command used; older entries only while they fit.
-        let known = self.file.known();
-        for (blob, (range, used)) in &known.entries {
-            if fresh.learned.contains_key(blob) {
-                continue;
-            }
-            let json = &known.text[range.clone()];
-            if used.load(Ordering::Relaxed) {
-                line(body.keep(), blob, json);
-            } else {
-                line(body.spare(), blob, json);
-            }
-        }
-        self.file.save(body, MAX_BYTES)
-    }
-}
-
-/// Whether every number in `value` is finite (JSON has no others).
-fn finite(value: &Value) -> bool {
-    match value {
-        Value::Float(x) => x.is_finite(),
-        Value::List(items) => items.iter().all(finite),
-        Value::Map(entries) => entries.iter().all(|(_, v)| finite(v)),
-        _ => true,
+        self.lines.save(MAX_BYTES)
     }
 }
 
 /// One entry as written: `[front line, [[key, line, value], …],
-/// [[title, level, line], …], [[target, line], …]]`. Values are plain
-/// JSON (a mapping an object in its order, floats always with a point or
-/// an exponent, so that they read back as floats).
+/// [[title, level, line], …], [[target, line], …]]`.
 #[derive(serde::Deserialize)]
 struct Entry(
     usize,
@@ -192,94 +126,11 @@ struct Entry(
     Vec<(String, usize)>,
 );
 
-/// A [`Value`] read back from the JSON its `Serialize` wrote.
-struct V(Value);
-
-impl<'de> Deserialize<'de> for V {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<V, D::Error> {
-        deserializer.deserialize_any(ValueVisitor).map(V)
-    }
-}
-
-struct ValueVisitor;
-
-impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a front matter value")
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
-        Ok(Value::Bool(b))
-    }
-
-    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
-        Ok(Value::Int(n))
-    }
-
-    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
-        i64::try_from(n)
-            .map(Value::Int)
-            .map_err(|_| E::custom("integer out of range"))
-    }
-
-    fn visit_f64<E>(self, x: f64) -> Result<Value, E> {
-        Ok(Value::Float(x))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(s.to_string()))
-    }
-
-    fn visit_string<E>(self, s: String) -> Result<Value, E> {
-        Ok(Value::String(s))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(V(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::List(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some((key, V(value))) = map.next_entry::<String, V>()? {
-            entries.push((key, value));
-        }
-        Ok(Value::Map(entries))
-    }
-}
-
-/// The entries of a whole file, undecoded; None unless the header matches
-/// and the file is complete and well formed line by line.
-fn read(text: String, header: &str) -> Option<Known> {
-    let mut entries = HashMap::new();
-    let base = text.as_ptr() as usize;
-    let count = read_lines(&text, header, |line, _| {
-        let (blob, json) = line.split_once(' ')?;
-        if !super::is_id(blob) || !json.starts_with('[') {
-            return None;
-        }
-        let start = json.as_ptr() as usize - base;
-        entries.insert(
-            blob.to_string(),
-            (start..start + json.len(), AtomicBool::new(false)),
-        );
-        Some(())
-    })?;
-    (count == entries.len()).then_some(Known { text, entries })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frontmatter::Field;
+    use crate::value::Value;
 
     const BLOB: &str = "0123456789abcdef0123456789abcdef01234567";
 

@@ -1,0 +1,216 @@
+//! What the `fronts` and `outlines` files share: one line per blob id,
+//! `<blob> <json>`, where the JSON is a list and is decoded only when a
+//! command asks for that blob (the file's text is kept and indexed, not
+//! copied entry by entry); and the JSON form of front matter fields that
+//! both write, `[key, line, value]` with plain JSON values.
+//!
+//! A save writes what the command learned and used first, then older
+//! entries only while the whole file stays within its bound.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::file::{Body, CacheFile, read_lines};
+use crate::frontmatter::{Field, FrontMatter};
+use crate::value::Value;
+
+/// A file of one JSON line per blob id.
+pub(super) struct JsonLines {
+    file: CacheFile<Known, Fresh>,
+}
+
+/// The file's text and, per blob, where its JSON is in it and whether this
+/// command used it.
+#[derive(Default)]
+struct Known {
+    text: String,
+    entries: HashMap<String, (Range<usize>, AtomicBool)>,
+}
+
+#[derive(Default)]
+struct Fresh {
+    learned: HashMap<String, String>,
+}
+
+impl JsonLines {
+    /// The file `name` under `dir` with its `header` line.
+    pub(super) fn open(dir: &Path, name: &str, header: String) -> JsonLines {
+        JsonLines {
+            file: CacheFile::keeping_text(dir, name, header, read),
+        }
+    }
+
+    /// What `decode` makes of the JSON of `blob`, if the file holds it and
+    /// it decodes; only then does the entry count as used.
+    pub(super) fn get<T>(&self, blob: &str, decode: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+        let known = self.file.known();
+        let (range, used) = known.entries.get(blob)?;
+        let value = decode(known.text.get(range.clone())?)?;
+        used.store(true, Ordering::Relaxed);
+        Some(value)
+    }
+
+    /// Whether the file holds `blob`; it may still fail to decode.
+    pub(super) fn contains(&self, blob: &str) -> bool {
+        self.file.known().entries.contains_key(blob)
+    }
+
+    /// Keeps `json` (a JSON list on one line) as the entry of `blob`; it
+    /// replaces what the file held.
+    pub(super) fn put(&self, blob: &str, json: String) {
+        self.file.fresh().learned.insert(blob.to_string(), json);
+    }
+
+    /// Writes what was learned, atomically, within `max_bytes` as
+    /// [`Body`] bounds it; nothing when nothing was learned.
+    pub(super) fn save(self, max_bytes: usize) -> Result<(), crate::write::WriteError> {
+        let fresh = self.file.take_fresh();
+        if fresh.learned.is_empty() {
+            return Ok(());
+        }
+        let mut body = Body::default();
+        let line = |out: &mut String, blob: &str, json: &str| {
+            out.push_str(blob);
+            out.push(' ');
+            out.push_str(json);
+            out.push('\n');
+        };
+        for (blob, json) in &fresh.learned {
+            line(body.keep(), blob, json);
+        }
+        // Then what this command used; older entries only while they fit.
+        let known = self.file.known();
+        for (blob, (range, used)) in &known.entries {
+            if fresh.learned.contains_key(blob) {
+                continue;
+            }
+            let json = &known.text[range.clone()];
+            if used.load(Ordering::Relaxed) {
+                line(body.keep(), blob, json);
+            } else {
+                line(body.spare(), blob, json);
+            }
+        }
+        self.file.save(body, max_bytes)
+    }
+}
+
+/// The entries of a whole file, undecoded; None unless the header matches
+/// and the file is complete and well formed line by line.
+fn read(text: String, header: &str) -> Option<Known> {
+    let mut entries = HashMap::new();
+    let base = text.as_ptr() as usize;
+    let count = read_lines(&text, header, |line, _| {
+        let (blob, json) = line.split_once(' ')?;
+        if !super::is_id(blob) || !json.starts_with('[') {
+            return None;
+        }
+        let start = json.as_ptr() as usize - base;
+        entries.insert(
+            blob.to_string(),
+            (start..start + json.len(), AtomicBool::new(false)),
+        );
+        Some(())
+    })?;
+    (count == entries.len()).then_some(Known { text, entries })
+}
+
+/// The fields of `front` as written, `[key, line, value]` each; None when
+/// a value cannot be written (a float that is not finite: JSON has none).
+pub(super) fn fields_json(front: &FrontMatter) -> Option<Vec<(&String, usize, &Value)>> {
+    front
+        .fields
+        .iter()
+        .map(|f| finite(&f.value).then_some((&f.key, f.line, &f.value)))
+        .collect()
+}
+
+/// The fields [`fields_json`] wrote, read back.
+pub(super) fn fields_from(fields: Vec<(String, usize, V)>) -> Vec<Field> {
+    fields
+        .into_iter()
+        .map(|(key, line, V(value))| Field { key, line, value })
+        .collect()
+}
+
+/// Whether every number in `value` is finite.
+fn finite(value: &Value) -> bool {
+    match value {
+        Value::Float(x) => x.is_finite(),
+        Value::List(items) => items.iter().all(finite),
+        Value::Map(entries) => entries.iter().all(|(_, v)| finite(v)),
+        _ => true,
+    }
+}
+
+/// A [`Value`] read back from the JSON its `Serialize` wrote (a mapping is
+/// an object in its order; a float always has a point or an exponent, so
+/// it reads back as a float).
+pub(super) struct V(Value);
+
+impl<'de> Deserialize<'de> for V {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<V, D::Error> {
+        deserializer.deserialize_any(ValueVisitor).map(V)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a front matter value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Int(n))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Value, E> {
+        i64::try_from(n)
+            .map(Value::Int)
+            .map_err(|_| E::custom("integer out of range"))
+    }
+
+    fn visit_f64<E>(self, x: f64) -> Result<Value, E> {
+        Ok(Value::Float(x))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(V(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::List(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some((key, V(value))) = map.next_entry::<String, V>()? {
+            entries.push((key, value));
+        }
+        Ok(Value::Map(entries))
+    }
+}
