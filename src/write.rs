@@ -325,15 +325,11 @@ pub fn create_new(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     Plan::new(parent_of(path)).create(path, bytes).apply()
 }
 
-/// Writes `path` with `bytes` atomically, whether or not it exists: for
-/// caches, where the newest complete copy is the right one.
-pub fn put(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    put_parts(path, &[bytes])
-}
-
-/// [`put`] for a file given in parts, which are written one after
-/// another: a large cache file is never held twice in memory.
-pub fn put_parts(path: &Path, parts: &[&[u8]]) -> Result<(), WriteError> {
+/// Writes `path` atomically, whether or not it exists: for caches, where
+/// the newest complete copy is the right one. The file is given in parts,
+/// written one after another, so that a large cache file is never held
+/// twice in memory.
+pub fn put(path: &Path, parts: &[&[u8]]) -> Result<(), WriteError> {
     let temp = temp_beside_parts(path, path, parts, None)?;
     temp.persist(path).map_err(|err| WriteError::Io {
         path: path.to_path_buf(),

@@ -127,7 +127,7 @@ impl<K: Default, F: Default> CacheFile<K, F> {
                 source,
             })?;
         }
-        crate::write::put_parts(&self.path, &parts)
+        crate::write::put(&self.path, &parts)
     }
 
     /// Writes `body` with its one count, as [`CacheFile::write`].
