@@ -9,13 +9,14 @@
 
 use std::cmp::Ordering;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::is_date;
 use crate::diagnostic::did_you_mean;
 use crate::project::{Error, Project};
 use crate::record::{Brief, Parts, Record};
 use crate::schema::Schema;
+use crate::snapshot::Listed;
 use crate::value::Value;
 
 /// The forms `--where` accepts, for error messages.
@@ -520,7 +521,7 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
         query.tags,
         query.conditions,
     )?;
-    let key = SortKey::parse(query.sort)?;
+    let sort_key = SortKey::parse(query.sort)?;
     if query.rev.is_some() {
         project.repo()?;
     }
@@ -528,12 +529,70 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
     // `title` field is named by): bodies are not read.
     let outlines = project.outline_cache();
     let stats = project.worktree_cache();
-    let snapshot = project
+    let results = project.result_cache();
+    let loader = project
         .loader()
         .parts(Parts::Front)
         .outlines(outlines.as_ref())
-        .stats(stats.as_ref())
-        .at(query.rev)?;
+        .stats(stats.as_ref());
+    let listed = match query.rev {
+        None => loader.list_worktree()?,
+        Some(_) => None,
+    };
+    // The same query of the same files is answered as it was before.
+    let key = results
+        .as_ref()
+        .zip(listed.as_ref().and_then(Listed::blobs))
+        .and_then(|(_, files)| {
+            let mut command = vec!["list", query.sort];
+            for (flag, values) in [
+                ("--kind", query.kinds),
+                ("--status", query.statuses),
+                ("--tag", query.tags),
+                ("--where", query.conditions),
+            ] {
+                command.push(flag);
+                command.extend(values.iter().map(String::as_str));
+            }
+            crate::cache::results::key(&command, schema, &files)
+        });
+    let answered = results
+        .as_ref()
+        .zip(key.as_deref())
+        .and_then(|(results, key)| results.get(key))
+        .and_then(|text| serde_json::from_str::<Answer>(text).ok());
+    let listing = match answered {
+        Some(answer) => {
+            let mut listing = Listing::new([]);
+            listing.records = answer.records;
+            listing.broken = answer.broken;
+            listing
+        }
+        None => {
+            let snapshot = match listed {
+                Some(listed) => loader.load_listed(listed, "worktree")?,
+                None => loader.at(query.rev)?,
+            };
+            filter.check(schema, &snapshot.records)?;
+            let mut listing = Listing::new(select(&snapshot.records, &filter, &sort_key));
+            listing.broken = snapshot
+                .broken
+                .iter()
+                .filter(|b| filter.keeps_kind(&b.kind))
+                .count();
+            if let (Some(results), Some(key)) = (&results, key) {
+                let answer = Answer {
+                    records: listing.records,
+                    broken: listing.broken,
+                };
+                if let Ok(text) = serde_json::to_string(&answer) {
+                    results.put(key, text);
+                }
+                listing.records = answer.records;
+            }
+            listing
+        }
+    };
     // A cache that cannot be written costs time next run, nothing else.
     if let Some(outlines) = outlines {
         let _ = outlines.save();
@@ -541,14 +600,17 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
     if let Some(stats) = stats {
         let _ = stats.save();
     }
-    filter.check(schema, &snapshot.records)?;
-    let mut listing = Listing::new(select(&snapshot.records, &filter, &key));
-    listing.broken = snapshot
-        .broken
-        .iter()
-        .filter(|b| filter.keeps_kind(&b.kind))
-        .count();
+    if let Some(results) = results {
+        let _ = results.save();
+    }
     Ok(listing)
+}
+
+/// A listing kept to be repeated ([`crate::cache::results`]).
+#[derive(Serialize, Deserialize)]
+struct Answer {
+    records: Vec<Brief>,
+    broken: usize,
 }
 
 /// A listing: `list --format json` and the table.

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use time::Date;
 
 use crate::cache::{
-    self, BlobCache, ChangeCache, CoversCache, FollowCache, FrontCache, OutlineCache, WorktreeCache,
+    self, BlobCache, ChangeCache, CoversCache, FollowCache, FrontCache, OutlineCache, ResultCache,
+    WorktreeCache,
 };
 use crate::calendar::{self, CalendarError};
 use crate::check::run::RunError;
@@ -306,6 +307,15 @@ impl Project {
             &cache::dir(repo.git_dir()),
             self.root(),
         ))
+    }
+
+    /// The last answers of `validate` and `list` on this work tree, in its
+    /// own git directory, unless `--no-cache`, outside a repository or in
+    /// a bare one.
+    pub(crate) fn result_cache(&self) -> Option<ResultCache> {
+        let repo = self.repo.as_ref().filter(|_| !self.no_cache)?;
+        repo.workdir()?;
+        Some(ResultCache::open(&cache::dir(repo.git_dir())))
     }
 
     /// The cache folder in the common git directory, unless `--no-cache`.

@@ -2,7 +2,7 @@
 //! body — as every command sees it, whatever snapshot it came from — and
 //! its [`Brief`], what every listing and model shows of it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::frontmatter::{self, Field, FrontMatter, FrontMatterError, SplitError};
@@ -103,7 +103,7 @@ impl Record {
 /// and path, in that order. Models that say more of a record hold one
 /// with `#[serde(flatten)]`, so their JSON starts with these keys. `Id` is
 /// `String` where only records with an id take part.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Brief<Id = Option<String>> {
     /// Its id.
     pub id: Id,

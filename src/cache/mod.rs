@@ -6,8 +6,9 @@
 //! [`follows`] which commits a `log` found its record's paths changed in,
 //! [`covers`] which record files the covers scan must read, [`outlines`]
 //! the front matter and body outline of the records `validate` and `list`
-//! parsed, and [`worktree`] the stat and blob id of the working tree's
-//! record files (the one file kept per work tree, in its own git
+//! parsed, [`worktree`] the stat and blob id of the working tree's
+//! record files, and [`results`] the last answers of `validate` and `list`
+//! on unchanged files (the two files kept per work tree, in its own git
 //! directory). What they share — the header check, the read on first use,
 //! the lock on what the command used and learned, the whole, bounded,
 //! atomic save — is in `file.rs`; what `fronts` and `outlines`
@@ -40,6 +41,7 @@ pub mod follows;
 pub mod fronts;
 mod json_lines;
 pub mod outlines;
+pub mod results;
 pub mod worktree;
 
 pub use blobs::{BlobCache, BlobFacts};
@@ -48,6 +50,7 @@ pub use covers::CoversCache;
 pub use follows::FollowCache;
 pub use fronts::FrontCache;
 pub use outlines::OutlineCache;
+pub use results::ResultCache;
 pub use worktree::{Stat, WorktreeCache};
 
 /// The folder of the cache inside a git directory.

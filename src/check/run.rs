@@ -3,18 +3,22 @@
 //! base, and keep the files asked for. [`in_project`] is `cairn validate`
 //! as one call on a project.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::history::{self, Head};
 use super::{Report, validate};
-use crate::cache::{OutlineCache, WorktreeCache};
+use crate::cache::{OutlineCache, ResultCache, WorktreeCache};
+use crate::diagnostic::Diagnostic;
 use crate::git::{GitError, Repo};
 use crate::project::{Error, Project};
 use crate::record::Parts;
 use crate::schema::Schema;
-use crate::snapshot::{Loader, ParseCache, Select, Source};
+use crate::snapshot::{Listed, Loader, ParseCache, Select, Source, Tree};
 
 /// Why validation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +53,90 @@ pub struct Options<'a> {
     /// With `outlines`: the stat of the working tree's files, so that
     /// those unchanged are not opened.
     pub stats: Option<&'a WorktreeCache>,
+    /// With `stats`: the answer given before for these very files,
+    /// repeated when the working tree's record files are all unchanged.
+    pub results: Option<&'a ResultCache>,
+}
+
+/// What a validation of the working tree found, kept to be repeated
+/// ([`crate::cache::results`]): the findings, before any path filter,
+/// and what each link target checked was (whether it existed), to be
+/// checked again. Findings are read back without their subject, which
+/// only a check against a base revision reads.
+#[derive(Serialize, Deserialize)]
+struct Answer {
+    probes: Vec<(String, bool)>,
+    findings: Vec<Diagnostic>,
+}
+
+/// A tree that notes each path asked about and what it answered.
+struct Probing<'t> {
+    tree: &'t dyn Tree,
+    asked: Mutex<BTreeMap<String, bool>>,
+}
+
+impl Tree for Probing<'_> {
+    fn exists(&self, path: &str) -> bool {
+        let exists = self.tree.exists(path);
+        self.asked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(path.to_string(), exists);
+        exists
+    }
+}
+
+/// The working tree's findings as the last validation of these very
+/// files found them, when the results cache holds them and each link
+/// target is still as it was; else validates the listed working tree
+/// and stores its findings under the files' key.
+fn worktree_findings(
+    schema: &Schema,
+    loader: &Loader<'_>,
+    listed: Listed,
+    results: Option<&ResultCache>,
+    today: Date,
+) -> Result<(Vec<Diagnostic>, Vec<String>), RunError> {
+    let tree = loader.tree(&Source::Worktree)?;
+    let paths: Vec<String> = listed.paths().map(str::to_string).collect();
+    let key = results.zip(listed.blobs()).and_then(|(_, files)| {
+        let today = today.to_string();
+        crate::cache::results::key(&["validate", &today], schema, &files)
+    });
+    if let (Some(results), Some(key)) = (results, &key) {
+        let answer = results
+            .get(key)
+            .and_then(|text| serde_json::from_str::<Answer>(text).ok());
+        if let Some(answer) = answer.filter(|a| {
+            a.probes
+                .iter()
+                .all(|(path, existed)| tree.exists(path) == *existed)
+        }) {
+            return Ok((answer.findings, paths));
+        }
+    }
+    let snapshot = loader.load_listed(listed, "worktree")?;
+    let probing = Probing {
+        tree: tree.as_ref(),
+        asked: Mutex::default(),
+    };
+    let findings = validate(schema, &snapshot, &probing, today);
+    if let (Some(results), Some(key)) = (results, key) {
+        let answer = Answer {
+            probes: probing
+                .asked
+                .into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .into_iter()
+                .collect(),
+            findings,
+        };
+        if let Ok(text) = serde_json::to_string(&answer) {
+            results.put(key, text);
+        }
+        return Ok((answer.findings, paths));
+    }
+    Ok((findings, paths))
 }
 
 /// Validates the snapshot `head` names in the workspace at `root` (with
@@ -86,23 +174,43 @@ pub fn run(
             )
         }
     };
-    let snapshot = loader.load(&source, Select::All, label)?;
     let tree = loader.tree(&source)?;
-    let mut diagnostics = validate(schema, &snapshot, tree.as_ref(), options.today);
-    let mut old = None;
-    if let (Some(base), Some(repo)) = (options.base, repo) {
-        let found = history::against_base(repo, schema, base, head, &snapshot, &cache)?;
-        if options.new_only {
-            let tree = loader.tree(&Source::Commit(found.merge_base.clone()))?;
-            old = Some(validate(
-                schema,
-                &found.before,
-                tree.as_ref(),
-                options.today,
-            ));
+    let listed = match (&source, options.base) {
+        (Source::Worktree, None) => loader.list_worktree()?,
+        _ => None,
+    };
+    let (diagnostics, files, old) = match listed {
+        Some(listed) => {
+            let (findings, files) =
+                worktree_findings(schema, &loader, listed, options.results, options.today)?;
+            (findings, files, None)
         }
-        diagnostics.extend(found.findings);
-    }
+        None => {
+            let snapshot = loader.load(&source, Select::All, label)?;
+            let mut diagnostics = validate(schema, &snapshot, tree.as_ref(), options.today);
+            let mut old = None;
+            if let (Some(base), Some(repo)) = (options.base, repo) {
+                let found = history::against_base(repo, schema, base, head, &snapshot, &cache)?;
+                if options.new_only {
+                    let tree = loader.tree(&Source::Commit(found.merge_base.clone()))?;
+                    old = Some(validate(
+                        schema,
+                        &found.before,
+                        tree.as_ref(),
+                        options.today,
+                    ));
+                }
+                diagnostics.extend(found.findings);
+            }
+            let files = snapshot
+                .records
+                .iter()
+                .map(|r| r.path.clone())
+                .chain(snapshot.broken.iter().map(|b| b.path.clone()))
+                .collect();
+            (diagnostics, files, old)
+        }
+    };
     // A typo in a CI script must not pass as "0 records"; a kind's folder
     // (or one above it) that holds no records yet is no typo.
     let kind_folder = |path: &str| {
@@ -131,13 +239,7 @@ pub fn run(
                         .is_some_and(|r| r.starts_with('/'))
             })
     };
-    let records = snapshot
-        .records
-        .iter()
-        .map(|r| r.path.as_str())
-        .chain(snapshot.broken.iter().map(|b| b.path.as_str()))
-        .filter(|p| selected(p))
-        .count();
+    let records = files.iter().filter(|p| selected(p)).count();
     let mut report = Report::new(records, diagnostics).retain_files(selected, records);
     if let Some(old) = old {
         report = report.without_old(&old);
@@ -180,6 +282,7 @@ pub fn in_project(project: &Project, request: &Request<'_>) -> Result<Report, Er
         .collect::<Result<_, Error>>()?;
     let outlines = project.outline_cache();
     let stats = project.worktree_cache();
+    let results = project.result_cache();
     let options = Options {
         base: request.base,
         new_only: request.new_only,
@@ -187,6 +290,7 @@ pub fn in_project(project: &Project, request: &Request<'_>) -> Result<Report, Er
         today: project.today()?,
         outlines: outlines.as_ref(),
         stats: stats.as_ref(),
+        results: results.as_ref(),
     };
     let report = run(project.schema(), project.root(), repo, &head, &options)?;
     // A cache that cannot be written costs time next run, nothing else.
@@ -195,6 +299,9 @@ pub fn in_project(project: &Project, request: &Request<'_>) -> Result<Report, Er
     }
     if let Some(stats) = stats {
         let _ = stats.save();
+    }
+    if let Some(results) = results {
+        let _ = results.save();
     }
     Ok(report)
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::revision::{self, GitSource, GitTree};
-use super::worktree::Worktree;
+use super::worktree::{Found, Worktree};
 use super::{ParseCache, Parsed, Snapshot, SourceFile, Tree, parse_one};
 use crate::cache::{OutlineCache, WorktreeCache};
 use crate::git::{GitError, ObjectId, Repo, TreeFile};
@@ -46,6 +46,30 @@ pub enum Select<'s> {
     /// are parsed (and files that cannot be read, kept as broken): for
     /// finding the few records that hold a field in a large log.
     Mentioning(&'s dyn Fn(&[u8]) -> bool),
+}
+
+/// The working tree's record files as listed, sorted by path, each with
+/// the blob id the stat cache knows it by when it is unchanged since it
+/// was last read ([`Loader::list_worktree`]).
+pub struct Listed {
+    files: Vec<(Found, Option<String>)>,
+}
+
+impl Listed {
+    /// Every file's path and blob id, sorted by path; None unless the stat
+    /// cache knew each one unchanged (and each is a regular file).
+    pub fn blobs(&self) -> Option<Vec<(&str, &str)>> {
+        self.files
+            .iter()
+            .map(|(found, blob)| Some((found.path(), blob.as_deref()?)))
+            .collect()
+    }
+
+    /// Every file's path, sorted: each is a record or a broken file of the
+    /// snapshot [`Loader::load_listed`] makes of this listing.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().map(|(found, _)| found.path())
+    }
 }
 
 /// Reads snapshots of one workspace: its schema, its working tree, and
@@ -148,8 +172,7 @@ impl<'a> Loader<'a> {
         let outlines = self.outlines.filter(|_| {
             cache.is_none()
                 && parts != Parts::Whole
-                && (Self::git_source(source).is_some()
-                    || (self.stats.is_some() && matches!(select, Select::All)))
+                && (Self::git_source(source).is_some() || self.by_stat().is_some())
         });
         let parts = if outlines.is_some() {
             Parts::Outline
@@ -158,42 +181,15 @@ impl<'a> Loader<'a> {
         };
         // Each file is parsed as soon as it is read, on the thread that
         // read it: no snapshot holds every file's bytes at once.
-        let parse = |file: SourceFile| {
-            let blob = outlines.and(file.blob.clone());
-            let parsed = parse_one(schema, file, cache, parts)?;
-            if let (Some(outlines), Some(blob), Ok(record)) = (outlines, blob, &*parsed.2) {
-                outlines.put(&blob, &record.front, &record.body);
-            }
-            Some(parsed)
-        };
+        let parse = |file: SourceFile| parse_keeping(schema, file, cache, outlines, parts);
         let parse_all = |files: Vec<SourceFile>| -> Vec<_> {
             files.into_par_iter().filter_map(parse).collect()
         };
         let Some(git) = Self::git_source(source) else {
             let worktree = self.worktree()?;
             let parsed = match select {
-                Select::All => match outlines.zip(self.stats) {
-                    Some((outlines, stats)) => {
-                        let known =
-                            |path: &str, blob: &str| outlined_one(schema, outlines, path, blob);
-                        // An unchanged file costs a stat and two look-ups:
-                        // taken in turn. Those left are read in parallel.
-                        let mut parsed = Vec::new();
-                        let mut left = Vec::new();
-                        for found in worktree.list(schema) {
-                            match worktree.unchanged(&found, stats, &known) {
-                                Some(hit) => parsed.push(hit),
-                                None => left.push(found),
-                            }
-                        }
-                        parsed.par_extend(left.into_par_iter().filter_map(|found| {
-                            match worktree.read_hashed(found, stats, &known) {
-                                Ok(hit) => Some(hit),
-                                Err(file) => parse(*file),
-                            }
-                        }));
-                        parsed
-                    }
+                Select::All => match self.list_worktree()? {
+                    Some(listed) => return self.load_listed(listed, label),
                     None => worktree
                         .list(schema)
                         .into_par_iter()
@@ -263,6 +259,69 @@ impl<'a> Loader<'a> {
                 )
             }
         };
+        Ok(Snapshot::assemble(label, parsed))
+    }
+
+    /// The outlines and stat cache this loader takes the working tree's
+    /// records from ([`Loader::stats`]), if it does.
+    fn by_stat(&self) -> Option<(&'a OutlineCache, &'a WorktreeCache)> {
+        if self.cache.is_some() || self.parts == Parts::Whole {
+            return None;
+        }
+        self.outlines.zip(self.stats)
+    }
+
+    /// Lists the working tree's record files and looks each up in the stat
+    /// cache: what [`Loader::load_listed`] loads, and what an answer given
+    /// before is keyed by ([`crate::cache::results`]). None unless this
+    /// loader takes records by their stat ([`Loader::stats`]).
+    pub fn list_worktree(&self) -> Result<Option<Listed>, GitError> {
+        let Some((_, stats)) = self.by_stat() else {
+            return Ok(None);
+        };
+        let worktree = self.worktree()?;
+        let files = worktree
+            .list(self.schema)
+            .into_iter()
+            .map(|found| {
+                let blob = worktree.stat_known(&found, stats).map(str::to_string);
+                (found, blob)
+            })
+            .collect();
+        Ok(Some(Listed { files }))
+    }
+
+    /// The working tree's snapshot from its listing, labelled `label`: a
+    /// file the stat cache knows unchanged comes from the outlines by its
+    /// blob id (a stat and two look-ups, taken in turn); the others are
+    /// read, hashed and parsed in parallel.
+    pub fn load_listed(&self, listed: Listed, label: &str) -> Result<Snapshot, GitError> {
+        let schema = self.schema;
+        let worktree = self.worktree()?;
+        let Some((outlines, stats)) = self.by_stat() else {
+            let parts = self.parts;
+            let parsed = listed
+                .files
+                .into_par_iter()
+                .filter_map(|(found, _)| parse_one(schema, worktree.read_found(found), None, parts))
+                .collect();
+            return Ok(Snapshot::assemble(label, parsed));
+        };
+        let known = |path: &str, blob: &str| outlined_one(schema, outlines, path, blob);
+        let mut parsed = Vec::with_capacity(listed.files.len());
+        let mut left = Vec::new();
+        for (found, blob) in listed.files {
+            match blob.and_then(|blob| known(found.path(), &blob)) {
+                Some(hit) => parsed.push(hit),
+                None => left.push(found),
+            }
+        }
+        parsed.par_extend(left.into_par_iter().filter_map(|found| {
+            match worktree.read_hashed(found, stats, &known) {
+                Ok(hit) => Some(hit),
+                Err(file) => parse_keeping(schema, *file, None, Some(outlines), Parts::Outline),
+            }
+        }));
         Ok(Snapshot::assemble(label, parsed))
     }
 
@@ -347,6 +406,23 @@ impl<'a> Loader<'a> {
                 .map_or_else(Default::default, |w| w.root().to_path_buf()),
         })
     }
+}
+
+/// Parses one file read (`parts` of it, or as `cache` does), keeping its
+/// outline in `outlines` by its blob id when it has one.
+fn parse_keeping(
+    schema: &Schema,
+    file: SourceFile,
+    cache: Option<&ParseCache>,
+    outlines: Option<&OutlineCache>,
+    parts: Parts,
+) -> Option<(String, String, Parsed)> {
+    let blob = outlines.and(file.blob.clone());
+    let parsed = parse_one(schema, file, cache, parts)?;
+    if let (Some(outlines), Some(blob), Ok(record)) = (outlines, blob, &*parsed.2) {
+        outlines.put(&blob, &record.front, &record.body);
+    }
+    Some(parsed)
 }
 
 /// The record at `path` (a record path) rebuilt from the outline of

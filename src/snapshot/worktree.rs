@@ -43,7 +43,8 @@ pub(super) enum Seen {
 }
 
 impl Found {
-    fn path(&self) -> &str {
+    /// Its repository path.
+    pub(super) fn path(&self) -> &str {
         match self {
             Found::File { path, .. } => path,
             Found::Ready(file) => &file.path,
@@ -235,15 +236,14 @@ impl Worktree {
         }
     }
 
-    /// What `known(path, blob)` answers for a listed regular file whose
-    /// stat `stats` knows unchanged, without opening it; None when the
-    /// file is to be read ([`Worktree::read_hashed`]).
-    pub(super) fn unchanged<R>(
+    /// The blob id `stats` knows a listed regular file by, if its stat is
+    /// as noted there (unchanged since it was read), without opening it;
+    /// None when the file is to be read ([`Worktree::read_hashed`]).
+    pub(super) fn stat_known<'c>(
         &self,
         found: &Found,
-        stats: &WorktreeCache,
-        known: &dyn Fn(&str, &str) -> Option<R>,
-    ) -> Option<R> {
+        stats: &'c WorktreeCache,
+    ) -> Option<&'c str> {
         let Found::File {
             path,
             full,
@@ -253,7 +253,7 @@ impl Worktree {
             return None;
         };
         let stat = Stat::of(&fs::symlink_metadata(full).ok()?)?;
-        known(path, stats.blob(path, &stat)?)
+        stats.blob(path, &stat)
     }
 
     /// Reads a listed file, and for a regular file read whole keeps its

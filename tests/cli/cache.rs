@@ -754,3 +754,163 @@ fn each_worktree_keeps_the_stat_of_its_own_files() {
     assert!(cache(&repo, "worktree").exists());
     assert!(!linked.join("cairn").exists() && !linked.join(".git").is_dir());
 }
+
+/// A log whose record files are all regular files (a symlink is read
+/// every time, so a log with one is never answered from the results
+/// cache), with a link to a file outside the records that is missing and
+/// a decision due for review from 2024-03-15.
+fn answering_repo() -> TestRepo {
+    let mut repo = generated_repo();
+    repo.write(
+        "research/experiments/EXP-0010-links.md",
+        experiment("EXP-0010", "running")
+            + "\nSee [the data](../../data/README.md) and [the choice](../decisions/DEC-0001-choice.md).\n",
+    );
+    repo.write(
+        "research/decisions/DEC-0010-due.md",
+        "---\nid: DEC-0010\ntitle: Due\nstatus: accepted\ncreated: 2024-01-01\ndeciders: [Ada Park]\ndecided: 2024-01-02\nreview_by: 2024-03-15\n---\n\n# Due\n\n## Context\n\nx\n\n## Options\n\nx\n\n## Decision\n\nx\n\n## Consequences\n\nx\n",
+    );
+    repo.commit("records to answer");
+    repo
+}
+
+/// `worktree_outputs` with today as `today`.
+fn outputs_on(repo: &TestRepo, today: &str, extra: &[&str]) -> Vec<String> {
+    let runs: [&[&str]; 3] = [
+        &["validate", "--format", "json"],
+        &["list", "--format", "json"],
+        &["list", "--kind", "decision", "--sort", "-created"],
+    ];
+    runs.iter()
+        .map(|args| {
+            let mut cmd = repo.cairn_cmd(args);
+            cmd.args(extra).env("CAIRN_TODAY", today);
+            format!("{args:?} {}", shown(&mut cmd))
+        })
+        .collect()
+}
+
+/// The outputs without the cache, which a cold run, a warm one and one
+/// answered from the results cache must match.
+fn answered_alike(repo: &TestRepo, today: &str) -> Vec<String> {
+    let without = outputs_on(repo, today, &["--no-cache"]);
+    for _ in 0..3 {
+        assert_eq!(outputs_on(repo, today, &[]), without);
+    }
+    without
+}
+
+#[test]
+fn an_answer_is_repeated_only_for_the_same_files_schema_and_day() {
+    let repo = answering_repo();
+    let here = repo.path().to_path_buf();
+    let before = same_with_and_without(&repo, &here);
+    assert_eq!(same_with_and_without(&repo, &here), before);
+    let first = answered_alike(&repo, "2024-03-01");
+    assert!(first[0].contains("data/README.md"), "{}", first[0]);
+    assert!(!first[0].contains("review/due"), "{}", first[0]);
+    let results = std::fs::read_to_string(cache(&repo, "results")).expect("a results cache");
+    assert!(results.starts_with("cairn-results 1 "), "{results:.80}");
+    // `validate` once a day, and each listing (in any format) once.
+    let entries = results.lines().count() - 2;
+    assert!((3..=4).contains(&entries), "{results:.400}");
+    assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
+
+    // Answered without rebuilding a record: the outlines are not read,
+    // so not written again.
+    std::fs::remove_file(cache(&repo, "outlines")).expect("remove the outlines");
+    assert_eq!(outputs_on(&repo, "2024-03-01", &[]), first);
+    assert!(!cache(&repo, "outlines").exists());
+
+    // Another day: the decision is due.
+    let later = answered_alike(&repo, "2024-04-01");
+    assert!(later[0].contains("review/due"), "{}", later[0]);
+    assert_eq!(answered_alike(&repo, "2024-03-01"), first);
+
+    // The link's target appears, then goes again.
+    repo.write("data/README.md", "# Data\n");
+    let linked = answered_alike(&repo, "2024-03-01");
+    assert!(!linked[0].contains("data/README.md"), "{}", linked[0]);
+    repo.remove("data/README.md");
+    assert_eq!(answered_alike(&repo, "2024-03-01"), first);
+
+    // A record edited: its new status is listed.
+    let path = "research/experiments/EXP-0010-links.md";
+    repo.write(path, repo.read(path).replace("running", "planned"));
+    let edited = answered_alike(&repo, "2024-04-01");
+    assert!(edited[1].contains("\"planned\""), "{}", edited[1]);
+
+    // The schema changed: decisions are no longer due for review.
+    let config = include_str!("../../src/builtin/config.yaml");
+    let rule = "      - when: {status: accepted}\n        review: review_by\n";
+    assert!(config.contains(rule));
+    repo.write(".cairn/config.yaml", config.replacen(rule, "", 1));
+    let unreviewed = answered_alike(&repo, "2024-04-01");
+    assert!(!unreviewed[0].contains("review/due"), "{}", unreviewed[0]);
+    let results = std::fs::read_to_string(cache(&repo, "results")).expect("a results cache");
+    assert!(
+        results.ends_with(&format!("end {}\n", cairn::cache::results::MAX_ENTRIES)),
+        "{results:.400}"
+    );
+}
+
+#[test]
+fn a_damaged_results_cache_is_rebuilt() {
+    let repo = answering_repo();
+    let here = repo.path().to_path_buf();
+    let without = same_with_and_without(&repo, &here);
+    same_with_and_without(&repo, &here);
+    let good = std::fs::read(cache(&repo, "results")).expect("cache written");
+    let text = String::from_utf8_lossy(&good).into_owned();
+    let header = "cairn-results 1 ";
+    // A line that reads but whose answer does not: answered anew.
+    let not_an_answer = text.replacen(" {\"", " [\"", 1);
+    assert_ne!(not_an_answer, text);
+    let damaged = vec![
+        b"not a cache at all\n".to_vec(),
+        good[..good.len() / 2].to_vec(),
+        text.replacen(header, &format!("{header}0.0.0-other "), 1)
+            .into_bytes(),
+        not_an_answer.into_bytes(),
+        vec![0xff, 0x00, 0x13],
+    ];
+    rebuilt_when_damaged(
+        &repo,
+        "results",
+        header,
+        damaged,
+        worktree_outputs,
+        &without,
+    );
+}
+
+#[test]
+fn each_worktree_keeps_its_own_answers() {
+    let repo = answering_repo();
+    let outside = tempfile::tempdir().expect("temp dir");
+    let linked = outside.path().join("linked");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "side",
+        linked.to_str().expect("utf-8 path"),
+    ]);
+    let main = repo.path().to_path_buf();
+    let main_before = same_with_and_without(&repo, &main);
+    same_with_and_without(&repo, &main);
+    let rel = "research/experiments/EXP-0010-links.md";
+    let text = std::fs::read_to_string(linked.join(rel)).expect("read");
+    std::fs::write(linked.join(rel), text.replace("running", "planned")).expect("write");
+    let side = same_with_and_without(&repo, &linked);
+    assert_eq!(same_with_and_without(&repo, &linked), side);
+    assert!(side[2].contains("\"planned\""), "{}", side[2]);
+    assert_eq!(same_with_and_without(&repo, &main), main_before);
+    assert!(
+        repo.path()
+            .join(".git/worktrees/linked/cairn/results")
+            .exists()
+    );
+    assert!(cache(&repo, "results").exists());
+}
