@@ -23,7 +23,32 @@ use crate::commands::{Ctx, Outcome};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (its place in `mi_option_t`).
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// How long freed memory stays with mimalloc before it goes back to the
+/// system, in milliseconds. Its default, 1000, kept whatever a command
+/// freed in its last second counted in its peak: 15–20 MB of a cold
+/// `summary` or `validate --rev` on a 10,000-record log. At 10 ms
+/// (mimalloc 2's default) that memory goes back as the command goes, in the
+/// same time.
+const PURGE_DELAY_MS: std::ffi::c_long = 10;
+
+/// Sets mimalloc's purge delay, unless `MIMALLOC_PURGE_DELAY` chose one
+/// (then the option no longer holds its default, 1000, which is also what
+/// makes sure `PURGE_DELAY` names that option).
+fn purge_early() {
+    // SAFETY: both read or write one option word; nothing else sets options
+    // (mimalloc reads its environment once, at its start, before main).
+    unsafe {
+        if libmimalloc_sys::mi_option_get(PURGE_DELAY) == 1000 {
+            libmimalloc_sys::mi_option_set(PURGE_DELAY, PURGE_DELAY_MS);
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    purge_early();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
