@@ -66,8 +66,11 @@ trap 'rm -rf "$tmp"' EXIT
 
 # One run: prints "wall_seconds cpu_seconds peak_kib". With COLD=1, the
 # cache in the git directory is removed first (outside the timing).
+# With EDIT=path, a line is added to that record file first, so that it
+# holds new bytes for each run (the caller restores it).
 once() {
     [[ -z "${COLD:-}" ]] || rm -rf "$(git rev-parse --git-common-dir)/cairn"
+    [[ -z "${EDIT:-}" ]] || printf '\n<!-- edit %s -->\n' "$RANDOM$RANDOM" >>"$EDIT"
     local start end
     start=$(date +%s.%N)
     /usr/bin/time -f '%U %S %M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || {
@@ -176,8 +179,13 @@ for name in "${corpora[@]}"; do
     base=(xargs -a "$tmp/files" cat)
     row "validate" "\`cat\` of the record files" validate
     COLD=1 row "validate (cold)" "\`cat\` of the record files" validate
+    edited=$(head -n 1 "$tmp/files")
+    EDIT=$edited row "validate (one record edited)" "\`cat\` of the record files" validate
+    git checkout -q -- "$edited"
     row "list" "\`cat\` of the record files" list
     COLD=1 row "list (cold)" "\`cat\` of the record files" list
+    EDIT=$edited row "list (one record edited)" "\`cat\` of the record files" list
+    git checkout -q -- "$edited"
     base=(sh -c 'git ls-tree -r --object-only HEAD research | git cat-file --batch')
     row "validate --rev HEAD" "\`git ls-tree -r HEAD research \\| git cat-file --batch\`" validate --rev HEAD
     COLD=1 row "validate --rev HEAD (cold)" "\`git ls-tree -r HEAD research \\| git cat-file --batch\`" validate --rev HEAD

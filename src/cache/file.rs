@@ -216,6 +216,13 @@ pub(super) fn read_lines<'a>(
 /// separators of the cache files' lines): `\`, tab, CR, LF and U+001F
 /// become `\\`, `\t`, `\r`, `\n` and `\u`.
 pub(super) fn escape(out: &mut String, text: &str) {
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r' | 0x1f))
+    {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '\\' => out.push_str("\\\\"),

@@ -20,6 +20,7 @@
 //! Size: the [`MAX_ENTRIES`] answers stored last, at most [`MAX_BYTES`]
 //! in all.
 
+use std::ops::Range;
 use std::path::Path;
 
 use super::file::{Body, CacheFile, read_lines};
@@ -38,7 +39,23 @@ pub const MAX_BYTES: usize = 32 << 20;
 /// The results cache: the answers the file holds, newest first, and the
 /// one this command stored.
 pub struct ResultCache {
-    file: CacheFile<Vec<(String, String)>, Fresh>,
+    file: CacheFile<Entries, Fresh>,
+}
+
+/// The file's text, kept, and where each entry's key and answer lie in it.
+#[derive(Default)]
+struct Entries {
+    text: String,
+    spans: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl Entries {
+    /// Each entry's key and answer, newest first.
+    fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.spans
+            .iter()
+            .map(|(key, answer)| (&self.text[key.clone()], &self.text[answer.clone()]))
+    }
 }
 
 #[derive(Default)]
@@ -53,7 +70,7 @@ impl ResultCache {
     pub fn open(dir: &Path) -> ResultCache {
         let header = format!("{MAGIC} {}", env!("CARGO_PKG_VERSION"));
         ResultCache {
-            file: CacheFile::new(dir, "results", header, read),
+            file: CacheFile::keeping_text(dir, "results", header, read),
         }
     }
 
@@ -62,8 +79,8 @@ impl ResultCache {
         self.file
             .known()
             .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, answer)| answer.as_str())
+            .find(|(k, _)| *k == key)
+            .map(|(_, answer)| answer)
     }
 
     /// Stores `answer` (one line of text: no line break) under `key`.
@@ -148,19 +165,25 @@ fn build() -> Option<String> {
     ))
 }
 
-/// The entries of a whole file, in order; None unless the header matches
-/// and the file is complete and well formed line by line.
-fn read(text: &str, header: &str) -> Option<Vec<(String, String)>> {
-    let mut known = Vec::new();
-    let count = read_lines(text, header, |line, _| {
+/// The entries of a whole file, in order, in its text; None unless the
+/// header matches and the file is complete and well formed line by line.
+fn read(text: String, header: &str) -> Option<Entries> {
+    let mut spans = Vec::new();
+    let base = text.as_ptr() as usize;
+    let count = read_lines(&text, header, |line, _| {
         let (key, answer) = line.split_once(' ')?;
         if !super::is_id(key) {
             return None;
         }
-        known.push((key.to_string(), answer.to_string()));
+        let start = key.as_ptr() as usize - base;
+        let answer_start = answer.as_ptr() as usize - base;
+        spans.push((
+            start..start + key.len(),
+            answer_start..answer_start + answer.len(),
+        ));
         Some(())
     })?;
-    (count == known.len()).then_some(known)
+    (count == spans.len()).then_some(Entries { text, spans })
 }
 
 #[cfg(test)]
