@@ -59,7 +59,7 @@ pub fn find(project: &Project, request: &Request<'_>) -> Result<Found, Error> {
     };
     let history = match followed {
         Some(history) => history,
-        None => project.walk_history(&tip, &cache, !request.all_parents, mention, detail)?,
+        None => project.walk_history(&tip, &cache, !request.all_parents, mention, detail, None)?,
     };
     Ok(match history.log(request.id, request.code, request.patch) {
         Some(log) => Found::Log(log),

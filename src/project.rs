@@ -23,7 +23,7 @@ use crate::calendar::{self, CalendarError};
 use crate::check::run::RunError;
 use crate::config::{self, ConfigError, Workspace};
 use crate::git::{GitError, ObjectId, Repo};
-use crate::history::{self, Detail, History};
+use crate::history::{self, Detail, History, Known};
 use crate::index::SpliceError;
 use crate::list::ListError;
 use crate::new::NewError;
@@ -203,7 +203,8 @@ impl Project {
         calendar::today(var.as_deref())
     }
 
-    /// Walks the history of `tip` once (see [`history::walk`]).
+    /// Walks the history of `tip` once (see [`history::walk`]), with
+    /// what the caller `known` of some blobs already.
     pub fn walk_history(
         &self,
         tip: &ObjectId,
@@ -211,9 +212,10 @@ impl Project {
         first_parent: bool,
         mention: Option<&str>,
         detail: Detail,
+        known: Option<&Known>,
     ) -> Result<History, GitError> {
         let repo = self.repo()?;
-        self.read_history(first_parent, mention, detail, |options| {
+        self.read_history(first_parent, mention, detail, known, |options| {
             history::walk(repo, self.schema(), tip, cache, options)
         })
     }
@@ -229,7 +231,7 @@ impl Project {
         detail: Detail,
     ) -> Result<Option<History>, GitError> {
         let repo = self.repo()?;
-        self.read_history(true, mention, detail, |options| {
+        self.read_history(true, mention, detail, None, |options| {
             history::follow(repo, self.schema(), tip, id, cache, options)
         })
     }
@@ -241,6 +243,7 @@ impl Project {
         first_parent: bool,
         mention: Option<&str>,
         detail: Detail,
+        known: Option<&Known>,
         read: impl FnOnce(&history::Options<'_>) -> Result<T, GitError>,
     ) -> Result<T, GitError> {
         let changes = self.change_cache()?;
@@ -264,6 +267,7 @@ impl Project {
             blobs: blobs.as_ref(),
             follows: follows.as_ref(),
             detail,
+            known,
         });
         if let Some(progress) = &self.progress {
             progress.finish();

@@ -119,7 +119,7 @@ pub fn write_file(
         Err(err) => return Err(Error::io(format!("cannot read `{shown}`"), err)),
     };
     let cache = ParseCache::default();
-    let read = summary::read(project, request, &cache, None)?;
+    let read = summary::read(project, request, &cache, None, false)?;
     let model = build(
         project.schema(),
         &read.snapshot,

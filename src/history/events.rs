@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::{Detail, Event};
+use super::{Detail, Event, Known, Options};
 use crate::cache::{BlobCache, BlobFacts};
 use crate::diff::{self, ChangeKind};
 use crate::git::{GitError, ObjectId, Repo, TreeChange};
@@ -20,6 +20,7 @@ pub(super) struct Reader<'a> {
     repo: &'a Repo,
     parses: &'a ParseCache,
     blobs: Option<&'a BlobCache>,
+    known: Option<&'a Known>,
     detail: Detail,
     /// Per blob, per path, what it is (looked up without building a key).
     facts: HashMap<String, Vec<(String, Arc<BlobFacts>)>>,
@@ -30,16 +31,26 @@ impl<'a> Reader<'a> {
         schema: &'a Schema,
         repo: &'a Repo,
         parses: &'a ParseCache,
-        blobs: Option<&'a BlobCache>,
-        detail: Detail,
+        options: &Options<'a>,
     ) -> Reader<'a> {
         Reader {
             schema,
             repo,
             parses,
-            blobs,
-            detail,
+            blobs: options.blobs,
+            known: options.known,
+            detail: options.detail,
             facts: HashMap::new(),
+        }
+    }
+
+    /// Forgets what it learned where another holds it too: the blob cache
+    /// (for statuses) or the parse cache (for fields), from which what it
+    /// meets again comes back without reading the blob, so that a walk
+    /// holds one copy of each blob's facts, not two.
+    pub(super) fn forget(&mut self) {
+        if self.blobs.is_some() || self.detail != Detail::Status {
+            self.facts = HashMap::new();
         }
     }
 
@@ -81,8 +92,17 @@ impl<'a> Reader<'a> {
                 {
                     continue;
                 }
-                // A blob the caller has parsed already (a summary's
-                // revision holds the newest version of every record).
+                // A blob the caller knows or has parsed already (a
+                // summary's revision holds the newest version of every
+                // record).
+                if let Some(facts) = self.known.and_then(|k| k.get(blob.as_str(), &change.path)) {
+                    let facts = Arc::clone(facts);
+                    if let Some(blobs) = self.blobs {
+                        blobs.put(blob.as_str(), &change.path, &facts);
+                    }
+                    self.learn(blob, &change.path, facts);
+                    continue;
+                }
                 if let Some(parsed) = self.parses.get(blob.as_str(), &change.path) {
                     let facts = Arc::new(facts_of(&parsed));
                     if let Some(blobs) = self.blobs {
@@ -142,7 +162,7 @@ impl<'a> Reader<'a> {
 }
 
 /// What the history needs of a parse.
-fn facts_of(parsed: &Parsed) -> BlobFacts {
+pub(super) fn facts_of(parsed: &Parsed) -> BlobFacts {
     match parsed.as_ref() {
         Ok(record) => BlobFacts {
             id: record.id.clone(),

@@ -29,7 +29,7 @@ pub fn follow(
     cache: &ParseCache,
     options: &Options<'_>,
 ) -> Result<Option<History>, GitError> {
-    let mut reader = Reader::new(schema, repo, cache, options.blobs, options.detail);
+    let mut reader = Reader::new(schema, repo, cache, options);
     let tracked = paths_with_id(repo, schema, &mut reader, tip, id)?;
     if tracked.is_empty() {
         return Ok(None);

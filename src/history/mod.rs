@@ -24,13 +24,14 @@ mod events;
 mod follow;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use regex::Regex;
 use serde::Serialize;
 
 pub use follow::follow;
 
-use crate::cache::{BlobCache, ChangeCache, FollowCache};
+use crate::cache::{BlobCache, BlobFacts, ChangeCache, FollowCache};
 use crate::calendar::iso_date;
 use crate::diff::{self, ChangeKind, FieldChange, SectionChange, SectionChangeKind};
 use crate::git::{CommitInfo, GitError, ObjectId, Repo, TreeChange};
@@ -61,6 +62,44 @@ pub struct Options<'a> {
     pub follows: Option<&'a FollowCache>,
     /// How much of each change to work out.
     pub detail: Detail,
+    /// What the caller knows of some blobs already.
+    pub known: Option<&'a Known>,
+}
+
+/// What a caller knows of some blobs before a walk: per blob and path,
+/// what the walk needs of it (its id and status). A summary hands over its
+/// revision's parsed records this way, so that it holds no second copy of
+/// them through the walk.
+#[derive(Debug, Default)]
+pub struct Known {
+    facts: HashMap<(String, String), Arc<BlobFacts>>,
+}
+
+impl Known {
+    /// What the walk needs of every parse in `cache`, which is left empty.
+    pub fn take(cache: &ParseCache) -> Known {
+        let facts = cache
+            .take()
+            .into_iter()
+            .map(|(key, parsed)| (key, Arc::new(events::facts_of(&parsed))))
+            .collect();
+        Known { facts }
+    }
+
+    /// The facts of `blob` at `path`, if known.
+    fn get(&self, blob: &str, path: &str) -> Option<&Arc<BlobFacts>> {
+        self.facts.get(&(blob.to_string(), path.to_string()))
+    }
+
+    /// How many blobs at paths it knows.
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    /// Whether it knows none.
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
 }
 
 /// How much of each change a walk works out: the less, the less it reads.
@@ -286,7 +325,7 @@ pub fn walk(
     let plan = plan(repo, tip, options)?;
     let total = plan.commits.len();
     let mention = options.mention.map(mention_pattern);
-    let mut reader = Reader::new(schema, repo, cache, options.blobs, options.detail);
+    let mut reader = Reader::new(schema, repo, cache, options);
     let mut history = History::default();
     // A batch of commits at a time: compare their trees, then parse the
     // blobs they changed and record events, so that what a walk holds
@@ -343,6 +382,9 @@ pub fn walk(
         for (index, changes) in batch {
             record_events(&mut history.events, &reader, index, &changes);
         }
+        // What the next batch needs again (the older side of this one's
+        // oldest changes) comes back from the caches, or is read again.
+        reader.forget();
     }
     if let Some(progress) = options.progress {
         progress(total, total);
@@ -510,6 +552,65 @@ fn mention_pattern(id: &str) -> Regex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config;
+    use crate::snapshot::SourceFile;
+
+    #[test]
+    fn known_takes_each_parse_as_its_id_and_status_and_empties_the_cache() {
+        let schema = config::builtin();
+        let cache = ParseCache::front_only();
+        let file = |path: &str, blob: &str, text: &str| SourceFile {
+            path: path.to_string(),
+            blob: Some(blob.to_string()),
+            content: Ok(text.as_bytes().to_vec()),
+        };
+        cache.parse(
+            &schema,
+            vec![
+                file(
+                    "research/experiments/EXP-0001-a.md",
+                    "1111111111111111111111111111111111111111",
+                    "---\nid: EXP-0001\ntitle: A\nstatus: running\n---\n# A\n",
+                ),
+                file(
+                    "research/experiments/EXP-0002-b.md",
+                    "2222222222222222222222222222222222222222",
+                    "---\nid: [unclosed\n---\n",
+                ),
+            ],
+        );
+        let known = Known::take(&cache);
+        assert_eq!(known.len(), 2);
+        let facts = known
+            .get(
+                "1111111111111111111111111111111111111111",
+                "research/experiments/EXP-0001-a.md",
+            )
+            .map(|f| (f.id.clone(), f.status.clone(), f.broken.is_some()));
+        assert_eq!(
+            facts,
+            Some((Some("EXP-0001".into()), Some("running".into()), false))
+        );
+        let broken = known.get(
+            "2222222222222222222222222222222222222222",
+            "research/experiments/EXP-0002-b.md",
+        );
+        assert!(broken.is_some_and(|f| f.id.is_none() && f.broken.is_some()));
+        // Another path of the same blob is another record: not known.
+        assert!(
+            known
+                .get(
+                    "1111111111111111111111111111111111111111",
+                    "research/experiments/EXP-0001-c.md"
+                )
+                .is_none()
+        );
+        assert!(cache.take().is_empty());
+        assert!(!cache.contains(
+            "1111111111111111111111111111111111111111",
+            "research/experiments/EXP-0001-a.md"
+        ));
+    }
 
     #[test]
     fn a_batch_compares_the_pairs_from_its_first_commit_to_its_last() {

@@ -111,6 +111,13 @@ impl ParseCache {
         self.put(blob, path, &parsed);
     }
 
+    /// Every parse kept, by `(blob, path)`, taken out: the cache is left
+    /// empty.
+    pub fn take(&self) -> HashMap<(String, String), Parsed> {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut *entries)
+    }
+
     fn put(&self, blob: &str, path: &str, parsed: &Parsed) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.insert((blob.to_string(), path.to_string()), Arc::clone(parsed));

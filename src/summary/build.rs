@@ -10,7 +10,7 @@ use crate::cache::FrontCache;
 use crate::calendar;
 use crate::diff;
 use crate::git::ObjectId;
-use crate::history::{Detail, History};
+use crate::history::{Detail, History, Known};
 use crate::project::{Error, Project};
 use crate::range;
 use crate::record;
@@ -45,24 +45,42 @@ pub struct Read {
 
 /// Reads the revision `request` names and summarizes it, parsing each
 /// blob once in `cache`; with `fronts` (a front-matter-only `cache`), the
-/// records it knows are neither read nor parsed.
+/// records it knows are neither read nor parsed, and what it learned is
+/// saved before the walk. Unless `keep` (the caller loads more revisions
+/// with `cache`), the revision's parses leave `cache` before the walk,
+/// which keeps only their ids and statuses: the snapshot holds the records.
 pub fn read(
     project: &Project,
     request: &Request<'_>,
     cache: &ParseCache,
-    fronts: Option<&FrontCache>,
+    fronts: Option<FrontCache>,
+    keep: bool,
 ) -> Result<Read, Error> {
     let repo = project.repo()?;
     let tip = repo.resolve(request.rev)?;
     let at = repo.commit(&tip)?;
     let snapshot = match fronts {
-        Some(fronts) => load_known(project, &tip, request.rev, cache, fronts)?,
+        Some(fronts) => {
+            let snapshot = load_known(project, &tip, request.rev, cache, &fronts)?;
+            // A cache that cannot be written costs time next run, nothing else.
+            let _ = fronts.save();
+            snapshot
+        }
         None => {
             let loader = project.loader().cache(cache);
             loader.load(&Source::Commit(tip.clone()), Select::All, request.rev)?
         }
     };
-    let history = project.walk_history(&tip, cache, !request.all_parents, None, Detail::Status)?;
+    let known = (!keep).then(|| Known::take(cache));
+    let history = project.walk_history(
+        &tip,
+        cache,
+        !request.all_parents,
+        None,
+        Detail::Status,
+        known.as_ref(),
+    )?;
+    drop(known);
     let options = Options {
         stale_days: request.stale_days,
         today: Some(project.today()?),
@@ -135,11 +153,7 @@ pub fn at_revision(project: &Project, request: &Request<'_>) -> Result<Summary, 
         ParseCache::front_only()
     };
     let fronts = if span { None } else { project.front_cache()? };
-    let read = read(project, request, &cache, fronts.as_ref())?;
-    // A cache that cannot be written costs time next run, nothing else.
-    if let Some(fronts) = fronts {
-        let _ = fronts.save();
-    }
+    let read = read(project, request, &cache, fronts, span)?;
     let loader = project.loader().cache(&cache);
     let span = match (request.since, request.range) {
         (Some(spec), _) => Some(since(
