@@ -776,10 +776,12 @@ fn answering_repo() -> TestRepo {
 
 /// `worktree_outputs` with today as `today`.
 fn outputs_on(repo: &TestRepo, today: &str, extra: &[&str]) -> Vec<String> {
-    let runs: [&[&str]; 3] = [
+    let runs: [&[&str]; 5] = [
         &["validate", "--format", "json"],
         &["list", "--format", "json"],
         &["list", "--kind", "decision", "--sort", "-created"],
+        &["validate", "research/decisions"],
+        &["validate", "research/nowhere"],
     ];
     runs.iter()
         .map(|args| {
@@ -809,6 +811,13 @@ fn an_answer_is_repeated_only_for_the_same_files_schema_and_day() {
     let first = answered_alike(&repo, "2024-03-01");
     assert!(first[0].contains("data/README.md"), "{}", first[0]);
     assert!(!first[0].contains("review/due"), "{}", first[0]);
+    assert!(first[3].contains(" records"), "{}", first[3]);
+    assert!(!first[3].contains("experiments"), "{}", first[3]);
+    assert!(
+        first[4].contains("] 2\n") && first[4].contains("does not exist"),
+        "{}",
+        first[4]
+    );
     let results = std::fs::read_to_string(cache(&repo, "results")).expect("a results cache");
     assert!(results.starts_with("cairn-results 1 "), "{results:.80}");
     // `validate` once a day, and each listing (in any format) once.
