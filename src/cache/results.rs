@@ -146,22 +146,24 @@ pub fn key(command: &[&str], schema: &Schema, files: &[(&str, &str)]) -> Option<
     crate::git::hash_blob(text.as_bytes()).map(|id| id.to_string())
 }
 
-/// The cairn build answering: its version and the size and modification
-/// time of its executable, so that a rebuilt cairn (whose checks may
-/// differ under the same version) never repeats an older build's answer.
+/// The cairn build answering: its version, and the path, size and
+/// modification time of its executable, so that a rebuilt cairn (whose
+/// checks may differ under the same version) never repeats an older
+/// build's answer.
 fn build() -> Option<String> {
     let exe = std::env::current_exe().ok()?;
-    let meta = std::fs::metadata(exe).ok()?;
+    let meta = std::fs::metadata(&exe).ok()?;
     let modified = meta
         .modified()
         .ok()?
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?;
     Some(format!(
-        "{} {} {}",
+        "{} {} {} {}",
         env!("CARGO_PKG_VERSION"),
         meta.len(),
-        modified.as_nanos()
+        modified.as_nanos(),
+        exe.display()
     ))
 }
 
