@@ -16,7 +16,7 @@ use crate::diagnostic::did_you_mean;
 use crate::project::{Error, Project};
 use crate::record::{Brief, Parts, Record};
 use crate::schema::Schema;
-use crate::snapshot::Listed;
+use crate::snapshot::{Select, Source};
 use crate::value::Value;
 
 /// The forms `--where` accepts, for error messages.
@@ -522,9 +522,10 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
         query.conditions,
     )?;
     let sort_key = SortKey::parse(query.sort)?;
-    if query.rev.is_some() {
-        project.repo()?;
-    }
+    let (source, label) = match query.rev {
+        None => (Source::Worktree, "worktree"),
+        Some(rev) => (Source::Commit(project.repo()?.resolve(rev)?), rev),
+    };
     // A listing shows front matter (and the `#` heading a record without a
     // `title` field is named by): bodies are not read.
     let outlines = project.outline_cache();
@@ -535,16 +536,21 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
         .parts(Parts::Front)
         .outlines(outlines.as_ref())
         .stats(stats.as_ref());
-    let listed = match query.rev {
-        None => loader.list_worktree()?,
-        Some(_) => None,
+    let listing = match &results {
+        Some(_) => loader.listing(&source)?,
+        None => None,
     };
     // The same query of the same files is answered as it was before.
-    let key = results
+    let key = listing
         .as_ref()
-        .zip(listed.as_ref().and_then(Listed::blobs))
-        .and_then(|(_, files)| {
-            let mut command = vec!["list", query.sort];
+        .and_then(|listing| listing.blobs(schema))
+        .and_then(|files| {
+            let place = if query.rev.is_some() {
+                "commit"
+            } else {
+                "worktree"
+            };
+            let mut command = vec!["list", place, query.sort];
             for (flag, values) in [
                 ("--kind", query.kinds),
                 ("--status", query.statuses),
@@ -569,9 +575,9 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
             listing
         }
         None => {
-            let snapshot = match listed {
-                Some(listed) => loader.load_listed(listed, "worktree")?,
-                None => loader.at(query.rev)?,
+            let snapshot = match listing {
+                Some(listing) => loader.load_listing(listing, &source, label)?,
+                None => loader.load(&source, Select::All, label)?,
             };
             filter.check(schema, &snapshot.records)?;
             let mut listing = Listing::new(select(&snapshot.records, &filter, &sort_key));

@@ -313,12 +313,10 @@ impl Project {
         ))
     }
 
-    /// The last answers of `validate` and `list` on this work tree, in its
-    /// own git directory, unless `--no-cache`, outside a repository or in
-    /// a bare one.
+    /// The last answers of `validate` and `list`, in this work tree's own
+    /// git directory, unless `--no-cache` or outside a repository.
     pub(crate) fn result_cache(&self) -> Option<ResultCache> {
         let repo = self.repo.as_ref().filter(|_| !self.no_cache)?;
-        repo.workdir()?;
         Some(ResultCache::open(&cache::dir(repo.git_dir())))
     }
 

@@ -1,21 +1,23 @@
-//! What `validate` and `list` last answered for a working tree whose
-//! record files had not changed since they were last read
-//! (`cairn/results` in the work tree's own git directory), so that
-//! running them again on the same files repeats the answer without
-//! rebuilding and checking each record — a pre-commit hook on a commit
-//! that changes only code, a CI step run twice.
+//! What `validate` and `list` last answered for a set of record files
+//! (`cairn/results` in the work tree's own git directory), so that running
+//! them again on the same files repeats the answer without rebuilding and
+//! checking each record: `validate --cached` in a pre-commit hook on a
+//! commit that changes only code, `validate --rev` run again on the same
+//! commit, a `validate` of an unchanged working tree.
 //!
 //! An entry is keyed by a digest ([`key`]) of everything its answer is
-//! made from: the command and its options, the cairn build, the whole
-//! schema, and every record file's path and blob id as the stat cache
-//! ([`super::worktree`]) knows them. An entry is looked up only when the
-//! stat cache knows every record file unchanged: a symlink, an unreadable
-//! or oversized file, or one changed since it was last read means the
-//! records are built and checked as usual. What else an answer read (for
-//! `validate`, whether each link target exists, and today's date, which
-//! review dates are checked against) is kept in the entry or its key and
-//! checked again before it is used. A different answer is then never
-//! given: the same inputs make the same answer.
+//! made from: the command and its options, the snapshot it read (working
+//! tree, index or revision), the cairn build, the whole schema, and every
+//! record file's path and blob id. For the working tree, those ids come
+//! from the stat cache ([`super::worktree`]), and an entry is looked up
+//! only when it knows every record file unchanged. A symlinked record
+//! file (whose record is another file's bytes), or in the working tree an
+//! unreadable, oversized or changed one, means the records are built and
+//! checked as usual. What else an answer read (for `validate`, whether
+//! each link target exists, and today's date, which review dates are
+//! checked against) is kept in the entry or its key and checked again
+//! before it is used. A different answer is then never given: the same
+//! inputs make the same answer.
 //!
 //! Size: the [`MAX_ENTRIES`] answers stored last, at most [`MAX_BYTES`]
 //! in all.

@@ -18,7 +18,7 @@ use crate::git::{GitError, Repo};
 use crate::project::{Error, Project};
 use crate::record::Parts;
 use crate::schema::Schema;
-use crate::snapshot::{Listed, Loader, ParseCache, Select, Source, Tree};
+use crate::snapshot::{Listing, Loader, ParseCache, Select, Source, Tree};
 
 /// Why validation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -86,24 +86,35 @@ impl Tree for Probing<'_> {
     }
 }
 
-/// The working tree's findings as the last validation of these very
-/// files found them, when the results cache holds them and each link
-/// target is still as it was; else validates the listed working tree
-/// and stores its findings under the files' key.
-fn worktree_findings(
+/// The findings of `source` as the last validation of these very files
+/// found them, when the results cache holds them and each link target is
+/// still as it was; else validates the listed snapshot and stores its
+/// findings under the files' key. With the path of each file checked.
+fn answered_findings(
     schema: &Schema,
     loader: &Loader<'_>,
-    listed: Listed,
-    results: Option<&ResultCache>,
+    (source, label): (&Source, &str),
+    listing: Listing,
+    results: &ResultCache,
     today: Date,
 ) -> Result<(Vec<Diagnostic>, Vec<String>), RunError> {
-    let tree = loader.tree(&Source::Worktree)?;
-    let paths: Vec<String> = listed.paths().map(str::to_string).collect();
-    let key = results.zip(listed.blobs()).and_then(|(_, files)| {
-        let today = today.to_string();
-        crate::cache::results::key(&["validate", &today], schema, &files)
-    });
-    if let (Some(results), Some(key)) = (results, &key) {
+    let tree = loader.tree(source)?;
+    let place = match source {
+        Source::Worktree => "worktree",
+        Source::Index => "index",
+        Source::Commit(_) => "commit",
+    };
+    let day = today.to_string();
+    let blobs = listing.blobs(schema);
+    let key = blobs
+        .as_ref()
+        .and_then(|files| crate::cache::results::key(&["validate", place, &day], schema, files));
+    let paths: Vec<String> = blobs
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(path, _)| path.to_string())
+        .collect();
+    if let Some(key) = &key {
         let answer = results
             .get(key)
             .and_then(|text| serde_json::from_str::<Answer>(text).ok());
@@ -115,28 +126,36 @@ fn worktree_findings(
             return Ok((answer.findings, paths));
         }
     }
-    let snapshot = loader.load_listed(listed, "worktree")?;
+    let snapshot = loader.load_listing(listing, source, label)?;
+    let mut files: Vec<String> = snapshot
+        .records
+        .iter()
+        .map(|r| r.path.clone())
+        .chain(snapshot.broken.iter().map(|b| b.path.clone()))
+        .collect();
+    files.sort_unstable();
     let probing = Probing {
         tree: tree.as_ref(),
         asked: Mutex::default(),
     };
     let findings = validate(schema, &snapshot, &probing, today);
-    if let (Some(results), Some(key)) = (results, key) {
-        let answer = Answer {
-            probes: probing
-                .asked
-                .into_inner()
-                .unwrap_or_else(|p| p.into_inner())
-                .into_iter()
-                .collect(),
-            findings,
-        };
-        if let Ok(text) = serde_json::to_string(&answer) {
-            results.put(key, text);
-        }
-        return Ok((answer.findings, paths));
+    // Stored only when the files it is keyed by are the files checked.
+    let Some(key) = key.filter(|_| files == paths) else {
+        return Ok((findings, files));
+    };
+    let answer = Answer {
+        probes: probing
+            .asked
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .into_iter()
+            .collect(),
+        findings,
+    };
+    if let Ok(text) = serde_json::to_string(&answer) {
+        results.put(key, text);
     }
-    Ok((findings, paths))
+    Ok((answer.findings, files))
 }
 
 /// Validates the snapshot `head` names in the workspace at `root` (with
@@ -175,14 +194,20 @@ pub fn run(
         }
     };
     let tree = loader.tree(&source)?;
-    let listed = match (&source, options.base) {
-        (Source::Worktree, None) => loader.list_worktree()?,
+    let listing = match (options.base, options.results) {
+        (None, Some(results)) => loader.listing(&source)?.map(|l| (l, results)),
         _ => None,
     };
-    let (diagnostics, files, old) = match listed {
-        Some(listed) => {
-            let (findings, files) =
-                worktree_findings(schema, &loader, listed, options.results, options.today)?;
+    let (diagnostics, files, old) = match listing {
+        Some((listing, results)) => {
+            let (findings, files) = answered_findings(
+                schema,
+                &loader,
+                (&source, label),
+                listing,
+                results,
+                options.today,
+            )?;
             (findings, files, None)
         }
         None => {

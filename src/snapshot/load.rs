@@ -72,6 +72,39 @@ impl Listed {
     }
 }
 
+/// The files of a snapshot as listed before it is loaded
+/// ([`Loader::listing`]): the working tree's with what the stat cache
+/// knows of them, or a revision's (or the index's) with their blobs.
+pub enum Listing {
+    /// The working tree's record files.
+    Worktree(Listed),
+    /// The files of the index or a commit in the kind folders.
+    Git(Vec<TreeFile>),
+}
+
+impl Listing {
+    /// Each record file's path and blob id, sorted by path: what the
+    /// snapshot is made from. None unless every one is known and none is
+    /// a symlink (whose record is another file's bytes).
+    pub fn blobs(&self, schema: &Schema) -> Option<Vec<(&str, &str)>> {
+        match self {
+            Listing::Worktree(listed) => listed.blobs(),
+            Listing::Git(files) => {
+                if files.iter().any(|f| f.symlink) {
+                    return None;
+                }
+                let mut blobs: Vec<(&str, &str)> = files
+                    .iter()
+                    .filter(|f| schema.is_record_path(&f.path))
+                    .map(|f| (f.path.as_str(), f.blob.as_str()))
+                    .collect();
+                blobs.sort_unstable();
+                Some(blobs)
+            }
+        }
+    }
+}
+
 /// Reads snapshots of one workspace: its schema, its working tree, and
 /// (for the index and commits) its repository, sharing one parse cache.
 pub struct Loader<'a> {
@@ -289,6 +322,34 @@ impl<'a> Loader<'a> {
             })
             .collect();
         Ok(Some(Listed { files }))
+    }
+
+    /// Lists `source` as a whole load of it would: the working tree's record
+    /// files with their stat ([`Loader::list_worktree`]), or the files of
+    /// the index or a commit with their blobs. None for a working tree
+    /// this loader does not take by stat.
+    pub fn listing(&self, source: &Source) -> Result<Option<Listing>, GitError> {
+        Ok(match Self::git_source(source) {
+            None => self.list_worktree()?.map(Listing::Worktree),
+            Some(git) => Some(Listing::Git(revision::list(
+                self.git_repo()?,
+                self.schema,
+                &git,
+            )?)),
+        })
+    }
+
+    /// The whole snapshot of `source` from its `listing`, labelled `label`.
+    pub fn load_listing(
+        &self,
+        listing: Listing,
+        source: &Source,
+        label: &str,
+    ) -> Result<Snapshot, GitError> {
+        match listing {
+            Listing::Worktree(listed) => self.load_listed(listed, label),
+            Listing::Git(files) => self.load(source, Select::Files(files), label),
+        }
     }
 
     /// The working tree's snapshot from its listing, labelled `label`: a

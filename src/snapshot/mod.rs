@@ -12,7 +12,7 @@ mod load;
 mod revision;
 mod worktree;
 
-pub use load::{Listed, Loader, Select, Source};
+pub use load::{Listed, Listing, Loader, Select, Source};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

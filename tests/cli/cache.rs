@@ -776,12 +776,16 @@ fn answering_repo() -> TestRepo {
 
 /// `worktree_outputs` with today as `today`.
 fn outputs_on(repo: &TestRepo, today: &str, extra: &[&str]) -> Vec<String> {
-    let runs: [&[&str]; 5] = [
+    let runs: [&[&str]; 9] = [
         &["validate", "--format", "json"],
         &["list", "--format", "json"],
         &["list", "--kind", "decision", "--sort", "-created"],
         &["validate", "research/decisions"],
         &["validate", "research/nowhere"],
+        &["validate", "--cached", "--format", "json"],
+        &["validate", "--rev", "HEAD~1"],
+        &["list", "--rev", "HEAD~1", "--format", "json"],
+        &["list", "--rev", "HEAD", "--status", "running"],
     ];
     runs.iter()
         .map(|args| {
@@ -820,9 +824,11 @@ fn an_answer_is_repeated_only_for_the_same_files_schema_and_day() {
     );
     let results = std::fs::read_to_string(cache(&repo, "results")).expect("a results cache");
     assert!(results.starts_with("cairn-results 1 "), "{results:.80}");
-    // `validate` once a day, and each listing (in any format) once.
+    // `validate` of each snapshot (working tree, index, HEAD~1) once a
+    // day, and each listing (in any format) once: four here, one with
+    // `--where` above.
     let entries = results.lines().count() - 2;
-    assert!((3..=4).contains(&entries), "{results:.400}");
+    assert_eq!(entries, 8, "{results:.400}");
     assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
 
     // Answered without rebuilding a record: the outlines are not read,
@@ -843,11 +849,16 @@ fn an_answer_is_repeated_only_for_the_same_files_schema_and_day() {
     repo.remove("data/README.md");
     assert_eq!(answered_alike(&repo, "2024-03-01"), first);
 
-    // A record edited: its new status is listed.
+    // A record edited: its new status is listed; staged, the index has it.
     let path = "research/experiments/EXP-0010-links.md";
     repo.write(path, repo.read(path).replace("running", "planned"));
     let edited = answered_alike(&repo, "2024-04-01");
     assert!(edited[1].contains("\"planned\""), "{}", edited[1]);
+    repo.write(path, repo.read(path).replace("planned", "wishful"));
+    repo.git(&["add", path]);
+    let staged = answered_alike(&repo, "2024-04-01");
+    assert!(!edited[5].contains("wishful"), "{}", edited[5]);
+    assert!(staged[5].contains("wishful"), "{}", staged[5]);
 
     // The schema changed: decisions are no longer due for review.
     let config = include_str!("../../src/builtin/config.yaml");
