@@ -9,6 +9,11 @@
 //!
 //! Size: at most [`MAX_BYTES`]. A write that would pass it keeps what the
 //! writing command learned and used, the newest work, and drops the rest.
+//!
+//! The file's text is kept as read, with an index of where each entry's
+//! line is, and an entry is decoded only when a walk asks for it: a long
+//! history's file holds hundreds of thousands of entries, and decoded they
+//! took three times the file's size.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -39,14 +44,53 @@ pub struct BlobFacts {
 /// `(blob, path)`.
 type Key = (String, String);
 
-/// The file's entries: per blob, per path, the facts and whether this
-/// command used them (looked up without building a key).
-type Known = HashMap<String, Vec<Entry>>;
+/// The file's text and where each entry's line is in it, found by its blob
+/// without building a key.
+#[derive(Default)]
+struct Known {
+    text: String,
+    /// Per blob (by [`blob_key`]), its first line in `lines`.
+    first: HashMap<u64, u32>,
+    lines: Vec<Line>,
+}
 
-struct Entry {
-    path: String,
-    facts: Arc<BlobFacts>,
+/// One entry's line (without its line break) in the text.
+struct Line {
+    start: u32,
+    end: u32,
+    /// The next line of a blob with the same key ([`NONE`]: the last).
+    next: u32,
+    /// Whether this command used the entry.
     used: AtomicBool,
+}
+
+/// No line.
+const NONE: u32 = u32::MAX;
+
+impl Known {
+    fn line(&self, line: &Line) -> &str {
+        &self.text[line.start as usize..line.end as usize]
+    }
+
+    /// The line of `blob` at `path`, if the file holds one.
+    fn find(&self, blob: &str, path: &str) -> Option<&Line> {
+        let mut at = *self.first.get(&blob_key(blob)?)?;
+        while at != NONE {
+            let line = self.lines.get(at as usize)?;
+            let mut words = self.line(line).split('\t');
+            if words.next() == Some(blob) && words.next() == Some(path) {
+                return Some(line);
+            }
+            at = line.next;
+        }
+        None
+    }
+}
+
+/// The number the first 16 hex digits of a blob id make: spread enough
+/// to index by, and no copy of the id.
+fn blob_key(blob: &str) -> Option<u64> {
+    u64::from_str_radix(blob.get(..16)?, 16).ok()
 }
 
 /// The blob facts cache: what the file held, and what this command used
@@ -67,15 +111,19 @@ impl BlobCache {
     pub fn open(dir: &Path, schema: &Schema) -> BlobCache {
         let header = format!("{MAGIC} {}", super::fingerprint(schema));
         BlobCache {
-            file: CacheFile::new(dir, "blobs", header, read),
+            file: CacheFile::keeping_text(dir, "blobs", header, read),
         }
     }
 
     /// The facts of `blob` at `path`, if known.
     pub fn get(&self, blob: &str, path: &str) -> Option<Arc<BlobFacts>> {
-        if let Some(entry) = self.entry(blob, path) {
-            entry.used.store(true, Ordering::Relaxed);
-            return Some(Arc::clone(&entry.facts));
+        let known = self.file.known();
+        if let Some(line) = known.find(blob, path) {
+            // Every line was read through once: it decodes.
+            if let Some((_, _, facts)) = read_entry(known.line(line)) {
+                line.used.store(true, Ordering::Relaxed);
+                return Some(Arc::new(facts));
+            }
         }
         self.file
             .fresh()
@@ -84,17 +132,13 @@ impl BlobCache {
             .cloned()
     }
 
-    fn entry(&self, blob: &str, path: &str) -> Option<&Entry> {
-        self.file.known().get(blob)?.iter().find(|e| e.path == path)
-    }
-
     /// Keeps the facts of `blob` at `path` for the next run.
     pub fn put(&self, blob: &str, path: &str, facts: &Arc<BlobFacts>) {
         // A path with these characters cannot be written in the format.
         if path.contains(['\t', '\n', '\r', '\\']) {
             return;
         }
-        if self.entry(blob, path).is_some() {
+        if self.file.known().find(blob, path).is_some() {
             return;
         }
         let key = (blob.to_string(), path.to_string());
@@ -113,15 +157,15 @@ impl BlobCache {
             write_entry(body.keep(), blob, path, facts);
         }
         // Then what this command used; older entries only while they fit.
-        for (blob, known) in self.file.known() {
-            for entry in known {
-                let out = if entry.used.load(Ordering::Relaxed) {
-                    body.keep()
-                } else {
-                    body.spare()
-                };
-                write_entry(out, blob, &entry.path, &entry.facts);
-            }
+        let known = self.file.known();
+        for line in &known.lines {
+            let out = if line.used.load(Ordering::Relaxed) {
+                body.keep()
+            } else {
+                body.spare()
+            };
+            out.push_str(known.line(line));
+            out.push('\n');
         }
         self.file.save(body, MAX_BYTES)
     }
@@ -146,40 +190,57 @@ fn write_entry(out: &mut String, blob: &str, path: &str, facts: &BlobFacts) {
     out.push('\n');
 }
 
-/// The entries of a whole file; None unless the header matches and the
-/// file is complete and well formed.
-fn read(text: &str, header: &str) -> Option<Known> {
-    let mut known = Known::new();
-    let mut entries = 0;
-    let count = read_lines(text, header, |line, _| {
-        let mut words = line.split('\t');
-        let blob = words.next().filter(|b| super::is_id(b))?;
-        let path = words.next().filter(|p| !p.is_empty())?;
-        let mut value = || match words.next()? {
-            "-" => Some(None),
-            word => unescape(word.strip_prefix('+')?).map(Some),
-        };
-        let facts = BlobFacts {
-            id: value()?,
-            status: value()?,
-            broken: value()?,
-        };
-        if words.next().is_some() {
-            return None;
+/// One line's blob, path and facts; None unless well formed.
+fn read_entry(line: &str) -> Option<(&str, &str, BlobFacts)> {
+    let mut words = line.split('\t');
+    let blob = words.next().filter(|b| super::is_id(b))?;
+    let path = words.next().filter(|p| !p.is_empty())?;
+    let mut value = || match words.next()? {
+        "-" => Some(None),
+        word => unescape(word.strip_prefix('+')?).map(Some),
+    };
+    let facts = BlobFacts {
+        id: value()?,
+        status: value()?,
+        broken: value()?,
+    };
+    words.next().is_none().then_some((blob, path, facts))
+}
+
+/// The index of a whole file, its text kept; None unless the header
+/// matches and the file is complete and well formed, every line read
+/// through once.
+fn read(text: String, header: &str) -> Option<Known> {
+    // Offsets are kept in 32 bits: far beyond the file's bound.
+    u32::try_from(text.len()).ok()?;
+    let base = text.as_ptr() as usize;
+    let mut first: HashMap<u64, u32> = HashMap::new();
+    let mut lines: Vec<Line> = Vec::new();
+    let count = read_lines(&text, header, |line, _| {
+        let (blob, path, _) = read_entry(line)?;
+        let start = line.as_ptr() as usize - base;
+        let at = u32::try_from(lines.len()).ok()?;
+        let slot = first.entry(blob_key(blob)?).or_insert(NONE);
+        // A second entry for the same blob and path: damaged.
+        let mut other = *slot;
+        while other != NONE {
+            let seen = lines.get(other as usize)?;
+            let mut words = text[seen.start as usize..seen.end as usize].split('\t');
+            if words.next() == Some(blob) && words.next() == Some(path) {
+                return None;
+            }
+            other = seen.next;
         }
-        let paths: &mut Vec<Entry> = known.entry(blob.to_string()).or_default();
-        if paths.iter().any(|e| e.path == path) {
-            return None;
-        }
-        paths.push(Entry {
-            path: path.to_string(),
-            facts: Arc::new(facts),
+        lines.push(Line {
+            start: u32::try_from(start).ok()?,
+            end: u32::try_from(start + line.len()).ok()?,
+            next: *slot,
             used: AtomicBool::new(false),
         });
-        entries += 1;
+        *slot = at;
         Some(())
     })?;
-    (count == entries).then_some(known)
+    (count == lines.len()).then_some(Known { text, first, lines })
 }
 
 #[cfg(test)]
@@ -244,6 +305,61 @@ mod tests {
             cache.save().unwrap();
             assert_eq!(std::fs::read_to_string(&file).unwrap(), good);
         }
+    }
+
+    #[test]
+    fn entries_of_blobs_alike_in_their_first_digits_are_told_apart_and_kept_across_saves() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = config::builtin();
+        // The same first 16 digits: the same index key.
+        let other = "0123456789abcdef99999999999999999999999a";
+        let path = "research/experiments/EXP-1.md";
+        let one = facts("EXP-1", Some("running"), None);
+        let two = facts("EXP-1", Some("done"), None);
+        let cache = BlobCache::open(dir.path(), &schema);
+        cache.put(BLOB, path, &one);
+        cache.put(other, path, &two);
+        cache.save().unwrap();
+
+        // A second run uses one entry, learns a third and saves: all three
+        // are read back by the next.
+        let cache = BlobCache::open(dir.path(), &schema);
+        assert_eq!(cache.get(other, path), Some(two.clone()));
+        let three = facts("EXP-2", None, None);
+        cache.put(other, "research/experiments/EXP-2.md", &three);
+        cache.put(BLOB, path, &two);
+        cache.save().unwrap();
+
+        let cache = BlobCache::open(dir.path(), &schema);
+        assert_eq!(cache.get(BLOB, path), Some(one));
+        assert_eq!(cache.get(other, path), Some(two));
+        assert_eq!(
+            cache.get(other, "research/experiments/EXP-2.md"),
+            Some(three)
+        );
+        assert_eq!(
+            cache.get("0123456789abcdef0000000000000000000000ff", path),
+            None
+        );
+    }
+
+    #[test]
+    fn a_file_with_one_blob_and_path_twice_reads_as_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = config::builtin();
+        let cache = BlobCache::open(dir.path(), &schema);
+        let path = "research/decisions/DEC-1.md";
+        cache.put(BLOB, path, &facts("DEC-1", Some("accepted"), None));
+        cache.save().unwrap();
+        let file = dir.path().join("blobs");
+        let good = std::fs::read_to_string(&file).unwrap();
+        let line = good.lines().nth(1).unwrap();
+        let twice = good
+            .replacen(line, &format!("{line}\n{line}"), 1)
+            .replacen("end 1", "end 2", 1);
+        std::fs::write(&file, twice).unwrap();
+        let cache = BlobCache::open(dir.path(), &schema);
+        assert_eq!(cache.get(BLOB, path), None);
     }
 
     #[test]
