@@ -5,6 +5,7 @@
 //! not fit is cut; every cut ends in `…`. Without a width nothing is cut.
 //! Widths count characters, after control characters are escaped.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use anstyle::Style;
@@ -19,15 +20,15 @@ const MIN_SHRUNK: usize = 12;
 
 /// Writes the table; `width` is the terminal's, `None` for no limit.
 pub fn write(out: &mut dyn Write, records: &[Brief], width: Option<usize>) -> io::Result<()> {
-    let rows: Vec<[String; 5]> = records
+    let rows: Vec<[Cow<'_, str>; 5]> = records
         .iter()
         .map(|r| {
             [
                 cell(r.id.as_deref()),
-                term(&r.kind).into_owned(),
+                term(&r.kind),
                 cell(r.status.as_deref()),
                 cell(r.title.as_deref()),
-                term(&r.path).into_owned(),
+                term(&r.path),
             ]
         })
         .collect();
@@ -41,24 +42,29 @@ pub fn write(out: &mut dyn Write, records: &[Brief], width: Option<usize>) -> io
     if let Some(limit) = width {
         fit(&mut widths, limit);
     }
+    let mut line = String::new();
     write_row(
         out,
-        &header.map(str::to_string),
+        &mut line,
+        &header.map(Cow::Borrowed),
         &widths,
         width,
         Some(HEADER),
     )?;
     for row in &rows {
-        write_row(out, row, &widths, width, None)?;
+        write_row(out, &mut line, row, &widths, width, None)?;
     }
     Ok(())
 }
 
-fn cell(text: Option<&str>) -> String {
+fn cell(text: Option<&str>) -> Cow<'_, str> {
     match text {
         // A title may hold line breaks; a row is one line.
-        Some(t) => term(&t.replace(['\n', '\t'], " ")).into_owned(),
-        None => "-".to_string(),
+        Some(t) if t.contains(['\n', '\t']) => {
+            Cow::Owned(term(&t.replace(['\n', '\t'], " ")).into_owned())
+        }
+        Some(t) => term(t),
+        None => Cow::Borrowed("-"),
     }
 }
 
@@ -75,48 +81,61 @@ fn fit(widths: &mut [usize; 5], limit: usize) {
     }
 }
 
+/// Writes one row, built in `line` (reused from row to row).
 fn write_row(
     out: &mut dyn Write,
-    cells: &[String; 5],
+    line: &mut String,
+    cells: &[Cow<'_, str>; 5],
     widths: &[usize; 5],
     limit: Option<usize>,
     style: Option<Style>,
 ) -> io::Result<()> {
-    let mut line = String::new();
+    line.clear();
     for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
         if i > 0 {
-            line.push_str(&" ".repeat(GAP));
+            line.extend(std::iter::repeat_n(' ', GAP));
         }
-        let shown = cut(c, *w);
-        let pad = if i + 1 == cells.len() {
-            0
-        } else {
-            w - shown.chars().count()
-        };
-        line.push_str(&shown);
-        line.push_str(&" ".repeat(pad));
+        let shown = push_cut(line, c, *w);
+        if i + 1 < cells.len() {
+            line.extend(std::iter::repeat_n(' ', w - shown));
+        }
     }
-    let line = line.trim_end();
-    let line = match limit {
-        Some(limit) => cut(line, limit),
-        None => line.to_string(),
-    };
+    let mut end = line.trim_end().len();
+    if let Some(limit) = limit {
+        if line[..end].chars().count() > limit {
+            let kept = cut(&line[..end], limit);
+            line.clear();
+            line.push_str(&kept);
+            end = line.len();
+        }
+    }
+    let line = &line[..end];
     match style {
         Some(s) => writeln!(out, "{s}{line}{s:#}"),
         None => writeln!(out, "{line}"),
     }
 }
 
-/// `text` in at most `width` characters, ending in `…` when cut.
-fn cut(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
+/// Pushes `text` in at most `width` characters, ending in `…` when cut;
+/// how many characters it pushed.
+fn push_cut(out: &mut String, text: &str, width: usize) -> usize {
+    let count = text.chars().count();
+    if count <= width {
+        out.push_str(text);
+        return count;
     }
     if width == 0 {
-        return String::new();
+        return 0;
     }
-    let mut out: String = text.chars().take(width - 1).collect();
+    out.extend(text.chars().take(width - 1));
     out.push('…');
+    width
+}
+
+/// `text` in at most `width` characters, ending in `…` when cut.
+fn cut(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    push_cut(&mut out, text, width);
     out
 }
 
