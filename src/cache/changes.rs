@@ -11,11 +11,17 @@
 //!
 //! Size: at most [`MAX_BYTES`]. A write that would pass it keeps only the
 //! entries the writing command used, the newest work.
+//!
+//! The file's text is kept as read, with an index of where each entry and
+//! each commit's metadata is, and an entry is decoded only when a walk
+//! asks for it: a long history's file holds hundreds of thousands of
+//! entries, and decoded they took twice the file's size.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::file::{Body, CacheFile, escape, read_lines, unescape};
 use crate::git::{ChangeStatus, CommitInfo, ObjectId, TreeChange};
@@ -35,14 +41,98 @@ pub struct ChangeCache {
     file: CacheFile<File, Fresh>,
 }
 
-/// What the file holds.
+/// What the file holds: its text, and where each entry (the changes of a
+/// commit against one parent) and each commit's metadata is in it, found
+/// by the commit without building a key.
 #[derive(Default)]
 struct File {
-    known: HashMap<Key, Entry>,
-    /// Per commit with a first-parent entry, that parent (None: a root).
-    first_parents: HashMap<String, Option<String>>,
-    /// Per commit, its metadata.
-    commits: HashMap<String, CommitInfo>,
+    text: String,
+    /// Per commit (by [`commit_key`]), its first entry in `entries`.
+    first_entry: HashMap<u64, u32>,
+    entries: Vec<Place>,
+    /// Per commit (by [`commit_key`]), its metadata's first place in
+    /// `commits`.
+    first_commit: HashMap<u64, u32>,
+    commits: Vec<Place>,
+}
+
+/// Where one entry or one commit's metadata is in the text: its lines,
+/// each with its line break.
+struct Place {
+    start: u32,
+    end: u32,
+    /// The next one whose commit has the same key ([`NONE`]: the last).
+    next: u32,
+    /// Whether this command used it.
+    used: AtomicBool,
+}
+
+/// No place.
+const NONE: u32 = u32::MAX;
+
+impl File {
+    fn text(&self, place: &Place) -> &str {
+        &self.text[place.start as usize..place.end as usize]
+    }
+
+    /// The places of the entries of `commit`, against any parent.
+    fn entries_of<'a>(&'a self, commit: &str) -> impl Iterator<Item = &'a Place> + use<'a> {
+        let first = commit_key(commit).and_then(|key| self.first_entry.get(&key).copied());
+        chain(&self.entries, first)
+    }
+
+    /// The entry of `commit` against `parent`, and whether that parent is
+    /// its first.
+    fn entry(&self, parent: Option<&str>, commit: &str) -> Option<(&Place, bool)> {
+        let parent = parent.unwrap_or("-");
+        self.entries_of(commit).find_map(|place| {
+            let (first, p, c, _) = entry_head(self.text(place))?;
+            (p == parent && c == commit).then_some((place, first))
+        })
+    }
+
+    /// The place of `commit`'s metadata.
+    fn commit(&self, commit: &str) -> Option<&Place> {
+        let first = commit_key(commit).and_then(|key| self.first_commit.get(&key).copied());
+        chain(&self.commits, first).find(|place| commit_head(self.text(place)) == Some(commit))
+    }
+}
+
+/// The places from `first` on, following `next`.
+fn chain(places: &[Place], first: Option<u32>) -> impl Iterator<Item = &Place> {
+    let mut at = first.unwrap_or(NONE);
+    std::iter::from_fn(move || {
+        let place = places.get(at as usize)?;
+        at = place.next;
+        Some(place)
+    })
+}
+
+/// The number the first 16 hex digits of a commit id make: spread enough
+/// to index by, and no copy of the id.
+fn commit_key(commit: &str) -> Option<u64> {
+    u64::from_str_radix(commit.get(..16)?, 16).ok()
+}
+
+/// An entry's first line: whether against the first parent, the parent
+/// (`-`: none), the commit and the number of changes.
+fn entry_head(text: &str) -> Option<(bool, &str, &str, usize)> {
+    let line = text.split('\n').next()?;
+    let (first, rest) = match line.split_at_checked(2)? {
+        ("C ", rest) => (true, rest),
+        ("P ", rest) => (false, rest),
+        _ => return None,
+    };
+    let mut words = rest.split(' ');
+    let parent = words.next()?;
+    let commit = words.next()?;
+    let n: usize = words.next()?.parse().ok()?;
+    words.next().is_none().then_some((first, parent, commit, n))
+}
+
+/// The commit id of a commit's metadata (`I <commit> …`).
+fn commit_head(text: &str) -> Option<&str> {
+    text.strip_prefix("I ")?.split(' ').next()
 }
 
 /// One commit's changes against one parent.
@@ -53,16 +143,13 @@ struct Entry {
     changes: Vec<TreeChange>,
 }
 
-/// What this command used and learned. What it learned is kept as the
-/// file's own lines (a walk over a long history learns an entry per
-/// commit, and the lines are a fraction of the decoded changes' memory),
-/// with where each entry's lines are.
+/// What this command learned, kept as the file's own lines (a walk over a
+/// long history learns an entry per commit, and the lines are a fraction
+/// of the decoded changes' memory), with where each entry's lines are.
 #[derive(Default)]
 struct Fresh {
-    used: HashSet<Key>,
     learned: HashMap<Key, Range<usize>>,
     learned_text: String,
-    used_commits: HashSet<String>,
     learned_commits: HashMap<String, Range<usize>>,
     commits_text: String,
 }
@@ -78,32 +165,39 @@ impl ChangeCache {
             dirs.join("\u{1f}")
         );
         ChangeCache {
-            file: CacheFile::new(dir, "changes", header, read),
+            file: CacheFile::keeping_text(dir, "changes", header, read),
         }
     }
 
     /// The first parent of `commit` (`Some(None)` for a root commit), if
     /// the cache holds its changes against it.
     pub fn first_parent(&self, commit: &ObjectId) -> Option<Option<ObjectId>> {
-        let parent = self.file.known().first_parents.get(commit.as_str())?;
+        let file = self.file.known();
+        let parent = file.entries_of(commit.as_str()).find_map(|place| {
+            let (first, parent, c, _) = entry_head(file.text(place))?;
+            (first && c == commit.as_str()).then_some(parent)
+        })?;
         match parent {
-            None => Some(None),
-            Some(parent) => ObjectId::from_stored(parent).map(Some),
+            "-" => Some(None),
+            parent => ObjectId::from_stored(parent).map(Some),
         }
     }
 
     /// The changes of `commit` against `parent`, if known.
     pub fn get(&self, parent: Option<&ObjectId>, commit: &ObjectId) -> Option<Vec<TreeChange>> {
+        let file = self.file.known();
+        if let Some((place, _)) = file.entry(parent.map(ObjectId::as_str), commit.as_str()) {
+            // Every entry was read through once: it decodes.
+            if let Some((_, entry)) = read_entry(file.text(place)) {
+                place.used.store(true, Ordering::Relaxed);
+                return Some(entry.changes);
+            }
+        }
         let key = (
             parent.map(|p| p.as_str().to_string()),
             commit.as_str().to_string(),
         );
-        let mut fresh = self.file.fresh();
-        if let Some(entry) = self.file.known().known.get(&key) {
-            let changes = entry.changes.clone();
-            fresh.used.insert(key);
-            return Some(changes);
-        }
+        let fresh = self.file.fresh();
         let range = fresh.learned.get(&key)?;
         read_entry(&fresh.learned_text[range.clone()]).map(|(_, entry)| entry.changes)
     }
@@ -137,15 +231,16 @@ impl ChangeCache {
 
     /// The metadata of `commit`, if known.
     pub fn commit(&self, commit: &ObjectId) -> Option<CommitInfo> {
-        let mut fresh = self.file.fresh();
-        if let Some(info) = self.file.known().commits.get(commit.as_str()) {
-            fresh.used_commits.insert(commit.as_str().to_string());
-            return Some(info.clone());
+        let file = self.file.known();
+        if let Some(place) = file.commit(commit.as_str()) {
+            if let Some(info) = commit_from(file.text(place)) {
+                place.used.store(true, Ordering::Relaxed);
+                return Some(info);
+            }
         }
+        let fresh = self.file.fresh();
         let range = fresh.learned_commits.get(commit.as_str())?;
-        let text = &fresh.commits_text[range.clone()];
-        let (head, texts) = text.strip_prefix("I ")?.split_once('\n')?;
-        read_commit(head, texts.strip_suffix('\n')?)
+        commit_from(&fresh.commits_text[range.clone()])
     }
 
     /// Keeps a commit's metadata for the next run.
@@ -170,31 +265,38 @@ impl ChangeCache {
         if fresh.learned.is_empty() && fresh.learned_commits.is_empty() {
             return Ok(());
         }
-        let known = &self.file.known().known;
-        let commits = &self.file.known().commits;
+        let file = self.file.known();
         // The newest work first; older entries only while they fit.
         let mut body = Body::default();
         body.keep_text(fresh.learned_text, fresh.learned.len());
-        for key in &fresh.used {
-            if let Some(entry) = known.get(key) {
-                write_entry(body.keep(), key, entry);
+        for place in &file.entries {
+            let text = file.text(place);
+            let relearned = entry_head(text).is_some_and(|(_, parent, commit, _)| {
+                let parent = (parent != "-").then(|| parent.to_string());
+                fresh.learned.contains_key(&(parent, commit.to_string()))
+            });
+            if relearned {
+                continue;
             }
-        }
-        for (key, entry) in known {
-            if !fresh.used.contains(key) && !fresh.learned.contains_key(key) {
-                write_entry(body.spare(), key, entry);
-            }
+            let out = if place.used.load(Ordering::Relaxed) {
+                body.keep()
+            } else {
+                body.spare()
+            };
+            out.push_str(text);
         }
         body.keep_text(fresh.commits_text, fresh.learned_commits.len());
-        for id in &fresh.used_commits {
-            if let Some(info) = commits.get(id) {
-                write_commit(body.keep(), info);
+        for place in &file.commits {
+            let text = file.text(place);
+            if commit_head(text).is_some_and(|id| fresh.learned_commits.contains_key(id)) {
+                continue;
             }
-        }
-        for (id, info) in commits {
-            if !fresh.used_commits.contains(id) && !fresh.learned_commits.contains_key(id) {
-                write_commit(body.spare(), info);
-            }
+            let out = if place.used.load(Ordering::Relaxed) {
+                body.keep()
+            } else {
+                body.spare()
+            };
+            out.push_str(text);
         }
         self.file.save(body, MAX_BYTES)
     }
@@ -203,11 +305,6 @@ impl ChangeCache {
 /// One entry: `C <parent or -> <commit> <n>` against the first parent (or
 /// `P …` against another), then n lines
 /// `<A|D|M><0|1 symlink> <old or -> <new or -> <path>`.
-fn write_entry(out: &mut String, key: &Key, entry: &Entry) {
-    write_entry_parts(out, key, entry.first, &entry.changes);
-}
-
-/// [`write_entry`] from the entry's parts.
 fn write_entry_parts(out: &mut String, key: &Key, first: bool, changes: &[TreeChange]) {
     let _ = writeln!(
         out,
@@ -262,6 +359,12 @@ fn write_commit(out: &mut String, info: &CommitInfo) {
     out.push('\n');
 }
 
+/// A commit's metadata from its two lines, as [`write_commit`] wrote them.
+fn commit_from(text: &str) -> Option<CommitInfo> {
+    let (head, texts) = text.strip_prefix("I ")?.split_once('\n')?;
+    read_commit(head, texts.strip_suffix('\n')?)
+}
+
 /// A commit's metadata from its `I` line's words after `I ` and the line
 /// after it.
 fn read_commit(head: &str, texts: &str) -> Option<CommitInfo> {
@@ -301,34 +404,77 @@ fn read_commit(head: &str, texts: &str) -> Option<CommitInfo> {
     })
 }
 
-/// The entries of a whole cache file; None unless the header matches and
-/// the file is complete and well formed.
-fn read(text: &str, header: &str) -> Option<File> {
-    let mut known = HashMap::new();
-    let mut commits = HashMap::new();
-    let count = read_lines(text, header, |line, lines| {
-        if let Some(head) = line.strip_prefix("I ") {
-            let info = read_commit(head, lines.next()?)?;
-            commits.insert(info.id.as_str().to_string(), info);
-            return Some(());
+/// The index of a whole cache file, its text kept; None unless the header
+/// matches and the file is complete and well formed, every entry and
+/// commit read through once and none twice.
+fn read(text: String, header: &str) -> Option<File> {
+    // Offsets are kept in 32 bits: far beyond the file's bound.
+    u32::try_from(text.len()).ok()?;
+    let base = text.as_ptr() as usize;
+    let mut file = File::default();
+    let count = read_lines(&text, header, |line, lines| {
+        let start = line.as_ptr() as usize - base;
+        let mut last = line;
+        let (commit, is_commit) = if let Some(head) = line.strip_prefix("I ") {
+            last = lines.next()?;
+            let info = read_commit(head, last)?;
+            let id = commit_head(line)?;
+            (id == info.id.as_str()).then_some((id, true))?
+        } else {
+            let (_, _, commit, n) = entry_head(line)?;
+            let mut changes = Vec::with_capacity(n);
+            for _ in 0..n {
+                last = lines.next()?;
+                changes.push(last);
+            }
+            entry_from(line, &mut changes.into_iter())?;
+            (commit, false)
+        };
+        // Through the line break after the last line (the trailer follows).
+        let end = last.as_ptr() as usize - base + last.len() + 1;
+        let place = Place {
+            start: u32::try_from(start).ok()?,
+            end: u32::try_from(end).ok()?,
+            next: NONE,
+            used: AtomicBool::new(false),
+        };
+        let this = &text[start..end];
+        let (firsts, places) = if is_commit {
+            (&mut file.first_commit, &mut file.commits)
+        } else {
+            (&mut file.first_entry, &mut file.entries)
+        };
+        let at = u32::try_from(places.len()).ok()?;
+        let slot = firsts.entry(commit_key(commit)?).or_insert(NONE);
+        // The same commit (against the same parent) twice: damaged.
+        let same = |other: &str| {
+            if is_commit {
+                commit_head(other) == Some(commit)
+            } else {
+                entry_head(other).map(|(_, p, c, _)| (p, c))
+                    == entry_head(this).map(|(_, p, c, _)| (p, c))
+            }
+        };
+        let mut other = *slot;
+        while other != NONE {
+            let seen = places.get(other as usize)?;
+            if same(&text[seen.start as usize..seen.end as usize]) {
+                return None;
+            }
+            other = seen.next;
         }
-        let (key, entry) = entry_from(line, lines)?;
-        known.insert(key, entry);
+        places.push(Place {
+            next: *slot,
+            ..place
+        });
+        *slot = at;
         Some(())
     })?;
-    if count != known.len() + commits.len() {
+    if count != file.entries.len() + file.commits.len() {
         return None;
     }
-    let first_parents = known
-        .iter()
-        .filter(|(_, entry)| entry.first)
-        .map(|((parent, commit), _)| (commit.clone(), parent.clone()))
-        .collect();
-    Some(File {
-        known,
-        first_parents,
-        commits,
-    })
+    file.text = text;
+    Some(file)
 }
 
 /// One entry from its first line and the lines after it.
@@ -449,6 +595,64 @@ mod tests {
         assert_eq!(cache.first_parent(&id(10)), Some(Some(id(9))));
         assert_eq!(cache.first_parent(&id(9)), Some(None));
         assert_eq!(cache.first_parent(&id(8)), None);
+    }
+
+    #[test]
+    fn commits_alike_in_their_first_digits_are_told_apart_and_kept_across_saves() {
+        let dir = tempfile::tempdir().unwrap();
+        // The same first 16 digits as id(10): the same index key.
+        let alike =
+            ObjectId::from_stored(&format!("{}{}", "0a".repeat(8), "ff".repeat(12))).unwrap();
+        let one = vec![change("research/experiments/EXP-1.md", None, Some(1))];
+        let two = vec![change("research/experiments/EXP-2.md", Some(2), Some(3))];
+        let cache = ChangeCache::open(dir.path(), &dirs());
+        cache.put(Some(&id(9)), &id(10), true, &one);
+        cache.put(Some(&id(8)), &alike, true, &two);
+        cache.put_commit(&info(10));
+        cache.save().unwrap();
+
+        // A second run uses one entry, learns another and saves: the next
+        // reads all of them, and the commit it did not use.
+        let cache = ChangeCache::open(dir.path(), &dirs());
+        assert_eq!(cache.get(Some(&id(8)), &alike), Some(two.clone()));
+        assert_eq!(cache.first_parent(&alike), Some(Some(id(8))));
+        cache.put(None, &id(9), true, &[]);
+        cache.save().unwrap();
+
+        let cache = ChangeCache::open(dir.path(), &dirs());
+        assert_eq!(cache.get(Some(&id(9)), &id(10)), Some(one));
+        assert_eq!(cache.get(Some(&id(8)), &alike), Some(two));
+        assert_eq!(cache.get(None, &id(9)), Some(Vec::new()));
+        assert_eq!(cache.get(Some(&id(9)), &alike), None);
+        assert_eq!(cache.first_parent(&id(10)), Some(Some(id(9))));
+        let read = cache.commit(&id(10)).unwrap();
+        assert_eq!((read.id, read.message), (id(10), info(10).message));
+        assert!(cache.commit(&alike).is_none());
+    }
+
+    #[test]
+    fn a_file_with_one_entry_or_commit_twice_reads_as_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ChangeCache::open(dir.path(), &dirs());
+        put_root(&cache, "research/experiments/EXP-1.md");
+        cache.put_commit(&info(1));
+        cache.save().unwrap();
+        let file = dir.path().join("changes");
+        let good = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = good.lines().collect();
+        // Header, the entry's two lines, the commit's two, the trailer.
+        assert_eq!(lines.len(), 6, "{good}");
+        let entry = format!("{}\n{}\n", lines[1], lines[2]);
+        let commit = format!("{}\n{}\n", lines[3], lines[4]);
+        for (twice, what) in [(&entry, "entry"), (&commit, "commit")] {
+            let damaged = good
+                .replacen(twice.as_str(), &format!("{twice}{twice}"), 1)
+                .replacen("end 2", "end 3", 1);
+            std::fs::write(&file, damaged).unwrap();
+            let cache = ChangeCache::open(dir.path(), &dirs());
+            assert_eq!(cache.get(None, &id(1)), None, "{what}");
+            assert!(cache.commit(&id(1)).is_none(), "{what}");
+        }
     }
 
     #[test]
