@@ -566,7 +566,7 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
         .as_ref()
         .zip(key.as_deref())
         .and_then(|(results, key)| results.get(key))
-        .and_then(|text| serde_json::from_str::<Answer>(text).ok());
+        .and_then(|text| serde_json::from_str::<Answer>(&text).ok());
     let listing = match answered {
         Some(answer) => {
             let mut listing = Listing::new([]);

@@ -1,5 +1,6 @@
 //! What `validate` and `list` last answered for a set of record files
-//! (`cairn/results` in the work tree's own git directory), so that running
+//! (`cairn/results/` in the work tree's own git directory, one file per
+//! answer named by its key), so that running
 //! them again on the same files repeats the answer without rebuilding and
 //! checking each record: `validate --cached` in a pre-commit hook on a
 //! commit that changes only code, `validate --rev` run again on the same
@@ -19,110 +20,118 @@
 //! before it is used. A different answer is then never given: the same
 //! inputs make the same answer.
 //!
-//! Size: the [`MAX_ENTRIES`] answers stored last, at most [`MAX_BYTES`]
-//! in all.
+//! Size: the [`MAX_ENTRIES`] answers stored last, each at most
+//! [`MAX_BYTES`]. A command reads only the file of the answer it asks for.
 
-use std::ops::Range;
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use super::file::{Body, CacheFile, read_lines};
 use crate::schema::Schema;
 
-/// The file's first word and format version.
+/// The first word and format version of each answer's file.
 const MAGIC: &str = "cairn-results 1";
 
-/// How many answers the file keeps: enough for `validate` and a few
-/// listings of one work tree.
+/// How many answers are kept: enough for `validate` of the working tree,
+/// the index and a revision, and a few listings.
 pub const MAX_ENTRIES: usize = 8;
 
-/// The most bytes the results file may hold.
+/// The most bytes one answer's file may hold; a larger answer is not kept.
 pub const MAX_BYTES: usize = 32 << 20;
 
-/// The results cache: the answers the file holds, newest first, and the
-/// one this command stored.
+/// The results cache: a folder with one file per answer, named by its key,
+/// and the answer this command stored.
 pub struct ResultCache {
-    file: CacheFile<Entries, Fresh>,
-}
-
-/// The file's text, kept, and where each entry's key and answer lie in it.
-#[derive(Default)]
-struct Entries {
-    text: String,
-    spans: Vec<(Range<usize>, Range<usize>)>,
-}
-
-impl Entries {
-    /// Each entry's key and answer, newest first.
-    fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.spans
-            .iter()
-            .map(|(key, answer)| (&self.text[key.clone()], &self.text[answer.clone()]))
-    }
-}
-
-#[derive(Default)]
-struct Fresh {
-    stored: Option<(String, String)>,
+    dir: PathBuf,
+    header: String,
+    stored: Mutex<Option<(String, String)>>,
 }
 
 impl ResultCache {
     /// Opens the results cache under `dir` (in the work tree's own git
-    /// directory): what it holds, or nothing when it is missing,
-    /// unreadable, damaged or written by another cairn version.
+    /// directory). Nothing is read until an answer is asked for.
     pub fn open(dir: &Path) -> ResultCache {
-        let header = format!("{MAGIC} {}", env!("CARGO_PKG_VERSION"));
         ResultCache {
-            file: CacheFile::keeping_text(dir, "results", header, read),
+            dir: dir.join("results"),
+            header: format!("{MAGIC} {}", env!("CARGO_PKG_VERSION")),
+            stored: Mutex::default(),
         }
     }
 
-    /// The answer stored under `key`, as the caller wrote it.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.file
-            .known()
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, answer)| answer)
+    /// The answer stored under `key`, as the caller wrote it; None when
+    /// there is none, or its file is unreadable, damaged or written by
+    /// another cairn version.
+    pub fn get(&self, key: &str) -> Option<String> {
+        if !super::is_id(key) {
+            return None;
+        }
+        let path = self.dir.join(key);
+        let len = fs::symlink_metadata(&path).ok()?.len();
+        if usize::try_from(len).map_or(true, |len| len > MAX_BYTES) {
+            return None;
+        }
+        let mut text = fs::read_to_string(&path).ok()?;
+        let start = self.header.len() + 1;
+        let end = text.len().checked_sub("\nend 1\n".len())?;
+        let well_formed = text.starts_with(&self.header)
+            && text[start - 1..].starts_with('\n')
+            && start <= end
+            && text[end..] == *"\nend 1\n"
+            && !text[start..end].contains('\n');
+        if !well_formed {
+            return None;
+        }
+        text.truncate(end);
+        Some(text.split_off(start))
     }
 
     /// Stores `answer` (one line of text: no line break) under `key`.
     pub fn put(&self, key: String, answer: String) {
-        if !answer.contains('\n') {
-            self.file.fresh().stored = Some((key, answer));
+        if !answer.contains('\n') && super::is_id(&key) {
+            *self.stored.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, answer));
         }
     }
 
-    /// Writes the file atomically when this command stored an answer: that
-    /// one first, then the newest of the others.
+    /// Writes the answer this command stored, if any, atomically in its own
+    /// file, then removes all but the [`MAX_ENTRIES`] newest answers.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
-        let Some((key, answer)) = self.file.take_fresh().stored else {
+        let stored = self.stored.into_inner().unwrap_or_else(|p| p.into_inner());
+        let Some((key, answer)) = stored else {
             return Ok(());
         };
-        let mut body = Body::default();
-        let line = body.keep();
-        line.push_str(&key);
-        line.push(' ');
-        line.push_str(&answer);
-        line.push('\n');
-        let mut bytes = key.len() + answer.len() + 2;
-        for (k, a) in self
-            .file
-            .known()
-            .iter()
-            .filter(|(k, _)| *k != key)
-            .take(MAX_ENTRIES - 1)
-        {
-            bytes += k.len() + a.len() + 2;
-            if bytes > MAX_BYTES {
-                break;
-            }
-            let line = body.spare();
-            line.push_str(k);
-            line.push(' ');
-            line.push_str(a);
-            line.push('\n');
+        if self.header.len() + answer.len() + 8 > MAX_BYTES {
+            return Ok(());
         }
-        self.file.save(body, MAX_BYTES)
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| crate::write::WriteError::Io { path, source }
+        };
+        // A file in the folder's place (an older layout) is replaced.
+        if fs::symlink_metadata(&self.dir).is_ok_and(|m| !m.is_dir()) {
+            fs::remove_file(&self.dir).map_err(io(&self.dir))?;
+        }
+        fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        crate::write::put(
+            &self.dir.join(&key),
+            &[
+                self.header.as_bytes(),
+                b"\n",
+                answer.as_bytes(),
+                b"\nend 1\n",
+            ],
+        )?;
+        let mut answers: Vec<(std::time::SystemTime, PathBuf)> = fs::read_dir(&self.dir)
+            .map_err(io(&self.dir))?
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_name().to_str().is_some_and(super::is_id))
+            .filter_map(|entry| Some((entry.metadata().ok()?.modified().ok()?, entry.path())))
+            .collect();
+        answers.sort_by(|a, b| b.cmp(a));
+        for (_, old) in answers.into_iter().skip(MAX_ENTRIES) {
+            // Another command may have removed it first.
+            let _ = fs::remove_file(old);
+        }
+        Ok(())
     }
 }
 
@@ -169,27 +178,6 @@ fn build() -> Option<String> {
     ))
 }
 
-/// The entries of a whole file, in order, in its text; None unless the
-/// header matches and the file is complete and well formed line by line.
-fn read(text: String, header: &str) -> Option<Entries> {
-    let mut spans = Vec::new();
-    let base = text.as_ptr() as usize;
-    let count = read_lines(&text, header, |line, _| {
-        let (key, answer) = line.split_once(' ')?;
-        if !super::is_id(key) {
-            return None;
-        }
-        let start = key.as_ptr() as usize - base;
-        let answer_start = answer.as_ptr() as usize - base;
-        spans.push((
-            start..start + key.len(),
-            answer_start..answer_start + answer.len(),
-        ));
-        Some(())
-    })?;
-    (count == spans.len()).then_some(Entries { text, spans })
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -201,70 +189,95 @@ mod tests {
         format!("{n:040x}")
     }
 
+    fn store(dir: &Path, key: &str, answer: &str) {
+        let cache = ResultCache::open(dir);
+        cache.put(key.to_string(), answer.to_string());
+        cache.save().unwrap();
+    }
+
     #[test]
     fn an_answer_is_found_by_its_key_after_a_save() {
         let dir = tempfile::tempdir().unwrap();
+        assert_eq!(ResultCache::open(dir.path()).get(ONE), None);
+        store(dir.path(), ONE, "{\"answer\":1}");
         let cache = ResultCache::open(dir.path());
-        assert_eq!(cache.get(ONE), None);
-        cache.put(ONE.to_string(), "{\"answer\":1}".to_string());
-        cache.save().unwrap();
-        let cache = ResultCache::open(dir.path());
-        assert_eq!(cache.get(ONE), Some("{\"answer\":1}"));
+        assert_eq!(cache.get(ONE).as_deref(), Some("{\"answer\":1}"));
         assert_eq!(cache.get(&other(2)), None);
+        let file = std::fs::read_to_string(dir.path().join("results").join(ONE)).unwrap();
+        assert_eq!(
+            file,
+            format!(
+                "cairn-results 1 {}\n{{\"answer\":1}}\nend 1\n",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
     }
 
     #[test]
     fn the_newest_answers_are_kept() {
         let dir = tempfile::tempdir().unwrap();
         for n in 0..MAX_ENTRIES + 3 {
-            let cache = ResultCache::open(dir.path());
-            cache.put(other(n), format!("answer {n}"));
-            cache.save().unwrap();
+            store(dir.path(), &other(n), &format!("answer {n}"));
+            // Distinct modification times, oldest first.
+            let file = std::fs::File::options()
+                .append(true)
+                .open(dir.path().join("results").join(other(n)))
+                .unwrap();
+            file.set_modified(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + n as u64),
+            )
+            .unwrap();
         }
         let cache = ResultCache::open(dir.path());
-        for n in 0..3 {
-            assert_eq!(cache.get(&other(n)), None, "{n}");
-        }
-        for n in 3..MAX_ENTRIES + 3 {
-            assert_eq!(cache.get(&other(n)).unwrap(), format!("answer {n}"));
-        }
-        // Stored again under a known key: one entry, the new answer.
-        let cache = ResultCache::open(dir.path());
-        cache.put(other(5), "again".to_string());
-        cache.save().unwrap();
-        let text = std::fs::read_to_string(dir.path().join("results")).unwrap();
-        assert_eq!(text.matches(&other(5)).count(), 1, "{text}");
-        assert!(text.ends_with(&format!("end {MAX_ENTRIES}\n")), "{text}");
-        assert_eq!(ResultCache::open(dir.path()).get(&other(5)), Some("again"));
+        let kept: Vec<usize> = (0..MAX_ENTRIES + 3)
+            .filter(|n| cache.get(&other(*n)).is_some())
+            .collect();
+        // Each save keeps the eight newest files: the one it wrote, and the
+        // seven whose (set) times are latest.
+        assert_eq!(kept.len(), MAX_ENTRIES, "{kept:?}");
+        assert!(kept.contains(&(MAX_ENTRIES + 2)), "{kept:?}");
+        assert!(!kept.contains(&0) && !kept.contains(&1), "{kept:?}");
+        // Stored again under a known key: one file, the new answer.
+        store(dir.path(), &other(5), "again");
+        assert_eq!(
+            ResultCache::open(dir.path()).get(&other(5)).as_deref(),
+            Some("again")
+        );
     }
 
     #[test]
-    fn a_command_that_stored_nothing_writes_nothing() {
+    fn nothing_stored_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = ResultCache::open(dir.path());
-        assert_eq!(cache.get(ONE), None);
-        cache.put(ONE.to_string(), "two\nlines".to_string());
-        cache.save().unwrap();
+        ResultCache::open(dir.path()).save().unwrap();
+        store(dir.path(), ONE, "two\nlines");
+        store(dir.path(), "not-a-key", "one line");
         assert!(!dir.path().join("results").exists());
     }
 
     #[test]
-    fn damaged_files_read_as_empty() {
+    fn damaged_files_read_as_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = ResultCache::open(dir.path());
-        cache.put(ONE.to_string(), "kept".to_string());
-        cache.save().unwrap();
-        let path = dir.path().join("results");
+        store(dir.path(), ONE, "kept");
+        let path = dir.path().join("results").join(ONE);
         let good = std::fs::read_to_string(&path).unwrap();
         for damaged in [
-            good.replace(ONE, "not-a-key"),
             good.replace("end 1", "end 2"),
             good[..good.len() - 3].to_string(),
             good.replace("cairn-results 1", "cairn-results 9"),
+            good.replace("kept", "two\nlines"),
+            String::new(),
         ] {
             std::fs::write(&path, damaged).unwrap();
             assert_eq!(ResultCache::open(dir.path()).get(ONE), None);
         }
+        // A file where the folder goes (an older layout) is replaced.
+        std::fs::remove_dir_all(dir.path().join("results")).unwrap();
+        std::fs::write(dir.path().join("results"), "old").unwrap();
+        store(dir.path(), ONE, "kept");
+        assert_eq!(
+            ResultCache::open(dir.path()).get(ONE).as_deref(),
+            Some("kept")
+        );
     }
 
     #[test]

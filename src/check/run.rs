@@ -117,7 +117,7 @@ fn answered_findings(
     if let Some(key) = &key {
         let answer = results
             .get(key)
-            .and_then(|text| serde_json::from_str::<Answer>(text).ok());
+            .and_then(|text| serde_json::from_str::<Answer>(&text).ok());
         if let Some(answer) = answer.filter(|a| {
             a.probes
                 .iter()

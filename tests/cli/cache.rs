@@ -822,13 +822,15 @@ fn an_answer_is_repeated_only_for_the_same_files_schema_and_day() {
         "{}",
         first[4]
     );
-    let results = std::fs::read_to_string(cache(&repo, "results")).expect("a results cache");
-    assert!(results.starts_with("cairn-results 1 "), "{results:.80}");
+    let results = answers(&repo);
+    for (_, text) in &results {
+        assert!(text.starts_with("cairn-results 1 "), "{text:.80}");
+        assert!(text.ends_with("\nend 1\n"), "{text:.80}");
+    }
     // `validate` of each snapshot (working tree, index, HEAD~1) once a
     // day, and each listing (in any format) once: four here, one with
     // `--where` above.
-    let entries = results.lines().count() - 2;
-    assert_eq!(entries, 8, "{results:.400}");
+    assert_eq!(results.len(), 8, "{results:?}");
     assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
 
     // Answered without rebuilding a record: the outlines are not read,
@@ -867,11 +869,25 @@ fn an_answer_is_repeated_only_for_the_same_files_schema_and_day() {
     repo.write(".cairn/config.yaml", config.replacen(rule, "", 1));
     let unreviewed = answered_alike(&repo, "2024-04-01");
     assert!(!unreviewed[0].contains("review/due"), "{}", unreviewed[0]);
-    let results = std::fs::read_to_string(cache(&repo, "results")).expect("a results cache");
-    assert!(
-        results.ends_with(&format!("end {}\n", cairn::cache::results::MAX_ENTRIES)),
-        "{results:.400}"
+    assert_eq!(
+        answers(&repo).len(),
+        cairn::cache::results::MAX_ENTRIES,
+        "the newest answers are kept"
     );
+}
+
+/// Each answer in the results cache: its file's name and text.
+fn answers(repo: &TestRepo) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = std::fs::read_dir(cache(repo, "results"))
+        .expect("a results folder")
+        .map(|entry| {
+            let entry = entry.expect("an entry");
+            let text = std::fs::read_to_string(entry.path()).expect("an answer");
+            (entry.file_name().to_string_lossy().into_owned(), text)
+        })
+        .collect();
+    found.sort();
+    found
 }
 
 #[test]
@@ -880,28 +896,32 @@ fn a_damaged_results_cache_is_rebuilt() {
     let here = repo.path().to_path_buf();
     let without = same_with_and_without(&repo, &here);
     same_with_and_without(&repo, &here);
-    let good = std::fs::read(cache(&repo, "results")).expect("cache written");
-    let text = String::from_utf8_lossy(&good).into_owned();
+    let good = answers(&repo);
+    assert!(!good.is_empty());
     let header = "cairn-results 1 ";
-    // A line that reads but whose answer does not: answered anew.
-    let not_an_answer = text.replacen(" {\"", " [\"", 1);
-    assert_ne!(not_an_answer, text);
-    let damaged = vec![
-        b"not a cache at all\n".to_vec(),
-        good[..good.len() / 2].to_vec(),
-        text.replacen(header, &format!("{header}0.0.0-other "), 1)
-            .into_bytes(),
-        not_an_answer.into_bytes(),
-        vec![0xff, 0x00, 0x13],
+    let damages: [fn(&str) -> Vec<u8>; 6] = [
+        |_| b"not a cache at all\n".to_vec(),
+        |text| text.as_bytes()[..text.len() / 2].to_vec(),
+        |text| {
+            text.replacen("cairn-results 1 ", "cairn-results 1 0.0.0-other ", 1)
+                .into_bytes()
+        },
+        // Well formed, but no answer: answered anew.
+        |text| text.replacen("\n{\"", "\n[\"", 1).into_bytes(),
+        |text| text.replacen("\nend 1", "\nend 2", 1).into_bytes(),
+        |_| vec![0xff, 0x00, 0x13],
     ];
-    rebuilt_when_damaged(
-        &repo,
-        "results",
-        header,
-        damaged,
-        worktree_outputs,
-        &without,
-    );
+    for damage in damages {
+        for (name, text) in &good {
+            std::fs::write(cache(&repo, "results").join(name), damage(text)).expect("damage");
+        }
+        assert_eq!(worktree_outputs(&repo, &here, &[]), without);
+        for (name, text) in answers(&repo) {
+            assert!(text.starts_with(header), "{name}: {text:.80}");
+            assert!(text.ends_with("\nend 1\n"), "{name}: {text:.80}");
+        }
+    }
+    assert_eq!(answers(&repo), good);
 }
 
 #[test]
