@@ -179,7 +179,7 @@ for name in "${corpora[@]}"; do
     base=(xargs -a "$tmp/files" cat)
     row "validate" "\`cat\` of the record files" validate
     COLD=1 row "validate (cold)" "\`cat\` of the record files" validate
-    edited=$(head -n 1 "$tmp/files")
+    edited=$(grep -m 1 '^research/[^/]*/' "$tmp/files")
     EDIT=$edited row "validate (one record edited)" "\`cat\` of the record files" validate
     git checkout -q -- "$edited"
     row "list" "\`cat\` of the record files" list
