@@ -536,14 +536,14 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
         .parts(Parts::Front)
         .outlines(outlines.as_ref())
         .stats(stats.as_ref());
-    let listing = match &results {
-        Some(_) => loader.listing(&source)?,
+    let files = match &results {
+        Some(_) => loader.list_files(&source)?,
         None => None,
     };
     // The same query of the same files is answered as it was before.
-    let key = listing
+    let key = files
         .as_ref()
-        .and_then(|listing| listing.blobs(schema))
+        .and_then(|files| files.blobs(schema))
         .and_then(|files| {
             let place = if query.rev.is_some() {
                 "commit"
@@ -575,8 +575,8 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
             listing
         }
         None => {
-            let snapshot = match listing {
-                Some(listing) => loader.load_listing(listing, &source, label)?,
+            let snapshot = match files {
+                Some(files) => loader.load_files(files, &source, label)?,
                 None => loader.load(&source, Select::All, label)?,
             };
             filter.check(schema, &snapshot.records)?;

@@ -120,6 +120,8 @@ impl ResultCache {
                 b"\nend 1\n",
             ],
         )?;
+        // Pruning is best effort: an entry that cannot be read is left for
+        // the next save, and costs space, never a wrong answer.
         let mut answers: Vec<(std::time::SystemTime, PathBuf)> = fs::read_dir(&self.dir)
             .map_err(io(&self.dir))?
             .filter_map(Result::ok)

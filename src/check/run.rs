@@ -18,7 +18,7 @@ use crate::git::{GitError, Repo};
 use crate::project::{Error, Project};
 use crate::record::Parts;
 use crate::schema::Schema;
-use crate::snapshot::{Listing, Loader, ParseCache, Select, Source, Tree};
+use crate::snapshot::{ListedFiles, Loader, ParseCache, Select, Source, Tree};
 
 /// Why validation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -94,7 +94,7 @@ fn answered_findings(
     schema: &Schema,
     loader: &Loader<'_>,
     (source, label): (&Source, &str),
-    listing: Listing,
+    files: ListedFiles,
     results: &ResultCache,
     today: Date,
 ) -> Result<(Vec<Diagnostic>, Vec<String>), RunError> {
@@ -105,7 +105,7 @@ fn answered_findings(
         Source::Commit(_) => "commit",
     };
     let day = today.to_string();
-    let blobs = listing.blobs(schema);
+    let blobs = files.blobs(schema);
     let key = blobs
         .as_ref()
         .and_then(|files| crate::cache::results::key(&["validate", place, &day], schema, files));
@@ -126,7 +126,7 @@ fn answered_findings(
             return Ok((answer.findings, paths));
         }
     }
-    let snapshot = loader.load_listing(listing, source, label)?;
+    let snapshot = loader.load_files(files, source, label)?;
     let mut files: Vec<String> = snapshot
         .records
         .iter()
@@ -195,7 +195,7 @@ pub fn run(
     };
     let tree = loader.tree(&source)?;
     let listing = match (options.base, options.results) {
-        (None, Some(results)) => loader.listing(&source)?.map(|l| (l, results)),
+        (None, Some(results)) => loader.list_files(&source)?.map(|l| (l, results)),
         _ => None,
     };
     let (diagnostics, files, old) = match listing {

@@ -51,11 +51,11 @@ pub enum Select<'s> {
 /// The working tree's record files as listed, sorted by path, each with
 /// the blob id the stat cache knows it by when it is unchanged since it
 /// was last read ([`Loader::list_worktree`]).
-pub struct Listed {
+pub struct WorktreeFiles {
     files: Vec<(Found, Option<String>)>,
 }
 
-impl Listed {
+impl WorktreeFiles {
     /// Every file's path and blob id, sorted by path; None unless the stat
     /// cache knew each one unchanged (and each is a regular file).
     pub fn blobs(&self) -> Option<Vec<(&str, &str)>> {
@@ -73,23 +73,23 @@ impl Listed {
 }
 
 /// The files of a snapshot as listed before it is loaded
-/// ([`Loader::listing`]): the working tree's with what the stat cache
+/// ([`Loader::list_files`]): the working tree's with what the stat cache
 /// knows of them, or a revision's (or the index's) with their blobs.
-pub enum Listing {
+pub enum ListedFiles {
     /// The working tree's record files.
-    Worktree(Listed),
+    Worktree(WorktreeFiles),
     /// The files of the index or a commit in the kind folders.
     Git(Vec<TreeFile>),
 }
 
-impl Listing {
+impl ListedFiles {
     /// Each record file's path and blob id, sorted by path: what the
     /// snapshot is made from. None unless every one is known and none is
     /// a symlink (whose record is another file's bytes).
     pub fn blobs(&self, schema: &Schema) -> Option<Vec<(&str, &str)>> {
         match self {
-            Listing::Worktree(listed) => listed.blobs(),
-            Listing::Git(files) => {
+            ListedFiles::Worktree(listed) => listed.blobs(),
+            ListedFiles::Git(files) => {
                 if files.iter().any(|f| f.symlink) {
                     return None;
                 }
@@ -263,7 +263,7 @@ impl<'a> Loader<'a> {
                     .filter(|p| schema.is_record_path(p))
                     .map(String::as_str)
                     .collect();
-                // Listing the kind folders reads each folder's tree once;
+                // ListedFiles the kind folders reads each folder's tree once;
                 // looking each path up would read its (possibly large)
                 // folder tree again per path.
                 let listed = if wanted.is_empty() {
@@ -308,7 +308,7 @@ impl<'a> Loader<'a> {
     /// cache: what [`Loader::load_listed`] loads, and what an answer given
     /// before is keyed by ([`crate::cache::results`]). None unless this
     /// loader takes records by their stat ([`Loader::stats`]).
-    pub fn list_worktree(&self) -> Result<Option<Listed>, GitError> {
+    pub fn list_worktree(&self) -> Result<Option<WorktreeFiles>, GitError> {
         let Some((_, stats)) = self.by_stat() else {
             return Ok(None);
         };
@@ -321,17 +321,17 @@ impl<'a> Loader<'a> {
                 (found, blob)
             })
             .collect();
-        Ok(Some(Listed { files }))
+        Ok(Some(WorktreeFiles { files }))
     }
 
     /// Lists `source` as a whole load of it would: the working tree's record
     /// files with their stat ([`Loader::list_worktree`]), or the files of
     /// the index or a commit with their blobs. None for a working tree
     /// this loader does not take by stat.
-    pub fn listing(&self, source: &Source) -> Result<Option<Listing>, GitError> {
+    pub fn list_files(&self, source: &Source) -> Result<Option<ListedFiles>, GitError> {
         Ok(match Self::git_source(source) {
-            None => self.list_worktree()?.map(Listing::Worktree),
-            Some(git) => Some(Listing::Git(revision::list(
+            None => self.list_worktree()?.map(ListedFiles::Worktree),
+            Some(git) => Some(ListedFiles::Git(revision::list(
                 self.git_repo()?,
                 self.schema,
                 &git,
@@ -339,16 +339,16 @@ impl<'a> Loader<'a> {
         })
     }
 
-    /// The whole snapshot of `source` from its `listing`, labelled `label`.
-    pub fn load_listing(
+    /// The whole snapshot of `source` from its listed `files`, labelled `label`.
+    pub fn load_files(
         &self,
-        listing: Listing,
+        files: ListedFiles,
         source: &Source,
         label: &str,
     ) -> Result<Snapshot, GitError> {
-        match listing {
-            Listing::Worktree(listed) => self.load_listed(listed, label),
-            Listing::Git(files) => self.load(source, Select::Files(files), label),
+        match files {
+            ListedFiles::Worktree(listed) => self.load_listed(listed, label),
+            ListedFiles::Git(files) => self.load(source, Select::Files(files), label),
         }
     }
 
@@ -356,7 +356,7 @@ impl<'a> Loader<'a> {
     /// file the stat cache knows unchanged comes from the outlines by its
     /// blob id (a stat and two look-ups, taken in turn); the others are
     /// read, hashed and parsed in parallel.
-    pub fn load_listed(&self, listed: Listed, label: &str) -> Result<Snapshot, GitError> {
+    pub fn load_listed(&self, listed: WorktreeFiles, label: &str) -> Result<Snapshot, GitError> {
         let schema = self.schema;
         let worktree = self.worktree()?;
         let Some((outlines, stats)) = self.by_stat() else {

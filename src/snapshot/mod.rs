@@ -12,7 +12,7 @@ mod load;
 mod revision;
 mod worktree;
 
-pub use load::{Listed, Listing, Loader, Select, Source};
+pub use load::{ListedFiles, Loader, Select, Source, WorktreeFiles};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
