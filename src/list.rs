@@ -11,6 +11,7 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cache::results;
 use crate::calendar::is_date;
 use crate::diagnostic::did_you_mean;
 use crate::project::{Error, Project};
@@ -541,27 +542,25 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
         None => None,
     };
     // The same query of the same files is answered as it was before.
-    let key = files
+    let place = if query.rev.is_some() {
+        "commit"
+    } else {
+        "worktree"
+    };
+    let mut command = vec!["list", place, query.sort];
+    for (flag, values) in [
+        ("--kind", query.kinds),
+        ("--status", query.statuses),
+        ("--tag", query.tags),
+        ("--where", query.conditions),
+    ] {
+        command.push(flag);
+        command.extend(values.iter().map(String::as_str));
+    }
+    let blobs = files.as_ref().and_then(|files| files.blobs(schema));
+    let key = blobs
         .as_ref()
-        .and_then(|files| files.blobs(schema))
-        .and_then(|files| {
-            let place = if query.rev.is_some() {
-                "commit"
-            } else {
-                "worktree"
-            };
-            let mut command = vec!["list", place, query.sort];
-            for (flag, values) in [
-                ("--kind", query.kinds),
-                ("--status", query.statuses),
-                ("--tag", query.tags),
-                ("--where", query.conditions),
-            ] {
-                command.push(flag);
-                command.extend(values.iter().map(String::as_str));
-            }
-            crate::cache::results::key(&command, schema, &files)
-        });
+        .and_then(|blobs| results::key_once_read(&command, schema, blobs, |_| None));
     let answered = results
         .as_ref()
         .zip(key.as_deref())
@@ -586,6 +585,12 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
                 .iter()
                 .filter(|b| filter.keeps_kind(&b.kind))
                 .count();
+            // Files read now are keyed by the blob ids they were read as.
+            let key = key.or_else(|| {
+                results::key_once_read(&command, schema, blobs.as_ref()?, |path| {
+                    loader.read_blob(path)
+                })
+            });
             if let (Some(results), Some(key)) = (&results, key) {
                 let answer = Answer {
                     records: listing.records,

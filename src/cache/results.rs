@@ -11,7 +11,9 @@
 //! tree, index or revision), the cairn build, the whole schema, and every
 //! record file's path and blob id. For the working tree, those ids come
 //! from the stat cache ([`super::worktree`]), and an entry is looked up
-//! only when it knows every record file unchanged. A symlinked record
+//! only when it knows every record file unchanged; a run that had to read
+//! some files stores its answer under the ids it hashed them to, so the
+//! next run on the same files repeats it. A symlinked record
 //! file (whose record is another file's bytes), or in the working tree an
 //! unreadable, oversized or changed one, means the records are built and
 //! checked as usual. What else an answer read (for `validate`, whether
@@ -135,6 +137,36 @@ impl ResultCache {
         }
         Ok(())
     }
+}
+
+/// The key of an answer for `files` (path and blob id, sorted by path):
+/// [`key`], once each file's blob id is known, those missing taken from
+/// `read` (the ids of the files read to make the answer). None while one
+/// is unknown.
+pub fn key_once_read(
+    command: &[&str],
+    schema: &Schema,
+    files: &[(String, Option<String>)],
+    read: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let mut read_now = Vec::new();
+    for (path, blob) in files {
+        if blob.is_none() {
+            read_now.push(read(path)?);
+        }
+    }
+    let mut read_now = read_now.iter();
+    let pairs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(path, blob)| {
+            let blob = match blob {
+                Some(blob) => blob.as_str(),
+                None => read_now.next().map_or("", String::as_str),
+            };
+            (path.as_str(), blob)
+        })
+        .collect();
+    key(command, schema, &pairs)
 }
 
 /// The key of an answer: a digest of what it is made from — the command

@@ -135,6 +135,13 @@ impl WorktreeCache {
         Some(blob)
     }
 
+    /// The blob id this command found the file at `path` to hold, when it
+    /// read and hashed it.
+    pub fn learned(&self, path: &str) -> Option<String> {
+        let fresh = self.file.fresh();
+        fresh.learned.get(path).map(|(_, blob)| blob.clone())
+    }
+
     /// Keeps that the file at `path`, with this stat, holds `blob`.
     pub fn put(&self, path: &str, stat: Stat, blob: String) {
         self.file

@@ -12,7 +12,7 @@ use time::Date;
 
 use super::history::{self, Head};
 use super::{Report, validate};
-use crate::cache::{OutlineCache, ResultCache, WorktreeCache};
+use crate::cache::{OutlineCache, ResultCache, WorktreeCache, results};
 use crate::diagnostic::Diagnostic;
 use crate::git::{GitError, Repo};
 use crate::project::{Error, Project};
@@ -105,14 +105,18 @@ fn answered_findings(
         Source::Commit(_) => "commit",
     };
     let day = today.to_string();
+    let command = ["validate", place, day.as_str()];
     let blobs = files.blobs(schema);
+    // Known before loading only when every file's blob is (the stat cache
+    // knows each working-tree file unchanged).
+    let known = |_: &str| None;
     let key = blobs
         .as_ref()
-        .and_then(|files| crate::cache::results::key(&["validate", place, &day], schema, files));
+        .and_then(|blobs| results::key_once_read(&command, schema, blobs, known));
     let paths: Vec<String> = blobs
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(path, _)| path.to_string())
+        .iter()
+        .flatten()
+        .map(|(path, _)| path.clone())
         .collect();
     if let Some(key) = &key {
         let answer = results
@@ -139,7 +143,13 @@ fn answered_findings(
         asked: Mutex::default(),
     };
     let findings = validate(schema, &snapshot, &probing, today);
-    // Stored only when the files it is keyed by are the files checked.
+    // Stored only when the files it is keyed by are the files checked;
+    // those read are keyed by the blob ids they were read as.
+    let key = key.or_else(|| {
+        results::key_once_read(&command, schema, blobs.as_ref()?, |path| {
+            loader.read_blob(path)
+        })
+    });
     let Some(key) = key.filter(|_| files == paths) else {
         return Ok((findings, files));
     };

@@ -56,12 +56,17 @@ pub struct WorktreeFiles {
 }
 
 impl WorktreeFiles {
-    /// Every file's path and blob id, sorted by path; None unless the stat
-    /// cache knew each one unchanged (and each is a regular file).
-    pub fn blobs(&self) -> Option<Vec<(&str, &str)>> {
+    /// Every file's path and the blob id the stat cache knows it by (None
+    /// for a file to be read), sorted by path; None unless each is a
+    /// regular file.
+    fn blobs(&self) -> Option<Vec<(String, Option<String>)>> {
         self.files
             .iter()
-            .map(|(found, blob)| Some((found.path(), blob.as_deref()?)))
+            .map(|(found, blob)| {
+                found
+                    .is_regular()
+                    .then(|| (found.path().to_string(), blob.clone()))
+            })
             .collect()
     }
 
@@ -84,19 +89,21 @@ pub enum ListedFiles {
 
 impl ListedFiles {
     /// Each record file's path and blob id, sorted by path: what the
-    /// snapshot is made from. None unless every one is known and none is
-    /// a symlink (whose record is another file's bytes).
-    pub fn blobs(&self, schema: &Schema) -> Option<Vec<(&str, &str)>> {
+    /// snapshot is made from. A working-tree file the stat cache does not
+    /// know unchanged has no id until it is read ([`Loader::read_blob`]).
+    /// None when a file's record is not its own bytes: a symlink, or in
+    /// the working tree anything but a regular file.
+    pub fn blobs(&self, schema: &Schema) -> Option<Vec<(String, Option<String>)>> {
         match self {
             ListedFiles::Worktree(listed) => listed.blobs(),
             ListedFiles::Git(files) => {
                 if files.iter().any(|f| f.symlink) {
                     return None;
                 }
-                let mut blobs: Vec<(&str, &str)> = files
+                let mut blobs: Vec<(String, Option<String>)> = files
                     .iter()
                     .filter(|f| schema.is_record_path(&f.path))
-                    .map(|f| (f.path.as_str(), f.blob.as_str()))
+                    .map(|f| (f.path.clone(), Some(f.blob.to_string())))
                     .collect();
                 blobs.sort_unstable();
                 Some(blobs)
@@ -302,6 +309,12 @@ impl<'a> Loader<'a> {
             return None;
         }
         self.outlines.zip(self.stats)
+    }
+
+    /// The blob id of the working-tree file at `path` as this loader read
+    /// and hashed it (into the stat cache), if it did.
+    pub fn read_blob(&self, path: &str) -> Option<String> {
+        self.stats?.learned(path)
     }
 
     /// Lists the working tree's record files and looks each up in the stat

@@ -50,6 +50,18 @@ impl Found {
             Found::Ready(file) => &file.path,
         }
     }
+
+    /// Whether it is a regular file (not a symlink, a special file or what
+    /// listing could not read): one whose bytes alone make its record.
+    pub(super) fn is_regular(&self) -> bool {
+        matches!(
+            self,
+            Found::File {
+                seen: Seen::File,
+                ..
+            }
+        )
+    }
 }
 
 /// The working tree under a root folder.

@@ -833,9 +833,17 @@ fn an_answer_is_repeated_only_for_the_same_files_schema_and_day() {
     assert_eq!(results.len(), 8, "{results:?}");
     assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
 
-    // Answered without rebuilding a record: the outlines are not read,
-    // so not written again.
+    // A first run stores its answer; the second repeats it.
+    std::fs::remove_dir_all(repo.path().join(".git/cairn")).expect("no cache");
+    let first_run = outputs_on(&repo, "2024-03-01", &[]);
+    assert_eq!(first_run, first);
+    assert_eq!(answers(&repo).len(), 7, "{:?}", answers(&repo));
     std::fs::remove_file(cache(&repo, "outlines")).expect("remove the outlines");
+    assert_eq!(outputs_on(&repo, "2024-03-01", &[]), first);
+    assert!(!cache(&repo, "outlines").exists());
+
+    // Answered again without rebuilding a record: the outlines are not
+    // read, so not written again.
     assert_eq!(outputs_on(&repo, "2024-03-01", &[]), first);
     assert!(!cache(&repo, "outlines").exists());
 
