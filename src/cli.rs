@@ -24,7 +24,7 @@ pub(crate) struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 
-    /// Neither read nor write the cache of history and parsed records in `.git/cairn/`.
+    /// Neither read nor write the cache in `.git/cairn/`: history, parsed records, last answers.
     ///
     /// The cache only saves time: results are the same without it. Also set
     /// by `CAIRN_NO_CACHE=1`.
