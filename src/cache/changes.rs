@@ -479,16 +479,8 @@ fn read(text: String, header: &str) -> Option<File> {
 
 /// One entry from its first line and the lines after it.
 fn entry_from<'a>(line: &str, lines: &mut impl Iterator<Item = &'a str>) -> Option<(Key, Entry)> {
-    let (first, rest) = match line.split_at_checked(2)? {
-        ("C ", rest) => (true, rest),
-        ("P ", rest) => (false, rest),
-        _ => return None,
-    };
-    let mut words = rest.split(' ');
-    let parent = words.next()?;
-    let commit = words.next()?;
-    let n: usize = words.next()?.parse().ok()?;
-    if words.next().is_some() || !super::is_id(commit) || (parent != "-" && !super::is_id(parent)) {
+    let (first, parent, commit, n) = entry_head(line)?;
+    if !super::is_id(commit) || (parent != "-" && !super::is_id(parent)) {
         return None;
     }
     let mut changes = Vec::with_capacity(n);
