@@ -89,16 +89,16 @@ impl Tree for Probing<'_> {
 /// The findings of `source` as the last validation of these very files
 /// found them, when the results cache holds them and each link target is
 /// still as it was; else validates the listed snapshot and stores its
-/// findings under the files' key. With the path of each file checked.
+/// findings under the files' key. `tree` answers for `source` whether a
+/// path exists. With the path of each file checked.
 fn answered_findings(
     schema: &Schema,
     loader: &Loader<'_>,
-    (source, label): (&Source, &str),
+    (source, label, tree): (&Source, &str, &dyn Tree),
     files: ListedFiles,
     results: &ResultCache,
     today: Date,
 ) -> Result<(Vec<Diagnostic>, Vec<String>), RunError> {
-    let tree = loader.tree(source)?;
     let place = match source {
         Source::Worktree => "worktree",
         Source::Index => "index",
@@ -139,7 +139,7 @@ fn answered_findings(
         .collect();
     files.sort_unstable();
     let probing = Probing {
-        tree: tree.as_ref(),
+        tree,
         asked: Mutex::default(),
     };
     let findings = validate(schema, &snapshot, &probing, today);
@@ -213,7 +213,7 @@ pub fn run(
             let (findings, files) = answered_findings(
                 schema,
                 &loader,
-                (&source, label),
+                (&source, label, tree.as_ref()),
                 listing,
                 results,
                 options.today,
