@@ -98,14 +98,9 @@ fn cache(repo: &TestRepo, file: &str) -> std::path::PathBuf {
     repo.path().join(".git/cairn").join(file)
 }
 
-/// Runs `outputs` from a linked worktree of `repo` and from the main one:
-/// the same with and without the cache, which lives in the common git
-/// directory (`file`), never in the linked worktree.
-fn shared_by_a_linked_worktree(
-    repo: &TestRepo,
-    file: &str,
-    outputs: fn(&TestRepo, &Path, &[&str]) -> Vec<String>,
-) {
+/// A linked worktree of `repo` on a new branch `side`, in a temporary
+/// folder outside it (removed when the returned handle is dropped).
+fn linked_worktree(repo: &TestRepo) -> (tempfile::TempDir, std::path::PathBuf) {
     let outside = tempfile::tempdir().expect("temp dir");
     let linked = outside.path().join("linked");
     repo.git(&[
@@ -116,6 +111,18 @@ fn shared_by_a_linked_worktree(
         "side",
         linked.to_str().expect("utf-8 path"),
     ]);
+    (outside, linked)
+}
+
+/// Runs `outputs` from a linked worktree of `repo` and from the main one:
+/// the same with and without the cache, which lives in the common git
+/// directory (`file`), never in the linked worktree.
+fn shared_by_a_linked_worktree(
+    repo: &TestRepo,
+    file: &str,
+    outputs: fn(&TestRepo, &Path, &[&str]) -> Vec<String>,
+) {
+    let (_outside, linked) = linked_worktree(repo);
     let without = outputs(repo, &linked, &["--no-cache"]);
     assert_eq!(outputs(repo, &linked, &[]), without);
     assert!(
@@ -726,16 +733,7 @@ fn a_damaged_worktree_cache_is_rebuilt() {
 #[test]
 fn each_worktree_keeps_the_stat_of_its_own_files() {
     let repo = validating_repo();
-    let outside = tempfile::tempdir().expect("temp dir");
-    let linked = outside.path().join("linked");
-    repo.git(&[
-        "worktree",
-        "add",
-        "-q",
-        "-b",
-        "side",
-        linked.to_str().expect("utf-8 path"),
-    ]);
+    let (_outside, linked) = linked_worktree(&repo);
     let main = repo.path().to_path_buf();
     let main_before = same_with_and_without(&repo, &main);
     // The same paths, other files: a change in one worktree is not seen
@@ -935,16 +933,7 @@ fn a_damaged_results_cache_is_rebuilt() {
 #[test]
 fn each_worktree_keeps_its_own_answers() {
     let repo = answering_repo();
-    let outside = tempfile::tempdir().expect("temp dir");
-    let linked = outside.path().join("linked");
-    repo.git(&[
-        "worktree",
-        "add",
-        "-q",
-        "-b",
-        "side",
-        linked.to_str().expect("utf-8 path"),
-    ]);
+    let (_outside, linked) = linked_worktree(&repo);
     let main = repo.path().to_path_buf();
     let main_before = same_with_and_without(&repo, &main);
     same_with_and_without(&repo, &main);
