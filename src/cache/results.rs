@@ -6,7 +6,7 @@
 //! commit that changes only code, `validate --rev` run again on the same
 //! commit, a `validate` of an unchanged working tree.
 //!
-//! An entry is keyed by a digest ([`key`]) of everything its answer is
+//! An entry is keyed by a digest ([`key_once_read`]) of everything its answer is
 //! made from: the command and its options, the snapshot it read (working
 //! tree, index or revision), the cairn build, the whole schema, and every
 //! record file's path and blob id. For the working tree, those ids come
@@ -25,6 +25,7 @@
 //! Size: the [`MAX_ENTRIES`] answers stored last, each at most
 //! [`MAX_BYTES`]. A command reads only the file of the answer it asks for.
 
+use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -139,32 +140,29 @@ impl ResultCache {
     }
 }
 
-/// The key of an answer for `files` (path and blob id, sorted by path):
-/// [`key`], once each file's blob id is known, those missing taken from
-/// `read` (the ids of the files read to make the answer). None while one
-/// is unknown.
+/// The key of an answer for `files` (path and blob id, sorted by path): a
+/// digest of the command and its options (`command`, one line each), the
+/// cairn build, the whole schema, and each file's path and blob id, once
+/// each is known, those missing taken from `read` (the ids of the files
+/// read to make the answer). None while one is unknown, or when the build
+/// cannot be told apart from another.
 pub fn key_once_read(
     command: &[&str],
     schema: &Schema,
     files: &[(String, Option<String>)],
     read: impl Fn(&str) -> Option<String>,
 ) -> Option<String> {
-    let mut read_now = Vec::new();
-    for (path, blob) in files {
-        if blob.is_none() {
-            read_now.push(read(path)?);
-        }
-    }
-    let mut read_now = read_now.iter();
+    let blobs: Vec<Cow<'_, str>> = files
+        .iter()
+        .map(|(path, blob)| match blob {
+            Some(blob) => Some(Cow::Borrowed(blob.as_str())),
+            None => read(path).map(Cow::Owned),
+        })
+        .collect::<Option<_>>()?;
     let pairs: Vec<(&str, &str)> = files
         .iter()
-        .map(|(path, blob)| {
-            let blob = match blob {
-                Some(blob) => blob.as_str(),
-                None => read_now.next().map_or("", String::as_str),
-            };
-            (path.as_str(), blob)
-        })
+        .zip(&blobs)
+        .map(|((path, _), blob)| (path.as_str(), blob.as_ref()))
         .collect();
     key(command, schema, &pairs)
 }
@@ -173,7 +171,7 @@ pub fn key_once_read(
 /// and its options (`command`, one line each), the cairn build, the whole
 /// schema, and each record file's path and blob id (`files`, sorted by
 /// path). None when the build cannot be told apart from another.
-pub fn key(command: &[&str], schema: &Schema, files: &[(&str, &str)]) -> Option<String> {
+fn key(command: &[&str], schema: &Schema, files: &[(&str, &str)]) -> Option<String> {
     let mut text = String::with_capacity(files.len() * 100 + 4096);
     for line in command {
         super::file::escape(&mut text, line);

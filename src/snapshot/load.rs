@@ -69,12 +69,6 @@ impl WorktreeFiles {
             })
             .collect()
     }
-
-    /// Every file's path, sorted: each is a record or a broken file of the
-    /// snapshot [`Loader::load_listed`] makes of this listing.
-    pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.files.iter().map(|(found, _)| found.path())
-    }
 }
 
 /// The files of a snapshot as listed before it is loaded
