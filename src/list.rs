@@ -514,6 +514,64 @@ pub struct Query<'a> {
 /// The records of the working tree (or a revision) that `query` keeps, in
 /// its order, with how many files of the kinds listed could not be read.
 pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
+    match answer(project, query, None)? {
+        Answer::Listing(listing) => Ok(listing),
+        Answer::Shown(_) => unreachable!("a view was not asked for"),
+    }
+}
+
+/// How a caller shows a listing: its `name` tells apart every way of
+/// showing that gives other bytes (format, width, colours), and `render`
+/// writes the listing that way.
+pub struct View<'a> {
+    /// The format and colours the bytes are made for.
+    pub name: &'a str,
+    /// The width the table is fitted to ([`Listing::width`]).
+    pub width: Option<usize>,
+    /// The listing, rendered.
+    pub render: &'a dyn Fn(&Listing) -> std::io::Result<Vec<u8>>,
+}
+
+/// A listing as a [`View`] shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shown {
+    /// The rendered listing.
+    pub text: String,
+    /// How many records it shows.
+    pub records: usize,
+    /// Files of the kinds listed that could not be read.
+    pub broken: usize,
+}
+
+/// [`find`], rendered by `view`: the same query of the same files shown
+/// the same way repeats the bytes shown before, and nothing is parsed or
+/// rendered again.
+pub fn find_shown(project: &Project, query: &Query<'_>, view: &View<'_>) -> Result<Shown, Error> {
+    match answer(project, query, Some(view))? {
+        Answer::Shown(shown) => Ok(shown),
+        Answer::Listing(mut listing) => Ok(Shown {
+            text: render(view, &mut listing)?,
+            records: listing.records.len(),
+            broken: listing.broken,
+        }),
+    }
+}
+
+/// The listing as `view` renders it (text: the renderers write strings).
+fn render(view: &View<'_>, listing: &mut Listing) -> Result<String, Error> {
+    listing.width = view.width;
+    let bytes =
+        (view.render)(listing).map_err(|err| Error::io("cannot render the listing", err))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// What [`answer`] found: the listing, or (with a view) its rendering.
+enum Answer {
+    Listing(Listing),
+    Shown(Shown),
+}
+
+fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Result<Answer, Error> {
     let schema = project.schema();
     let filter = Filter::new(
         schema,
@@ -557,20 +615,45 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
         command.push(flag);
         command.extend(values.iter().map(String::as_str));
     }
+    let width = view.and_then(|view| view.width).map(|w| w.to_string());
+    let viewed: Option<Vec<&str>> = view.map(|view| {
+        let mut viewed = command.clone();
+        viewed.extend(["--view", view.name, "--width"]);
+        viewed.extend(width.as_deref());
+        viewed
+    });
     let blobs = files.as_ref().and_then(|files| files.blobs(schema));
-    let key = blobs
+    let key_of = |command: &[&str]| {
+        blobs
+            .as_ref()
+            .and_then(|blobs| results::key_once_read(command, schema, blobs, |_| None))
+    };
+    let shown_key = viewed.as_deref().and_then(key_of);
+    let shown = results
         .as_ref()
-        .and_then(|blobs| results::key_once_read(&command, schema, blobs, |_| None));
+        .zip(shown_key.as_deref())
+        .and_then(|(results, key)| results.get(key))
+        .and_then(|text| serde_json::from_str::<Shown>(&text).ok());
+    if let Some(shown) = shown {
+        return Ok(Answer::Shown(shown));
+    }
+    let key = key_of(&command);
     let answered = results
         .as_ref()
         .zip(key.as_deref())
         .and_then(|(results, key)| results.get(key))
-        .and_then(|text| serde_json::from_str::<Answer>(&text).ok());
-    let listing = match answered {
-        Some(answer) => {
+        .and_then(|text| serde_json::from_str::<Kept>(&text).ok());
+    // Files read now are keyed by the blob ids they were read as.
+    let read_key = |command: &[&str]| {
+        results::key_once_read(command, schema, blobs.as_ref()?, |path| {
+            loader.read_blob(path)
+        })
+    };
+    let mut listing = match answered {
+        Some(kept) => {
             let mut listing = Listing::new([]);
-            listing.records = answer.records;
-            listing.broken = answer.broken;
+            listing.records = kept.records;
+            listing.broken = kept.broken;
             listing
         }
         None => {
@@ -585,24 +668,35 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
                 .iter()
                 .filter(|b| filter.keeps_kind(&b.kind))
                 .count();
-            // Files read now are keyed by the blob ids they were read as.
-            let key = key.or_else(|| {
-                results::key_once_read(&command, schema, blobs.as_ref()?, |path| {
-                    loader.read_blob(path)
-                })
-            });
-            if let (Some(results), Some(key)) = (&results, key) {
-                let answer = Answer {
+            if let (Some(results), Some(key)) = (&results, key.or_else(|| read_key(&command))) {
+                let kept = Kept {
                     records: listing.records,
                     broken: listing.broken,
                 };
-                if let Ok(text) = serde_json::to_string(&answer) {
+                if let Ok(text) = serde_json::to_string(&kept) {
                     results.put(key, text);
                 }
-                listing.records = answer.records;
+                listing.records = kept.records;
             }
             listing
         }
+    };
+    let answer = match (view, &viewed) {
+        (Some(view), Some(viewed)) => {
+            let shown = Shown {
+                text: render(view, &mut listing)?,
+                records: listing.records.len(),
+                broken: listing.broken,
+            };
+            let key = shown_key.or_else(|| read_key(viewed));
+            if let (Some(results), Some(key)) = (&results, key) {
+                if let Ok(text) = serde_json::to_string(&shown) {
+                    results.put(key, text);
+                }
+            }
+            Answer::Shown(shown)
+        }
+        _ => Answer::Listing(listing),
     };
     // A cache that cannot be written costs time next run, nothing else.
     if let Some(outlines) = outlines {
@@ -614,12 +708,12 @@ pub fn find(project: &Project, query: &Query<'_>) -> Result<Listing, Error> {
     if let Some(results) = results {
         let _ = results.save();
     }
-    Ok(listing)
+    Ok(answer)
 }
 
 /// A listing kept to be repeated ([`crate::cache::results`]).
 #[derive(Serialize, Deserialize)]
-struct Answer {
+struct Kept {
     records: Vec<Brief>,
     broken: usize,
 }

@@ -72,7 +72,7 @@ fn main() -> ExitCode {
     };
     let buffered: Box<dyn Write> = Box::new(io::BufWriter::new(io::stdout().lock()));
     let mut out = anstream::AutoStream::new(buffered, choice);
-    let result = Ctx::new(&cli).and_then(|ctx| commands::run(&ctx, &cli.command, &mut out));
+    let result = Ctx::new(&cli, choice).and_then(|ctx| commands::run(&ctx, &cli.command, &mut out));
     let flushed = out.flush();
     match result {
         Ok(outcome) => match flushed {

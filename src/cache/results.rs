@@ -36,8 +36,9 @@ use crate::schema::Schema;
 const MAGIC: &str = "cairn-results 1";
 
 /// How many answers are kept: enough for `validate` of the working tree,
-/// the index and a revision, and a few listings.
-pub const MAX_ENTRIES: usize = 8;
+/// the index and a revision, and a few listings (each kept as found and
+/// as shown).
+pub const MAX_ENTRIES: usize = 16;
 
 /// The most bytes one answer's file may hold; a larger answer is not kept.
 pub const MAX_BYTES: usize = 32 << 20;
@@ -47,7 +48,7 @@ pub const MAX_BYTES: usize = 32 << 20;
 pub struct ResultCache {
     dir: PathBuf,
     header: String,
-    stored: Mutex<Option<(String, String)>>,
+    stored: Mutex<Vec<(String, String)>>,
 }
 
 impl ResultCache {
@@ -88,21 +89,25 @@ impl ResultCache {
         Some(text.split_off(start))
     }
 
-    /// Stores `answer` (one line of text: no line break) under `key`.
+    /// Stores `answer` (one line of text: no line break) under `key`; a
+    /// command may store more than one (a listing, and the listing shown).
     pub fn put(&self, key: String, answer: String) {
         if !answer.contains('\n') && super::is_id(&key) {
-            *self.stored.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, answer));
+            let mut stored = self.stored.lock().unwrap_or_else(|p| p.into_inner());
+            stored.retain(|(k, _)| *k != key);
+            stored.push((key, answer));
         }
     }
 
-    /// Writes the answer this command stored, if any, atomically in its own
-    /// file, then removes all but the [`MAX_ENTRIES`] newest answers.
+    /// Writes the answers this command stored, if any, each atomically in
+    /// its own file, then removes all but the [`MAX_ENTRIES`] newest.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
         let stored = self.stored.into_inner().unwrap_or_else(|p| p.into_inner());
-        let Some((key, answer)) = stored else {
-            return Ok(());
-        };
-        if self.header.len() + answer.len() + 8 > MAX_BYTES {
+        let stored: Vec<_> = stored
+            .into_iter()
+            .filter(|(_, answer)| self.header.len() + answer.len() + 8 <= MAX_BYTES)
+            .collect();
+        if stored.is_empty() {
             return Ok(());
         }
         let io = |path: &Path| {
@@ -114,15 +119,17 @@ impl ResultCache {
             fs::remove_file(&self.dir).map_err(io(&self.dir))?;
         }
         fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
-        crate::write::put(
-            &self.dir.join(&key),
-            &[
-                self.header.as_bytes(),
-                b"\n",
-                answer.as_bytes(),
-                b"\nend 1\n",
-            ],
-        )?;
+        for (key, answer) in &stored {
+            crate::write::put(
+                &self.dir.join(key),
+                &[
+                    self.header.as_bytes(),
+                    b"\n",
+                    answer.as_bytes(),
+                    b"\nend 1\n",
+                ],
+            )?;
+        }
         // Pruning is best effort: an entry that cannot be read is left for
         // the next save, and costs space, never a wrong answer.
         let mut answers: Vec<(std::time::SystemTime, PathBuf)> = fs::read_dir(&self.dir)

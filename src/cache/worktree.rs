@@ -75,6 +75,23 @@ impl Stat {
     }
 }
 
+impl Stat {
+    /// The stat of a regular file as the system gave it (`statat` through
+    /// its folder); None for anything else.
+    #[cfg(unix)]
+    pub fn of_raw(st: &rustix::fs::Stat) -> Option<Stat> {
+        if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
+            return None;
+        }
+        Some(Stat {
+            size: u64::try_from(st.st_size).ok()?,
+            mtime: nanos(st.st_mtime, i64::try_from(st.st_mtime_nsec).ok()?),
+            ctime: nanos(st.st_ctime, i64::try_from(st.st_ctime_nsec).ok()?),
+            inode: st.st_ino,
+        })
+    }
+}
+
 #[cfg(unix)]
 fn nanos(seconds: i64, nanoseconds: i64) -> i128 {
     i128::from(seconds) * 1_000_000_000 + i128::from(nanoseconds)

@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
-use cairn::list::{self, Query};
+use cairn::list::{self, Listing, Query, View};
 use cairn::render::{self, Format};
 
 use super::{Ctx, Outcome};
@@ -25,11 +25,32 @@ pub(crate) fn run(ctx: &Ctx, args: &ListArgs, out: &mut dyn Write) -> Result<Out
         sort: &args.sort,
         rev: args.rev.as_deref(),
     };
-    let mut listing = list::find(&ctx.project()?, &query)?;
-    listing.width = width();
-    match format {
-        Some(format) => render::emit(format, &listing, out)?,
+    let project = ctx.project()?;
+    let (records, broken) = match format {
+        Some(format) => {
+            // The bytes as stdout's colour stream would pass them on.
+            let color = ctx.color;
+            let render = |listing: &Listing| {
+                let mut stream = anstream::AutoStream::new(Vec::new(), color);
+                render::emit(format, listing, &mut stream)?;
+                Ok(stream.into_inner())
+            };
+            let name = format!("{format:?} {color:?}");
+            let view = View {
+                name: &name,
+                width: width(),
+                render: &render,
+            };
+            let shown = list::find_shown(&project, &query, &view)?;
+            // Already stripped as stdout's stream would: written past it.
+            out.flush()?;
+            let mut raw = std::io::stdout().lock();
+            raw.write_all(shown.text.as_bytes())?;
+            raw.flush()?;
+            (shown.records, shown.broken)
+        }
         None => {
+            let listing = list::find(&project, &query)?;
             // Exact bytes: straight to stdout, past the colour stream that
             // strips control characters (NUL among them) for pipes.
             out.flush()?;
@@ -39,16 +60,17 @@ pub(crate) fn run(ctx: &Ctx, args: &ListArgs, out: &mut dyn Write) -> Result<Out
                 raw.write_all(b"\0")?;
             }
             raw.flush()?;
+            (listing.records.len(), listing.broken)
         }
-    }
+    };
     let mut notes = Vec::new();
-    if listing.records.is_empty() && format == Some(Format::Text) {
+    if records == 0 && format == Some(Format::Text) {
         notes.push("no records match".to_string());
     }
-    if listing.broken > 0 {
+    if broken > 0 {
         notes.push(format!(
             "{} could not be read; run cairn validate",
-            render::count(listing.broken, "file", "files")
+            render::count(broken, "file", "files")
         ));
     }
     if !notes.is_empty() {

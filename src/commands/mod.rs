@@ -54,11 +54,13 @@ pub(crate) struct Ctx {
     pub(crate) config: Option<PathBuf>,
     /// `--no-cache`: leave `.git/cairn/` alone.
     pub(crate) no_cache: bool,
+    /// Whether stdout keeps colours (`--color` decided against stdout).
+    pub(crate) color: anstream::ColorChoice,
 }
 
 impl Ctx {
     /// The context for a parsed command line.
-    pub(crate) fn new(cli: &Cli) -> Result<Ctx> {
+    pub(crate) fn new(cli: &Cli, color: anstream::ColorChoice) -> Result<Ctx> {
         let start = std::env::current_dir().context("cannot read the current directory")?;
         let cwd = match &cli.dir {
             Some(dir) => start.join(dir),
@@ -71,6 +73,7 @@ impl Ctx {
             cwd,
             config: cli.config.as_ref().map(|c| start.join(c)),
             no_cache: cli.no_cache,
+            color,
         })
     }
 

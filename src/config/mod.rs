@@ -163,8 +163,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Schema, ConfigError> {
         text,
         kind: None,
     };
-    let raw: RawConfig = yaml::from_str(text)
-        .map_err(|err| place.fail(err.line, plain_serde_message(&err.message)))?;
+    let read = if text == BUILTIN {
+        yaml::from_trusted_str
+    } else {
+        yaml::from_str
+    };
+    let raw: RawConfig =
+        read(text).map_err(|err| place.fail(err.line, plain_serde_message(&err.message)))?;
     if let Some(v) = raw.version {
         if v != 1 {
             return Err(place.fail(
@@ -388,6 +393,17 @@ mod tests {
 
     fn err(text: &str) -> ConfigError {
         parse(text, Path::new(".cairn/config.yaml")).unwrap_err()
+    }
+
+    #[test]
+    fn the_builtin_text_passes_the_checks_it_is_trusted_to_pass() {
+        // `parse` reads it without them (`yaml::from_trusted_str`).
+        assert!(crate::yaml::parse(BUILTIN).is_ok());
+        assert!(crate::yaml::from_str::<RawConfig>(BUILTIN).is_ok());
+        assert_eq!(
+            format!("{:?}", parse(BUILTIN, Path::new(CONFIG_PATH)).unwrap()),
+            format!("{:?}", builtin())
+        );
     }
 
     #[test]

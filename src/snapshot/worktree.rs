@@ -1,5 +1,6 @@
-//! The working tree as a snapshot source: walks each kind folder with
-//! walkdir and reads record files from disk.
+//! The working tree as a snapshot source: walks each kind folder (through
+//! each folder's handle on Unix, with walkdir elsewhere) and reads record
+//! files from disk.
 //!
 //! Symlinks are followed only when they stay inside the repository; a file
 //! that is too large, unreadable or a symlink leading out becomes a
@@ -8,6 +9,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+#[cfg(not(unix))]
 use walkdir::WalkDir;
 
 use super::{SourceFile, Tree};
@@ -25,6 +27,9 @@ pub(super) enum Found {
         path: String,
         full: PathBuf,
         seen: Seen,
+        /// A regular file's stat, taken through its folder while listing
+        /// (Unix); else taken when asked for.
+        stat: Option<Stat>,
     },
     /// What listing found instead of a file: a symlinked folder, a path
     /// that cannot be read.
@@ -96,7 +101,9 @@ impl Worktree {
     /// Reads a listed file.
     pub(super) fn read_found(&self, found: Found) -> SourceFile {
         match found {
-            Found::File { path, full, seen } => SourceFile {
+            Found::File {
+                path, full, seen, ..
+            } => SourceFile {
                 content: self.read_seen(&path, &full, seen),
                 path,
                 blob: None,
@@ -137,62 +144,155 @@ impl Worktree {
                 continue;
             }
             // Unsorted: the whole list is sorted by path below.
-            let walk = WalkDir::new(&start)
-                .follow_links(false)
-                .into_iter()
-                .filter_entry(|e| e.depth() == 0 || e.file_name() != ".git");
-            for entry in walk {
-                match entry {
-                    Ok(entry) => {
-                        if entry.file_type().is_dir() {
-                            continue;
-                        }
-                        let Some(path) = self.relative(entry.path()) else {
-                            continue;
-                        };
-                        // Files under a nested kind folder belong to that kind's walk.
-                        if !schema.is_record_path(&path)
-                            || schema.kind_of_path(&path).map(|k| k.dir.as_str())
-                                != Some(dir.as_str())
-                        {
-                            continue;
-                        }
-                        let kind = entry.file_type();
-                        let seen = if entry.path_is_symlink() {
-                            Seen::Symlink
-                        } else if kind.is_file() {
-                            Seen::File
-                        } else {
-                            Seen::Other
-                        };
-                        files.push(Found::File {
-                            path,
-                            full: entry.into_path(),
-                            seen,
-                        });
-                    }
-                    Err(err) => {
-                        let at = err
-                            .path()
-                            .and_then(|p| self.relative(p))
-                            .unwrap_or_else(|| dir.clone());
-                        files.push(Found::Ready(SourceFile {
-                            path: at.clone(),
-                            blob: None,
-                            content: Err(Diagnostic::error(
-                                Code::Unreadable,
-                                &at,
-                                1,
-                                format!("cannot read this path: {err}; check its permissions"),
-                            )),
-                        }));
-                    }
-                }
-            }
+            self.walk(schema, &dir, &start, &mut files);
         }
         files.sort_by(|a, b| a.path().cmp(b.path()));
         files.dedup_by(|a, b| a.path() == b.path());
         files
+    }
+
+    /// Whether a file found under the kind folder `dir` is a record of
+    /// that kind: files under a nested kind folder belong to that kind's
+    /// walk.
+    fn keeps(schema: &Schema, dir: &str, path: &str) -> bool {
+        schema.is_record_path(path)
+            && schema.kind_of_path(path).map(|k| k.dir.as_str()) == Some(dir)
+    }
+
+    /// What listing finds at a path that cannot be read.
+    fn unreadable(at: String, err: &dyn std::fmt::Display) -> Found {
+        Found::Ready(SourceFile {
+            content: Err(Diagnostic::error(
+                Code::Unreadable,
+                &at,
+                1,
+                format!("cannot read this path: {err}; check its permissions"),
+            )),
+            path: at,
+            blob: None,
+        })
+    }
+
+    /// Lists the record files of the kind folder `dir` (at `start` on
+    /// disk) into `files`: folder by folder, one open at a time, each
+    /// regular file stat-ed through its folder's handle (no walk of its
+    /// whole path). Symlinks are listed, never followed; `.git` folders
+    /// are skipped.
+    #[cfg(unix)]
+    fn walk(&self, schema: &Schema, dir: &str, start: &Path, files: &mut Vec<Found>) {
+        use rustix::fs::{AtFlags, CWD, Dir, FileType, Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        // Folders to read: on disk, and as a repository path.
+        let mut folders = vec![(start.to_path_buf(), dir.to_string())];
+        while let Some((full, rel)) = folders.pop() {
+            let opened = rustix::fs::openat(CWD, &full, flags, Mode::empty())
+                .and_then(|fd| Ok((Dir::read_from(&fd)?, fd)));
+            let (mut entries, fd) = match opened {
+                Ok(opened) => opened,
+                Err(err) => {
+                    files.push(Self::unreadable(rel, &std::io::Error::from(err)));
+                    continue;
+                }
+            };
+            while let Some(entry) = entries.read() {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(err) => {
+                        files.push(Self::unreadable(rel.clone(), &std::io::Error::from(err)));
+                        break;
+                    }
+                };
+                let raw = entry.file_name();
+                let name = String::from_utf8_lossy(raw.to_bytes());
+                if name == "." || name == ".." || name == ".git" {
+                    continue;
+                }
+                let path = if rel.is_empty() {
+                    name.into_owned()
+                } else {
+                    format!("{rel}/{name}")
+                };
+                let stat = || rustix::fs::statat(&fd, raw, AtFlags::SYMLINK_NOFOLLOW);
+                let kind = match entry.file_type() {
+                    // Some file systems do not say: ask the file.
+                    FileType::Unknown => match stat() {
+                        Ok(st) => FileType::from_raw_mode(st.st_mode),
+                        Err(err) => {
+                            files.push(Self::unreadable(path, &std::io::Error::from(err)));
+                            continue;
+                        }
+                    },
+                    kind => kind,
+                };
+                if kind == FileType::Directory {
+                    folders.push((full.join(raw.to_string_lossy().as_ref()), path));
+                    continue;
+                }
+                if !Self::keeps(schema, dir, &path) {
+                    continue;
+                }
+                let (seen, stat) = match kind {
+                    FileType::RegularFile => {
+                        (Seen::File, stat().ok().and_then(|st| Stat::of_raw(&st)))
+                    }
+                    FileType::Symlink => (Seen::Symlink, None),
+                    _ => (Seen::Other, None),
+                };
+                files.push(Found::File {
+                    full: self.root.join(&path),
+                    path,
+                    seen,
+                    stat,
+                });
+            }
+        }
+    }
+
+    /// Lists the record files of the kind folder `dir` (at `start` on
+    /// disk) into `files`, with walkdir; symlinks are listed, never
+    /// followed, and `.git` folders skipped.
+    #[cfg(not(unix))]
+    fn walk(&self, schema: &Schema, dir: &str, start: &Path, files: &mut Vec<Found>) {
+        let walk = WalkDir::new(start)
+            .follow_links(false)
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || e.file_name() != ".git");
+        for entry in walk {
+            match entry {
+                Ok(entry) => {
+                    if entry.file_type().is_dir() {
+                        continue;
+                    }
+                    let Some(path) = self.relative(entry.path()) else {
+                        continue;
+                    };
+                    if !Self::keeps(schema, dir, &path) {
+                        continue;
+                    }
+                    let kind = entry.file_type();
+                    let seen = if entry.path_is_symlink() {
+                        Seen::Symlink
+                    } else if kind.is_file() {
+                        Seen::File
+                    } else {
+                        Seen::Other
+                    };
+                    files.push(Found::File {
+                        path,
+                        full: entry.into_path(),
+                        seen,
+                        stat: None,
+                    });
+                }
+                Err(err) => {
+                    let at = err
+                        .path()
+                        .and_then(|p| self.relative(p))
+                        .unwrap_or_else(|| dir.to_string());
+                    files.push(Self::unreadable(at, &err));
+                }
+            }
+        }
     }
 
     /// Reads a file listed as `seen`: a regular file is opened and its size
@@ -260,11 +360,15 @@ impl Worktree {
             path,
             full,
             seen: Seen::File,
+            stat,
         } = found
         else {
             return None;
         };
-        let stat = Stat::of(&fs::symlink_metadata(full).ok()?)?;
+        let stat = match stat {
+            Some(stat) => *stat,
+            None => Stat::of(&fs::symlink_metadata(full).ok()?)?,
+        };
         stats.blob(path, &stat)
     }
 
@@ -281,6 +385,7 @@ impl Worktree {
             path,
             full,
             seen: Seen::File,
+            ..
         } = found
         else {
             return Err(Box::new(self.read_found(found)));
@@ -379,27 +484,10 @@ impl Worktree {
         files
     }
 
+    /// A path under the root as a repository path (`/`-separated; a name
+    /// that is not UTF-8 with U+FFFD in place of its bad bytes).
+    #[cfg(not(unix))]
     fn relative(&self, path: &Path) -> Option<String> {
-        // Most paths are the root, `/` and UTF-8 text: cut as bytes,
-        // without parsing every component.
-        #[cfg(unix)]
-        {
-            let (root, full) = (
-                self.root.as_os_str().as_encoded_bytes(),
-                path.as_os_str().as_encoded_bytes(),
-            );
-            if let Some(rest) = full.strip_prefix(root).and_then(|r| r.strip_prefix(b"/")) {
-                let plain = !rest.is_empty()
-                    && !root.ends_with(b"/")
-                    && !rest.starts_with(b"/")
-                    && !rest.ends_with(b"/")
-                    && !rest.windows(2).any(|w| w == b"//")
-                    && !rest.split(|&b| b == b'/').any(|part| part == b".");
-                if let (true, Ok(rest)) = (plain, std::str::from_utf8(rest)) {
-                    return Some(rest.to_string());
-                }
-            }
-        }
         let rel = path.strip_prefix(&self.root).ok()?;
         let parts: Vec<String> = rel
             .components()

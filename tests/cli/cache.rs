@@ -826,16 +826,16 @@ fn an_answer_is_repeated_only_for_the_same_files_schema_and_day() {
         assert!(text.ends_with("\nend 1\n"), "{text:.80}");
     }
     // `validate` of each snapshot (working tree, index, HEAD~1) once a
-    // day, and each listing (in any format) once: four here, one with
-    // `--where` above.
-    assert_eq!(results.len(), 8, "{results:?}");
+    // day, and each listing twice, as found and as shown: four here, one
+    // with `--where` above.
+    assert_eq!(results.len(), 3 + 2 * 5, "{results:?}");
     assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
 
     // A first run stores its answer; the second repeats it.
     std::fs::remove_dir_all(repo.path().join(".git/cairn")).expect("no cache");
     let first_run = outputs_on(&repo, "2024-03-01", &[]);
     assert_eq!(first_run, first);
-    assert_eq!(answers(&repo).len(), 7, "{:?}", answers(&repo));
+    assert_eq!(answers(&repo).len(), 3 + 2 * 4, "{:?}", answers(&repo));
     std::fs::remove_file(cache(&repo, "outlines")).expect("remove the outlines");
     assert_eq!(outputs_on(&repo, "2024-03-01", &[]), first);
     assert!(!cache(&repo, "outlines").exists());
@@ -950,4 +950,67 @@ fn each_worktree_keeps_its_own_answers() {
             .exists()
     );
     assert!(cache(&repo, "results").exists());
+}
+
+#[test]
+fn a_listing_is_shown_again_only_as_it_was_shown() {
+    let repo = answering_repo();
+    // Each way of showing, with what sets it apart: width, colours, format.
+    let ways: [(&[&str], Option<&str>); 6] = [
+        (&["list"], None),
+        (&["list"], Some("60")),
+        (&["list"], Some("200")),
+        (&["list", "--color", "always"], None),
+        (&["list", "--color", "always"], Some("60")),
+        (&["list", "--format", "paths"], None),
+    ];
+    let run = |args: &[&str], columns: Option<&str>| {
+        let mut cmd = repo.cairn_cmd(args);
+        if let Some(columns) = columns {
+            cmd.env("COLUMNS", columns);
+        }
+        let out = cmd.output().expect("run cairn");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        out.stdout
+    };
+    let mut seen = Vec::new();
+    for (args, columns) in ways {
+        let mut without = args.to_vec();
+        without.push("--no-cache");
+        let expected = run(&without, columns);
+        let before = std::fs::read_dir(cache(&repo, "results")).map_or(0, Iterator::count);
+        assert_eq!(run(args, columns), expected, "{args:?} {columns:?}, cold");
+        let stored = answers(&repo);
+        assert!(
+            stored.len() > before,
+            "{args:?} {columns:?} stores its answer"
+        );
+        assert_eq!(
+            run(args, columns),
+            expected,
+            "{args:?} {columns:?}, repeated"
+        );
+        assert_eq!(answers(&repo), stored, "a repeated answer writes nothing");
+        seen.push(expected);
+    }
+    for (a, b) in [(0, 1), (0, 3), (3, 4), (0, 5)] {
+        assert_ne!(seen[a], seen[b], "ways {a} and {b} show other bytes");
+    }
+    let coloured = String::from_utf8_lossy(&seen[3]).into_owned();
+    assert!(coloured.contains("\u{1b}["), "{coloured}");
+    assert!(!String::from_utf8_lossy(&seen[0]).contains('\u{1b}'));
+    assert!(
+        String::from_utf8_lossy(&seen[1])
+            .lines()
+            .all(|line| line.chars().count() <= 60)
+    );
+
+    // An edited record is listed anew in every way.
+    let path = "research/experiments/EXP-0010-links.md";
+    repo.write(path, repo.read(path).replace("running", "planned"));
+    for (args, columns) in ways {
+        let mut without = args.to_vec();
+        without.push("--no-cache");
+        assert_eq!(run(args, columns), run(&without, columns), "{args:?}");
+    }
 }

@@ -243,3 +243,40 @@ fn statuses_fields_and_operators_are_checked_as_validate_does() {
         ["EXP-0010"]
     );
 }
+
+#[test]
+fn records_in_nested_folders_are_listed_and_git_folders_skipped() {
+    let repo = log();
+    repo.write(
+        &format!("{EXP}/2024/q1/EXP-0020-deep.md"),
+        experiment("EXP-0020", "planned"),
+    )
+    // A repository kept inside a kind folder (a submodule, a vendored
+    // copy): its `.git` is never read, whatever it holds.
+    .write(
+        &format!("{EXP}/vendored/.git/EXP-0030-hidden.md"),
+        experiment("EXP-0030", "planned"),
+    )
+    .write(&format!("{EXP}/2024/notes.txt"), "not a record\n");
+    let run = list(&repo, &["--format", "paths"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(
+        run.stdout
+            .contains("research/experiments/2024/q1/EXP-0020-deep.md"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("hidden") && !run.stdout.contains("notes"),
+        "{}",
+        run.stdout
+    );
+    // The same with and without the caches, twice.
+    for _ in 0..2 {
+        assert_eq!(list(&repo, &["--format", "paths"]).stdout, run.stdout);
+        assert_eq!(
+            list(&repo, &["--format", "paths", "--no-cache"]).stdout,
+            run.stdout
+        );
+    }
+}
