@@ -181,13 +181,13 @@ impl Worktree {
     #[cfg(unix)]
     fn walk(&self, schema: &Schema, dir: &str, start: &Path, files: &mut Vec<Found>) {
         use rustix::fs::{AtFlags, CWD, Dir, FileType, Mode, OFlags};
+        use std::os::unix::ffi::OsStrExt;
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         // Folders to read: on disk, and as a repository path.
         let mut folders = vec![(start.to_path_buf(), dir.to_string())];
         while let Some((full, rel)) = folders.pop() {
-            let opened = rustix::fs::openat(CWD, &full, flags, Mode::empty())
-                .and_then(|fd| Ok((Dir::read_from(&fd)?, fd)));
-            let (mut entries, fd) = match opened {
+            let opened = rustix::fs::openat(CWD, &full, flags, Mode::empty()).and_then(Dir::new);
+            let mut entries = match opened {
                 Ok(opened) => opened,
                 Err(err) => {
                     files.push(Self::unreadable(rel, &std::io::Error::from(err)));
@@ -212,7 +212,10 @@ impl Worktree {
                 } else {
                     format!("{rel}/{name}")
                 };
-                let stat = || rustix::fs::statat(&fd, raw, AtFlags::SYMLINK_NOFOLLOW);
+                let stat = || rustix::fs::statat(entries.fd()?, raw, AtFlags::SYMLINK_NOFOLLOW);
+                // On disk by its own bytes: `path` has U+FFFD for bytes
+                // that are not UTF-8.
+                let on_disk = || full.join(std::ffi::OsStr::from_bytes(raw.to_bytes()));
                 let kind = match entry.file_type() {
                     // Some file systems do not say: ask the file.
                     FileType::Unknown => match stat() {
@@ -225,7 +228,7 @@ impl Worktree {
                     kind => kind,
                 };
                 if kind == FileType::Directory {
-                    folders.push((full.join(raw.to_string_lossy().as_ref()), path));
+                    folders.push((on_disk(), path));
                     continue;
                 }
                 if !Self::keeps(schema, dir, &path) {
@@ -239,7 +242,7 @@ impl Worktree {
                     _ => (Seen::Other, None),
                 };
                 files.push(Found::File {
-                    full: self.root.join(&path),
+                    full: on_disk(),
                     path,
                     seen,
                     stat,

@@ -597,3 +597,35 @@ fn diff_sees_file_names_that_are_not_utf8() {
         ]
     );
 }
+
+#[test]
+fn records_whose_names_are_not_utf8_are_read_by_validate_and_list() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut repo = TestRepo::new();
+    let sub = repo
+        .path()
+        .join(EXP)
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    let file = sub.join(std::ffi::OsStr::from_bytes(b"EXP-0001-caf\xe9.md"));
+    std::fs::write(&file, experiment("EXP-0001", "planned")).expect("write");
+    repo.commit("one");
+    std::fs::write(&file, experiment("EXP-0001", "running")).expect("write");
+    for extra in [&[][..], &["--no-cache"], &[]] {
+        let mut args = vec!["validate"];
+        args.extend_from_slice(extra);
+        let run = repo.run(&args);
+        assert_eq!(run.code, 0, "{}", run.render());
+        assert!(run.stdout.contains("in 1 record"), "{}", run.render());
+        let mut args = vec!["list", "--format", "json"];
+        args.extend_from_slice(extra);
+        let run = repo.run(&args);
+        assert_eq!(run.code, 0, "{}", run.render());
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+        assert_eq!(doc["records"][0]["status"], "running", "{}", run.stdout);
+        assert_eq!(
+            doc["records"][0]["path"],
+            "research/experiments/caf\u{fffd}/EXP-0001-caf\u{fffd}.md"
+        );
+    }
+}
