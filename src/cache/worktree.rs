@@ -221,8 +221,8 @@ fn read(text: &str, header: &str) -> Option<Known> {
         let mut words = facts.split(' ');
         let stat = Stat {
             size: words.next()?.parse().ok()?,
-            mtime: words.next()?.parse().ok()?,
-            ctime: words.next()?.parse().ok()?,
+            mtime: time(words.next()?)?,
+            ctime: time(words.next()?)?,
             inode: words.next()?.parse().ok()?,
         };
         let blob = words.next()?;
@@ -236,6 +236,16 @@ fn read(text: &str, header: &str) -> Option<Known> {
         Some(())
     })?;
     (count == known.len()).then_some(known)
+}
+
+/// A time in nanoseconds as written: read as a 64-bit number when it fits
+/// (any time before 2262), which is cheaper than a 128-bit read, else as
+/// a 128-bit one.
+fn time(word: &str) -> Option<i128> {
+    match word.parse::<i64>() {
+        Ok(nanos) => Some(i128::from(nanos)),
+        Err(_) => word.parse().ok(),
+    }
 }
 
 #[cfg(all(test, unix))]
@@ -330,6 +340,19 @@ mod tests {
         let left = std::fs::read_to_string(&file).unwrap();
         assert!(!left.contains("gone.md") && left.contains("research/a.md"));
         assert!(left.ends_with("end 1\n"), "{left}");
+    }
+
+    #[test]
+    fn times_beyond_64_bits_are_read_back() {
+        for nanos in [
+            0,
+            -1_000,
+            1_700_000_000_123_456_789,
+            i128::from(i64::MAX) * 4,
+        ] {
+            assert_eq!(time(&nanos.to_string()), Some(nanos));
+        }
+        assert_eq!(time("12x"), None);
     }
 
     #[test]
