@@ -193,7 +193,13 @@ fn key(command: &[&str], schema: &Schema, files: &[(&str, &str)]) -> Option<Stri
         text.push_str(blob);
         text.push('\n');
     }
-    crate::git::hash_blob(text.as_bytes()).map(|id| id.to_string())
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    let mut id = String::with_capacity(64);
+    for byte in sha2::Sha256::digest(text.as_bytes()) {
+        let _ = write!(id, "{byte:02x}");
+    }
+    Some(id)
 }
 
 /// The cairn build answering: its version, and the path, size and

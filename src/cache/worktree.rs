@@ -28,6 +28,7 @@
 use std::collections::HashMap;
 use std::fs::Metadata;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -107,9 +108,47 @@ pub struct WorktreeCache {
     looked: AtomicBool,
 }
 
-/// Per path, the stat and blob recorded, and whether this command saw the
-/// file unchanged.
-type Known = HashMap<String, (Stat, String, AtomicBool)>;
+/// The file's text, kept, and its entries sorted by path, pointing into
+/// it: reading the file makes no string per entry.
+#[derive(Default)]
+struct Known {
+    text: String,
+    entries: Vec<Entry>,
+}
+
+/// One file's entry: its path, the stat and blob recorded, and whether
+/// this command saw the file unchanged.
+struct Entry {
+    /// Where the path is in the text, as written.
+    path: Range<usize>,
+    /// The path, when written with escapes.
+    unescaped: Option<Box<str>>,
+    stat: Stat,
+    /// Where the blob id is in the text.
+    blob: Range<usize>,
+    seen: AtomicBool,
+}
+
+impl Known {
+    fn path<'k>(&'k self, entry: &'k Entry) -> &'k str {
+        entry
+            .unescaped
+            .as_deref()
+            .unwrap_or(&self.text[entry.path.clone()])
+    }
+
+    fn blob(&self, entry: &Entry) -> &str {
+        &self.text[entry.blob.clone()]
+    }
+
+    fn get(&self, path: &str) -> Option<&Entry> {
+        let at = self
+            .entries
+            .binary_search_by(|entry| self.path(entry).cmp(path))
+            .ok()?;
+        self.entries.get(at)
+    }
+}
 
 #[derive(Default)]
 struct Fresh {
@@ -130,7 +169,7 @@ impl WorktreeCache {
             hasher.finish()
         );
         WorktreeCache {
-            file: CacheFile::new(dir, "worktree", header, read),
+            file: CacheFile::keeping_text(dir, "worktree", header, read),
             written: OnceLock::new(),
             looked: AtomicBool::new(false),
         }
@@ -140,16 +179,17 @@ impl WorktreeCache {
     /// very stat and the entry is older than the cache file.
     pub fn blob(&self, path: &str, stat: &Stat) -> Option<&str> {
         self.looked.store(true, Ordering::Relaxed);
-        let (known, blob, seen) = self.file.known().get(path)?;
+        let known = self.file.known();
+        let entry = known.get(path)?;
         let written = (*self.written.get_or_init(|| {
             let meta = self.file.stamp()?;
             Stat::of(meta).map(|s| s.mtime)
         }))?;
-        if known != stat || stat.mtime >= written {
+        if entry.stat != *stat || stat.mtime >= written {
             return None;
         }
-        seen.store(true, Ordering::Relaxed);
-        Some(blob)
+        entry.seen.store(true, Ordering::Relaxed);
+        Some(known.blob(entry))
     }
 
     /// The blob id this command found the file at `path` to hold, when it
@@ -177,13 +217,14 @@ impl WorktreeCache {
         }
         let known = self.file.known();
         let kept: Vec<(&str, &Stat, &str)> = known
+            .entries
             .iter()
-            .filter(|(path, (.., seen))| {
-                seen.load(Ordering::Relaxed) && !fresh.learned.contains_key(*path)
+            .filter(|entry| {
+                entry.seen.load(Ordering::Relaxed) && !fresh.learned.contains_key(known.path(entry))
             })
-            .map(|(path, (stat, blob, _))| (path.as_str(), stat, blob.as_str()))
+            .map(|entry| (known.path(entry), &entry.stat, known.blob(entry)))
             .collect();
-        if fresh.learned.is_empty() && kept.len() == known.len() {
+        if fresh.learned.is_empty() && kept.len() == known.entries.len() {
             return Ok(());
         }
         let mut entries: Vec<(&str, &Stat, &str)> = fresh
@@ -212,11 +253,17 @@ impl WorktreeCache {
     }
 }
 
-/// The entries of a whole file; None unless the header matches and the
-/// file is complete and well formed line by line.
-fn read(text: &str, header: &str) -> Option<Known> {
-    let mut known = HashMap::new();
-    let count = read_lines(text, header, |line, _| {
+/// The entries of a whole file, keeping its text; None unless the header
+/// matches and the file is complete and well formed line by line, with
+/// each path once.
+fn read(text: String, header: &str) -> Option<Known> {
+    let mut entries = Vec::new();
+    let base = text.as_ptr() as usize;
+    let at = |part: &str| {
+        let start = part.as_ptr() as usize - base;
+        start..start + part.len()
+    };
+    let count = read_lines(&text, header, |line, _| {
         let (path, facts) = line.split_once('\t')?;
         let mut words = facts.split(' ');
         let stat = Stat {
@@ -229,13 +276,48 @@ fn read(text: &str, header: &str) -> Option<Known> {
         if !super::is_id(blob) || words.next().is_some() {
             return None;
         }
-        known.insert(
-            unescape(path)?,
-            (stat, blob.to_string(), AtomicBool::new(false)),
-        );
+        let unescaped = if path.contains('\\') {
+            Some(unescape(path)?.into_boxed_str())
+        } else {
+            None
+        };
+        entries.push(Entry {
+            path: at(path),
+            unescaped,
+            stat,
+            blob: at(blob),
+            seen: AtomicBool::new(false),
+        });
         Some(())
     })?;
-    (count == known.len()).then_some(known)
+    let mut known = Known { text, entries };
+    // Written sorted; a file sorted otherwise is read all the same.
+    let path_of = |text: &str, entry: &Entry| -> String {
+        entry
+            .unescaped
+            .as_deref()
+            .unwrap_or(&text[entry.path.clone()])
+            .to_string()
+    };
+    if !known
+        .entries
+        .windows(2)
+        .all(|w| known.path(&w[0]) < known.path(&w[1]))
+    {
+        let text = std::mem::take(&mut known.text);
+        known
+            .entries
+            .sort_by_cached_key(|entry| path_of(&text, entry));
+        known.text = text;
+        if known
+            .entries
+            .windows(2)
+            .any(|w| known.path(&w[0]) == known.path(&w[1]))
+        {
+            return None;
+        }
+    }
+    (count == known.entries.len()).then_some(known)
 }
 
 /// A time in nanoseconds as written: read as a 64-bit number when it fits
@@ -340,6 +422,39 @@ mod tests {
         let left = std::fs::read_to_string(&file).unwrap();
         assert!(!left.contains("gone.md") && left.contains("research/a.md"));
         assert!(left.ends_with("end 1\n"), "{left}");
+    }
+
+    #[test]
+    fn entries_are_found_in_any_order_and_a_path_twice_is_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new("/work/tree");
+        let cache = WorktreeCache::open(dir.path(), root);
+        cache.put("research/b.md", stat(1_000), BLOB.to_string());
+        cache.put("research/a\\c.md", stat(1_000), BLOB.replace('0', "1"));
+        cache.put("research/a.md", stat(1_000), BLOB.replace('0', "2"));
+        cache.save().unwrap();
+        let file = dir.path().join("worktree");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5, "{text}");
+        assert!(lines[1].starts_with("research/a.md\t"), "{text}");
+        assert!(lines[2].starts_with("research/a\\\\c.md\t"), "{text}");
+        let found = |text: &str| {
+            std::fs::write(&file, text).unwrap();
+            let cache = WorktreeCache::open(dir.path(), root);
+            ["research/a.md", "research/a\\c.md", "research/b.md"]
+                .map(|path| cache.blob(path, &stat(1_000)).map(|b| b[..2].to_string()))
+        };
+        let all = [
+            Some("21".to_string()),
+            Some("11".to_string()),
+            Some("01".to_string()),
+        ];
+        assert_eq!(found(&text), all);
+        let reversed = [lines[0], lines[3], lines[2], lines[1], lines[4], ""].join("\n");
+        assert_eq!(found(&reversed), all);
+        let twice = [lines[0], lines[1], lines[1], lines[3], "end 3", ""].join("\n");
+        assert_eq!(found(&twice), [None, None, None]);
     }
 
     #[test]
