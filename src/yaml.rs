@@ -71,14 +71,6 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     serde_yaml::from_str(text).map_err(to_error)
 }
 
-/// [`from_str`] without its first reading, for a text known to pass it:
-/// the built-in configuration, which a test reads with [`parse`]. Half
-/// the cost, and it is read on every run of a project without its own
-/// configuration (or with the one `cairn init` wrote).
-pub fn from_trusted_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
-    serde_yaml::from_str(text).map_err(to_error)
-}
-
 /// A value as YAML on one line, for writing into front matter: scalars
 /// go through the YAML emitter, which quotes what needs quoting; lists and
 /// maps are written in flow style (`[a, b]`, `{k: v}`). A string the

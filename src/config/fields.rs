@@ -5,10 +5,9 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use super::raw::{RawField, RawItems, RawValues};
-use super::{BUILTIN, ConfigError, Place};
+use super::{ConfigError, Place};
 use crate::diagnostic::did_you_mean;
 use crate::schema::{FieldSpec, FieldType};
-use crate::yaml;
 
 const TYPES: &[&str] = &[
     "string", "number", "integer", "boolean", "date", "enum", "ref", "glob", "list", "map",
@@ -67,9 +66,7 @@ pub(super) fn builtin_common_fields() -> IndexMap<String, RawField> {
         #[serde(flatten)]
         _rest: IndexMap<String, serde::de::IgnoredAny>,
     }
-    yaml::from_trusted_str::<Wrapper>(BUILTIN)
-        .map(|w| w.common.fields)
-        .unwrap_or_default()
+    super::builtin_raw::<Wrapper>().common.fields
 }
 
 fn merge(base: &RawField, over: &RawField) -> RawField {
