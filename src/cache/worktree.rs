@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::file::{Body, CacheFile, escape, read_lines, unescape};
 
 /// The file's first word and format version.
-const MAGIC: &str = "cairn-worktree 1";
+const MAGIC: &str = "cairn-worktree 2";
 
 /// The most bytes the worktree file may hold.
 pub const MAX_BYTES: usize = 64 << 20;
@@ -108,12 +108,80 @@ pub struct WorktreeCache {
     looked: AtomicBool,
 }
 
-/// The file's text, kept, and its entries sorted by path, pointing into
-/// it: reading the file makes no string per entry.
+/// What identifies one state of a folder's list of entries: a name
+/// added, removed or renamed in it changes its modification and change
+/// times; another folder mounted or moved in its place has another inode
+/// or device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FolderStat {
+    mtime: i128,
+    ctime: i128,
+    inode: u64,
+    device: u64,
+}
+
+impl FolderStat {
+    /// A folder's stat as the system gave it (`fstat` of its handle).
+    #[cfg(unix)]
+    pub fn of_raw(st: &rustix::fs::Stat) -> Option<FolderStat> {
+        if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Directory {
+            return None;
+        }
+        Some(FolderStat {
+            mtime: nanos(st.st_mtime, i64::try_from(st.st_mtime_nsec).ok()?),
+            ctime: nanos(st.st_ctime, i64::try_from(st.st_ctime_nsec).ok()?),
+            inode: st.st_ino,
+            #[allow(clippy::useless_conversion)]
+            device: u64::try_from(st.st_dev).ok()?,
+        })
+    }
+}
+
+/// What a folder's entry is, as its folder listed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A symbolic link.
+    Symlink,
+    /// A folder.
+    Folder,
+    /// A fifo, socket or device.
+    Other,
+}
+
+impl EntryKind {
+    fn letter(self) -> char {
+        match self {
+            EntryKind::File => 'f',
+            EntryKind::Symlink => 'l',
+            EntryKind::Folder => 'd',
+            EntryKind::Other => 'o',
+        }
+    }
+
+    fn of_letter(letter: char) -> Option<EntryKind> {
+        Some(match letter {
+            'f' => EntryKind::File,
+            'l' => EntryKind::Symlink,
+            'd' => EntryKind::Folder,
+            'o' => EntryKind::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// A folder's entries (names and kinds), as listed.
+pub type Entries = Vec<(Box<str>, EntryKind)>;
+
+/// The file's text, kept, and its file entries sorted by path, pointing
+/// into it: reading the file makes no string per file. Then the folders
+/// listed, by path.
 #[derive(Default)]
 struct Known {
     text: String,
     entries: Vec<Entry>,
+    folders: HashMap<String, (FolderStat, Entries, AtomicBool)>,
 }
 
 /// One file's entry: its path, the stat and blob recorded, and whether
@@ -153,6 +221,7 @@ impl Known {
 #[derive(Default)]
 struct Fresh {
     learned: HashMap<String, (Stat, String)>,
+    folders: HashMap<String, (FolderStat, Entries)>,
 }
 
 impl WorktreeCache {
@@ -181,10 +250,7 @@ impl WorktreeCache {
         self.looked.store(true, Ordering::Relaxed);
         let known = self.file.known();
         let entry = known.get(path)?;
-        let written = (*self.written.get_or_init(|| {
-            let meta = self.file.stamp()?;
-            Stat::of(meta).map(|s| s.mtime)
-        }))?;
+        let written = self.written()?;
         if entry.stat != *stat || stat.mtime >= written {
             return None;
         }
@@ -207,12 +273,46 @@ impl WorktreeCache {
             .insert(path.to_string(), (stat, blob));
     }
 
-    /// Writes the entries of the files this command saw, atomically;
-    /// nothing when they are the ones the file holds, or when it looked
-    /// at no file.
+    /// The entries of the folder at `path` (a repository path, `/`
+    /// joined), if the cache noted them when the folder had this very
+    /// stat, older than the cache file: no name was added, removed or
+    /// renamed in it since.
+    pub fn folder(&self, path: &str, stat: &FolderStat) -> Option<&Entries> {
+        self.looked.store(true, Ordering::Relaxed);
+        let (known, entries, seen) = self.file.known().folders.get(path)?;
+        let written = self.written()?;
+        if known != stat || stat.mtime >= written {
+            return None;
+        }
+        seen.store(true, Ordering::Relaxed);
+        Some(entries)
+    }
+
+    /// Keeps that the folder at `path`, with this stat, lists `entries`.
+    pub fn put_folder(&self, path: &str, stat: FolderStat, entries: Entries) {
+        self.file
+            .fresh()
+            .folders
+            .insert(path.to_string(), (stat, entries));
+    }
+
+    /// The cache file's modification time, when it was read.
+    fn written(&self) -> Option<i128> {
+        *self.written.get_or_init(|| {
+            let meta = self.file.stamp()?;
+            Stat::of(meta).map(|s| s.mtime)
+        })
+    }
+
+    /// Writes the entries of the files and folders this command saw,
+    /// atomically; nothing when they are the ones the file holds, or when
+    /// it looked at none.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
         let fresh = self.file.take_fresh();
-        if fresh.learned.is_empty() && !self.looked.load(Ordering::Relaxed) {
+        if fresh.learned.is_empty()
+            && fresh.folders.is_empty()
+            && !self.looked.load(Ordering::Relaxed)
+        {
             return Ok(());
         }
         let known = self.file.known();
@@ -224,7 +324,25 @@ impl WorktreeCache {
             })
             .map(|entry| (known.path(entry), &entry.stat, known.blob(entry)))
             .collect();
-        if fresh.learned.is_empty() && kept.len() == known.entries.len() {
+        let folders: Vec<(&str, &FolderStat, &Entries)> = known
+            .folders
+            .iter()
+            .filter(|(path, (.., seen))| {
+                seen.load(Ordering::Relaxed) && !fresh.folders.contains_key(*path)
+            })
+            .map(|(path, (stat, entries, _))| (path.as_str(), stat, entries))
+            .chain(
+                fresh
+                    .folders
+                    .iter()
+                    .map(|(path, (stat, entries))| (path.as_str(), stat, entries)),
+            )
+            .collect();
+        if fresh.learned.is_empty()
+            && fresh.folders.is_empty()
+            && kept.len() == known.entries.len()
+            && folders.len() == known.folders.len()
+        {
             return Ok(());
         }
         let mut entries: Vec<(&str, &Stat, &str)> = fresh
@@ -249,6 +367,29 @@ impl WorktreeCache {
             }
             body.keep().push_str(&line);
         }
+        // Then each folder: its path and a `/`, its stat, and each entry
+        // as its kind's letter and its name.
+        let mut folders = folders;
+        folders.sort_unstable_by_key(|(path, ..)| *path);
+        for (path, stat, entries) in folders {
+            let mut line = String::with_capacity(path.len() + 80 + entries.len() * 32);
+            escape(&mut line, path);
+            line.push_str(&format!(
+                "/\t{} {} {} {}",
+                stat.mtime, stat.ctime, stat.inode, stat.device
+            ));
+            for (name, kind) in entries {
+                line.push('\t');
+                line.push(kind.letter());
+                escape(&mut line, name);
+            }
+            line.push('\n');
+            bytes += line.len();
+            if bytes > MAX_BYTES {
+                break;
+            }
+            body.keep().push_str(&line);
+        }
         self.file.save(body, MAX_BYTES)
     }
 }
@@ -263,8 +404,35 @@ fn read(text: String, header: &str) -> Option<Known> {
         let start = part.as_ptr() as usize - base;
         start..start + part.len()
     };
+    let mut folders = HashMap::new();
     let count = read_lines(&text, header, |line, _| {
         let (path, facts) = line.split_once('\t')?;
+        if let Some(path) = path.strip_suffix('/') {
+            let (stat, listed) = facts.split_once('\t').unwrap_or((facts, ""));
+            let mut words = stat.split(' ');
+            let stat = FolderStat {
+                mtime: time(words.next()?)?,
+                ctime: time(words.next()?)?,
+                inode: words.next()?.parse().ok()?,
+                device: words.next()?.parse().ok()?,
+            };
+            if words.next().is_some() {
+                return None;
+            }
+            let entries = listed
+                .split('\t')
+                .filter(|entry| !entry.is_empty())
+                .map(|entry| {
+                    let mut chars = entry.chars();
+                    let kind = EntryKind::of_letter(chars.next()?)?;
+                    Some((unescape(chars.as_str())?.into_boxed_str(), kind))
+                })
+                .collect::<Option<Entries>>()?;
+            let fresh = folders
+                .insert(unescape(path)?, (stat, entries, AtomicBool::new(false)))
+                .is_none();
+            return fresh.then_some(());
+        }
         let mut words = facts.split(' ');
         let stat = Stat {
             size: words.next()?.parse().ok()?,
@@ -290,7 +458,12 @@ fn read(text: String, header: &str) -> Option<Known> {
         });
         Some(())
     })?;
-    let mut known = Known { text, entries };
+    let folder_count = folders.len();
+    let mut known = Known {
+        text,
+        entries,
+        folders,
+    };
     // Written sorted; a file sorted otherwise is read all the same.
     let path_of = |text: &str, entry: &Entry| -> String {
         entry
@@ -317,7 +490,7 @@ fn read(text: String, header: &str) -> Option<Known> {
             return None;
         }
     }
-    (count == known.entries.len()).then_some(known)
+    (count == known.entries.len() + folder_count).then_some(known)
 }
 
 /// A time in nanoseconds as written: read as a 64-bit number when it fits
@@ -455,6 +628,90 @@ mod tests {
         assert_eq!(found(&reversed), all);
         let twice = [lines[0], lines[1], lines[1], lines[3], "end 3", ""].join("\n");
         assert_eq!(found(&twice), [None, None, None]);
+    }
+
+    fn folder_stat(mtime: i128) -> FolderStat {
+        FolderStat {
+            mtime,
+            ctime: mtime,
+            inode: 9,
+            device: 3,
+        }
+    }
+
+    #[test]
+    fn a_folder_is_known_by_its_stat_unless_racy() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new("/work/tree");
+        let entries: Entries = vec![
+            ("EXP-0001-a\tb.md".into(), EntryKind::File),
+            ("old".into(), EntryKind::Folder),
+            ("link.md".into(), EntryKind::Symlink),
+            ("fifo.md".into(), EntryKind::Other),
+        ];
+        let cache = WorktreeCache::open(dir.path(), root);
+        cache.put_folder("research/experiments", folder_stat(1_000), entries.clone());
+        cache.put_folder("research/empty", folder_stat(1_000), Vec::new());
+        cache.save().unwrap();
+        let at = written(dir.path());
+        let cache = WorktreeCache::open(dir.path(), root);
+        assert_eq!(
+            cache.folder("research/experiments", &folder_stat(1_000)),
+            Some(&entries)
+        );
+        assert_eq!(
+            cache.folder("research/empty", &folder_stat(1_000)),
+            Some(&Vec::new())
+        );
+        // A name added or removed changes the folder's times; another
+        // folder in its place has another inode or device.
+        assert_eq!(
+            cache.folder("research/experiments", &folder_stat(1_001)),
+            None
+        );
+        let mut moved = folder_stat(1_000);
+        moved.device = 4;
+        assert_eq!(cache.folder("research/experiments", &moved), None);
+        assert_eq!(cache.folder("research/other", &folder_stat(1_000)), None);
+        // Changed in the cache file's own tick: read again.
+        cache.put_folder("research/now", folder_stat(at), Vec::new());
+        cache.save().unwrap();
+        let cache = WorktreeCache::open(dir.path(), root);
+        let text = std::fs::read_to_string(dir.path().join("worktree")).unwrap();
+        assert!(text.contains("research/now/\t"), "{text}");
+        assert!(written(dir.path()) >= at);
+        let file = std::fs::File::options()
+            .append(true)
+            .open(dir.path().join("worktree"))
+            .unwrap();
+        file.set_modified(
+            std::time::UNIX_EPOCH + std::time::Duration::from_nanos(u64::try_from(at).unwrap()),
+        )
+        .unwrap();
+        assert_eq!(cache.folder("research/now", &folder_stat(at)), None, "racy");
+        // Entries seen are written again; one unseen is dropped.
+        assert!(
+            cache
+                .folder("research/experiments", &folder_stat(1_000))
+                .is_some()
+        );
+        cache.save().unwrap();
+        let left = std::fs::read_to_string(dir.path().join("worktree")).unwrap();
+        assert!(left.contains("research/experiments/\t1000 1000 9 3\tfEXP-0001-a\\tb.md\tdold\tllink.md\tofifo.md\n"), "{left}");
+        assert!(!left.contains("research/empty/"), "{left}");
+        // A damaged folder line makes the file read as empty.
+        for damaged in [
+            left.replace("\tdold", "\txold"),
+            left.replace(" 9 3", " 9"),
+            left.replace("1000 1000 9 3", "1000 1000 9 3 7"),
+        ] {
+            std::fs::write(dir.path().join("worktree"), damaged).unwrap();
+            let cache = WorktreeCache::open(dir.path(), root);
+            assert_eq!(
+                cache.folder("research/experiments", &folder_stat(1_000)),
+                None
+            );
+        }
     }
 
     #[test]

@@ -225,7 +225,7 @@ impl<'a> Loader<'a> {
                 Select::All => match self.list_worktree()? {
                     Some(listed) => return self.load_listed(listed, label),
                     None => worktree
-                        .list(schema)
+                        .list(schema, None)
                         .into_par_iter()
                         .filter_map(|found| parse(worktree.read_found(found)))
                         .collect(),
@@ -321,7 +321,7 @@ impl<'a> Loader<'a> {
         };
         let worktree = self.worktree()?;
         let files = worktree
-            .list(self.schema)
+            .list(self.schema, Some(stats))
             .into_iter()
             .map(|found| {
                 let blob = worktree.stat_known(&found, stats).map(str::to_string);

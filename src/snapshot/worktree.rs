@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use super::{SourceFile, Tree};
+#[cfg(unix)]
+use crate::cache::worktree::{Entries, EntryKind, FolderStat};
 use crate::cache::{Stat, WorktreeCache};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::git;
@@ -92,7 +94,7 @@ impl Worktree {
 
     /// Every record file of every kind folder, read, sorted by path.
     pub(super) fn files(&self, schema: &Schema) -> Vec<SourceFile> {
-        self.list(schema)
+        self.list(schema, None)
             .into_iter()
             .map(|found| self.read_found(found))
             .collect()
@@ -113,8 +115,10 @@ impl Worktree {
     }
 
     /// Every record file of every kind folder, listed but not read, sorted
-    /// by path: reading them is left to the caller (in parallel).
-    pub(super) fn list(&self, schema: &Schema) -> Vec<Found> {
+    /// by path: reading them is left to the caller (in parallel). With
+    /// `stats`, folders unchanged since they were noted there are not
+    /// read again.
+    pub(super) fn list(&self, schema: &Schema, stats: Option<&WorktreeCache>) -> Vec<Found> {
         let mut files = Vec::new();
         for dir in schema.dirs() {
             let start = if dir.is_empty() {
@@ -144,7 +148,7 @@ impl Worktree {
                 continue;
             }
             // Unsorted: the whole list is sorted by path below.
-            self.walk(schema, &dir, &start, &mut files);
+            self.walk(schema, (&dir, &start), stats, &mut files);
         }
         files.sort_by(|a, b| a.path().cmp(b.path()));
         files.dedup_by(|a, b| a.path() == b.path());
@@ -177,72 +181,80 @@ impl Worktree {
     /// disk) into `files`: folder by folder, one open at a time, each
     /// regular file stat-ed through its folder's handle (no walk of its
     /// whole path). Symlinks are listed, never followed; `.git` folders
-    /// are skipped.
+    /// are skipped. With `stats`, a folder whose own stat is as noted
+    /// there is not read again: its entries are those noted, as git's
+    /// untracked cache does.
     #[cfg(unix)]
-    fn walk(&self, schema: &Schema, dir: &str, start: &Path, files: &mut Vec<Found>) {
-        use rustix::fs::{AtFlags, CWD, Dir, FileType, Mode, OFlags};
+    fn walk(
+        &self,
+        schema: &Schema,
+        (dir, start): (&str, &Path),
+        stats: Option<&WorktreeCache>,
+        files: &mut Vec<Found>,
+    ) {
+        use rustix::fs::{AtFlags, CWD, Mode, OFlags};
         use std::os::unix::ffi::OsStrExt;
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         // Folders to read: on disk, and as a repository path.
         let mut folders = vec![(start.to_path_buf(), dir.to_string())];
         while let Some((full, rel)) = folders.pop() {
-            let opened = rustix::fs::openat(CWD, &full, flags, Mode::empty()).and_then(Dir::new);
-            let mut entries = match opened {
-                Ok(opened) => opened,
+            let fd = match rustix::fs::openat(CWD, &full, flags, Mode::empty()) {
+                Ok(fd) => fd,
                 Err(err) => {
                     files.push(Self::unreadable(rel, &std::io::Error::from(err)));
                     continue;
                 }
             };
-            while let Some(entry) = entries.read() {
-                let entry = match entry {
-                    Ok(entry) => entry,
-                    Err(err) => {
-                        files.push(Self::unreadable(rel.clone(), &std::io::Error::from(err)));
-                        break;
+            let here = rustix::fs::fstat(&fd)
+                .ok()
+                .and_then(|st| FolderStat::of_raw(&st));
+            let noted = stats
+                .zip(here.as_ref())
+                .and_then(|(stats, here)| stats.folder(&rel, here));
+            let entries: Vec<(Vec<u8>, EntryKind)> = match noted {
+                Some(noted) => noted
+                    .iter()
+                    .map(|(name, kind)| (name.as_bytes().to_vec(), *kind))
+                    .collect(),
+                None => match list_folder(&fd) {
+                    Ok(entries) => {
+                        note_folder(stats, &rel, here, &entries);
+                        entries
                     }
-                };
-                let raw = entry.file_name();
-                let name = String::from_utf8_lossy(raw.to_bytes());
-                if name == "." || name == ".." || name == ".git" {
-                    continue;
-                }
+                    Err(err) => {
+                        files.push(Self::unreadable(rel, &err));
+                        continue;
+                    }
+                },
+            };
+            for (raw, kind) in entries {
+                let name = String::from_utf8_lossy(&raw);
                 let path = if rel.is_empty() {
                     name.into_owned()
                 } else {
                     format!("{rel}/{name}")
                 };
-                let stat = || rustix::fs::statat(entries.fd()?, raw, AtFlags::SYMLINK_NOFOLLOW);
                 // On disk by its own bytes: `path` has U+FFFD for bytes
                 // that are not UTF-8.
-                let on_disk = || full.join(std::ffi::OsStr::from_bytes(raw.to_bytes()));
-                let kind = match entry.file_type() {
-                    // Some file systems do not say: ask the file.
-                    FileType::Unknown => match stat() {
-                        Ok(st) => FileType::from_raw_mode(st.st_mode),
-                        Err(err) => {
-                            files.push(Self::unreadable(path, &std::io::Error::from(err)));
-                            continue;
-                        }
-                    },
-                    kind => kind,
-                };
-                if kind == FileType::Directory {
-                    folders.push((on_disk(), path));
+                let on_disk = full.join(std::ffi::OsStr::from_bytes(&raw));
+                if kind == EntryKind::Folder {
+                    folders.push((on_disk, path));
                     continue;
                 }
                 if !Self::keeps(schema, dir, &path) {
                     continue;
                 }
                 let (seen, stat) = match kind {
-                    FileType::RegularFile => {
-                        (Seen::File, stat().ok().and_then(|st| Stat::of_raw(&st)))
+                    EntryKind::File => {
+                        let stat =
+                            rustix::fs::statat(&fd, raw.as_slice(), AtFlags::SYMLINK_NOFOLLOW);
+                        (Seen::File, stat.ok().and_then(|st| Stat::of_raw(&st)))
                     }
-                    FileType::Symlink => (Seen::Symlink, None),
+                    EntryKind::Symlink => (Seen::Symlink, None),
                     _ => (Seen::Other, None),
                 };
                 files.push(Found::File {
-                    full: on_disk(),
+                    full: on_disk,
                     path,
                     seen,
                     stat,
@@ -255,7 +267,13 @@ impl Worktree {
     /// disk) into `files`, with walkdir; symlinks are listed, never
     /// followed, and `.git` folders skipped.
     #[cfg(not(unix))]
-    fn walk(&self, schema: &Schema, dir: &str, start: &Path, files: &mut Vec<Found>) {
+    fn walk(
+        &self,
+        schema: &Schema,
+        (dir, start): (&str, &Path),
+        _stats: Option<&WorktreeCache>,
+        files: &mut Vec<Found>,
+    ) {
         let walk = WalkDir::new(start)
             .follow_links(false)
             .into_iter()
@@ -497,6 +515,58 @@ impl Worktree {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
         Some(parts.join("/"))
+    }
+}
+
+/// The entries of the open folder `fd` (but `.`, `..` and `.git`), each
+/// with what it is; an entry its folder does not type is asked.
+#[cfg(unix)]
+fn list_folder(fd: &rustix::fd::OwnedFd) -> std::io::Result<Vec<(Vec<u8>, EntryKind)>> {
+    use rustix::fs::{AtFlags, Dir, FileType};
+    let mut dir = Dir::read_from(fd)?;
+    let mut entries = Vec::new();
+    while let Some(entry) = dir.read() {
+        let entry = entry?;
+        let raw = entry.file_name();
+        if matches!(raw.to_bytes(), b"." | b".." | b".git") {
+            continue;
+        }
+        let kind = match entry.file_type() {
+            // Some file systems do not say: ask the file.
+            FileType::Unknown => FileType::from_raw_mode(
+                rustix::fs::statat(fd, raw, AtFlags::SYMLINK_NOFOLLOW)?.st_mode,
+            ),
+            kind => kind,
+        };
+        let kind = match kind {
+            FileType::RegularFile => EntryKind::File,
+            FileType::Symlink => EntryKind::Symlink,
+            FileType::Directory => EntryKind::Folder,
+            _ => EntryKind::Other,
+        };
+        entries.push((raw.to_bytes().to_vec(), kind));
+    }
+    Ok(entries)
+}
+
+/// Notes in `stats` what the folder at `rel`, with stat `here`, lists,
+/// when every name is text (the cache holds text).
+#[cfg(unix)]
+fn note_folder(
+    stats: Option<&WorktreeCache>,
+    rel: &str,
+    here: Option<FolderStat>,
+    entries: &[(Vec<u8>, EntryKind)],
+) {
+    let (Some(stats), Some(here)) = (stats, here) else {
+        return;
+    };
+    let named: Option<Entries> = entries
+        .iter()
+        .map(|(raw, kind)| Some((std::str::from_utf8(raw).ok()?.into(), *kind)))
+        .collect();
+    if let Some(named) = named {
+        stats.put_folder(rel, here, named);
     }
 }
 

@@ -1014,3 +1014,75 @@ fn a_listing_is_shown_again_only_as_it_was_shown() {
         assert_eq!(run(args, columns), run(&without, columns), "{args:?}");
     }
 }
+
+#[test]
+fn a_folder_changed_since_it_was_listed_is_listed_again() {
+    let repo = answering_repo();
+    let outputs = |repo: &TestRepo| {
+        let with: Vec<String> = [&["validate"][..], &["list", "--format", "paths"]]
+            .iter()
+            .map(|args| repo.run(args).stdout)
+            .collect();
+        let mut without = Vec::new();
+        for args in [
+            &["validate", "--no-cache"][..],
+            &["list", "--format", "paths", "--no-cache"],
+        ] {
+            without.push(repo.run(args).stdout);
+        }
+        assert_eq!(with, without);
+        with
+    };
+    let first = outputs(&repo);
+    assert_eq!(outputs(&repo), first);
+    let noted = std::fs::read_to_string(cache(&repo, "worktree")).expect("the stat cache");
+    assert!(noted.contains("research/experiments/\t"), "{noted}");
+
+    // Added at the top and in a new subfolder, then in that subfolder
+    // once it is noted; renamed; removed; replaced by a symlink.
+    let exp = "research/experiments";
+    let steps: [(&str, &dyn Fn(&TestRepo)); 6] = [
+        ("added", &|repo| {
+            repo.write(
+                &format!("{exp}/EXP-0020-new.md"),
+                experiment("EXP-0020", "planned"),
+            );
+        }),
+        ("added in a new subfolder", &|repo| {
+            repo.write(
+                &format!("{exp}/2024/EXP-0021-deep.md"),
+                experiment("EXP-0021", "planned"),
+            );
+        }),
+        ("added in a noted subfolder", &|repo| {
+            repo.write(
+                &format!("{exp}/2024/EXP-0022-deeper.md"),
+                experiment("EXP-0022", "planned"),
+            );
+        }),
+        ("renamed", &|repo| {
+            std::fs::rename(
+                repo.path().join(format!("{exp}/2024/EXP-0022-deeper.md")),
+                repo.path().join(format!("{exp}/2024/EXP-0022-moved.md")),
+            )
+            .expect("rename");
+        }),
+        ("removed", &|repo| {
+            repo.remove(&format!("{exp}/EXP-0020-new.md"));
+        }),
+        ("a symlink in its place", &|repo| {
+            repo.remove(&format!("{exp}/2024/EXP-0021-deep.md"));
+            repo.symlink("EXP-0022-moved.md", &format!("{exp}/2024/EXP-0021-deep.md"));
+        }),
+    ];
+    let mut last = first;
+    for (what, step) in steps {
+        step(&repo);
+        let now = outputs(&repo);
+        assert_ne!(now, last, "{what}: the listing changed");
+        assert_eq!(outputs(&repo), now, "{what}: and stays");
+        last = now;
+    }
+    assert!(last[1].contains("2024/EXP-0022-moved.md"), "{}", last[1]);
+    assert!(!last[1].contains("EXP-0020-new.md"), "{}", last[1]);
+}
