@@ -1041,7 +1041,8 @@ fn a_folder_changed_since_it_was_listed_is_listed_again() {
     // Added at the top and in a new subfolder, then in that subfolder
     // once it is noted; renamed; removed; replaced by a symlink.
     let exp = "research/experiments";
-    let steps: [(&str, &dyn Fn(&TestRepo)); 6] = [
+    type Step<'a> = (&'a str, &'a dyn Fn(&TestRepo));
+    let steps: [Step; 6] = [
         ("added", &|repo| {
             repo.write(
                 &format!("{exp}/EXP-0020-new.md"),
