@@ -236,9 +236,9 @@ impl Worktree {
                 };
                 // On disk by its own bytes: `path` has U+FFFD for bytes
                 // that are not UTF-8.
-                let on_disk = full.join(std::ffi::OsStr::from_bytes(&raw));
+                let on_disk = || full.join(std::ffi::OsStr::from_bytes(&raw));
                 if kind == EntryKind::Folder {
-                    folders.push((on_disk, path));
+                    folders.push((on_disk(), path));
                     continue;
                 }
                 if !Self::keeps(schema, dir, &path) {
@@ -254,7 +254,7 @@ impl Worktree {
                     _ => (Seen::Other, None),
                 };
                 files.push(Found::File {
-                    full: on_disk,
+                    full: on_disk(),
                     path,
                     seen,
                     stat,
