@@ -140,6 +140,13 @@ fn count_keys(value: &Value) -> usize {
 /// start, after `: `, `- `, `,`, `[`, `{`, `?`); quoted text and comments
 /// are skipped. Anything it lets through is still checked by the parser.
 fn check_flow_depth(text: &str) -> Result<(), YamlError> {
+    // Nesting never passes the number of brackets that open it: counting
+    // them is a fraction of the scan below, and nearly every document
+    // has a handful (`tags: [a, b]`).
+    let opening = text.bytes().filter(|&b| b == b'[' || b == b'{').count();
+    if opening <= MAX_FLOW_DEPTH {
+        return Ok(());
+    }
     let mut depth = 0usize;
     let mut line = 1;
     let mut quote: Option<u8> = None;
@@ -375,6 +382,9 @@ mod tests {
             "]".repeat(MAX_FLOW_DEPTH)
         );
         assert!(parse(&ok).is_ok());
+        // Many brackets side by side, none deep: scanned, and read.
+        let wide = format!("w: [{}]\n", vec!["[1]"; 100].join(", "));
+        assert!(parse(&wide).is_ok(), "{:?}", parse(&wide));
         // Brackets inside quotes, comments and plain words are not nesting.
         let text = format!("t: \"{0}\"\nu: '{0}'\nv: a{0}\n# {0}\n", "[".repeat(100));
         assert!(parse(&text).is_ok(), "{:?}", parse(&text));
