@@ -571,6 +571,10 @@ enum Answer {
     Shown(Shown),
 }
 
+/// The listing `query` asks for, or with `view` its rendering (never
+/// the listing then): repeated from the results cache when the same
+/// files were listed (and shown that way) before; else found, rendered
+/// and stored.
 fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Result<Answer, Error> {
     let schema = project.schema();
     let filter = Filter::new(
