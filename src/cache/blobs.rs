@@ -159,11 +159,7 @@ impl BlobCache {
         // Then what this command used; older entries only while they fit.
         let known = self.file.known();
         for line in &known.lines {
-            let out = if line.used.load(Ordering::Relaxed) {
-                body.keep()
-            } else {
-                body.spare()
-            };
+            let out = body.entry(line.used.load(Ordering::Relaxed));
             out.push_str(known.line(line));
             out.push('\n');
         }

@@ -278,12 +278,8 @@ impl ChangeCache {
             if relearned {
                 continue;
             }
-            let out = if place.used.load(Ordering::Relaxed) {
-                body.keep()
-            } else {
-                body.spare()
-            };
-            out.push_str(text);
+            body.entry(place.used.load(Ordering::Relaxed))
+                .push_str(text);
         }
         body.keep_text(fresh.commits_text, fresh.learned_commits.len());
         for place in &file.commits {
@@ -291,12 +287,8 @@ impl ChangeCache {
             if commit_head(text).is_some_and(|id| fresh.learned_commits.contains_key(id)) {
                 continue;
             }
-            let out = if place.used.load(Ordering::Relaxed) {
-                body.keep()
-            } else {
-                body.spare()
-            };
-            out.push_str(text);
+            body.entry(place.used.load(Ordering::Relaxed))
+                .push_str(text);
         }
         self.file.save(body, MAX_BYTES)
     }

@@ -173,6 +173,12 @@ impl Body {
         &mut self.rest
     }
 
+    /// Where to write one entry read from the file: kept when this
+    /// command used it, else spare.
+    pub(super) fn entry(&mut self, used: bool) -> &mut String {
+        if used { self.keep() } else { self.spare() }
+    }
+
     /// The text (in parts) and count of the entries, within `max_bytes`
     /// unless what is kept alone passes it.
     fn finish(&self, max_bytes: usize) -> (Vec<&str>, usize) {

@@ -90,11 +90,7 @@ impl JsonLines {
                 continue;
             }
             let json = &known.text[range.clone()];
-            if used.load(Ordering::Relaxed) {
-                line(body.keep(), blob, json);
-            } else {
-                line(body.spare(), blob, json);
-            }
+            line(body.entry(used.load(Ordering::Relaxed)), blob, json);
         }
         self.file.save(body, max_bytes)
     }
