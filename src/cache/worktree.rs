@@ -84,13 +84,23 @@ impl Stat {
         if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
             return None;
         }
+        let (mtime, ctime) = raw_times(st)?;
         Some(Stat {
             size: u64::try_from(st.st_size).ok()?,
-            mtime: nanos(st.st_mtime, i64::try_from(st.st_mtime_nsec).ok()?),
-            ctime: nanos(st.st_ctime, i64::try_from(st.st_ctime_nsec).ok()?),
+            mtime,
+            ctime,
             inode: st.st_ino,
         })
     }
+}
+
+/// The modification and change times of a raw stat, in nanoseconds.
+#[cfg(unix)]
+fn raw_times(st: &rustix::fs::Stat) -> Option<(i128, i128)> {
+    Some((
+        nanos(st.st_mtime, i64::try_from(st.st_mtime_nsec).ok()?),
+        nanos(st.st_ctime, i64::try_from(st.st_ctime_nsec).ok()?),
+    ))
 }
 
 #[cfg(unix)]
@@ -127,9 +137,10 @@ impl FolderStat {
         if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Directory {
             return None;
         }
+        let (mtime, ctime) = raw_times(st)?;
         Some(FolderStat {
-            mtime: nanos(st.st_mtime, i64::try_from(st.st_mtime_nsec).ok()?),
-            ctime: nanos(st.st_ctime, i64::try_from(st.st_ctime_nsec).ok()?),
+            mtime,
+            ctime,
             inode: st.st_ino,
             #[allow(clippy::useless_conversion)]
             device: u64::try_from(st.st_dev).ok()?,
@@ -324,7 +335,7 @@ impl WorktreeCache {
             })
             .map(|entry| (known.path(entry), &entry.stat, known.blob(entry)))
             .collect();
-        let folders: Vec<(&str, &FolderStat, &Entries)> = known
+        let mut folders: Vec<(&str, &FolderStat, &Entries)> = known
             .folders
             .iter()
             .filter(|(path, (.., seen))| {
@@ -354,6 +365,15 @@ impl WorktreeCache {
         entries.sort_unstable_by_key(|(path, ..)| *path);
         let mut body = Body::default();
         let mut bytes = 0;
+        // Every line is kept, files first, while they fit in the bound.
+        let mut keep = |line: &str| {
+            bytes += line.len();
+            let fits = bytes <= MAX_BYTES;
+            if fits {
+                body.keep().push_str(line);
+            }
+            fits
+        };
         for (path, stat, blob) in entries {
             let mut line = String::with_capacity(path.len() + 110);
             escape(&mut line, path);
@@ -361,15 +381,12 @@ impl WorktreeCache {
                 "\t{} {} {} {} {blob}\n",
                 stat.size, stat.mtime, stat.ctime, stat.inode
             ));
-            bytes += line.len();
-            if bytes > MAX_BYTES {
+            if !keep(&line) {
                 break;
             }
-            body.keep().push_str(&line);
         }
         // Then each folder: its path and a `/`, its stat, and each entry
         // as its kind's letter and its name.
-        let mut folders = folders;
         folders.sort_unstable_by_key(|(path, ..)| *path);
         for (path, stat, entries) in folders {
             let mut line = String::with_capacity(path.len() + 80 + entries.len() * 32);
@@ -384,11 +401,9 @@ impl WorktreeCache {
                 escape(&mut line, name);
             }
             line.push('\n');
-            bytes += line.len();
-            if bytes > MAX_BYTES {
+            if !keep(&line) {
                 break;
             }
-            body.keep().push_str(&line);
         }
         self.file.save(body, MAX_BYTES)
     }
