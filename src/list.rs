@@ -636,8 +636,7 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
     let shown = results
         .as_ref()
         .zip(shown_key.as_deref())
-        .and_then(|(results, key)| results.get(key))
-        .and_then(|text| serde_json::from_str::<Shown>(&text).ok());
+        .and_then(|(results, key)| results.get_as::<Shown>(key));
     if let Some(shown) = shown {
         return Ok(Answer::Shown(shown));
     }
@@ -645,8 +644,7 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
     let answered = results
         .as_ref()
         .zip(key.as_deref())
-        .and_then(|(results, key)| results.get(key))
-        .and_then(|text| serde_json::from_str::<Kept>(&text).ok());
+        .and_then(|(results, key)| results.get_as::<Kept>(key));
     // Files read now are keyed by the blob ids they were read as.
     let read_key = |command: &[&str]| {
         results::key_once_read(command, schema, blobs.as_ref()?, |path| {
@@ -677,9 +675,7 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
                     records: listing.records,
                     broken: listing.broken,
                 };
-                if let Ok(text) = serde_json::to_string(&kept) {
-                    results.put(key, text);
-                }
+                results.put_as(key, &kept);
                 listing.records = kept.records;
             }
             listing
@@ -694,9 +690,7 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
             };
             let key = shown_key.or_else(|| read_key(viewed));
             if let (Some(results), Some(key)) = (&results, key) {
-                if let Ok(text) = serde_json::to_string(&shown) {
-                    results.put(key, text);
-                }
+                results.put_as(key, &shown);
             }
             Answer::Shown(shown)
         }

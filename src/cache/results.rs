@@ -30,6 +30,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use crate::schema::Schema;
 
 /// The first word and format version of each answer's file.
@@ -65,7 +68,7 @@ impl ResultCache {
     /// The answer stored under `key`, as the caller wrote it; None when
     /// there is none, or its file is unreadable, damaged or written by
     /// another cairn version.
-    pub fn get(&self, key: &str) -> Option<String> {
+    fn get(&self, key: &str) -> Option<String> {
         if !super::is_id(key) {
             return None;
         }
@@ -91,11 +94,25 @@ impl ResultCache {
 
     /// Stores `answer` (one line of text: no line break) under `key`; a
     /// command may store more than one (a listing, and the listing shown).
-    pub fn put(&self, key: String, answer: String) {
+    fn put(&self, key: String, answer: String) {
         if !answer.contains('\n') && super::is_id(&key) {
             let mut stored = self.stored.lock().unwrap_or_else(|p| p.into_inner());
             stored.retain(|(k, _)| *k != key);
             stored.push((key, answer));
+        }
+    }
+
+    /// The answer stored under `key`, read back as the `T` it was stored
+    /// as ([`ResultCache::put_as`]); None as for a missing answer when it
+    /// does not read as one.
+    pub fn get_as<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        serde_json::from_str(&self.get(key)?).ok()
+    }
+
+    /// Stores `answer` under `key`, as one line of JSON.
+    pub fn put_as<T: Serialize>(&self, key: String, answer: &T) {
+        if let Ok(text) = serde_json::to_string(answer) {
+            self.put(key, text);
         }
     }
 

@@ -119,9 +119,7 @@ fn answered_findings(
         .map(|(path, _)| path.clone())
         .collect();
     if let Some(key) = &key {
-        let answer = results
-            .get(key)
-            .and_then(|text| serde_json::from_str::<Answer>(&text).ok());
+        let answer = results.get_as::<Answer>(key);
         if let Some(answer) = answer.filter(|a| {
             a.probes
                 .iter()
@@ -166,9 +164,7 @@ fn answered_findings(
             .collect(),
         findings,
     };
-    if let Ok(text) = serde_json::to_string(&answer) {
-        results.put(key, text);
-    }
+    results.put_as(key, &answer);
     Ok((answer.findings, files))
 }
 
