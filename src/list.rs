@@ -549,20 +549,21 @@ pub struct Shown {
 pub fn find_shown(project: &Project, query: &Query<'_>, view: &View<'_>) -> Result<Shown, Error> {
     match answer(project, query, Some(view))? {
         Answer::Shown(shown) => Ok(shown),
-        Answer::Listing(mut listing) => Ok(Shown {
-            text: render(view, &mut listing)?,
-            records: listing.records.len(),
-            broken: listing.broken,
-        }),
+        Answer::Listing(mut listing) => show(view, &mut listing),
     }
 }
 
-/// The listing as `view` renders it (text: the renderers write strings).
-fn render(view: &View<'_>, listing: &mut Listing) -> Result<String, Error> {
+/// The listing as `view` shows it, fitted to its width (text: the
+/// renderers write strings).
+fn show(view: &View<'_>, listing: &mut Listing) -> Result<Shown, Error> {
     listing.width = view.width;
     let bytes =
         (view.render)(listing).map_err(|err| Error::io("cannot render the listing", err))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(Shown {
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        records: listing.records.len(),
+        broken: listing.broken,
+    })
 }
 
 /// What [`answer`] found: the listing, or (with a view) its rendering.
@@ -683,11 +684,7 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
     };
     let answer = match (view, &viewed) {
         (Some(view), Some(viewed)) => {
-            let shown = Shown {
-                text: render(view, &mut listing)?,
-                records: listing.records.len(),
-                broken: listing.broken,
-            };
+            let shown = show(view, &mut listing)?;
             let key = shown_key.or_else(|| read_key(viewed));
             if let (Some(results), Some(key)) = (&results, key) {
                 results.put_as(key, &shown);
