@@ -264,7 +264,7 @@ impl<'a> Loader<'a> {
                     .filter(|p| schema.is_record_path(p))
                     .map(String::as_str)
                     .collect();
-                // ListedFiles the kind folders reads each folder's tree once;
+                // Listing the kind folders reads each folder's tree once;
                 // looking each path up would read its (possibly large)
                 // folder tree again per path.
                 let listed = if wanted.is_empty() {
