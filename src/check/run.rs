@@ -129,12 +129,7 @@ fn answered_findings(
         }
     }
     let snapshot = loader.load_files(files, source, label)?;
-    let mut files: Vec<String> = snapshot
-        .records
-        .iter()
-        .map(|r| r.path.clone())
-        .chain(snapshot.broken.iter().map(|b| b.path.clone()))
-        .collect();
+    let mut files = snapshot.paths();
     files.sort_unstable();
     let probing = Probing {
         tree,
@@ -237,13 +232,7 @@ pub fn run(
                 }
                 diagnostics.extend(found.findings);
             }
-            let files = snapshot
-                .records
-                .iter()
-                .map(|r| r.path.clone())
-                .chain(snapshot.broken.iter().map(|b| b.path.clone()))
-                .collect();
-            (diagnostics, files, old)
+            (diagnostics, snapshot.paths(), old)
         }
     };
     // A typo in a CI script must not pass as "0 records"; a kind's folder

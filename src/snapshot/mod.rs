@@ -212,6 +212,16 @@ impl Snapshot {
         self.len() == 0
     }
 
+    /// The path of every file it was made from: its records', then the
+    /// broken files'.
+    pub fn paths(&self) -> Vec<String> {
+        self.records
+            .iter()
+            .map(|r| r.path.clone())
+            .chain(self.broken.iter().map(|b| b.path.clone()))
+            .collect()
+    }
+
     /// The first record with this id.
     pub fn by_id(&self, id: &str) -> Option<&Record> {
         self.records.iter().find(|r| r.id.as_deref() == Some(id))
