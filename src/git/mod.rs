@@ -425,20 +425,12 @@ impl Repo {
         if items.len() < SEQUENTIAL_BELOW || threads < 2 {
             return items.iter().map(|item| work(self, item)).collect();
         }
-        let git_dir = self.repo.path().to_path_buf();
-        let (workdir, shallow) = (&self.workdir, &self.shallow);
+        let handle = self.handle();
         let run = items.len().div_ceil(threads * runs_per_thread).max(16);
         let parts: Vec<Result<Vec<R>, GitError>> = items
             .par_chunks(run)
             .map(|part| {
-                let worker = Repo {
-                    repo: Repository::open(&git_dir)
-                        .map_err(|e| failed("opening the repository on a worker thread", &e))?,
-                    workdir: workdir.clone(),
-                    shallow: shallow.clone(),
-                    raw_trees: RefCell::default(),
-                    commit_trees: RefCell::default(),
-                };
+                let worker = handle.open()?;
                 part.iter().map(|item| work(&worker, item)).collect()
             })
             .collect();
@@ -447,6 +439,74 @@ impl Repo {
             out.extend(part?);
         }
         Ok(out)
+    }
+
+    /// Applies `work` to every item, on every core at once, results in the
+    /// order of `items`. Unlike [`Repo::in_parallel`], which gives each
+    /// thread its own stretch of the items, the threads take runs of
+    /// `run` items in turn from the front, so that at any moment they
+    /// work on neighbouring items: comparing neighbouring commits, they
+    /// read the same delta chains, which libgit2's cache of delta bases
+    /// (one per pack, shared by every handle) then keeps for both. This
+    /// thread works too, on this handle.
+    fn abreast<T: Sync, R: Send>(
+        &self,
+        items: &[T],
+        run: usize,
+        work: impl Fn(&Repo, &T) -> Result<R, GitError> + Sync,
+    ) -> Result<Vec<R>, GitError> {
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let threads = rayon::current_num_threads();
+        let runs: Vec<&[T]> = items.chunks(run.max(1)).collect();
+        if runs.len() < 2 || threads < 2 {
+            return items.iter().map(|item| work(self, item)).collect();
+        }
+        let next = AtomicUsize::new(0);
+        // Each run's results, filled by whichever thread took it.
+        type Slot<R> = Mutex<Option<Result<Vec<R>, GitError>>>;
+        let done: Vec<Slot<R>> = runs.iter().map(|_| Mutex::default()).collect();
+        let take = |repo: &Repo| loop {
+            let at = next.fetch_add(1, Ordering::Relaxed);
+            let Some(run) = runs.get(at) else { break };
+            let result: Result<Vec<R>, GitError> =
+                run.iter().map(|item| work(repo, item)).collect();
+            if result.is_err() {
+                // The first failure in order is the answer: no more runs.
+                next.store(runs.len(), Ordering::Relaxed);
+            }
+            *done[at].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+        };
+        let handle = self.handle();
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                // A thread that cannot open its handle leaves the runs to
+                // the others; this thread takes every run that is left.
+                scope.spawn(|| {
+                    if let Ok(worker) = handle.open() {
+                        take(&worker);
+                    }
+                });
+            }
+            take(self);
+        });
+        let mut out = Vec::with_capacity(items.len());
+        for slot in done {
+            match slot.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                Some(part) => out.extend(part?),
+                None => unreachable!("every run is done unless one before it failed"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// What a worker thread needs to open its own handle on this repository.
+    fn handle(&self) -> Handle {
+        Handle {
+            git_dir: self.repo.path().to_path_buf(),
+            workdir: self.workdir.clone(),
+            shallow: self.shallow.clone(),
+        }
     }
 
     /// Paths (repo-relative) that differ between a commit and the work tree —
@@ -617,3 +677,24 @@ fn lossy(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// How a worker thread opens its own handle on a repository: git2 handles
+/// cannot be shared between threads.
+struct Handle {
+    git_dir: PathBuf,
+    workdir: Option<PathBuf>,
+    shallow: HashSet<Oid>,
+}
+
+impl Handle {
+    fn open(&self) -> Result<Repo, GitError> {
+        Ok(Repo {
+            repo: Repository::open(&self.git_dir)
+                .map_err(|e| failed("opening the repository on a worker thread", &e))?,
+            workdir: self.workdir.clone(),
+            shallow: self.shallow.clone(),
+            raw_trees: RefCell::default(),
+            commit_trees: RefCell::default(),
+        })
+    }
+}

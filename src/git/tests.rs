@@ -563,3 +563,116 @@ fn statuses(changes: &[TreeChange]) -> Vec<(ChangeStatus, &str)> {
 fn canon(path: &Path) -> PathBuf {
     path.canonicalize().expect("canonicalize")
 }
+
+/// `count` commits made by `git fast-import`, each changing one of eight
+/// files under `research/` (adding, editing, then removing it in turn)
+/// and every third one a file under `src/`.
+fn long_history(count: usize) -> (tempfile::TempDir, PathBuf) {
+    let (tmp, dir) = new_repo();
+    let mut stream = String::new();
+    for n in 0..count {
+        let time = 1_704_067_200 + n * 60;
+        let message = format!("step {n}");
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter Ada Lovelace <ada@example.com> {time} +0000\ndata {}\n{message}\n",
+            message.len()
+        ));
+        let file = format!("research/{}/r{}.md", ["a", "b"][n % 2], n % 8);
+        if n % 11 == 10 {
+            stream.push_str(&format!("D {file}\n"));
+        } else {
+            let text = format!("step {n}\n");
+            stream.push_str(&format!(
+                "M 100644 inline {file}\ndata {}\n{text}\n",
+                text.len()
+            ));
+        }
+        if n % 3 == 0 {
+            let text = format!("code {n}\n");
+            stream.push_str(&format!(
+                "M 100644 inline src/main.rs\ndata {}\n{text}\n",
+                text.len()
+            ));
+        }
+    }
+    let mut child = Command::new("git")
+        .current_dir(&dir)
+        .args(["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("git fast-import runs");
+    std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), stream.as_bytes())
+        .expect("stream written");
+    assert!(child.wait().expect("fast-import ends").success());
+    (tmp, dir)
+}
+
+#[test]
+fn many_pairs_compared_at_once_are_each_pair_compared() {
+    let (_tmp, dir) = long_history(300);
+    let repo = Repo::discover(&dir).expect("discover");
+    let head = repo.resolve("main").expect("main");
+    let chain = repo.first_parent_chain(&head).expect("chain");
+    assert_eq!(chain.len(), 300);
+    let research = dirs(&["research"]);
+    let one_by_one: Vec<Vec<TreeChange>> = chain
+        .iter()
+        .map(|(commit, parent)| repo.diff_commits(parent.as_ref(), commit, &research))
+        .collect::<Result<_, _>>()
+        .expect("each diff");
+    // Every pair changed one record file, or none (a code-only commit
+    // after the file was removed is still a change: the file is new).
+    assert!(one_by_one.iter().all(|changes| changes.len() <= 1));
+    assert!(one_by_one.iter().filter(|c| c.is_empty()).count() < 30);
+    // On three threads, so the pairs are split among them even on a
+    // machine with one core.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .expect("pool");
+    let at_once = pool.install(|| {
+        let repo = Repo::discover(&dir).expect("discover on the pool");
+        let pairs: Vec<(Option<&ObjectId>, &ObjectId)> =
+            chain.iter().map(|(c, p)| (p.as_ref(), c)).collect();
+        repo.diff_commits_each(&pairs, &research)
+    });
+    let at_once = at_once.expect("diffs at once");
+    let paths = |all: &[Vec<TreeChange>]| -> Vec<Vec<(ChangeStatus, String)>> {
+        all.iter()
+            .map(|changes| changes.iter().map(|c| (c.status, c.path.clone())).collect())
+            .collect()
+    };
+    assert_eq!(paths(&at_once), paths(&one_by_one));
+    let blobs = |all: &[Vec<TreeChange>]| -> Vec<Option<ObjectId>> {
+        all.iter().flatten().map(|c| c.new_blob.clone()).collect()
+    };
+    assert_eq!(blobs(&at_once), blobs(&one_by_one));
+}
+
+#[test]
+fn work_done_abreast_keeps_order_and_reports_the_first_failure() {
+    let (_tmp, dir) = new_repo();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .expect("pool");
+    let items: Vec<usize> = (0..1000).collect();
+    let (doubled, failed) = pool.install(|| {
+        let repo = Repo::discover(&dir).expect("discover on the pool");
+        let doubled = repo.abreast(&items, 7, |_, n| Ok(n * 2));
+        let failed = repo.abreast(&items, 7, |_, &n| {
+            if n == 300 || n == 301 || n == 900 {
+                Err(GitError::Shallow { rev: n.to_string() })
+            } else {
+                Ok(n)
+            }
+        });
+        (doubled, failed)
+    });
+    let doubled = doubled.expect("no failure");
+    assert_eq!(doubled, (0..1000).map(|n| n * 2).collect::<Vec<_>>());
+    match failed {
+        Err(GitError::Shallow { rev }) => assert_eq!(rev, "300"),
+        other => panic!("expected the failure at 300, got {other:?}"),
+    }
+}

@@ -188,36 +188,30 @@ impl Repo {
         new: &ObjectId,
         dirs: &[String],
     ) -> Result<Vec<TreeChange>, GitError> {
-        let raw = self.diff_raw(old, new, dirs)?;
-        let changes = raw
-            .into_iter()
-            .filter_map(|change| {
-                let link = |n: &Option<Node>| n.as_ref().is_some_and(|n| n.mode == MODE_LINK);
-                let symlink = link(&change.old) || link(&change.new);
-                let old_blob = change
-                    .old
-                    .filter(|n| !n.is_gitlink())
-                    .map(|n| ObjectId::from_oid(n.id));
-                let new_blob = change
-                    .new
-                    .filter(|n| !n.is_gitlink())
-                    .map(|n| ObjectId::from_oid(n.id));
-                let status = match (&old_blob, &new_blob) {
-                    (None, None) => return None,
-                    (None, Some(_)) => ChangeStatus::Added,
-                    (Some(_), None) => ChangeStatus::Deleted,
-                    (Some(_), Some(_)) => ChangeStatus::Modified,
-                };
-                Some(TreeChange {
-                    status,
-                    path: change.path,
-                    old_blob,
-                    new_blob,
-                    symlink,
-                })
+        Ok(tree_changes(self.diff_raw(old, new, dirs)?))
+    }
+
+    /// [`Repo::diff_commits`] for each pair of commits, in the pairs'
+    /// order, compared on every core, the threads side by side in runs of
+    /// 32 pairs ([`Repo::abreast`]).
+    pub fn diff_commits_each(
+        &self,
+        pairs: &[(Option<&ObjectId>, &ObjectId)],
+        dirs: &[String],
+    ) -> Result<Vec<Vec<TreeChange>>, GitError> {
+        let roots = pairs
+            .iter()
+            .map(|(old, new)| {
+                Ok((
+                    old.map(|id| self.root_tree(id)).transpose()?,
+                    self.root_tree(new)?,
+                ))
             })
-            .collect();
-        Ok(changes)
+            .collect::<Result<Vec<_>, GitError>>()?;
+        let dirs = normalize_dirs(dirs);
+        self.abreast(&roots, 32, |repo, &(old, new)| {
+            Ok(tree_changes(repo.diff_roots(old, new, &dirs)?))
+        })
     }
 
     /// What changed at exactly these file paths between two commits, as
@@ -441,25 +435,34 @@ impl Repo {
     ) -> Result<Vec<RawChange>, GitError> {
         let old_root = old.map(|id| self.root_tree(id)).transpose()?;
         let new_root = self.root_tree(new)?;
+        self.diff_roots(old_root, new_root, &normalize_dirs(dirs))
+    }
+
+    /// [`Repo::diff_raw`] from the two root trees, `dirs` normalized.
+    fn diff_roots(
+        &self,
+        old_root: Option<Oid>,
+        new_root: Oid,
+        dirs: &[String],
+    ) -> Result<Vec<RawChange>, GitError> {
         let mut out = Vec::new();
         if old_root == Some(new_root) {
             return Ok(out);
         }
-        let dirs = normalize_dirs(dirs);
         // The folders usually share a parent (`research`): when it did not
         // change, none of them did — the common case of a code-only commit.
-        if let (Some(old_root), Some(parent)) = (old_root, common_parent(&dirs)) {
+        if let (Some(old_root), Some(parent)) = (old_root, common_parent(dirs)) {
             if self.node_at(old_root, &parent)? == self.node_at(new_root, &parent)? {
                 return Ok(out);
             }
         }
         for dir in dirs {
             let old_node = match old_root {
-                Some(root) => self.node_at(root, &dir)?,
+                Some(root) => self.node_at(root, dir)?,
                 None => None,
             };
-            let new_node = self.node_at(new_root, &dir)?;
-            self.diff_nodes(&dir, old_node, new_node, &mut out)?;
+            let new_node = self.node_at(new_root, dir)?;
+            self.diff_nodes(dir, old_node, new_node, &mut out)?;
         }
         out.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
@@ -597,4 +600,36 @@ pub(super) fn normalize_dirs(dirs: &[String]) -> Vec<String> {
         }
     }
     kept
+}
+
+/// The blob-level changes among raw changes: submodules dropped, a symlink
+/// on either side marked.
+fn tree_changes(raw: Vec<RawChange>) -> Vec<TreeChange> {
+    raw.into_iter()
+        .filter_map(|change| {
+            let link = |n: &Option<Node>| n.as_ref().is_some_and(|n| n.mode == MODE_LINK);
+            let symlink = link(&change.old) || link(&change.new);
+            let old_blob = change
+                .old
+                .filter(|n| !n.is_gitlink())
+                .map(|n| ObjectId::from_oid(n.id));
+            let new_blob = change
+                .new
+                .filter(|n| !n.is_gitlink())
+                .map(|n| ObjectId::from_oid(n.id));
+            let status = match (&old_blob, &new_blob) {
+                (None, None) => return None,
+                (None, Some(_)) => ChangeStatus::Added,
+                (Some(_), None) => ChangeStatus::Deleted,
+                (Some(_), Some(_)) => ChangeStatus::Modified,
+            };
+            Some(TreeChange {
+                status,
+                path: change.path,
+                old_blob,
+                new_blob,
+                symlink,
+            })
+        })
+        .collect()
 }

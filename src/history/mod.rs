@@ -488,7 +488,8 @@ fn plan(repo: &Repo, tip: &ObjectId, options: &Options<'_>) -> Result<Plan, GitE
 
 /// The changes of every `(parent, commit)` pair under `dirs`, in order:
 /// from the persistent cache where it knows them, else by comparing trees
-/// (through one handle), which the cache then keeps.
+/// (on every core, [`Repo::diff_commits_each`]), which the cache then
+/// keeps.
 fn diff_pairs(
     repo: &Repo,
     pairs: &[(Option<ObjectId>, ObjectId)],
@@ -503,28 +504,30 @@ fn diff_pairs(
             .collect(),
         None => vec![None; pairs.len()],
     };
-    // One handle, in walk order: neighbouring commits share most of their
-    // trees, and libgit2's small cache of delta bases (one per handle)
-    // keeps the chains they are stored in warm. Parallel handles each
-    // rebuilt those chains: more work in all, and more memory.
     let missing: Vec<usize> = (0..pairs.len()).filter(|&i| diffs[i].is_none()).collect();
     count.done += pairs.len() - missing.len();
-    for &i in &missing {
+    // In walk order, a contiguous run a thread: neighbouring commits share
+    // most of their trees, whose delta chains stay in libgit2's cache.
+    let asked: Vec<_> = missing
+        .iter()
+        .map(|&i| (pairs[i].0.as_ref(), &pairs[i].1))
+        .collect();
+    let found = repo.diff_commits_each(&asked, dirs)?;
+    for (&i, changes) in missing.iter().zip(found) {
         let (parent, commit) = &pairs[i];
-        let changes = repo.diff_commits(parent.as_ref(), commit, dirs)?;
         if let Some(cache) = options.changes {
             // A commit's pairs are in its parents' order.
             let first = i == 0 || pairs[i - 1].1 != *commit;
             cache.put(parent.as_ref(), commit, first, &changes);
         }
         diffs[i] = Some(changes);
-        count.done += 1;
-        if let Some(progress) = options.progress.filter(|_| count.done % 1024 == 0) {
-            progress(
-                count.done * count.commits / count.pairs.max(1),
-                count.commits,
-            );
-        }
+    }
+    count.done += missing.len();
+    if let Some(progress) = options.progress {
+        progress(
+            count.done * count.commits / count.pairs.max(1),
+            count.commits,
+        );
     }
     Ok(diffs.into_iter().map(Option::unwrap_or_default).collect())
 }
