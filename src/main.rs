@@ -96,7 +96,15 @@ fn run() -> u8 {
     };
     let buffered: Box<dyn Write> = Box::new(io::BufWriter::new(io::stdout().lock()));
     let mut out = anstream::AutoStream::new(buffered, choice);
-    let result = Ctx::new(&cli, choice).and_then(|ctx| commands::run(&ctx, &cli.command, &mut out));
+    let result = Ctx::new(&cli, choice).and_then(|ctx| {
+        let result = commands::run(&ctx, &cli.command, &mut out);
+        // The process ends next: its repository handle, pack maps and
+        // caches are left to the system, not taken apart one by one (a
+        // few milliseconds after a history walk). Everything a command
+        // writes is written before it returns.
+        std::mem::forget(ctx);
+        result
+    });
     let flushed = out.flush();
     match result {
         Ok(outcome) => match flushed {

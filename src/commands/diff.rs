@@ -12,7 +12,7 @@ use crate::cli::DiffArgs;
 
 /// Runs `cairn diff`.
 pub(crate) fn run(ctx: &Ctx, args: &DiffArgs, out: &mut dyn Write) -> Result<Outcome> {
-    let report = diff::of_revisions(&ctx.project()?, &args.revs, args.cached)?;
+    let report = diff::of_revisions(ctx.project()?, &args.revs, args.cached)?;
     render::emit(args.format.into(), &report, out)?;
     Ok(Outcome::from(args.exit_code && !report.changes.is_empty()))
 }

@@ -13,7 +13,7 @@ use crate::cli::IndexArgs;
 
 /// Runs `cairn index`.
 pub(crate) fn run(ctx: &Ctx, args: &IndexArgs, out: &mut dyn Write) -> Result<Outcome> {
-    let refresh = index::update(&ctx.project()?, args.check)?;
+    let refresh = index::update(ctx.project()?, args.check)?;
     render::emit(Format::Text, &refresh, out)?;
     Ok(Outcome::from(refresh.state == State::Stale))
 }

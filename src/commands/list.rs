@@ -41,7 +41,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ListArgs, out: &mut dyn Write) -> Result<Out
                 width: width(),
                 render: &render,
             };
-            let shown = list::find_shown(&project, &query, &view)?;
+            let shown = list::find_shown(project, &query, &view)?;
             // Already stripped as stdout's stream would: written past it.
             out.flush()?;
             let mut raw = std::io::stdout().lock();
@@ -50,7 +50,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ListArgs, out: &mut dyn Write) -> Result<Out
             (shown.records, shown.broken)
         }
         None => {
-            let listing = list::find(&project, &query)?;
+            let listing = list::find(project, &query)?;
             // Exact bytes: straight to stdout, past the colour stream that
             // strips control characters (NUL among them) for pipes.
             out.flush()?;

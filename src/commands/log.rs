@@ -19,7 +19,7 @@ pub(crate) fn run(ctx: &Ctx, args: &LogArgs, out: &mut dyn Write) -> Result<Outc
         code: args.code,
         patch: args.patch,
     };
-    let found = log::find(&ctx.project()?, &request)?;
+    let found = log::find(ctx.project()?, &request)?;
     render::emit(args.format.into(), &found, out)?;
     Ok(Outcome::from(matches!(found, Found::Unknown { .. })))
 }

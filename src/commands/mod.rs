@@ -56,6 +56,8 @@ pub(crate) struct Ctx {
     pub(crate) no_cache: bool,
     /// Whether stdout keeps colours (`--color` decided against stdout).
     pub(crate) color: anstream::ColorChoice,
+    /// The project, once a command asked for it.
+    project: std::cell::OnceCell<Project>,
 }
 
 impl Ctx {
@@ -74,14 +76,20 @@ impl Ctx {
             config: cli.config.as_ref().map(|c| start.join(c)),
             no_cache: cli.no_cache,
             color,
+            project: std::cell::OnceCell::new(),
         })
     }
 
-    /// The project cairn runs in, with a progress bar for long history walks.
-    pub(crate) fn project(&self) -> Result<Project> {
-        Ok(Project::open(&self.cwd, self.config.as_deref())?
+    /// The project cairn runs in, with a progress bar for long history
+    /// walks; opened once, and kept as long as the context is.
+    pub(crate) fn project(&self) -> Result<&Project> {
+        if let Some(project) = self.project.get() {
+            return Ok(project);
+        }
+        let project = Project::open(&self.cwd, self.config.as_deref())?
             .without_cache(self.no_cache)
-            .with_progress(Box::new(Bar::new("reading history"))))
+            .with_progress(Box::new(Bar::new("reading history")));
+        Ok(self.project.get_or_init(|| project))
     }
 }
 

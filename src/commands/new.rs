@@ -19,7 +19,7 @@ pub(crate) fn run(ctx: &Ctx, args: &NewArgs, out: &mut dyn Write) -> Result<Outc
         date: args.date.as_deref(),
         supersedes: args.supersedes.as_deref(),
     };
-    let created = new::in_project(&ctx.project()?, &request)?;
+    let created = new::in_project(ctx.project()?, &request)?;
     // stdout carries only the new path, for `$EDITOR "$(cairn new …)"`.
     formats::superseded_note(&mut anstream::stderr(), &created)?;
     render::emit(Format::Text, &created, out)?;

@@ -19,7 +19,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ReportArgs, out: &mut dyn Write) -> Result<O
         stale_days: args.stale_days,
         ..summary::Request::default()
     };
-    let written = report::write_file(&ctx.project()?, &args.output, &request)?;
+    let written = report::write_file(ctx.project()?, &args.output, &request)?;
     render::emit(Format::Text, &written, out)?;
     Ok(Outcome::Clean)
 }

@@ -18,7 +18,7 @@ pub(crate) fn run(ctx: &Ctx, args: &SetArgs, out: &mut dyn Write) -> Result<Outc
         force: args.force,
         dry_run: args.dry_run,
     };
-    let plan = set::edit_record(&ctx.project()?, &request)?;
+    let plan = set::edit_record(ctx.project()?, &request)?;
     render::emit(Format::Text, &plan, out)?;
     Ok(Outcome::Clean)
 }

@@ -20,7 +20,7 @@ pub(crate) fn run(ctx: &Ctx, args: &SummaryArgs, out: &mut dyn Write) -> Result<
         since: args.since.as_deref(),
         range: args.range.as_deref(),
     };
-    let model = summary::at_revision(&ctx.project()?, &request)?;
+    let model = summary::at_revision(ctx.project()?, &request)?;
     render::emit(args.format.into(), &model, out)?;
     Ok(Outcome::Clean)
 }

@@ -20,7 +20,7 @@ pub(crate) fn run(ctx: &Ctx, args: &ValidateArgs, out: &mut dyn Write) -> Result
         new_only: args.new,
         paths: &args.paths,
     };
-    let report = run::in_project(&ctx.project()?, &request)?;
+    let report = run::in_project(ctx.project()?, &request)?;
     render::emit(args.format.into(), &report, out)?;
     Ok(Outcome::from(report.fails(args.strict)))
 }
