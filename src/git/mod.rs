@@ -103,20 +103,26 @@ impl Repo {
             // one commit and the old side of the next) is kept by the
             // tree comparison's own few last raw trees.
             git2::opts::enable_caching(false);
-            // Pack files are mapped a window at a time, and every handle
-            // maps its own: with libgit2's defaults (1 GiB windows, 8 GiB
-            // in all) each handle of a parallel walk held a whole pack.
-            // git maps whole packs too, and its peak memory counts the
-            // pages it touched. Smaller windows, and a limit on all of them
-            // together, keep what is mapped bounded; below 64 MiB windows
+            // Pack files are mapped a window at a time (a pack and its
+            // windows are shared by every handle in the process), by
+            // libgit2's defaults 1 GiB windows and 8 GiB in all, as git
+            // does; peak memory counts the pages touched. Smaller windows,
+            // and a limit on all of them together, keep what is mapped
+            // bounded; below 64 MiB windows
             // and 256 MiB in all, reading blobs spread over a large pack
             // spent more time mapping and unmapping windows than inflating
             // (`validate --rev` of 100,000 records: 5.4 s at 16/64 MiB,
-            // 4.1 s at 64/256 MiB, against git's 1.4 s).
+            // 3.5–3.9 s at 64 or 128/256 MiB, 2.4 s but 990 MB at
+            // 128/512 MiB, against git's 1.4 s and 475 MB).
+            // libgit2 starts a window at a multiple of half the window
+            // size, so windows overlap, and a page read through two of
+            // them counts twice: at 64 MiB windows the 57 MB pack of a
+            // 10,000-record log was mapped as two, and a cold `log` peaked
+            // 16 MB higher. At 128 MiB a pack under 64 MiB is mapped once.
             // SAFETY: sets global size limits before any pack is opened; they
             // cannot race with this process's own reads, which all start
             // after discovery.
-            let _ = unsafe { git2::opts::set_mwindow_size(64 << 20) };
+            let _ = unsafe { git2::opts::set_mwindow_size(128 << 20) };
             let _ = unsafe { git2::opts::set_mwindow_mapped_limit(256 << 20) };
         });
         let opened = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
