@@ -231,10 +231,14 @@ pub fn run(
                     ));
                 }
                 diagnostics.extend(found.findings);
+                rayon::spawn(move || drop(found.before));
             }
-            (diagnostics, snapshot.paths(), old)
+            let files = snapshot.paths();
+            rayon::spawn(move || drop(snapshot));
+            (diagnostics, files, old)
         }
     };
+
     // A typo in a CI script must not pass as "0 records"; a kind's folder
     // (or one above it) that holds no records yet is no typo.
     let kind_folder = |path: &str| {
@@ -268,6 +272,10 @@ pub fn run(
     if let Some(old) = old {
         report = report.without_old(&old);
     }
+    // Every parse the history rules kept, freed off the answer's path (see
+    // `answered_findings`).
+    drop((tree, loader));
+    rayon::spawn(move || drop(cache));
     Ok(report)
 }
 
