@@ -171,9 +171,15 @@ impl Snapshot {
             label: label.to_string(),
             ..Snapshot::default()
         };
-        for (path, kind, parsed) in parsed {
-            // Unshared parses move out; cached ones are copied.
-            let result = Arc::try_unwrap(parsed).unwrap_or_else(|shared| (*shared).clone());
+        // Unshared parses move out; cached ones are copied, on every core.
+        let parsed: Vec<_> = parsed
+            .into_par_iter()
+            .map(|(path, kind, parsed)| {
+                let result = Arc::try_unwrap(parsed).unwrap_or_else(|shared| (*shared).clone());
+                (path, kind, result)
+            })
+            .collect();
+        for (path, kind, result) in parsed {
             match result {
                 Ok(record) => snapshot.records.push(record),
                 Err(diagnostic) => snapshot.broken.push(Broken {
