@@ -189,6 +189,10 @@ for name in "${corpora[@]}"; do
     base=(sh -c 'git ls-tree -r --object-only HEAD research | git cat-file --batch')
     row "validate --rev HEAD" "\`git ls-tree -r HEAD research \\| git cat-file --batch\`" validate --rev HEAD
     COLD=1 row "validate --rev HEAD (cold)" "\`git ls-tree -r HEAD research \\| git cat-file --batch\`" validate --rev HEAD
+    # A pull request's gate: the last two commits as the branch, HEAD~2
+    # as the base it forked from; the work tree is HEAD.
+    base=(xargs -a "$tmp/files" cat)
+    COLD=1 row "validate --base HEAD~2 --new (cold)" "\`cat\` of the record files" validate --base HEAD~2 --new
     if [[ -n "$code_only" ]]; then
         base=(git diff "$code_only~1" "$code_only")
         row "diff C~1 C (code only)" "\`git diff C~1 C\`" diff "$code_only~1" "$code_only"
