@@ -45,11 +45,17 @@ impl JsonLines {
         }
     }
 
-    /// What `decode` makes of the JSON of `blob`, if the file holds it and
-    /// it decodes; only then does the entry count as used.
+    /// What `decode` makes of the JSON of `blob`, if the file holds it (or
+    /// this command learned it) and it decodes; only then does a file's
+    /// entry count as used.
     pub(super) fn get<T>(&self, blob: &str, decode: impl FnOnce(&str) -> Option<T>) -> Option<T> {
         let known = self.file.known();
-        let (range, used) = known.entries.get(blob)?;
+        let Some((range, used)) = known.entries.get(blob) else {
+            // Copied out, so that other threads may look entries up while
+            // this one decodes.
+            let json = self.file.fresh().learned.get(blob)?.clone();
+            return decode(&json);
+        };
         let value = decode(known.text.get(range.clone())?)?;
         used.store(true, Ordering::Relaxed);
         Some(value)

@@ -183,6 +183,17 @@ mod tests {
     }
 
     #[test]
+    fn what_a_command_learned_is_found_before_it_is_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OutlineCache::open(dir.path());
+        assert!(cache.get(BLOB).is_none());
+        let (front, body) = outline();
+        cache.put(BLOB, &front, &body);
+        assert_eq!(cache.get(BLOB), Some((front, body)));
+        assert!(cache.get(&BLOB.replace('0', "f")).is_none());
+    }
+
+    #[test]
     fn what_is_saved_is_read_back_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let cache = OutlineCache::open(dir.path());
