@@ -10,7 +10,7 @@ use crate::git::{GitError, ObjectId, Repo, TreeChange};
 use crate::range;
 use crate::record::Record;
 use crate::schema::{Kind, Schema};
-use crate::snapshot::{Loader, ParseCache, Select, Snapshot, Source};
+use crate::snapshot::{Loader, Select, Snapshot, Source};
 
 /// Which head a `--base` check compares with the merge base.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,13 +44,16 @@ pub struct BaseCheck {
 /// that is the head. So a move along allowed transitions over several
 /// commits passes, and a forbidden step names its commit. Ids added since
 /// the merge base are checked against `base_rev` itself for collisions.
+///
+/// `outlined` reads whole snapshots as outlines (the merge base's, for
+/// `--new`, and the base revision's, for collisions); `whole` reads the
+/// records each step changed, whole, through its parse cache.
 pub fn against_base(
     repo: &Repo,
     schema: &Schema,
-    base_rev: &str,
-    head: &Head,
+    (base_rev, head): (&str, &Head),
     head_snapshot: &Snapshot,
-    cache: &ParseCache,
+    (outlined, whole): (&Loader<'_>, &Loader<'_>),
 ) -> Result<BaseCheck, GitError> {
     let head_rev = match head {
         Head::Worktree | Head::Index => None,
@@ -61,8 +64,8 @@ pub fn against_base(
         head: head_commit,
         merge_base,
     } = range::base(repo, base_rev, head_rev)?;
-    let loader = Loader::of_repo(schema, repo).cache(cache);
-    let before = loader.load(
+    let loader = whole;
+    let before = outlined.load(
         &Source::Commit(merge_base.clone()),
         Select::All,
         merge_base.short(),
@@ -118,10 +121,16 @@ pub fn against_base(
             Select::Paths(&paths),
             "HEAD",
         )?;
-        findings.extend(steps_rules(schema, &old, head_snapshot));
+        let (source, label) = if cached {
+            (Source::Index, "index")
+        } else {
+            (Source::Worktree, "worktree")
+        };
+        let new = loader.load(&source, Select::Paths(&paths), label)?;
+        findings.extend(steps_rules(schema, &old, &new));
     }
     if base_commit != merge_base {
-        let other = loader.load(&Source::Commit(base_commit), Select::All, base_rev)?;
+        let other = outlined.load(&Source::Commit(base_commit), Select::All, base_rev)?;
         findings.extend(collisions(&before, head_snapshot, (base_rev, &other)));
     }
     Ok(BaseCheck {

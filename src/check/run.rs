@@ -173,17 +173,14 @@ pub fn run(
     options: &Options<'_>,
 ) -> Result<Report, RunError> {
     let cache = ParseCache::default();
+    // Validation reads the outline of each record; only the history rules
+    // read section text, of the records a branch changed (`whole`).
     let loader = Loader::new(schema, root)
         .repo(repo)
         .outlines(options.outlines)
-        .stats(options.stats);
-    // Only the history rules read section text, and only they share
-    // parses with a history walk; plain validation reads the outline.
-    let loader = if options.base.is_some() {
-        loader.cache(&cache)
-    } else {
-        loader.parts(Parts::Outline)
-    };
+        .stats(options.stats)
+        .parts(Parts::Outline);
+    let whole = loader.whole(&cache);
     let (source, label, place) = match head {
         Head::Worktree => (Source::Worktree, "worktree", "working tree".to_string()),
         Head::Index => (Source::Index, "index", "index".to_string()),
@@ -220,7 +217,13 @@ pub fn run(
             let mut diagnostics = validate(schema, &snapshot, tree.as_ref(), options.today);
             let mut old = None;
             if let (Some(base), Some(repo)) = (options.base, repo) {
-                let found = history::against_base(repo, schema, base, head, &snapshot, &cache)?;
+                let found = history::against_base(
+                    repo,
+                    schema,
+                    (base, head),
+                    &snapshot,
+                    (&loader, &whole),
+                )?;
                 if options.new_only {
                     let tree = loader.tree(&Source::Commit(found.merge_base.clone()))?;
                     old = Some(validate(
@@ -274,7 +277,7 @@ pub fn run(
     }
     // Every parse the history rules kept, freed off the answer's path (see
     // `answered_findings`).
-    drop((tree, loader));
+    drop((tree, loader, whole));
     rayon::spawn(move || drop(cache));
     Ok(report)
 }

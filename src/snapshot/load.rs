@@ -191,6 +191,21 @@ impl<'a> Loader<'a> {
         self
     }
 
+    /// This loader reading whole records through `cache` instead: the same
+    /// working tree and repository, without its outlines and stat cache.
+    #[must_use]
+    pub fn whole(&self, cache: &'a ParseCache) -> Loader<'a> {
+        Loader {
+            schema: self.schema,
+            worktree: self.worktree.clone(),
+            repo: self.repo,
+            cache: Some(cache),
+            parts: Parts::Whole,
+            outlines: None,
+            stats: None,
+        }
+    }
+
     /// The snapshot of `source`, as much of it as `select` asks for,
     /// labelled `label` (`worktree`, `index`, or the revision as given).
     pub fn load(

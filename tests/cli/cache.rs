@@ -1094,3 +1094,66 @@ fn a_folder_changed_since_it_was_listed_is_listed_again() {
     assert!(last[1].contains("2024/EXP-0022-moved.md"), "{}", last[1]);
     assert!(!last[1].contains("EXP-0020-new.md"), "{}", last[1]);
 }
+
+/// A pull request's gate (`validate --base main --new`) on a branch that
+/// commits a forbidden status move and a new broken record, then edits a
+/// third record in the working tree: the same bytes without the cache,
+/// cold and warm, from the working tree and from `--rev`.
+#[test]
+fn the_gate_of_a_branch_is_the_same_through_the_caches() {
+    let repo = generated_repo();
+    repo.git(&["checkout", "-q", "-b", "work"]);
+    let mut repo = repo;
+    repo.write(
+        "research/decisions/DEC-0005-choice.md",
+        decision("DEC-0005", "proposed"),
+    );
+    repo.write(
+        "research/experiments/EXP-0008-new.md",
+        experiment("EXP-0008", "runing"),
+    );
+    repo.commit("reopen DEC-0005, add EXP-0008");
+    repo.write(
+        "research/experiments/EXP-0001-run.md",
+        experiment("EXP-0001", "planned"),
+    );
+    let runs: [&[&str]; 3] = [
+        &["validate", "--base", "main", "--new", "--format", "json"],
+        &["validate", "--base", "main"],
+        &["validate", "--base", "main", "--new", "--rev", "HEAD"],
+    ];
+    let here = repo.path().to_path_buf();
+    let outputs = |extra: &[&str]| -> Vec<String> {
+        runs.iter()
+            .map(|args| {
+                let mut cmd = repo.cairn_cmd(args);
+                cmd.args(extra).current_dir(&here);
+                format!("{args:?} {}", shown(&mut cmd))
+            })
+            .collect()
+    };
+    let without = outputs(&["--no-cache"]);
+    assert_eq!(outputs(&[]), without, "cold");
+    assert!(cache(&repo, "outlines").exists());
+    assert_eq!(outputs(&[]), without, "warm");
+    // What the gate found: the two moves back (one committed, one in
+    // the working tree) and the new record's unknown status.
+    let json = &without[0];
+    for expected in [
+        "history/transition\", \"file\": \"research/decisions/DEC-0005-choice.md",
+        "history/transition\", \"file\": \"research/experiments/EXP-0001-run.md",
+        "research/experiments/EXP-0008-new.md",
+    ] {
+        assert!(
+            json.replace(",\n      \"file\"", ", \"file\"")
+                .contains(expected),
+            "{expected} in {json}"
+        );
+    }
+    assert!(
+        json.starts_with(
+            "[\"validate\", \"--base\", \"main\", \"--new\", \"--format\", \"json\"] 1\n"
+        ),
+        "{json}"
+    );
+}
