@@ -115,7 +115,7 @@ pub fn against_base(
     }
     if matches!(head, Head::Worktree | Head::Index) {
         let cached = *head == Head::Index;
-        let paths = repo.changed_paths_to_worktree(&head_commit, cached)?;
+        let paths = repo.changed_paths_to_worktree(&head_commit, cached, &schema.dirs())?;
         let old = loader.load(
             &Source::Commit(head_commit.clone()),
             Select::Paths(&paths),

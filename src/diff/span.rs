@@ -72,7 +72,9 @@ pub fn between(
             (changed, old, new)
         }
         checkout => {
-            let changed = repo.changed_paths_to_worktree(&span.old, *checkout == Source::Index)?;
+            // Code paths too: a change to code names the records covering it.
+            let changed =
+                repo.changed_paths_to_worktree(&span.old, *checkout == Source::Index, &[])?;
             let old = loader.load(&old_source, Select::Paths(&changed), &span.from)?;
             let new = loader.load(checkout, Select::Paths(&changed), &span.to)?;
             (changed, old, new)

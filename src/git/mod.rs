@@ -517,12 +517,14 @@ impl Repo {
 
     /// Paths (repo-relative) that differ between a commit and the work tree —
     /// tracked changes and untracked, non-ignored files — or between a commit
-    /// and the index when `cached` is true. Sorted, deduplicated; a rename
-    /// contributes both paths.
+    /// and the index when `cached` is true; only under the folders `within`
+    /// when it names any (a commit's other files are not even looked at).
+    /// Sorted, deduplicated; a rename contributes both paths.
     pub fn changed_paths_to_worktree(
         &self,
         old: &ObjectId,
         cached: bool,
+        within: &[String],
     ) -> Result<Vec<String>, GitError> {
         if !cached && self.repo.is_bare() {
             return Err(GitError::BareRepository);
@@ -536,6 +538,15 @@ impl Repo {
             )
         })?;
         let mut opts = git2::DiffOptions::new();
+        // Folders as they are written, not patterns: a folder named with
+        // `*` or `[` matches itself and what is under it.
+        let within = normalize_dirs(within);
+        if within.iter().all(|dir| !dir.is_empty()) {
+            opts.disable_pathspec_match(true);
+            for dir in &within {
+                opts.pathspec(dir);
+            }
+        }
         let (diff, context) = if cached {
             let context = format!("comparing `{}` with the index", old.short());
             (

@@ -260,7 +260,8 @@ fn index_files_after_add() {
     );
     assert!(!repo.exists_in_index("research/su").expect("exists"));
     assert_eq!(
-        repo.changed_paths_to_worktree(&c3, true).expect("cached"),
+        repo.changed_paths_to_worktree(&c3, true, &[])
+            .expect("cached"),
         ["research/new.md"]
     );
 }
@@ -349,17 +350,17 @@ fn changed_paths_to_worktree_includes_untracked() {
     write(&dir, "src/main.rs", "edited\n");
     let repo = Repo::discover(&dir).expect("discover");
     assert_eq!(
-        repo.changed_paths_to_worktree(&c3, false)
+        repo.changed_paths_to_worktree(&c3, false, &[])
             .expect("worktree"),
         [".gitignore", "src/main.rs", "src/new/lib.rs"]
     );
     assert!(
-        repo.changed_paths_to_worktree(&c3, true)
+        repo.changed_paths_to_worktree(&c3, true, &[])
             .expect("cached")
             .is_empty()
     );
     let from_c1 = repo
-        .changed_paths_to_worktree(&c1, false)
+        .changed_paths_to_worktree(&c1, false, &[])
         .expect("worktree");
     assert!(from_c1.contains(&"research/b.md".to_owned()), "{from_c1:?}");
 }
@@ -491,7 +492,7 @@ fn linked_worktree() {
     assert_eq!(repo.workdir().map(canon), Some(canon(&linked)));
     assert_eq!(repo.head().expect("head"), c2);
     assert_eq!(
-        repo.changed_paths_to_worktree(&c2, false)
+        repo.changed_paths_to_worktree(&c2, false, &[])
             .expect("worktree"),
         ["research/wt.md"]
     );
@@ -517,7 +518,7 @@ fn bare_repository() {
     assert!(repo.workdir().is_none());
     assert_eq!(repo.head().expect("head"), c3);
     assert!(matches!(
-        repo.changed_paths_to_worktree(&c3, false),
+        repo.changed_paths_to_worktree(&c3, false, &[]),
         Err(GitError::BareRepository)
     ));
     assert!(matches!(
@@ -675,4 +676,45 @@ fn work_done_abreast_keeps_order_and_reports_the_first_failure() {
         Err(GitError::Shallow { rev }) => assert_eq!(rev, "300"),
         other => panic!("expected the failure at 300, got {other:?}"),
     }
+}
+
+#[test]
+fn changed_paths_to_worktree_within_folders() {
+    let (_tmp, dir, [_, _, c3]) = history();
+    write(&dir, "research/a.md", "edited\n");
+    write(
+        &dir,
+        "research-notes/x.md",
+        "a sibling sharing the prefix\n",
+    );
+    write(&dir, "src/main.rs", "edited\n");
+    write(&dir, "lab[1]/r.md", "untracked\n");
+    write(
+        &dir,
+        "lab1/r.md",
+        "what `lab[1]` would match as a pattern\n",
+    );
+    let repo = Repo::discover(&dir).expect("discover");
+    assert_eq!(
+        repo.changed_paths_to_worktree(&c3, false, &dirs(&["research"]))
+            .expect("within research"),
+        ["research/a.md"]
+    );
+    assert_eq!(
+        repo.changed_paths_to_worktree(&c3, false, &dirs(&["lab[1]", "research/"]))
+            .expect("within two folders"),
+        ["lab[1]/r.md", "research/a.md"]
+    );
+    // A folder that is the whole tree is no restriction.
+    assert_eq!(
+        repo.changed_paths_to_worktree(&c3, false, &dirs(&["", "research"]))
+            .expect("everything"),
+        [
+            "lab1/r.md",
+            "lab[1]/r.md",
+            "research-notes/x.md",
+            "research/a.md",
+            "src/main.rs"
+        ]
+    );
 }
