@@ -193,6 +193,7 @@ for name in "${corpora[@]}"; do
     # as the base it forked from; the work tree is HEAD.
     base=(xargs -a "$tmp/files" cat)
     COLD=1 row "validate --base HEAD~2 --new (cold)" "\`cat\` of the record files" validate --base HEAD~2 --new
+    row "validate --base HEAD~2 --new (warm)" "\`cat\` of the record files" validate --base HEAD~2 --new
     if [[ -n "$code_only" ]]; then
         base=(git diff "$code_only~1" "$code_only")
         row "diff C~1 C (code only)" "\`git diff C~1 C\`" diff "$code_only~1" "$code_only"
