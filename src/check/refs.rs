@@ -66,11 +66,13 @@ impl Lookup for Index<'_> {
 
 /// Every cross-record finding of a snapshot.
 pub fn check(schema: &Schema, snapshot: &Snapshot) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
     let index = Index::new(snapshot);
+    // In the records' order, on every core.
     snapshot
         .records
-        .iter()
-        .flat_map(|record| check_record(schema, &index, record))
+        .par_iter()
+        .flat_map_iter(|record| check_record(schema, &index, record))
         .collect()
 }
 
