@@ -402,10 +402,16 @@ impl<'a> Loader<'a> {
             return Ok(Snapshot::assemble(label, parsed));
         };
         let known = |path: &str, blob: &str| outlined_one(schema, outlines, path, blob);
-        let mut parsed = Vec::with_capacity(listed.files.len());
+        // Rebuilt from their outlines on every core, in the listing's order.
+        let hits: Vec<Option<(String, String, Parsed)>> = listed
+            .files
+            .par_iter()
+            .map(|(found, blob)| known(found.path(), blob.as_deref()?))
+            .collect();
+        let mut parsed = Vec::with_capacity(hits.len());
         let mut left = Vec::new();
-        for (found, blob) in listed.files {
-            match blob.and_then(|blob| known(found.path(), &blob)) {
+        for ((found, _), hit) in listed.files.into_iter().zip(hits) {
+            match hit {
                 Some(hit) => parsed.push(hit),
                 None => left.push(found),
             }
