@@ -23,14 +23,12 @@ pub enum Head {
     Rev(String),
 }
 
-/// What `--base` found: the history findings, and the merge base's own
-/// snapshot (for `--new`, which compares findings with it).
+/// What `--base` found: the history findings, and the merge base (for
+/// `--new`, which compares findings with its own).
 #[derive(Debug)]
 pub struct BaseCheck {
     /// The merge base of the base revision and the head's commit.
     pub merge_base: ObjectId,
-    /// The records at the merge base.
-    pub before: Snapshot,
     /// Findings of the history rules, in the order of the steps.
     pub findings: Vec<Diagnostic>,
 }
@@ -45,9 +43,9 @@ pub struct BaseCheck {
 /// commits passes, and a forbidden step names its commit. Ids added since
 /// the merge base are checked against `base_rev` itself for collisions.
 ///
-/// `outlined` reads whole snapshots as outlines (the merge base's, for
-/// `--new`, and the base revision's, for collisions); `whole` reads the
-/// records each step changed, whole, through its parse cache.
+/// `outlined` reads whole snapshots as outlines (the merge base's and the
+/// base revision's, for collisions); `whole` reads the records each step
+/// changed, whole, through its parse cache.
 pub fn against_base(
     repo: &Repo,
     schema: &Schema,
@@ -65,11 +63,6 @@ pub fn against_base(
         merge_base,
     } = range::base(repo, base_rev, head_rev)?;
     let loader = whole;
-    let before = outlined.load(
-        &Source::Commit(merge_base.clone()),
-        Select::All,
-        merge_base.short(),
-    )?;
     let mut findings = Vec::new();
     let mut commits = repo.walk(&head_commit, Some(&base_commit), true)?;
     commits.reverse();
@@ -129,13 +122,20 @@ pub fn against_base(
         let new = loader.load(&source, Select::Paths(&paths), label)?;
         findings.extend(steps_rules(schema, &old, &new));
     }
+    // Only a base that moved on since the merge base can have given an id
+    // the branch added to another record.
     if base_commit != merge_base {
+        let before = outlined.load(
+            &Source::Commit(merge_base.clone()),
+            Select::All,
+            merge_base.short(),
+        )?;
         let other = outlined.load(&Source::Commit(base_commit), Select::All, base_rev)?;
         findings.extend(collisions(&before, head_snapshot, (base_rev, &other)));
+        rayon::spawn(move || drop((before, other)));
     }
     Ok(BaseCheck {
         merge_base,
-        before,
         findings,
     })
 }

@@ -61,12 +61,29 @@ pub struct Options<'a> {
 /// What a validation of the working tree found, kept to be repeated
 /// ([`crate::cache::results`]): the findings, before any path filter,
 /// and what each link target checked was (whether it existed), to be
-/// checked again. Findings are read back without their subject, which
-/// only a check against a base revision reads.
+/// checked again; and each finding's subject (its field or section),
+/// which a finding's JSON leaves out and `--new` matches findings by.
 #[derive(Serialize, Deserialize)]
 struct Answer {
     probes: Vec<(String, bool)>,
     findings: Vec<Diagnostic>,
+    subjects: Vec<Option<Box<str>>>,
+}
+
+impl Answer {
+    /// The findings with their subjects; None when the two do not pair up.
+    fn into_findings(self) -> Option<Vec<Diagnostic>> {
+        (self.findings.len() == self.subjects.len()).then(|| {
+            self.findings
+                .into_iter()
+                .zip(self.subjects)
+                .map(|(mut finding, subject)| {
+                    finding.subject = subject;
+                    finding
+                })
+                .collect()
+        })
+    }
 }
 
 /// A tree that notes each path asked about and what it answered.
@@ -119,13 +136,13 @@ fn answered_findings(
         .map(|(path, _)| path.clone())
         .collect();
     if let Some(key) = &key {
-        let answer = results.get_as::<Answer>(key);
-        if let Some(answer) = answer.filter(|a| {
+        let answer = results.get_as::<Answer>(key).filter(|a| {
             a.probes
                 .iter()
                 .all(|(path, existed)| tree.exists(path) == *existed)
-        }) {
-            return Ok((answer.findings, paths));
+        });
+        if let Some(findings) = answer.and_then(Answer::into_findings) {
+            return Ok((findings, paths));
         }
     }
     let snapshot = loader.load_files(files, source, label)?;
@@ -157,6 +174,7 @@ fn answered_findings(
             .unwrap_or_else(|p| p.into_inner())
             .into_iter()
             .collect(),
+        subjects: findings.iter().map(|f| f.subject.clone()).collect(),
         findings,
     };
     results.put_as(key, &answer);
@@ -225,23 +243,42 @@ pub fn run(
                     (&loader, &whole),
                 )?;
                 if options.new_only {
-                    let tree = loader.tree(&Source::Commit(found.merge_base.clone()))?;
-                    old = Some(validate(
-                        schema,
-                        &found.before,
-                        tree.as_ref(),
-                        options.today,
-                    ));
+                    // As `validate --rev <merge base>` finds them: repeated
+                    // from the results cache when it holds that answer.
+                    let at = Source::Commit(found.merge_base.clone());
+                    let tree = loader.tree(&at)?;
+                    let label = found.merge_base.short();
+                    let listing = match options.results {
+                        Some(results) => loader.list_files(&at)?.map(|l| (l, results)),
+                        None => None,
+                    };
+                    old = Some(match listing {
+                        Some((listing, results)) => {
+                            let found = answered_findings(
+                                schema,
+                                &loader,
+                                (&at, label, tree.as_ref()),
+                                listing,
+                                results,
+                                options.today,
+                            )?;
+                            found.0
+                        }
+                        None => {
+                            let before = loader.load(&at, Select::All, label)?;
+                            let old = validate(schema, &before, tree.as_ref(), options.today);
+                            rayon::spawn(move || drop(before));
+                            old
+                        }
+                    });
                 }
                 diagnostics.extend(found.findings);
-                rayon::spawn(move || drop(found.before));
             }
             let files = snapshot.paths();
             rayon::spawn(move || drop(snapshot));
             (diagnostics, files, old)
         }
     };
-
     // A typo in a CI script must not pass as "0 records"; a kind's folder
     // (or one above it) that holds no records yet is no typo.
     let kind_folder = |path: &str| {
