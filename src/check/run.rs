@@ -313,9 +313,12 @@ pub fn run(
         report = report.without_old(&old);
     }
     // Every parse the history rules kept, freed off the answer's path (see
-    // `answered_findings`).
+    // `answered_findings`); without them there is nothing to free, and no
+    // thread pool is started for it (a repeated answer starts none).
     drop((tree, loader, whole));
-    rayon::spawn(move || drop(cache));
+    if options.base.is_some() {
+        rayon::spawn(move || drop(cache));
+    }
     Ok(report)
 }
 
