@@ -236,24 +236,13 @@ impl<'a> Loader<'a> {
         };
         let Some(git) = Self::git_source(source) else {
             let worktree = self.worktree()?;
-            // With a parse cache (the history rules), a working-tree file
-            // is kept by its blob id as a git blob is: a record the branch
-            // left as it was at the merge base is read and parsed once,
-            // for both sides.
-            let keyed = |found: Found| {
-                let mut file = worktree.read_found(found);
-                if let (Some(_), None, Ok(bytes)) = (cache, &file.blob, &file.content) {
-                    file.blob = crate::git::hash_blob(bytes).map(|id| id.to_string());
-                }
-                file
-            };
             let parsed = match select {
                 Select::All => match self.list_worktree()? {
                     Some(listed) => return self.load_listed(listed, label),
                     None => worktree
                         .list(schema, None)
                         .into_par_iter()
-                        .filter_map(|found| parse(keyed(found)))
+                        .filter_map(|found| parse(worktree.read_found(found)))
                         .collect(),
                 },
                 Select::Paths(paths) => parse_all(worktree.files_at(schema, paths)),
