@@ -181,6 +181,35 @@ fn answered_findings(
     Ok((answer.findings, files))
 }
 
+/// The findings of `source`, with the path of each file checked: the
+/// answer `results` holds for these very files, when it holds one
+/// ([`answered_findings`]), else those of its snapshot, validated.
+fn findings_of(
+    schema: &Schema,
+    loader: &Loader<'_>,
+    (source, label, tree): (&Source, &str, &dyn Tree),
+    results: Option<&ResultCache>,
+    today: Date,
+) -> Result<(Vec<Diagnostic>, Vec<String>), RunError> {
+    if let Some(results) = results {
+        if let Some(listing) = loader.list_files(source)? {
+            return answered_findings(
+                schema,
+                loader,
+                (source, label, tree),
+                listing,
+                results,
+                today,
+            );
+        }
+    }
+    let snapshot = loader.load(source, Select::All, label)?;
+    let findings = validate(schema, &snapshot, tree, today);
+    let files = snapshot.paths();
+    rayon::spawn(move || drop(snapshot));
+    Ok((findings, files))
+}
+
 /// Validates the snapshot `head` names in the workspace at `root` (with
 /// `repo` for the index, revisions and a base).
 pub fn run(
@@ -214,69 +243,34 @@ pub fn run(
         }
     };
     let tree = loader.tree(&source)?;
-    let listing = match (options.base, options.results) {
-        (None, Some(results)) => loader.list_files(&source)?.map(|l| (l, results)),
-        _ => None,
-    };
-    let (diagnostics, files, old) = match listing {
-        Some((listing, results)) => {
-            let (findings, files) = answered_findings(
-                schema,
-                &loader,
-                (&source, label, tree.as_ref()),
-                listing,
-                results,
-                options.today,
-            )?;
-            (findings, files, None)
-        }
-        None => {
+    let (diagnostics, files, old) = match (options.base, repo) {
+        (Some(base), Some(repo)) => {
             let snapshot = loader.load(&source, Select::All, label)?;
             let mut diagnostics = validate(schema, &snapshot, tree.as_ref(), options.today);
-            let mut old = None;
-            if let (Some(base), Some(repo)) = (options.base, repo) {
-                let found = history::against_base(
-                    repo,
-                    schema,
-                    (base, head),
-                    &snapshot,
-                    (&loader, &whole),
-                )?;
-                if options.new_only {
-                    // As `validate --rev <merge base>` finds them: repeated
-                    // from the results cache when it holds that answer.
-                    let at = Source::Commit(found.merge_base.clone());
-                    let tree = loader.tree(&at)?;
-                    let label = found.merge_base.short();
-                    let listing = match options.results {
-                        Some(results) => loader.list_files(&at)?.map(|l| (l, results)),
-                        None => None,
-                    };
-                    old = Some(match listing {
-                        Some((listing, results)) => {
-                            let found = answered_findings(
-                                schema,
-                                &loader,
-                                (&at, label, tree.as_ref()),
-                                listing,
-                                results,
-                                options.today,
-                            )?;
-                            found.0
-                        }
-                        None => {
-                            let before = loader.load(&at, Select::All, label)?;
-                            let old = validate(schema, &before, tree.as_ref(), options.today);
-                            rayon::spawn(move || drop(before));
-                            old
-                        }
-                    });
-                }
-                diagnostics.extend(found.findings);
-            }
+            let found =
+                history::against_base(repo, schema, (base, head), &snapshot, (&loader, &whole))?;
+            // As `validate --rev <merge base>` finds them.
+            let old = if options.new_only {
+                let at = Source::Commit(found.merge_base.clone());
+                let tree = loader.tree(&at)?;
+                let label = found.merge_base.short();
+                let at = (&at, label, tree.as_ref());
+                Some(findings_of(schema, &loader, at, options.results, options.today)?.0)
+            } else {
+                None
+            };
+            diagnostics.extend(found.findings);
             let files = snapshot.paths();
             rayon::spawn(move || drop(snapshot));
             (diagnostics, files, old)
+        }
+        _ => {
+            let at = (&source, label, tree.as_ref());
+            // A base with no repository to read it from is left unchecked,
+            // and the answer made anew, as it always was.
+            let results = options.results.filter(|_| options.base.is_none());
+            let (findings, files) = findings_of(schema, &loader, at, results, options.today)?;
+            (findings, files, None)
         }
     };
     // A typo in a CI script must not pass as "0 records"; a kind's folder
