@@ -28,6 +28,21 @@ pub enum Value {
 }
 
 impl Value {
+    /// A list of `items`, holding no spare room: a parser grows its lists
+    /// as it reads, and every record of a log keeps its values for the
+    /// whole command.
+    pub fn list(mut items: Vec<Value>) -> Value {
+        items.shrink_to_fit();
+        Value::List(items)
+    }
+
+    /// A mapping of `entries` in their order, holding no spare room (as
+    /// [`Value::list`]).
+    pub fn map(mut entries: Vec<(String, Value)>) -> Value {
+        entries.shrink_to_fit();
+        Value::Map(entries)
+    }
+
     /// Whether the value counts as absent for a required field: null, an
     /// empty or blank string, an empty list or an empty map.
     pub fn is_empty(&self) -> bool {

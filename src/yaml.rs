@@ -282,7 +282,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         while let Some(Document(item)) = seq.next_element()? {
             items.push(item);
         }
-        Ok(Value::List(items))
+        Ok(Value::list(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
@@ -298,7 +298,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
             let Document(value) = map.next_value()?;
             entries.push((key, value));
         }
-        Ok(Value::Map(entries))
+        Ok(Value::map(entries))
     }
 
     /// A tagged value (`!float 1`): the tag is dropped, the value kept.
@@ -321,6 +321,35 @@ fn key_text(key: Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether every list and mapping in `value` holds exactly its items.
+    fn fits(value: &Value) -> bool {
+        match value {
+            Value::List(items) => items.len() == items.capacity() && items.iter().all(fits),
+            Value::Map(entries) => {
+                entries.len() == entries.capacity() && entries.iter().all(|(_, v)| fits(v))
+            }
+            _ => true,
+        }
+    }
+
+    #[test]
+    fn lists_and_mappings_keep_no_spare_room() {
+        // The simple reader (block lists and mappings) and the full parser
+        // (a literal block, which the simple reader leaves to it) both
+        // grow their lists as they read; a record keeps its values for
+        // the whole command, so what they return is cut to size.
+        let simple = "authors:\n  - A\n  - B\n  - C\n  - D\n  - E\nparams:\n  a: 1\n  b: 2\n  c: 3\n  d: 4\n  e: 5\ntags: [x, y, z, w, v]\n";
+        let full = format!("{simple}note: |\n  two\n  lines\n");
+        for text in [simple, full.as_str()] {
+            let value = parse(text).unwrap();
+            let Value::Map(entries) = &value else {
+                panic!("not a mapping: {value:?}");
+            };
+            assert!(entries.len() >= 3, "{entries:?}");
+            assert!(fits(&value), "{text}: {value:?}");
+        }
+    }
 
     #[test]
     fn mapping_keeps_order_and_types() {

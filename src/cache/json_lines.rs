@@ -132,12 +132,15 @@ pub(super) fn fields_json(front: &FrontMatter) -> Option<Vec<(&String, usize, &V
         .collect()
 }
 
-/// The fields [`fields_json`] wrote, read back.
+/// The fields [`fields_json`] wrote, read back, holding no spare room
+/// (the list was grown as it was read, and is kept in its place).
 pub(super) fn fields_from(fields: Vec<(String, usize, V)>) -> Vec<Field> {
-    fields
+    let mut fields: Vec<Field> = fields
         .into_iter()
         .map(|(key, line, V(value))| Field { key, line, value })
-        .collect()
+        .collect();
+    fields.shrink_to_fit();
+    fields
 }
 
 /// Whether every number in `value` is finite.
@@ -205,7 +208,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         while let Some(V(item)) = seq.next_element()? {
             items.push(item);
         }
-        Ok(Value::List(items))
+        Ok(Value::list(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
@@ -213,6 +216,6 @@ impl<'de> Visitor<'de> for ValueVisitor {
         while let Some((key, V(value))) = map.next_entry::<String, V>()? {
             entries.push((key, value));
         }
-        Ok(Value::Map(entries))
+        Ok(Value::map(entries))
     }
 }

@@ -217,6 +217,34 @@ mod tests {
     }
 
     #[test]
+    fn what_is_read_back_keeps_no_spare_room() {
+        // Read back, every record of a log stays in memory for the whole
+        // command: its lists hold exactly their items, though JSON gives
+        // no count ahead and they were grown as they were read.
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OutlineCache::open(dir.path());
+        let (mut front, body) = outline();
+        front.fields.push(Field {
+            key: "ninth".into(),
+            line: 9,
+            value: Value::Int(9),
+        });
+        cache.put(BLOB, &front, &body);
+        cache.save().unwrap();
+        let (got, _) = OutlineCache::open(dir.path()).get(BLOB).unwrap();
+        assert_eq!(got, front);
+        assert_eq!(got.fields.capacity(), 9);
+        let Value::List(tags) = &got.fields[6].value else {
+            panic!("a list")
+        };
+        assert_eq!((tags.len(), tags.capacity()), (2, 2));
+        let Value::Map(metrics) = &got.fields[7].value else {
+            panic!("a map")
+        };
+        assert_eq!((metrics.len(), metrics.capacity()), (3, 3));
+    }
+
+    #[test]
     fn section_text_is_not_kept() {
         let dir = tempfile::tempdir().unwrap();
         let cache = OutlineCache::open(dir.path());

@@ -39,7 +39,7 @@ pub(super) fn parse(text: &str) -> Option<Value> {
         entries.push((key, value));
     }
     // An empty document is the full parser's to read.
-    (!entries.is_empty()).then_some(Value::Map(entries))
+    (!entries.is_empty()).then_some(Value::map(entries))
 }
 
 /// Whether every character is one the simple reader may pass on: no
@@ -120,9 +120,9 @@ fn block(lines: &[&str], at: &mut usize) -> Option<Value> {
             // not at column 0 is a shape to leave to the full parser.
             return (here == 0).then(|| {
                 if list {
-                    Value::List(std::mem::take(&mut items))
+                    Value::list(std::mem::take(&mut items))
                 } else {
-                    Value::Map(std::mem::take(&mut entries))
+                    Value::map(std::mem::take(&mut entries))
                 }
             });
         }
@@ -145,9 +145,9 @@ fn block(lines: &[&str], at: &mut usize) -> Option<Value> {
         *at += 1;
     }
     Some(if list {
-        Value::List(items)
+        Value::list(items)
     } else {
-        Value::Map(entries)
+        Value::map(entries)
     })
 }
 
@@ -174,7 +174,7 @@ fn inline(text: &str) -> Option<Value> {
                 }
             })
             .collect::<Option<Vec<Value>>>()
-            .map(Value::List);
+            .map(Value::list);
     }
     plain(text, false)
 }
