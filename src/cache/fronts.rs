@@ -60,7 +60,7 @@ impl FrontCache {
             return;
         };
         if let Ok(json) = serde_json::to_string(&(front.line, fields)) {
-            self.lines.put(blob, json);
+            self.lines.put(blob, &json);
         }
     }
 

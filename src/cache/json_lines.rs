@@ -32,9 +32,13 @@ struct Known {
     entries: HashMap<String, (Range<usize>, AtomicBool)>,
 }
 
+/// What this command learned, kept as the file's own lines, `<blob>
+/// <json>` each (the way the file will be written, without a copy per
+/// entry), with where each entry's JSON is.
 #[derive(Default)]
 struct Fresh {
-    learned: HashMap<String, String>,
+    learned: HashMap<String, Range<usize>>,
+    text: String,
 }
 
 impl JsonLines {
@@ -53,7 +57,11 @@ impl JsonLines {
         let Some((range, used)) = known.entries.get(blob) else {
             // Copied out, so that other threads may look entries up while
             // this one decodes.
-            let json = self.file.fresh().learned.get(blob)?.clone();
+            let json = {
+                let fresh = self.file.fresh();
+                let range = fresh.learned.get(blob)?.clone();
+                fresh.text[range].to_string()
+            };
             return decode(&json);
         };
         let value = decode(known.text.get(range.clone())?)?;
@@ -67,9 +75,21 @@ impl JsonLines {
     }
 
     /// Keeps `json` (a JSON list on one line) as the entry of `blob`; it
-    /// replaces what the file held.
-    pub(super) fn put(&self, blob: &str, json: String) {
-        self.file.fresh().learned.insert(blob.to_string(), json);
+    /// replaces what the file held. A blob learned once in this command is
+    /// kept as first learned: an entry depends on the blob alone.
+    pub(super) fn put(&self, blob: &str, json: &str) {
+        let mut fresh = self.file.fresh();
+        if fresh.learned.contains_key(blob) {
+            return;
+        }
+        let Fresh { learned, text } = &mut *fresh;
+        text.push_str(blob);
+        text.push(' ');
+        let start = text.len();
+        text.push_str(json);
+        let end = text.len();
+        text.push('\n');
+        learned.insert(blob.to_string(), start..end);
     }
 
     /// Writes what was learned, atomically, within `max_bytes` as
@@ -79,24 +99,20 @@ impl JsonLines {
         if fresh.learned.is_empty() {
             return Ok(());
         }
+        // What was learned, as its lines were written; then what this
+        // command used; older entries only while they fit.
         let mut body = Body::default();
-        let line = |out: &mut String, blob: &str, json: &str| {
-            out.push_str(blob);
-            out.push(' ');
-            out.push_str(json);
-            out.push('\n');
-        };
-        for (blob, json) in &fresh.learned {
-            line(body.keep(), blob, json);
-        }
-        // Then what this command used; older entries only while they fit.
+        body.keep_text(fresh.text, fresh.learned.len());
         let known = self.file.known();
         for (blob, (range, used)) in &known.entries {
             if fresh.learned.contains_key(blob) {
                 continue;
             }
-            let json = &known.text[range.clone()];
-            line(body.entry(used.load(Ordering::Relaxed)), blob, json);
+            let out = body.entry(used.load(Ordering::Relaxed));
+            out.push_str(blob);
+            out.push(' ');
+            out.push_str(&known.text[range.clone()]);
+            out.push('\n');
         }
         self.file.save(body, max_bytes)
     }

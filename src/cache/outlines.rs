@@ -106,7 +106,7 @@ impl OutlineCache {
                 .collect::<Vec<_>>(),
         );
         if let Ok(json) = serde_json::to_string(&entry) {
-            self.lines.put(blob, json);
+            self.lines.put(blob, &json);
         }
     }
 
@@ -242,6 +242,31 @@ mod tests {
             panic!("a map")
         };
         assert_eq!((metrics.len(), metrics.capacity()), (3, 3));
+    }
+
+    #[test]
+    fn entries_are_written_in_the_order_they_were_learned() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = OutlineCache::open(dir.path());
+        let (front, body) = outline();
+        let blobs: Vec<String> = "9517".chars().map(|c| c.to_string().repeat(40)).collect();
+        for blob in &blobs {
+            cache.put(blob, &front, &body);
+        }
+        // Learned again (the same blob has the same outline): kept once.
+        cache.put(&blobs[0], &front, &body);
+        cache.save().unwrap();
+        let text = std::fs::read_to_string(dir.path().join("outlines")).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 6, "{text}");
+        assert!(lines[0].starts_with("cairn-outlines 1 "));
+        for (line, blob) in lines[1..5].iter().zip(&blobs) {
+            assert!(
+                line.starts_with(&format!("{blob} [1,[[\"id\",2,")),
+                "{line}"
+            );
+        }
+        assert_eq!(lines[5], "end 4");
     }
 
     #[test]
