@@ -16,11 +16,13 @@
 //! took three times the file's size.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::file::{Body, CacheFile, escape, read_lines, unescape};
+use super::spill::Spill;
 use crate::schema::Schema;
 
 /// The file's first word and format version; a file with another header
@@ -99,9 +101,15 @@ pub struct BlobCache {
     file: CacheFile<Known, Fresh>,
 }
 
+/// What this command learned: where each entry's line is in the spill,
+/// the file's own lines written out as they are learned (a walk over a
+/// long history learns one per version of each record).
 #[derive(Default)]
 struct Fresh {
-    learned: HashMap<Key, Arc<BlobFacts>>,
+    learned: HashMap<Key, Range<u64>>,
+    spill: Spill,
+    /// The line being written.
+    line: String,
 }
 
 impl BlobCache {
@@ -110,9 +118,9 @@ impl BlobCache {
     /// schema or by another cairn version.
     pub fn open(dir: &Path, schema: &Schema) -> BlobCache {
         let header = format!("{MAGIC} {}", super::fingerprint(schema));
-        BlobCache {
-            file: CacheFile::keeping_text(dir, "blobs", header, read),
-        }
+        let file: CacheFile<Known, Fresh> = CacheFile::keeping_text(dir, "blobs", header, read);
+        file.fresh().spill = file.spill();
+        BlobCache { file }
     }
 
     /// The facts of `blob` at `path`, if known.
@@ -125,11 +133,14 @@ impl BlobCache {
                 return Some(Arc::new(facts));
             }
         }
-        self.file
-            .fresh()
+        let mut fresh = self.file.fresh();
+        let range = fresh
             .learned
-            .get(&(blob.to_string(), path.to_string()))
-            .cloned()
+            .get(&(blob.to_string(), path.to_string()))?
+            .clone();
+        let line = fresh.spill.read(range)?;
+        let (_, _, facts) = read_entry(line.strip_suffix('\n')?)?;
+        Some(Arc::new(facts))
     }
 
     /// Keeps the facts of `blob` at `path` for the next run.
@@ -142,28 +153,42 @@ impl BlobCache {
             return;
         }
         let key = (blob.to_string(), path.to_string());
-        self.file.fresh().learned.insert(key, Arc::clone(facts));
+        let mut fresh = self.file.fresh();
+        if fresh.learned.contains_key(&key) {
+            return;
+        }
+        let Fresh {
+            learned,
+            spill,
+            line,
+        } = &mut *fresh;
+        line.clear();
+        write_entry(line, blob, path, facts);
+        if let Some(range) = spill.push(line) {
+            learned.insert(key, range);
+        }
     }
 
     /// Writes what was learned, atomically; nothing when nothing was. A
     /// cache that cannot be written is an error the caller may ignore.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
         let fresh = self.file.take_fresh();
-        if fresh.learned.is_empty() {
+        // Nothing learned, or not all of it written out (the folder cannot
+        // be written): the file stays as it is.
+        if fresh.learned.is_empty() || fresh.spill.failed() {
             return Ok(());
         }
+        // What was learned (the spill), then what this command used; older
+        // entries only while they fit.
         let mut body = Body::default();
-        for ((blob, path), facts) in &fresh.learned {
-            write_entry(body.keep(), blob, path, facts);
-        }
-        // Then what this command used; older entries only while they fit.
         let known = self.file.known();
         for line in &known.lines {
             let out = body.entry(line.used.load(Ordering::Relaxed));
             out.push_str(known.line(line));
             out.push('\n');
         }
-        self.file.save(body, MAX_BYTES)
+        self.file
+            .save_spilled(fresh.spill, fresh.learned.len(), body, MAX_BYTES)
     }
 }
 

@@ -24,6 +24,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::file::{Body, CacheFile, escape, read_lines, unescape};
+use super::spill::Spill;
 use crate::git::{ChangeStatus, CommitInfo, ObjectId, TreeChange};
 
 /// The file's first word and format version; a file with another header
@@ -143,15 +144,16 @@ struct Entry {
     changes: Vec<TreeChange>,
 }
 
-/// What this command learned, kept as the file's own lines (a walk over a
-/// long history learns an entry per commit, and the lines are a fraction
-/// of the decoded changes' memory), with where each entry's lines are.
+/// What this command learned: where each entry's lines and each commit's
+/// metadata are in the spill, the file's own lines written out as they are
+/// learned (a walk over a long history learns an entry per commit).
 #[derive(Default)]
 struct Fresh {
-    learned: HashMap<Key, Range<usize>>,
-    learned_text: String,
-    learned_commits: HashMap<String, Range<usize>>,
-    commits_text: String,
+    learned: HashMap<Key, Range<u64>>,
+    learned_commits: HashMap<String, Range<u64>>,
+    spill: Spill,
+    /// The lines of the entry being written.
+    line: String,
 }
 
 impl ChangeCache {
@@ -164,9 +166,9 @@ impl ChangeCache {
             env!("CARGO_PKG_VERSION"),
             dirs.join("\u{1f}")
         );
-        ChangeCache {
-            file: CacheFile::keeping_text(dir, "changes", header, read),
-        }
+        let file: CacheFile<File, Fresh> = CacheFile::keeping_text(dir, "changes", header, read);
+        file.fresh().spill = file.spill();
+        ChangeCache { file }
     }
 
     /// The first parent of `commit` (`Some(None)` for a root commit), if
@@ -197,9 +199,10 @@ impl ChangeCache {
             parent.map(|p| p.as_str().to_string()),
             commit.as_str().to_string(),
         );
-        let fresh = self.file.fresh();
-        let range = fresh.learned.get(&key)?;
-        read_entry(&fresh.learned_text[range.clone()]).map(|(_, entry)| entry.changes)
+        let mut fresh = self.file.fresh();
+        let range = fresh.learned.get(&key)?.clone();
+        let text = fresh.spill.read(range)?;
+        read_entry(&text).map(|(_, entry)| entry.changes)
     }
 
     /// Keeps the changes of `commit` against `parent` for the next run;
@@ -223,10 +226,17 @@ impl ChangeCache {
         if fresh.learned.contains_key(&key) {
             return;
         }
-        let start = fresh.learned_text.len();
-        write_entry_parts(&mut fresh.learned_text, &key, first, changes);
-        let end = fresh.learned_text.len();
-        fresh.learned.insert(key, start..end);
+        let Fresh {
+            learned,
+            spill,
+            line,
+            ..
+        } = &mut *fresh;
+        line.clear();
+        write_entry_parts(line, &key, first, changes);
+        if let Some(range) = spill.push(line) {
+            learned.insert(key, range);
+        }
     }
 
     /// The metadata of `commit`, if known.
@@ -238,9 +248,10 @@ impl ChangeCache {
                 return Some(info);
             }
         }
-        let fresh = self.file.fresh();
-        let range = fresh.learned_commits.get(commit.as_str())?;
-        commit_from(&fresh.commits_text[range.clone()])
+        let mut fresh = self.file.fresh();
+        let range = fresh.learned_commits.get(commit.as_str())?.clone();
+        let text = fresh.spill.read(range)?;
+        commit_from(&text)
     }
 
     /// Keeps a commit's metadata for the next run.
@@ -249,12 +260,17 @@ impl ChangeCache {
         if fresh.learned_commits.contains_key(info.id.as_str()) {
             return;
         }
-        let start = fresh.commits_text.len();
-        write_commit(&mut fresh.commits_text, info);
-        let end = fresh.commits_text.len();
-        fresh
-            .learned_commits
-            .insert(info.id.as_str().to_string(), start..end);
+        let Fresh {
+            learned_commits,
+            spill,
+            line,
+            ..
+        } = &mut *fresh;
+        line.clear();
+        write_commit(line, info);
+        if let Some(range) = spill.push(line) {
+            learned_commits.insert(info.id.as_str().to_string(), range);
+        }
     }
 
     /// Writes what was learned, atomically; nothing when nothing was. A
@@ -262,13 +278,16 @@ impl ChangeCache {
     /// error the caller may ignore: the results stand without it.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
         let fresh = self.file.take_fresh();
-        if fresh.learned.is_empty() && fresh.learned_commits.is_empty() {
+        // Nothing learned, or not all of it written out (the folder cannot
+        // be written): the file stays as it is.
+        let learned = fresh.learned.len() + fresh.learned_commits.len();
+        if learned == 0 || fresh.spill.failed() {
             return Ok(());
         }
         let file = self.file.known();
-        // The newest work first; older entries only while they fit.
+        // The newest work first (the spill); older entries only while they
+        // fit.
         let mut body = Body::default();
-        body.keep_text(fresh.learned_text, fresh.learned.len());
         for place in &file.entries {
             let text = file.text(place);
             let relearned = entry_head(text).is_some_and(|(_, parent, commit, _)| {
@@ -281,7 +300,6 @@ impl ChangeCache {
             body.entry(place.used.load(Ordering::Relaxed))
                 .push_str(text);
         }
-        body.keep_text(fresh.commits_text, fresh.learned_commits.len());
         for place in &file.commits {
             let text = file.text(place);
             if commit_head(text).is_some_and(|id| fresh.learned_commits.contains_key(id)) {
@@ -290,7 +308,8 @@ impl ChangeCache {
             body.entry(place.used.load(Ordering::Relaxed))
                 .push_str(text);
         }
-        self.file.save(body, MAX_BYTES)
+        self.file
+            .save_spilled(fresh.spill, learned, body, MAX_BYTES)
     }
 }
 

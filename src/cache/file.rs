@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::str::Split;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
+use super::spill::Spill;
+
 /// One cache file: `K` is what the file holds, `F` what this command
 /// used and learned.
 pub(super) struct CacheFile<K, F> {
@@ -130,6 +132,27 @@ impl<K: Default, F: Default> CacheFile<K, F> {
         crate::write::put(&self.path, &parts)
     }
 
+    /// A spill that becomes this file: entries written out as they are
+    /// learned, which [`CacheFile::save_spilled`] completes.
+    pub(super) fn spill(&self) -> Spill {
+        Spill::new(&self.path, &self.header)
+    }
+
+    /// Writes the file as `spill` (its `spilled` entries, kept) followed
+    /// by `body`, within `max_bytes` as [`Body`] bounds it: the spill
+    /// completed and put in place.
+    pub(super) fn save_spilled(
+        &self,
+        spill: Spill,
+        spilled: usize,
+        body: Body,
+        max_bytes: usize,
+    ) -> Result<(), crate::write::WriteError> {
+        let before = usize::try_from(spill.len()).unwrap_or(usize::MAX);
+        let (parts, entries) = body.finish_after(before, max_bytes);
+        spill.finish(&parts, &(spilled + entries).to_string())
+    }
+
     /// Writes `body` with its one count, as [`CacheFile::write`].
     pub(super) fn save(
         &self,
@@ -182,10 +205,16 @@ impl Body {
     /// The text (in parts) and count of the entries, within `max_bytes`
     /// unless what is kept alone passes it.
     fn finish(&self, max_bytes: usize) -> (Vec<&str>, usize) {
+        self.finish_after(0, max_bytes)
+    }
+
+    /// [`Body::finish`] for a body that follows `before` bytes of entries
+    /// kept elsewhere, which count towards `max_bytes`.
+    fn finish_after(&self, before: usize, max_bytes: usize) -> (Vec<&str>, usize) {
         let mut parts: Vec<&str> = self.kept_texts.iter().map(String::as_str).collect();
         parts.push(&self.kept);
-        let kept: usize = parts.iter().map(|part| part.len()).sum();
-        if kept + self.rest.len() <= max_bytes {
+        let kept: usize = before.saturating_add(parts.iter().map(|part| part.len()).sum());
+        if kept.saturating_add(self.rest.len()) <= max_bytes {
             parts.push(&self.rest);
             (parts, self.kept_entries + self.rest_entries)
         } else {

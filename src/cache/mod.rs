@@ -13,7 +13,8 @@
 //! the lock on what the command used and learned, the whole, bounded,
 //! atomic save — is in `file.rs`; what `fronts` and `outlines`
 //! share (a JSON line per blob, and the JSON of front matter fields) in
-//! `json_lines.rs`.
+//! `json_lines.rs`; `spill.rs` writes what a walk learns for `changes`
+//! out as it learns it, to a temporary file its save renames into place.
 //! docs/history.md and docs/performance.md give each file's size bound.
 //!
 //! The cache is an optimisation only: a command gives the same bytes with
@@ -42,6 +43,7 @@ pub mod fronts;
 mod json_lines;
 pub mod outlines;
 pub mod results;
+mod spill;
 pub mod worktree;
 
 pub use blobs::{BlobCache, BlobFacts};

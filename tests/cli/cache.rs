@@ -192,6 +192,19 @@ fn the_cache_changes_nothing_but_time() {
         cache(&repo, "follows").exists(),
         "log keeps the commits it found"
     );
+    // What a walk wrote out as it learned (the spill) became the files:
+    // nothing else is left beside them.
+    let mut left: Vec<String> = std::fs::read_dir(repo.path().join(".git/cairn"))
+        .expect("the cache folder")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    left.sort();
+    assert_eq!(left, ["blobs", "changes", "follows", "fronts"], "{left:?}");
 
     // log alone, twice: the second run replays the commits the first found.
     std::fs::remove_dir_all(repo.path().join(".git/cairn")).expect("remove the cache");
