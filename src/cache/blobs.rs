@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::file::{Body, CacheFile, escape, read_lines, unescape};
-use super::spill::Spill;
+use super::spill::{Spill, digest};
 use crate::schema::Schema;
 
 /// The file's first word and format version; a file with another header
@@ -42,9 +42,6 @@ pub struct BlobFacts {
     /// Why it is not a record, when it is not one.
     pub broken: Option<String>,
 }
-
-/// `(blob, path)`.
-type Key = (String, String);
 
 /// The file's text and where each entry's line is in it, found by its blob
 /// without building a key.
@@ -106,7 +103,8 @@ pub struct BlobCache {
 /// long history learns one per version of each record).
 #[derive(Default)]
 struct Fresh {
-    learned: HashMap<Key, Range<u64>>,
+    /// By [`digest`] of the blob and the path.
+    learned: HashMap<u64, Range<u64>>,
     spill: Spill,
     /// The line being written.
     line: String,
@@ -134,13 +132,10 @@ impl BlobCache {
             }
         }
         let mut fresh = self.file.fresh();
-        let range = fresh
-            .learned
-            .get(&(blob.to_string(), path.to_string()))?
-            .clone();
+        let range = fresh.learned.get(&digest(&[blob, path]))?.clone();
         let line = fresh.spill.read(range)?;
-        let (_, _, facts) = read_entry(line.strip_suffix('\n')?)?;
-        Some(Arc::new(facts))
+        let (b, p, facts) = read_entry(line.strip_suffix('\n')?)?;
+        ((b, p) == (blob, path)).then(|| Arc::new(facts))
     }
 
     /// Keeps the facts of `blob` at `path` for the next run.
@@ -152,7 +147,7 @@ impl BlobCache {
         if self.file.known().find(blob, path).is_some() {
             return;
         }
-        let key = (blob.to_string(), path.to_string());
+        let key = digest(&[blob, path]);
         let mut fresh = self.file.fresh();
         if fresh.learned.contains_key(&key) {
             return;
@@ -187,8 +182,7 @@ impl BlobCache {
             out.push_str(known.line(line));
             out.push('\n');
         }
-        self.file
-            .save_spilled(fresh.spill, fresh.learned.len(), body, MAX_BYTES)
+        self.file.save_spilled(fresh.spill, body, MAX_BYTES)
     }
 }
 
@@ -297,6 +291,33 @@ mod tests {
         );
         assert_eq!(cache.get(BLOB, "research/decisions/x.md"), Some(broken));
         assert_eq!(cache.get(BLOB, "research/decisions/y.md"), None);
+    }
+
+    #[test]
+    fn what_is_learned_is_read_back_before_the_save_and_only_for_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = config::builtin();
+        let cache = BlobCache::open(dir.path(), &schema);
+        let done = facts("EXP-1", Some("done"), None);
+        cache.put(BLOB, "research/experiments/EXP-1.md", &done);
+        cache.put(BLOB, "research/experiments/EXP-1.md", &done);
+        assert_eq!(cache.get(BLOB, "research/experiments/EXP-1.md"), Some(done));
+        // Another key that a digest led to the same line (rare, but not
+        // impossible): the line names its key, and the lookup misses.
+        {
+            let mut fresh = cache.file.fresh();
+            let line = fresh.learned.values().next().unwrap().clone();
+            fresh
+                .learned
+                .insert(digest(&[BLOB, "research/experiments/EXP-2.md"]), line);
+        }
+        assert_eq!(cache.get(BLOB, "research/experiments/EXP-2.md"), None);
+        cache.save().unwrap();
+        let text = std::fs::read_to_string(dir.path().join("blobs")).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(text.ends_with("\nend 1\n"), "{text}");
+        let cache = BlobCache::open(dir.path(), &schema);
+        assert!(cache.get(BLOB, "research/experiments/EXP-1.md").is_some());
     }
 
     #[test]

@@ -138,19 +138,19 @@ impl<K: Default, F: Default> CacheFile<K, F> {
         Spill::new(&self.path, &self.header)
     }
 
-    /// Writes the file as `spill` (its `spilled` entries, kept) followed
-    /// by `body`, within `max_bytes` as [`Body`] bounds it: the spill
-    /// completed and put in place.
+    /// Writes the file as `spill` (its entries, kept) followed by `body`,
+    /// within `max_bytes` as [`Body`] bounds it: the spill completed and
+    /// put in place.
     pub(super) fn save_spilled(
         &self,
         spill: Spill,
-        spilled: usize,
         body: Body,
         max_bytes: usize,
     ) -> Result<(), crate::write::WriteError> {
         let before = usize::try_from(spill.len()).unwrap_or(usize::MAX);
         let (parts, entries) = body.finish_after(before, max_bytes);
-        spill.finish(&parts, &(spilled + entries).to_string())
+        let count = spill.entries() + entries;
+        spill.finish(&parts, &count.to_string())
     }
 
     /// Writes `body` with its one count, as [`CacheFile::write`].

@@ -10,6 +10,7 @@
 //! once no process has that pid).
 
 use std::fs::File;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{self, BufWriter, Read as _, Seek as _, SeekFrom, Write as _};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,8 @@ pub(super) struct Spill {
     out: Option<BufWriter<NamedTempFile>>,
     /// Bytes of entries written (after the header line).
     len: u64,
+    /// Entries written.
+    entries: usize,
     /// The file could not be made or written: what is learned is not
     /// kept, and the cache file is left as it was.
     failed: bool,
@@ -47,8 +50,9 @@ impl Spill {
         }
     }
 
-    /// Writes `text` (whole lines), and where it is among the entries;
-    /// None when the file cannot be written (then nothing more is kept).
+    /// Writes `text`, one entry's whole lines, and where it is among the
+    /// entries; None when the file cannot be written (then nothing more is
+    /// kept).
     pub(super) fn push(&mut self, text: &str) -> Option<Range<u64>> {
         if self.failed {
             return None;
@@ -60,6 +64,7 @@ impl Spill {
         }
         let start = self.len;
         self.len += text.len() as u64;
+        self.entries += 1;
         Some(start..self.len)
     }
 
@@ -91,6 +96,11 @@ impl Spill {
     /// Bytes of entries written.
     pub(super) fn len(&self) -> u64 {
         self.len
+    }
+
+    /// Entries written.
+    pub(super) fn entries(&self) -> usize {
+        self.entries
     }
 
     /// Whether every entry pushed was written.
@@ -156,6 +166,18 @@ impl Spill {
     }
 }
 
+/// What an entry learned is found by in the spill: a digest of its key
+/// (a commit, a blob and path). Kept instead of the key itself, whose
+/// strings took more memory than the rest of the index; an entry's own
+/// text names its key, so a reader checks it, and the rare entry whose
+/// digest another key took first is not kept (it is learned again next
+/// time).
+pub(super) fn digest(parts: &[&str]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    parts.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// Removes the spill files in `dir` that a process no longer running left
 /// (killed before it could remove them). Only on Unix, where whether a
 /// process runs can be asked without opening it.
@@ -219,7 +241,7 @@ mod tests {
         let c = spill.push("c four\n").unwrap();
         assert_eq!(spill.read(a).as_deref(), Some("a one\n"));
         assert_eq!(spill.read(c).as_deref(), Some("c four\n"));
-        assert_eq!(spill.len(), 27);
+        assert_eq!((spill.len(), spill.entries()), (27, 3));
         // Nothing is in place before the save.
         assert!(!path.exists());
         spill.finish(&["old five\n", ""], "4").unwrap();
