@@ -37,7 +37,7 @@ use crate::diff::{self, ChangeKind, FieldChange, SectionChange, SectionChangeKin
 use crate::git::{CommitInfo, GitError, ObjectId, Repo, TreeChange};
 use crate::record::Record;
 use crate::schema::Schema;
-use crate::snapshot::{ParseCache, Parsed, Snapshot};
+use crate::snapshot::{ParseCache, Parsed};
 use events::{Reader, record_events};
 
 /// How many commits are diffed before their changed blobs are parsed together.
@@ -82,39 +82,6 @@ impl Known {
             .take()
             .into_iter()
             .map(|(key, parsed)| (key, Arc::new(events::facts_of(&parsed))))
-            .collect();
-        Known { facts }
-    }
-
-    /// What the walk needs of every record and broken file of `snapshot`,
-    /// each known by the blob `blob_of` gives its path (a file it gives
-    /// none for is left out): as [`Known::take`] of the parses the
-    /// snapshot was made from, for a snapshot that took them over.
-    pub fn of_snapshot<'s>(
-        snapshot: &Snapshot,
-        blob_of: impl Fn(&str) -> Option<&'s str>,
-    ) -> Known {
-        let records = snapshot.records.iter().map(|record| {
-            let facts = BlobFacts {
-                id: record.id.clone(),
-                status: record.status(),
-                broken: None,
-            };
-            (record.path.as_str(), facts)
-        });
-        let broken = snapshot.broken.iter().map(|broken| {
-            let facts = BlobFacts {
-                broken: Some(broken.diagnostic.message.clone()),
-                ..BlobFacts::default()
-            };
-            (broken.path.as_str(), facts)
-        });
-        let facts = records
-            .chain(broken)
-            .filter_map(|(path, facts)| {
-                let blob = blob_of(path)?;
-                Some(((blob.to_string(), path.to_string()), Arc::new(facts)))
-            })
             .collect();
         Known { facts }
     }
@@ -646,69 +613,6 @@ mod tests {
             "1111111111111111111111111111111111111111",
             "research/experiments/EXP-0001-a.md"
         ));
-    }
-
-    #[test]
-    fn a_snapshot_that_took_its_parses_over_knows_what_the_parses_knew() {
-        let schema = config::builtin();
-        let files = || {
-            [
-                (
-                    "research/experiments/EXP-0001-a.md",
-                    "11",
-                    "---\nid: EXP-0001\ntitle: A\nstatus: running\n---\n# A\n",
-                ),
-                (
-                    "research/experiments/EXP-0002-b.md",
-                    "22",
-                    "---\nid: [unclosed\n---\n",
-                ),
-                (
-                    "research/decisions/DEC-0003-c.md",
-                    "33",
-                    "---\nid: DEC-0003\ntitle: C\nstatus: accepted\n---\n",
-                ),
-            ]
-            .map(|(path, blob, text)| SourceFile {
-                path: path.to_string(),
-                blob: Some(blob.repeat(20)),
-                content: Ok(text.as_bytes().to_vec()),
-            })
-            .to_vec()
-        };
-        let kept = ParseCache::front_only();
-        kept.parse(&schema, files());
-        let taken = Known::take(&kept);
-
-        // One parse handed in, as a record rebuilt from a cache would be.
-        let over = kept.handing_over();
-        let first = files().remove(0);
-        let record = crate::record::parse_front(
-            &first.path,
-            schema.kind("experiment").unwrap(),
-            b"---\nid: EXP-0001\ntitle: A\nstatus: running\n---\n",
-        );
-        over.insert(
-            first.blob.as_deref().unwrap(),
-            &first.path,
-            Arc::new(record),
-        );
-        let snapshot = Snapshot::build("HEAD", &schema, files(), Some(&over));
-        // Nothing is left in the cache: each record was moved, not copied.
-        assert!(over.take().is_empty());
-        assert_eq!(snapshot.records.len(), 2);
-        assert_eq!(snapshot.broken.len(), 1);
-        let blobs: HashMap<String, String> = files()
-            .into_iter()
-            .map(|f| (f.path, f.blob.unwrap()))
-            .collect();
-        let known = Known::of_snapshot(&snapshot, |path| blobs.get(path).map(String::as_str));
-        assert_eq!(known.facts, taken.facts);
-        // A file whose blob is not given is left out.
-        let known = Known::of_snapshot(&snapshot, |path| {
-            (!path.contains("DEC-")).then(|| blobs[path].as_str())
-        });
-        assert_eq!(known.len(), 2);
     }
 
     #[test]

@@ -74,7 +74,6 @@ pub type Parsed = Arc<Result<Record, Diagnostic>>;
 pub struct ParseCache {
     entries: Mutex<HashMap<(String, String), Parsed>>,
     front_only: bool,
-    hand_over: bool,
 }
 
 impl ParseCache {
@@ -88,30 +87,10 @@ impl ParseCache {
         }
     }
 
-    /// An empty cache that parses as this one does (whole or front matter
-    /// only) and hands its parses over: it keeps no parse it makes, and
-    /// gives each one [`ParseCache::insert`] kept once, taken out. A
-    /// snapshot loaded through it moves its records in instead of copying
-    /// them out of the cache: for one snapshot read once, whose records are
-    /// then the only copy.
-    pub fn handing_over(&self) -> ParseCache {
-        ParseCache {
-            hand_over: true,
-            front_only: self.front_only,
-            ..ParseCache::default()
-        }
-    }
-
-    /// The parse of `blob` at `path`, if it was parsed already (taken out
-    /// of a cache [`ParseCache::handing_over`]).
+    /// The parse of `blob` at `path`, if it was parsed already.
     pub fn get(&self, blob: &str, path: &str) -> Option<Parsed> {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let key = (blob.to_string(), path.to_string());
-        if self.hand_over {
-            entries.remove(&key)
-        } else {
-            entries.get(&key).cloned()
-        }
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(&(blob.to_string(), path.to_string())).cloned()
     }
 
     /// Whether this blob at this path was parsed already.
@@ -129,8 +108,7 @@ impl ParseCache {
     /// Keeps a parse made elsewhere (from a persistent cache), so that
     /// loading a snapshot neither reads nor parses that blob at that path.
     pub fn insert(&self, blob: &str, path: &str, parsed: Parsed) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.insert((blob.to_string(), path.to_string()), parsed);
+        self.put(blob, path, &parsed);
     }
 
     /// Every parse kept, by `(blob, path)`, taken out: the cache is left
@@ -141,9 +119,6 @@ impl ParseCache {
     }
 
     fn put(&self, blob: &str, path: &str, parsed: &Parsed) {
-        if self.hand_over {
-            return;
-        }
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.insert((blob.to_string(), path.to_string()), Arc::clone(parsed));
     }

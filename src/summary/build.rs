@@ -4,7 +4,6 @@
 //! span as `cairn diff` compares.
 
 use super::{Options, Span, Summary, summarize};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::cache::FrontCache;
@@ -60,18 +59,19 @@ pub fn read(
     let repo = project.repo()?;
     let tip = repo.resolve(request.rev)?;
     let at = repo.commit(&tip)?;
-    let (snapshot, known) = if keep {
-        let loader = project.loader().cache(cache);
-        let snapshot = loader.load(&Source::Commit(tip.clone()), Select::All, request.rev)?;
-        (snapshot, None)
-    } else {
-        let (snapshot, known) = load_known(project, &tip, request.rev, cache, fronts.as_ref())?;
-        if let Some(fronts) = fronts {
+    let snapshot = match fronts {
+        Some(fronts) => {
+            let snapshot = load_known(project, &tip, request.rev, cache, &fronts)?;
             // A cache that cannot be written costs time next run, nothing else.
             let _ = fronts.save();
+            snapshot
         }
-        (snapshot, Some(known))
+        None => {
+            let loader = project.loader().cache(cache);
+            loader.load(&Source::Commit(tip.clone()), Select::All, request.rev)?
+        }
     };
+    let known = (!keep).then(|| Known::take(cache));
     let history = project.walk_history(
         &tip,
         cache,
@@ -104,25 +104,22 @@ pub fn read(
 
 /// The records at `tip`, those whose blobs `fronts` knows rebuilt from
 /// their front matter (not read, not parsed), the others read and parsed
-/// as `parses` parses, and then kept in `fronts` for next time; and what
-/// the walk needs of each. The records move into the snapshot as they are
-/// made: none is held twice, as a parse and as the snapshot's copy.
+/// front matter only, and then kept in `fronts` for next time.
 fn load_known(
     project: &Project,
     tip: &ObjectId,
     label: &str,
-    parses: &ParseCache,
-    fronts: Option<&FrontCache>,
-) -> Result<(Snapshot, Known), Error> {
+    cache: &ParseCache,
+    fronts: &FrontCache,
+) -> Result<Snapshot, Error> {
     let schema = project.schema();
     let files = project.repo()?.tree_files(tip, &schema.dirs())?;
-    let cache = parses.handing_over();
     let mut fresh = Vec::new();
     for file in files.iter().filter(|f| !f.symlink) {
         let Some(kind) = schema.kind_of_path(&file.path) else {
             continue;
         };
-        match fronts.and_then(|fronts| fronts.get(file.blob.as_str())) {
+        match fronts.get(file.blob.as_str()) {
             Some(front) => {
                 let record = record::from_front(&file.path, kind, front);
                 cache.insert(file.blob.as_str(), &file.path, Arc::new(Ok(record)));
@@ -130,29 +127,18 @@ fn load_known(
             None => fresh.push(file),
         }
     }
-    let loader = project.loader().cache(&cache);
+    let loader = project.loader().cache(cache);
     let snapshot = loader.load(&Source::Commit(tip.clone()), Select::All, label)?;
-    drop(cache);
-    if let Some(fronts) = fronts {
-        for file in fresh {
-            let at = snapshot
-                .records
-                .binary_search_by(|r| r.path.as_str().cmp(&file.path));
-            // A record titled by its heading needs its body: not kept.
-            if let Ok(at) = at {
-                let record = &snapshot.records[at];
-                if record.text("title").is_some() {
-                    fronts.put(file.blob.as_str(), &record.front);
-                }
+    for file in fresh {
+        let parsed = cache.get(file.blob.as_str(), &file.path);
+        // A record titled by its heading needs its body: not kept.
+        if let Some(Ok(record)) = parsed.as_deref() {
+            if record.text("title").is_some() {
+                fronts.put(file.blob.as_str(), &record.front);
             }
         }
     }
-    let blobs: HashMap<&str, &str> = files
-        .iter()
-        .map(|f| (f.path.as_str(), f.blob.as_str()))
-        .collect();
-    let known = Known::of_snapshot(&snapshot, |path| blobs.get(path).copied());
-    Ok((snapshot, known))
+    Ok(snapshot)
 }
 
 /// The summary `cairn summary` shows: the revision's, with the span that
