@@ -236,8 +236,8 @@ impl ChangeCache {
             ..
         } = &mut *fresh;
         line.clear();
-        let parent = parent.map(|p| p.as_str().to_string());
-        write_entry_parts(line, &(parent, commit.as_str().to_string()), first, changes);
+        let parent = parent.map(ObjectId::as_str);
+        write_entry_parts(line, (parent, commit.as_str()), first, changes);
         if let Some(range) = spill.push(line) {
             learned.insert(key, range);
         }
@@ -324,12 +324,17 @@ impl ChangeCache {
 /// One entry: `C <parent or -> <commit> <n>` against the first parent (or
 /// `P …` against another), then n lines
 /// `<A|D|M><0|1 symlink> <old or -> <new or -> <path>`.
-fn write_entry_parts(out: &mut String, key: &Key, first: bool, changes: &[TreeChange]) {
+fn write_entry_parts(
+    out: &mut String,
+    key: (Option<&str>, &str),
+    first: bool,
+    changes: &[TreeChange],
+) {
     let _ = writeln!(
         out,
         "{} {} {} {}",
         if first { 'C' } else { 'P' },
-        key.0.as_deref().unwrap_or("-"),
+        key.0.unwrap_or("-"),
         key.1,
         changes.len()
     );
