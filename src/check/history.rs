@@ -45,12 +45,16 @@ pub struct BaseCheck {
 ///
 /// `outlined` reads whole snapshots as outlines (the merge base's and the
 /// base revision's, for collisions); `whole` reads the records each step
-/// changed, whole, through its parse cache.
+/// changed, whole, through its parse cache. `worktree` is the blob id of
+/// each record file of the working tree, sorted by path, when the head is
+/// the working tree and each was known or read: what it changed since
+/// HEAD is then found from them, not by comparing every file with HEAD
+/// again.
 pub fn against_base(
     repo: &Repo,
     schema: &Schema,
     (base_rev, head): (&str, &Head),
-    head_snapshot: &Snapshot,
+    (head_snapshot, worktree): (&Snapshot, Option<&[(String, String)]>),
     (outlined, whole): (&Loader<'_>, &Loader<'_>),
 ) -> Result<BaseCheck, GitError> {
     let head_rev = match head {
@@ -108,7 +112,10 @@ pub fn against_base(
     }
     if matches!(head, Head::Worktree | Head::Index) {
         let cached = *head == Head::Index;
-        let paths = repo.changed_paths_to_worktree(&head_commit, cached, &schema.dirs())?;
+        let paths = match worktree.filter(|_| !cached) {
+            Some(files) => changed_records(repo, schema, &head_commit, files)?,
+            None => repo.changed_paths_to_worktree(&head_commit, cached, &schema.dirs())?,
+        };
         let old = loader.load(
             &Source::Commit(head_commit.clone()),
             Select::Paths(&paths),
@@ -138,6 +145,54 @@ pub fn against_base(
         merge_base,
         findings,
     })
+}
+
+/// The record files of the working tree that differ from HEAD's
+/// (`head_commit`), given the blob id of each of the working tree's record
+/// files (`worktree`, sorted by path): those changed or removed, and those
+/// added that git would show (not ignored, or in the index). The record
+/// files among what [`Repo::changed_paths_to_worktree`] finds.
+fn changed_records(
+    repo: &Repo,
+    schema: &Schema,
+    head_commit: &ObjectId,
+    worktree: &[(String, String)],
+) -> Result<Vec<String>, GitError> {
+    let at_head = repo.tree_files(head_commit, &schema.dirs())?;
+    let mut at_head = at_head
+        .iter()
+        .filter(|f| schema.is_record_path(&f.path))
+        .peekable();
+    let mut changed = Vec::new();
+    let mut added = Vec::new();
+    let mut here = worktree.iter().peekable();
+    loop {
+        match (at_head.peek(), here.peek()) {
+            (None, None) => break,
+            (Some(old), Some((path, blob))) if old.path == *path => {
+                if old.blob.as_str() != blob {
+                    changed.push(path.clone());
+                }
+                at_head.next();
+                here.next();
+            }
+            (Some(old), Some((path, _))) if old.path < *path => {
+                changed.push(old.path.clone());
+                at_head.next();
+            }
+            (Some(old), None) => {
+                changed.push(old.path.clone());
+                at_head.next();
+            }
+            (_, Some((path, _))) => {
+                added.push(path.clone());
+                here.next();
+            }
+        }
+    }
+    changed.extend(repo.shown_untracked(added)?);
+    changed.sort_unstable();
+    Ok(changed)
 }
 
 /// The line of a finding made in an earlier commit, in the checked

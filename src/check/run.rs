@@ -18,7 +18,7 @@ use crate::git::{GitError, Repo};
 use crate::project::{Error, Project};
 use crate::record::Parts;
 use crate::schema::Schema;
-use crate::snapshot::{ListedFiles, Loader, ParseCache, Select, Source, Tree};
+use crate::snapshot::{ListedFiles, Loader, ParseCache, Select, Snapshot, Source, Tree};
 
 /// Why validation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -210,6 +210,40 @@ fn findings_of(
     Ok((findings, files))
 }
 
+/// Each record file's path and blob id, sorted by path.
+type Blobs = Vec<(String, String)>;
+
+/// The whole snapshot of `source` for `validate --base`, and, when the
+/// head is the working tree, the blob id of each of its record files,
+/// sorted by path: known from the stat cache or read as it was loaded;
+/// None when one has none (a symlink, a file that could not be read).
+fn load_head(
+    schema: &Schema,
+    loader: &Loader<'_>,
+    (source, label): (&Source, &str),
+    head: &Head,
+) -> Result<(Snapshot, Option<Blobs>), RunError> {
+    let listing = match head {
+        Head::Worktree => loader.list_files(source)?,
+        Head::Index | Head::Rev(_) => None,
+    };
+    let Some(files) = listing else {
+        return Ok((loader.load(source, Select::All, label)?, None));
+    };
+    let blobs = files.blobs(schema);
+    let snapshot = loader.load_files(files, source, label)?;
+    let blobs = blobs.and_then(|blobs| {
+        blobs
+            .into_iter()
+            .map(|(path, blob)| {
+                let blob = blob.or_else(|| loader.read_blob(&path))?;
+                Some((path, blob))
+            })
+            .collect()
+    });
+    Ok((snapshot, blobs))
+}
+
 /// Validates the snapshot `head` names in the workspace at `root` (with
 /// `repo` for the index, revisions and a base).
 pub fn run(
@@ -245,10 +279,15 @@ pub fn run(
     let tree = loader.tree(&source)?;
     let (diagnostics, files, old) = match (options.base, repo) {
         (Some(base), Some(repo)) => {
-            let snapshot = loader.load(&source, Select::All, label)?;
+            let (snapshot, worktree) = load_head(schema, &loader, (&source, label), head)?;
             let mut diagnostics = validate(schema, &snapshot, tree.as_ref(), options.today);
-            let found =
-                history::against_base(repo, schema, (base, head), &snapshot, (&loader, &whole))?;
+            let found = history::against_base(
+                repo,
+                schema,
+                (base, head),
+                (&snapshot, worktree.as_deref()),
+                (&loader, &whole),
+            )?;
             // As `validate --rev <merge base>` finds them.
             let old = if options.new_only {
                 let at = Source::Commit(found.merge_base.clone());

@@ -578,6 +578,29 @@ impl Repo {
         Ok(paths)
     }
 
+    /// Of `paths`, working-tree files that the tree of HEAD does not hold,
+    /// those that a comparison of HEAD with the working tree shows (as
+    /// [`Repo::changed_paths_to_worktree`] does): each one the index holds,
+    /// and each other one unless git ignores it.
+    pub fn shown_untracked(&self, paths: Vec<String>) -> Result<Vec<String>, GitError> {
+        if paths.is_empty() {
+            return Ok(paths);
+        }
+        let index = self.index()?;
+        let mut shown = Vec::with_capacity(paths.len());
+        for path in paths {
+            let ignored = || {
+                self.repo
+                    .is_path_ignored(&path)
+                    .map_err(|e| failed("reading the ignore rules", &e))
+            };
+            if index.get_path(Path::new(&path), 0).is_some() || !ignored()? {
+                shown.push(path);
+            }
+        }
+        Ok(shown)
+    }
+
     /// The tip commits of every local branch (`main`) and every
     /// remote-tracking branch (`origin/main`), sorted by name. Symbolic refs
     /// such as `origin/HEAD` are aliases, not branches, and are left out.

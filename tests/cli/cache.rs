@@ -1170,3 +1170,54 @@ fn the_gate_of_a_branch_is_the_same_through_the_caches() {
         "{json}"
     );
 }
+
+#[test]
+fn what_the_working_tree_changed_is_found_the_same_from_the_stat_cache() {
+    // With the stat cache, the gate finds what the working tree changed
+    // since HEAD from the blob id of each record file; without it, git
+    // compares them. Both must agree on files git ignores (left out unless
+    // the index holds them) and on files removed. Two records are moved
+    // to ignored names with a status they may not move to: the move is a
+    // step only where git shows the new name.
+    let repo = generated_repo();
+    repo.git(&["checkout", "-q", "-b", "work"]);
+    repo.write(
+        ".git/info/exclude",
+        "research/experiments/EXP-0101-ignored.md\nresearch/experiments/EXP-0102-forced.md\n",
+    );
+    repo.write(
+        "research/experiments/EXP-0001-run.md",
+        experiment("EXP-0001", "planned"),
+    );
+    // Ignored and untracked: git shows no change, so no step has it.
+    repo.remove("research/experiments/EXP-0002-renamed.md");
+    repo.write(
+        "research/experiments/EXP-0101-ignored.md",
+        experiment("EXP-0002", "planned"),
+    );
+    // Ignored but in the index: git shows it added.
+    repo.remove("research/experiments/EXP-0003-run.md");
+    repo.write(
+        "research/experiments/EXP-0102-forced.md",
+        experiment("EXP-0003", "planned"),
+    );
+    repo.git(&["add", "-f", "research/experiments/EXP-0102-forced.md"]);
+    repo.remove("research/decisions/DEC-0001-choice.md");
+    let here = repo.path().to_path_buf();
+    let run = |extra: &[&str]| {
+        let mut cmd = repo.cairn_cmd(&["validate", "--base", "main", "--format", "json"]);
+        cmd.args(extra).current_dir(&here);
+        shown(&mut cmd)
+    };
+    let without = run(&["--no-cache"]);
+    assert_eq!(run(&[]), without, "cold");
+    assert!(cache(&repo, "worktree").exists());
+    assert_eq!(run(&[]), without, "warm");
+    let json = without.replace(",\n      \"file\"", ", \"file\"");
+    for expected in ["EXP-0001-run.md", "EXP-0102-forced.md"] {
+        let finding = format!("history/transition\", \"file\": \"research/experiments/{expected}");
+        assert!(json.contains(&finding), "{finding} in {json}");
+    }
+    let ignored = "history/transition\", \"file\": \"research/experiments/EXP-0101-ignored.md";
+    assert!(!json.contains(ignored), "{json}");
+}
