@@ -580,8 +580,9 @@ impl Repo {
 
     /// Of `paths`, working-tree files that the tree of HEAD does not hold,
     /// those that a comparison of HEAD with the working tree shows (as
-    /// [`Repo::changed_paths_to_worktree`] does): each one the index holds,
-    /// and each other one unless git ignores it.
+    /// [`Repo::changed_paths_to_worktree`] does): each one the index holds
+    /// (at any stage: a conflict too), and each other one unless git
+    /// ignores it.
     pub fn shown_untracked(&self, paths: Vec<String>) -> Result<Vec<String>, GitError> {
         if paths.is_empty() {
             return Ok(paths);
@@ -594,7 +595,8 @@ impl Repo {
                     .is_path_ignored(&path)
                     .map_err(|e| failed("reading the ignore rules", &e))
             };
-            if index.get_path(Path::new(&path), 0).is_some() || !ignored()? {
+            let indexed = (0..=3).any(|stage| index.get_path(Path::new(&path), stage).is_some());
+            if indexed || !ignored()? {
                 shown.push(path);
             }
         }

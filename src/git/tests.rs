@@ -718,3 +718,47 @@ fn changed_paths_to_worktree_within_folders() {
         ]
     );
 }
+
+#[test]
+fn untracked_files_shown_are_those_a_comparison_with_head_shows() {
+    let (_tmp, dir) = new_repo();
+    write(&dir, ".gitignore", "ignored/\n");
+    write(&dir, "ignored/c.md", "base\n");
+    git(&dir, &["add", ".gitignore"]);
+    git(&dir, &["add", "-f", "ignored/c.md"]);
+    git(&dir, &["commit", "-q", "-m", "base"]);
+    // Deleted on main, changed on `other`: merging leaves a conflict the
+    // index holds at stages 1 and 3, and HEAD without the file.
+    git(&dir, &["checkout", "-q", "-b", "other"]);
+    write(&dir, "ignored/c.md", "theirs\n");
+    git(&dir, &["commit", "-q", "-am", "theirs"]);
+    git(&dir, &["checkout", "-q", "main"]);
+    git(&dir, &["rm", "-q", "ignored/c.md"]);
+    git(&dir, &["commit", "-q", "-m", "delete"]);
+    let merged = Command::new("git")
+        .current_dir(&dir)
+        .args(["-c", "user.name=A", "-c", "user.email=a@example.com"])
+        .args(["merge", "-q", "other"])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(!merged.status.success(), "the merge conflicts");
+    write(&dir, "ignored/d.md", "untracked, ignored\n");
+    write(&dir, "ignored/e.md", "ignored, but added\n");
+    git(&dir, &["add", "-f", "ignored/e.md"]);
+    write(&dir, "new.md", "untracked\n");
+    let repo = Repo::discover(&dir).expect("discover");
+    let head = repo.resolve("HEAD").expect("HEAD");
+    let candidates = ["ignored/c.md", "ignored/d.md", "ignored/e.md", "new.md"];
+    let shown = repo
+        .shown_untracked(candidates.map(str::to_owned).to_vec())
+        .expect("shown");
+    assert_eq!(shown, ["ignored/c.md", "ignored/e.md", "new.md"]);
+    let compared: Vec<String> = repo
+        .changed_paths_to_worktree(&head, false, &[])
+        .expect("compared")
+        .into_iter()
+        .filter(|p| candidates.contains(&p.as_str()))
+        .collect();
+    assert_eq!(shown, compared);
+}
