@@ -16,13 +16,12 @@
 //! took three times the file's size.
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::file::{Body, CacheFile, escape, read_lines, unescape};
-use super::spill::{Spill, digest};
+use super::spill::{Learned, digest};
 use crate::schema::Schema;
 
 /// The file's first word and format version; a file with another header
@@ -95,19 +94,10 @@ fn blob_key(blob: &str) -> Option<u64> {
 /// The blob facts cache: what the file held, and what this command used
 /// and learned.
 pub struct BlobCache {
-    file: CacheFile<Known, Fresh>,
-}
-
-/// What this command learned: where each entry's line is in the spill,
-/// the file's own lines written out as they are learned (a walk over a
-/// long history learns one per version of each record).
-#[derive(Default)]
-struct Fresh {
-    /// By [`digest`] of the blob and the path.
-    learned: HashMap<u64, Range<u64>>,
-    spill: Spill,
-    /// The line being written.
-    line: String,
+    /// What this command learned (a walk over a long history learns an
+    /// entry per version of each record), keyed by [`digest`] of the blob
+    /// and the path.
+    file: CacheFile<Known, Learned>,
 }
 
 impl BlobCache {
@@ -116,8 +106,8 @@ impl BlobCache {
     /// schema or by another cairn version.
     pub fn open(dir: &Path, schema: &Schema) -> BlobCache {
         let header = format!("{MAGIC} {}", super::fingerprint(schema));
-        let file: CacheFile<Known, Fresh> = CacheFile::keeping_text(dir, "blobs", header, read);
-        file.fresh().spill = file.spill();
+        let file: CacheFile<Known, Learned> = CacheFile::keeping_text(dir, "blobs", header, read);
+        *file.fresh() = Learned::new(file.spill());
         BlobCache { file }
     }
 
@@ -131,9 +121,7 @@ impl BlobCache {
                 return Some(Arc::new(facts));
             }
         }
-        let mut fresh = self.file.fresh();
-        let range = fresh.learned.get(&digest(&[blob, path]))?.clone();
-        let line = fresh.spill.read(range)?;
+        let line = self.file.fresh().read(digest(&[blob, path]))?;
         let (b, p, facts) = read_entry(line.strip_suffix('\n')?)?;
         ((b, p) == (blob, path)).then(|| Arc::new(facts))
     }
@@ -147,30 +135,16 @@ impl BlobCache {
         if self.file.known().find(blob, path).is_some() {
             return;
         }
-        let key = digest(&[blob, path]);
-        let mut fresh = self.file.fresh();
-        if fresh.learned.contains_key(&key) {
-            return;
-        }
-        let Fresh {
-            learned,
-            spill,
-            line,
-        } = &mut *fresh;
-        line.clear();
-        write_entry(line, blob, path, facts);
-        if let Some(range) = spill.push(line) {
-            learned.insert(key, range);
-        }
+        self.file.fresh().learn(digest(&[blob, path]), |line| {
+            write_entry(line, blob, path, facts)
+        });
     }
 
     /// Writes what was learned, atomically; nothing when nothing was. A
     /// cache that cannot be written is an error the caller may ignore.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
-        let fresh = self.file.take_fresh();
-        // Nothing learned, or not all of it written out (the folder cannot
-        // be written): the file stays as it is.
-        if fresh.learned.is_empty() || fresh.spill.failed() {
+        let learned = self.file.take_fresh();
+        if learned.nothing_to_save() {
             return Ok(());
         }
         // What was learned (the spill), then what this command used; older
@@ -182,7 +156,8 @@ impl BlobCache {
             out.push_str(known.line(line));
             out.push('\n');
         }
-        self.file.save_spilled(fresh.spill, body, MAX_BYTES)
+        self.file
+            .save_spilled(learned.into_spill(), body, MAX_BYTES)
     }
 }
 
@@ -304,13 +279,10 @@ mod tests {
         assert_eq!(cache.get(BLOB, "research/experiments/EXP-1.md"), Some(done));
         // Another key that a digest led to the same line (rare, but not
         // impossible): the line names its key, and the lookup misses.
-        {
-            let mut fresh = cache.file.fresh();
-            let line = fresh.learned.values().next().unwrap().clone();
-            fresh
-                .learned
-                .insert(digest(&[BLOB, "research/experiments/EXP-2.md"]), line);
-        }
+        cache.file.fresh().alias(
+            digest(&[BLOB, "research/experiments/EXP-1.md"]),
+            digest(&[BLOB, "research/experiments/EXP-2.md"]),
+        );
         assert_eq!(cache.get(BLOB, "research/experiments/EXP-2.md"), None);
         cache.save().unwrap();
         let text = std::fs::read_to_string(dir.path().join("blobs")).unwrap();

@@ -19,12 +19,11 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::file::{Body, CacheFile, escape, read_lines, unescape};
-use super::spill::{Spill, digest};
+use super::spill::{Learned, digest};
 use crate::git::{ChangeStatus, CommitInfo, ObjectId, TreeChange};
 
 /// The file's first word and format version; a file with another header
@@ -39,7 +38,10 @@ type Key = (Option<String>, String);
 
 /// Per commit compared with a parent, its changes under the record folders.
 pub struct ChangeCache {
-    file: CacheFile<File, Fresh>,
+    /// What this command learned (a walk over a long history learns an
+    /// entry per commit): changes by [`learned_entry`], metadata by
+    /// [`learned_commit`].
+    file: CacheFile<File, Learned>,
 }
 
 /// What the file holds: its text, and where each entry (the changes of a
@@ -144,18 +146,15 @@ struct Entry {
     changes: Vec<TreeChange>,
 }
 
-/// What this command learned: where each entry's lines and each commit's
-/// metadata are in the spill, the file's own lines written out as they are
-/// learned (a walk over a long history learns an entry per commit).
-#[derive(Default)]
-struct Fresh {
-    /// By [`digest`] of the parent (`-` for none) and the commit.
-    learned: HashMap<u64, Range<u64>>,
-    /// By [`digest`] of the commit.
-    learned_commits: HashMap<u64, Range<u64>>,
-    spill: Spill,
-    /// The lines of the entry being written.
-    line: String,
+/// What a learned entry (changes against a parent, `-` for none) is
+/// found by.
+fn learned_entry(parent: &str, commit: &str) -> u64 {
+    digest(&["entry", parent, commit])
+}
+
+/// What a learned commit's metadata is found by.
+fn learned_commit(commit: &str) -> u64 {
+    digest(&["commit", commit])
 }
 
 impl ChangeCache {
@@ -168,8 +167,8 @@ impl ChangeCache {
             env!("CARGO_PKG_VERSION"),
             dirs.join("\u{1f}")
         );
-        let file: CacheFile<File, Fresh> = CacheFile::keeping_text(dir, "changes", header, read);
-        file.fresh().spill = file.spill();
+        let file: CacheFile<File, Learned> = CacheFile::keeping_text(dir, "changes", header, read);
+        *file.fresh() = Learned::new(file.spill());
         ChangeCache { file }
     }
 
@@ -198,12 +197,10 @@ impl ChangeCache {
             }
         }
         let parent = parent.map_or("-", ObjectId::as_str);
-        let mut fresh = self.file.fresh();
-        let range = fresh
-            .learned
-            .get(&digest(&[parent, commit.as_str()]))?
-            .clone();
-        let text = fresh.spill.read(range)?;
+        let text = self
+            .file
+            .fresh()
+            .read(learned_entry(parent, commit.as_str()))?;
         let (_, p, c, _) = entry_head(&text)?;
         if (p, c) != (parent, commit.as_str()) {
             return None;
@@ -224,23 +221,11 @@ impl ChangeCache {
         if changes.iter().any(|c| c.path.contains('\n')) {
             return;
         }
-        let key = digest(&[parent.map_or("-", ObjectId::as_str), commit.as_str()]);
-        let mut fresh = self.file.fresh();
-        if fresh.learned.contains_key(&key) {
-            return;
-        }
-        let Fresh {
-            learned,
-            spill,
-            line,
-            ..
-        } = &mut *fresh;
-        line.clear();
         let parent = parent.map(ObjectId::as_str);
-        write_entry_parts(line, (parent, commit.as_str()), first, changes);
-        if let Some(range) = spill.push(line) {
-            learned.insert(key, range);
-        }
+        let key = learned_entry(parent.unwrap_or("-"), commit.as_str());
+        self.file.fresh().learn(key, |lines| {
+            write_entry_parts(lines, (parent, commit.as_str()), first, changes);
+        });
     }
 
     /// The metadata of `commit`, if known.
@@ -252,44 +237,25 @@ impl ChangeCache {
                 return Some(info);
             }
         }
-        let mut fresh = self.file.fresh();
-        let range = fresh
-            .learned_commits
-            .get(&digest(&[commit.as_str()]))?
-            .clone();
-        let text = fresh.spill.read(range)?;
+        let text = self.file.fresh().read(learned_commit(commit.as_str()))?;
         commit_from(&text).filter(|info| info.id == *commit)
     }
 
     /// Keeps a commit's metadata for the next run.
     pub fn put_commit(&self, info: &CommitInfo) {
-        let mut fresh = self.file.fresh();
-        let key = digest(&[info.id.as_str()]);
-        if fresh.learned_commits.contains_key(&key) {
-            return;
-        }
-        let Fresh {
-            learned_commits,
-            spill,
-            line,
-            ..
-        } = &mut *fresh;
-        line.clear();
-        write_commit(line, info);
-        if let Some(range) = spill.push(line) {
-            learned_commits.insert(key, range);
-        }
+        self.file
+            .fresh()
+            .learn(learned_commit(info.id.as_str()), |lines| {
+                write_commit(lines, info);
+            });
     }
 
     /// Writes what was learned, atomically; nothing when nothing was. A
     /// cache that cannot be written (a read-only git directory) is an
     /// error the caller may ignore: the results stand without it.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
-        let fresh = self.file.take_fresh();
-        // Nothing learned, or not all of it written out (the folder cannot
-        // be written): the file stays as it is.
-        let learned = fresh.learned.len() + fresh.learned_commits.len();
-        if learned == 0 || fresh.spill.failed() {
+        let learned = self.file.take_fresh();
+        if learned.nothing_to_save() {
             return Ok(());
         }
         let file = self.file.known();
@@ -298,9 +264,8 @@ impl ChangeCache {
         let mut body = Body::default();
         for place in &file.entries {
             let text = file.text(place);
-            let relearned = entry_head(text).is_some_and(|(_, parent, commit, _)| {
-                fresh.learned.contains_key(&digest(&[parent, commit]))
-            });
+            let relearned = entry_head(text)
+                .is_some_and(|(_, parent, commit, _)| learned.has(learned_entry(parent, commit)));
             if relearned {
                 continue;
             }
@@ -309,15 +274,14 @@ impl ChangeCache {
         }
         for place in &file.commits {
             let text = file.text(place);
-            if commit_head(text)
-                .is_some_and(|id| fresh.learned_commits.contains_key(&digest(&[id])))
-            {
+            if commit_head(text).is_some_and(|id| learned.has(learned_commit(id))) {
                 continue;
             }
             body.entry(place.used.load(Ordering::Relaxed))
                 .push_str(text);
         }
-        self.file.save_spilled(fresh.spill, body, MAX_BYTES)
+        self.file
+            .save_spilled(learned.into_spill(), body, MAX_BYTES)
     }
 }
 
@@ -706,14 +670,16 @@ mod tests {
         cache.put(Some(&id(9)), &id(10), true, &[]);
         cache.put_commit(&info(3));
         {
-            let mut fresh = cache.file.fresh();
-            let entry = fresh.learned.values().next().unwrap().clone();
-            let commit = fresh.learned_commits.values().next().unwrap().clone();
-            let other = digest(&[id(8).as_str(), id(10).as_str()]);
-            fresh.learned.insert(other, entry);
-            fresh
-                .learned_commits
-                .insert(digest(&[id(4).as_str()]), commit);
+            let mut learned = cache.file.fresh();
+            let (entry, other) = (id(10), id(8));
+            learned.alias(
+                learned_entry(id(9).as_str(), entry.as_str()),
+                learned_entry(other.as_str(), entry.as_str()),
+            );
+            learned.alias(
+                learned_commit(id(3).as_str()),
+                learned_commit(id(4).as_str()),
+            );
         }
         assert_eq!(cache.get(Some(&id(9)), &id(10)), Some(Vec::new()));
         assert_eq!(cache.get(Some(&id(8)), &id(10)), None);

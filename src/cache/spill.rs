@@ -9,6 +9,7 @@
 //! be killed, by the next command that spills in the same folder (on Unix,
 //! once no process has that pid).
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{self, BufWriter, Read as _, Seek as _, SeekFrom, Write as _};
@@ -163,6 +164,74 @@ impl Spill {
     fn fail(&mut self) {
         self.failed = true;
         self.out = None;
+    }
+}
+
+/// What a command learned for one cache file: the entries, written out to
+/// a spill as they are learned, and where each one is, by a [`digest`] of
+/// its key. A file of more than one kind of entry gives each kind's keys a
+/// word of its own.
+#[derive(Default)]
+pub(super) struct Learned {
+    spill: Spill,
+    at: HashMap<u64, Range<u64>>,
+    /// The entry being written.
+    entry: String,
+}
+
+impl Learned {
+    /// Nothing learned yet, to be written out to `spill`.
+    pub(super) fn new(spill: Spill) -> Learned {
+        Learned {
+            spill,
+            ..Learned::default()
+        }
+    }
+
+    /// Writes the entry `write` makes, under `key`; nothing when an entry
+    /// was learned under it before (the same key's entry, or, rarely,
+    /// another key's of the same digest).
+    pub(super) fn learn(&mut self, key: u64, write: impl FnOnce(&mut String)) {
+        if self.at.contains_key(&key) {
+            return;
+        }
+        self.entry.clear();
+        write(&mut self.entry);
+        if let Some(range) = self.spill.push(&self.entry) {
+            self.at.insert(key, range);
+        }
+    }
+
+    /// The text of the entry learned under `key`; the caller checks that
+    /// it names the key it was asked for.
+    pub(super) fn read(&mut self, key: u64) -> Option<String> {
+        let range = self.at.get(&key)?.clone();
+        self.spill.read(range)
+    }
+
+    /// Whether an entry was learned under `key`.
+    pub(super) fn has(&self, key: u64) -> bool {
+        self.at.contains_key(&key)
+    }
+
+    /// Whether there is nothing to save: nothing learned, or not all of it
+    /// written out (the folder cannot be written), so that the file stays
+    /// as it is.
+    pub(super) fn nothing_to_save(&self) -> bool {
+        self.at.is_empty() || self.spill.failed()
+    }
+
+    /// The spill the entries were written to, for the save.
+    pub(super) fn into_spill(self) -> Spill {
+        self.spill
+    }
+
+    /// Files the entry learned under `from` under `to` too, as a digest
+    /// shared by two keys would.
+    #[cfg(test)]
+    pub(super) fn alias(&mut self, from: u64, to: u64) {
+        let range = self.at[&from].clone();
+        self.at.insert(to, range);
     }
 }
 
