@@ -10,3 +10,13 @@ pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> usize {
         state as usize
     }
 }
+
+/// The names of the entries in `dir`, sorted: what a write left there.
+pub(crate) fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

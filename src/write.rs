@@ -341,15 +341,7 @@ pub fn put(path: &Path, parts: &[&[u8]]) -> Result<(), WriteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
+    use crate::testing::names;
 
     #[test]
     fn create_new_never_overwrites() {
