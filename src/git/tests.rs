@@ -9,8 +9,19 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 fn git_at(dir: &Path, args: &[&str], date: &str) -> String {
+    let output = git_output(dir, args, date);
+    assert!(
+        output.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Runs git as [`git_at`] does, and gives what it did, failed or not.
+fn git_output(dir: &Path, args: &[&str], date: &str) -> std::process::Output {
     let home = dir.parent().unwrap_or(dir);
-    let output = Command::new("git")
+    Command::new("git")
         .current_dir(dir)
         .args([
             "-c",
@@ -32,13 +43,7 @@ fn git_at(dir: &Path, args: &[&str], date: &str) -> String {
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_INDEX_FILE")
         .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        .expect("git runs")
 }
 
 fn write(dir: &Path, path: &str, text: &str) {
@@ -735,13 +740,7 @@ fn untracked_files_shown_are_those_a_comparison_with_head_shows() {
     git(&dir, &["checkout", "-q", "main"]);
     git(&dir, &["rm", "-q", "ignored/c.md"]);
     git(&dir, &["commit", "-q", "-m", "delete"]);
-    let merged = Command::new("git")
-        .current_dir(&dir)
-        .args(["-c", "user.name=A", "-c", "user.email=a@example.com"])
-        .args(["merge", "-q", "other"])
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
+    let merged = git_output(&dir, &["merge", "-q", "other"], "2024-01-01T12:00:00+00:00");
     assert!(!merged.status.success(), "the merge conflicts");
     write(&dir, "ignored/d.md", "untracked, ignored\n");
     write(&dir, "ignored/e.md", "ignored, but added\n");
