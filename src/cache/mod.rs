@@ -14,7 +14,8 @@
 //! atomic save — is in `file.rs`; what `fronts` and `outlines`
 //! share (a JSON line per blob, and the JSON of front matter fields) in
 //! `json_lines.rs`; `spill.rs` writes what a walk learns for `changes`
-//! out as it learns it, to a temporary file its save renames into place.
+//! and `blobs` out as it learns it, to a temporary file their save renames
+//! into place, and keeps where each entry is (`Learned`).
 //! docs/history.md and docs/performance.md give each file's size bound.
 //!
 //! The cache is an optimisation only: a command gives the same bytes with
