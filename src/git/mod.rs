@@ -51,6 +51,43 @@ const INDEX_STAGE_MASK: u16 = 0x3000;
 /// Shift of the merge stage in an index entry's flags.
 const INDEX_STAGE_SHIFT: u16 = 12;
 
+/// The option of the vendored libgit2 that sets its delta-base cache limit
+/// (`GIT_OPT_SET_PACK_CACHE_MEMORY_LIMIT`, see vendor/README.md).
+const OPT_SET_PACK_CACHE_MEMORY_LIMIT: std::ffi::c_int = 10000;
+
+/// How much a command reads from the packs, which sets how many delta bases
+/// (the objects others are stored as differences from) it keeps in memory.
+///
+/// libgit2 empties its cache of delta bases whole when it is full, so a
+/// smaller cache rebuilds bases more often; what suits a command was
+/// measured on the benchmark logs (docs/performance.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeltaBases {
+    /// Every version of the record folders' trees, as `summary` reads
+    /// them: git's own 96 MiB (`core.deltaBaseCacheLimit`). With 64 MiB a
+    /// cold `summary` of 100,000 records took a fifth more CPU.
+    Walk,
+    /// The versions of one record's path, as `log` follows it: 48 MiB.
+    /// A cold `log` of the 10,000-record log took the same time as with
+    /// 96 MiB, and peaked at 125 MB instead of 175 MB (git: 169 MB).
+    Follow,
+    /// Two revisions' trees and the records that differ, as `diff` reads
+    /// them: 32 MiB, the same time, and 71 MB instead of 95 MB on the
+    /// 10,000-record log (git's own `diff`: 71 MB).
+    Compare,
+}
+
+impl DeltaBases {
+    /// The cache limit in bytes.
+    pub fn bytes(self) -> usize {
+        match self {
+            DeltaBases::Walk => 96 << 20,
+            DeltaBases::Follow => 48 << 20,
+            DeltaBases::Compare => 32 << 20,
+        }
+    }
+}
+
 /// A git repository opened for reading.
 ///
 /// Used from one thread at a time (it is `Send` but not `Sync`).
@@ -164,6 +201,22 @@ impl Repo {
             raw_trees: RefCell::default(),
             commit_trees: RefCell::default(),
         })
+    }
+
+    /// Bounds libgit2's cache of delta bases for what is read next, by
+    /// every handle in the process (the packs and their caches are shared).
+    /// Set it before reading starts, not while other threads read.
+    ///
+    /// A libgit2 without the vendored patch (a crates.io build) does not
+    /// know the option and keeps its fixed 16 MiB.
+    pub fn keep_delta_bases(&self, bases: DeltaBases) {
+        // SAFETY: the option takes one `size_t` (`usize` on every target
+        // Rust and libgit2 share) and only stores it. libgit2 is
+        // initialised: `self` was opened through it. An unknown option is
+        // refused with -1 and changes nothing.
+        let _ = unsafe {
+            libgit2_sys::git_libgit2_opts(OPT_SET_PACK_CACHE_MEMORY_LIMIT, bases.bytes())
+        };
     }
 
     /// The git directory every worktree of the repository shares (in a

@@ -761,3 +761,45 @@ fn untracked_files_shown_are_those_a_comparison_with_head_shows() {
         .collect();
     assert_eq!(shown, compared);
 }
+
+#[test]
+fn every_delta_base_limit_reads_the_same_blobs_from_a_pack() {
+    let (_tmp, dir) = new_repo();
+    let mut text = String::new();
+    let mut commits = Vec::new();
+    for version in 0..12 {
+        text.push_str(&format!("line {version} of a record that grows\n"));
+        write(&dir, "research/a.md", &text);
+        commits.push((commit_all(&dir, "grow"), text.clone()));
+    }
+    git(&dir, &["gc", "-q", "--aggressive"]);
+    let pack = fs::read_dir(dir.join(".git/objects/pack"))
+        .expect("pack folder")
+        .map(|entry| entry.expect("entry").path())
+        .find(|path| path.extension().is_some_and(|e| e == "idx"))
+        .expect("a pack index");
+    let verified = git(&dir, &["verify-pack", "-v", pack.to_str().expect("utf-8")]);
+    assert!(
+        verified.contains("chain length = 1"),
+        "deltas in the pack:\n{verified}"
+    );
+
+    let repo = Repo::discover(&dir).expect("discover");
+    // SAFETY: the option takes one size_t and only stores it; libgit2 was
+    // initialised by the discovery above.
+    let known = unsafe {
+        libgit2_sys::git_libgit2_opts(OPT_SET_PACK_CACHE_MEMORY_LIMIT, DeltaBases::Walk.bytes())
+    };
+    assert_eq!(known, 0, "this build's libgit2 has the vendored option");
+    for bases in [DeltaBases::Compare, DeltaBases::Follow, DeltaBases::Walk] {
+        repo.keep_delta_bases(bases);
+        let fresh = Repo::discover(&dir).expect("discover");
+        for (commit, text) in &commits {
+            let files = fresh
+                .tree_files(commit, &dirs(&["research"]))
+                .expect("files");
+            let blob = fresh.blob(&files[0].blob).expect("blob");
+            assert_eq!(blob, text.as_bytes(), "{bases:?}");
+        }
+    }
+}

@@ -48,6 +48,9 @@ static int pack_entry_find_offset(
 GIT_HASHMAP_FUNCTIONS(git_pack_offsetmap, GIT_HASHMAP_INLINE, off64_t, git_pack_cache_entry *, off64_hash, off64_equal);
 GIT_HASHMAP_OID_FUNCTIONS(git_pack_oidmap, , struct git_pack_entry *);
 
+/* cairn: the delta-base cache's limit, set by git_libgit2_opts; see pack.h */
+size_t git_pack__cache_memory_limit = GIT_PACK_CACHE_MEMORY_LIMIT;
+
 static int packfile_error(const char *message)
 {
 	git_error_set(GIT_ERROR_ODB, "invalid pack file - %s", message);
@@ -93,7 +96,7 @@ static void cache_free(git_pack_cache *cache)
 
 static int cache_init(git_pack_cache *cache)
 {
-	cache->memory_limit = GIT_PACK_CACHE_MEMORY_LIMIT;
+	cache->memory_limit = git_pack__cache_memory_limit;
 
 	if (git_mutex_init(&cache->lock)) {
 		git_error_set(GIT_ERROR_OS, "failed to initialize pack cache mutex");
@@ -158,6 +161,8 @@ static int cache_add(
 		/* Add it to the cache if nobody else has */
 		exists = git_pack_offsetmap_contains(&cache->entries, offset);
 		if (!exists) {
+			/* cairn: the limit in force now */
+			cache->memory_limit = git_pack__cache_memory_limit;
 			while (cache->memory_used + base->len > cache->memory_limit)
 				free_lowest_entry(cache);
 

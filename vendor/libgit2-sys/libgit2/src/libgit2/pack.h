@@ -83,6 +83,14 @@ typedef git_array_t(struct pack_chain_elem) git_dependency_chain;
 #define GIT_PACK_CACHE_MEMORY_LIMIT 96 * 1024 * 1024
 #define GIT_PACK_CACHE_SIZE_LIMIT 1024 * 1024 /* don't bother caching anything over 1MB */
 
+/*
+ * cairn: the delta-base cache's limit, GIT_PACK_CACHE_MEMORY_LIMIT unless
+ * set by git_libgit2_opts(GIT_OPT_SET_PACK_CACHE_MEMORY_LIMIT, size_t);
+ * every pack's cache reads it when it adds a base. See vendor/README.md.
+ */
+#define GIT_OPT_SET_PACK_CACHE_MEMORY_LIMIT 10000
+extern size_t git_pack__cache_memory_limit;
+
 struct git_pack_entry {
 	off64_t offset;
 	git_oid id;

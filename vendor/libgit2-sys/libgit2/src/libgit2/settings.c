@@ -21,6 +21,7 @@
 #include "mwindow.h"
 #include "object.h"
 #include "odb.h"
+#include "pack.h" /* cairn: GIT_OPT_SET_PACK_CACHE_MEMORY_LIMIT */
 #include "rand.h"
 #include "refs.h"
 #include "runtime.h"
@@ -464,6 +465,10 @@ int git_libgit2_opts(int key, ...)
 				git_socket_stream__timeout = timeout;
 			}
 		}
+		break;
+
+	case GIT_OPT_SET_PACK_CACHE_MEMORY_LIMIT: /* cairn: see pack.h */
+		git_pack__cache_memory_limit = va_arg(ap, size_t);
 		break;
 
 	default:
