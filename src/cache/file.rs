@@ -170,7 +170,6 @@ impl<K: Default, F: Default> CacheFile<K, F> {
 #[derive(Default)]
 pub(super) struct Body {
     kept: String,
-    kept_texts: Vec<String>,
     kept_entries: usize,
     rest: String,
     rest_entries: usize,
@@ -181,13 +180,6 @@ impl Body {
     pub(super) fn keep(&mut self) -> &mut String {
         self.kept_entries += 1;
         &mut self.kept
-    }
-
-    /// Keeps `entries` entries already written as `text` (taken as it
-    /// is: a large text is not copied).
-    pub(super) fn keep_text(&mut self, text: String, entries: usize) {
-        self.kept_entries += entries;
-        self.kept_texts.push(text);
     }
 
     /// Where to write one older entry, kept only while all of them fit.
@@ -211,9 +203,8 @@ impl Body {
     /// [`Body::finish`] for a body that follows `before` bytes of entries
     /// kept elsewhere, which count towards `max_bytes`.
     fn finish_after(&self, before: usize, max_bytes: usize) -> (Vec<&str>, usize) {
-        let mut parts: Vec<&str> = self.kept_texts.iter().map(String::as_str).collect();
-        parts.push(&self.kept);
-        let kept: usize = before.saturating_add(parts.iter().map(|part| part.len()).sum());
+        let mut parts: Vec<&str> = vec![&self.kept];
+        let kept = before.saturating_add(self.kept.len());
         if kept.saturating_add(self.rest.len()) <= max_bytes {
             parts.push(&self.rest);
             (parts, self.kept_entries + self.rest_entries)

@@ -4,8 +4,10 @@
 //! copied entry by entry); and the JSON form of front matter fields that
 //! both write, `[key, line, value]` with plain JSON values.
 //!
-//! A save writes what the command learned and used first, then older
-//! entries only while the whole file stays within its bound.
+//! What a command learns is written out as it is learned (see
+//! [`super::spill`]); a save completes that file with what the command
+//! used, then older entries only while the whole file stays within its
+//! bound.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,12 +18,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::file::{Body, CacheFile, read_lines};
+use super::spill::{Learned, digest};
 use crate::frontmatter::{Field, FrontMatter};
 use crate::value::Value;
 
 /// A file of one JSON line per blob id.
 pub(super) struct JsonLines {
-    file: CacheFile<Known, Fresh>,
+    /// What this command learned, by [`digest`] of the blob id.
+    file: CacheFile<Known, Learned>,
 }
 
 /// The file's text and, per blob, where its JSON is in it and whether this
@@ -32,21 +36,12 @@ struct Known {
     entries: HashMap<String, (Range<usize>, AtomicBool)>,
 }
 
-/// What this command learned, kept as the file's own lines, `<blob>
-/// <json>` each (the way the file will be written, without a copy per
-/// entry), with where each entry's JSON is.
-#[derive(Default)]
-struct Fresh {
-    learned: HashMap<String, Range<usize>>,
-    text: String,
-}
-
 impl JsonLines {
     /// The file `name` under `dir` with its `header` line.
     pub(super) fn open(dir: &Path, name: &str, header: String) -> JsonLines {
-        JsonLines {
-            file: CacheFile::keeping_text(dir, name, header, read),
-        }
+        let file: CacheFile<Known, Learned> = CacheFile::keeping_text(dir, name, header, read);
+        *file.fresh() = Learned::new(file.spill());
+        JsonLines { file }
     }
 
     /// What `decode` makes of the JSON of `blob`, if the file holds it (or
@@ -55,14 +50,15 @@ impl JsonLines {
     pub(super) fn get<T>(&self, blob: &str, decode: impl FnOnce(&str) -> Option<T>) -> Option<T> {
         let known = self.file.known();
         let Some((range, used)) = known.entries.get(blob) else {
-            // Copied out, so that other threads may look entries up while
-            // this one decodes.
-            let json = {
-                let fresh = self.file.fresh();
-                let range = fresh.learned.get(blob)?.clone();
-                fresh.text[range].to_string()
-            };
-            return decode(&json);
+            // Read back (the lock is released before decoding, so that
+            // other threads may look entries up meanwhile), and checked to
+            // be this blob's: another blob's digest may have led there.
+            let line = self.file.fresh().read(digest(&[blob]))?;
+            let json = line
+                .strip_suffix('\n')?
+                .strip_prefix(blob)?
+                .strip_prefix(' ')?;
+            return decode(json);
         };
         let value = decode(known.text.get(range.clone())?)?;
         used.store(true, Ordering::Relaxed);
@@ -78,34 +74,27 @@ impl JsonLines {
     /// replaces what the file held. A blob learned once in this command is
     /// kept as first learned: an entry depends on the blob alone.
     pub(super) fn put(&self, blob: &str, json: &str) {
-        let mut fresh = self.file.fresh();
-        if fresh.learned.contains_key(blob) {
-            return;
-        }
-        let Fresh { learned, text } = &mut *fresh;
-        text.push_str(blob);
-        text.push(' ');
-        let start = text.len();
-        text.push_str(json);
-        let end = text.len();
-        text.push('\n');
-        learned.insert(blob.to_string(), start..end);
+        self.file.fresh().learn(digest(&[blob]), |line| {
+            line.push_str(blob);
+            line.push(' ');
+            line.push_str(json);
+            line.push('\n');
+        });
     }
 
     /// Writes what was learned, atomically, within `max_bytes` as
     /// [`Body`] bounds it; nothing when nothing was learned.
     pub(super) fn save(self, max_bytes: usize) -> Result<(), crate::write::WriteError> {
-        let fresh = self.file.take_fresh();
-        if fresh.learned.is_empty() {
+        let learned = self.file.take_fresh();
+        if learned.nothing_to_save() {
             return Ok(());
         }
-        // What was learned, as its lines were written; then what this
-        // command used; older entries only while they fit.
+        // What was learned (the spill), in the order it was learned; then
+        // what this command used; older entries only while they fit.
         let mut body = Body::default();
-        body.keep_text(fresh.text, fresh.learned.len());
         let known = self.file.known();
         for (blob, (range, used)) in &known.entries {
-            if fresh.learned.contains_key(blob) {
+            if learned.has(digest(&[blob])) {
                 continue;
             }
             let out = body.entry(used.load(Ordering::Relaxed));
@@ -114,7 +103,8 @@ impl JsonLines {
             out.push_str(&known.text[range.clone()]);
             out.push('\n');
         }
-        self.file.save(body, max_bytes)
+        self.file
+            .save_spilled(learned.into_spill(), body, max_bytes)
     }
 }
 
@@ -233,5 +223,51 @@ impl<'de> Visitor<'de> for ValueVisitor {
             entries.push((key, value));
         }
         Ok(Value::map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::names;
+
+    #[test]
+    fn what_is_learned_waits_on_disk_and_is_read_back_for_its_blob_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines = JsonLines::open(dir.path(), "lines", "head 1".into());
+        let (a, b) = ("a".repeat(40), "b".repeat(40));
+        lines.put(&a, "[1]");
+        // An entry depends on the blob alone: the first one learned stays.
+        lines.put(&a, "[2]");
+        let spilled = names(dir.path());
+        assert_eq!(spilled.len(), 1);
+        assert!(spilled[0].starts_with(".cairn-spill-"), "{spilled:?}");
+        let json = |blob: &str| lines.get(blob, |json| Some(json.to_string()));
+        assert_eq!(json(&a).as_deref(), Some("[1]"));
+        // Another blob that a digest led to the same line (rare, but not
+        // impossible): the line names its blob, and the lookup misses.
+        lines.file.fresh().alias(digest(&[&a]), digest(&[&b]));
+        assert_eq!(json(&b), None);
+        lines.save(1 << 20).unwrap();
+        assert_eq!(names(dir.path()), ["lines"]);
+        let text = std::fs::read_to_string(dir.path().join("lines")).unwrap();
+        assert_eq!(text, format!("head 1\n{a} [1]\nend 1\n"));
+    }
+
+    #[test]
+    fn a_save_keeps_the_older_entries_not_learned_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = ("a".repeat(40), "b".repeat(40));
+        let lines = JsonLines::open(dir.path(), "lines", "head 1".into());
+        lines.put(&a, "[1]");
+        lines.put(&b, "[1]");
+        lines.save(1 << 20).unwrap();
+        // The next command finds `b` changed (a new outline format would):
+        // what it learned replaces the file's entry, and `a` stays.
+        let lines = JsonLines::open(dir.path(), "lines", "head 1".into());
+        lines.put(&b, "[2]");
+        lines.save(1 << 20).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("lines")).unwrap();
+        assert_eq!(text, format!("head 1\n{b} [2]\n{a} [1]\nend 2\n"));
     }
 }
