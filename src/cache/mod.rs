@@ -13,9 +13,10 @@
 //! the lock on what the command used and learned, the whole, bounded,
 //! atomic save — is in `file.rs`; what `fronts` and `outlines`
 //! share (a JSON line per blob, and the JSON of front matter fields) in
-//! `json_lines.rs`; `spill.rs` writes what a walk learns for `changes`
-//! and `blobs` out as it learns it, to a temporary file their save renames
-//! into place, and keeps where each entry is (`Learned`).
+//! `json_lines.rs`; `spill.rs` writes what a command learns for
+//! `changes`, `blobs`, `fronts` and `outlines` out as it learns it, to a
+//! temporary file their save renames into place, and keeps where each
+//! entry is (`Learned`).
 //! docs/history.md and docs/performance.md give each file's size bound.
 //!
 //! The cache is an optimisation only: a command gives the same bytes with
