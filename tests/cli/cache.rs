@@ -93,6 +93,21 @@ fn shown(cmd: &mut std::process::Command) -> String {
     )
 }
 
+/// The names of the entries of `dir`, sorted.
+fn entry_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("a folder")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 /// A file of the cache in the repository's git directory.
 fn cache(repo: &TestRepo, file: &str) -> std::path::PathBuf {
     repo.path().join(".git/cairn").join(file)
@@ -194,16 +209,7 @@ fn the_cache_changes_nothing_but_time() {
     );
     // What a walk wrote out as it learned (the spill) became the files:
     // nothing else is left beside them.
-    let mut left: Vec<String> = std::fs::read_dir(repo.path().join(".git/cairn"))
-        .expect("the cache folder")
-        .map(|e| {
-            e.expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    left.sort();
+    let left = entry_names(&repo.path().join(".git/cairn"));
     assert_eq!(left, ["blobs", "changes", "follows", "fronts"], "{left:?}");
 
     // log alone, twice: the second run replays the commits the first found.
@@ -571,6 +577,38 @@ fn the_outline_cache_changes_no_validation() {
     let without = validate_outputs(&repo, &here, &["--no-cache"]);
     assert_eq!(validate_outputs(&repo, &here, &[]), without);
     assert_eq!(validate_outputs(&repo, &here, &[]), without);
+}
+
+/// What one kind of command prints, run in `dir` with `extra` flags.
+type Outputs = fn(&TestRepo, &Path, &[&str]) -> Vec<String>;
+
+#[test]
+fn a_cache_folder_that_cannot_be_made_changes_nothing() {
+    // A file where `.git/cairn` would be (a read-only git directory
+    // refuses the same way, but not to root): every command answers as
+    // without the cache, and nothing is written anywhere.
+    let kinds: [(TestRepo, Outputs); 3] = [
+        (generated_repo(), outputs),
+        (validating_repo(), validate_outputs),
+        (covering_repo(), diff_outputs),
+    ];
+    for (repo, run) in kinds {
+        let here = repo.path().to_path_buf();
+        let without = run(&repo, &here, &["--no-cache"]);
+        let git_dir = repo.path().join(".git");
+        let before: Vec<String> = entry_names(&git_dir);
+        std::fs::write(git_dir.join("cairn"), "in the way\n").expect("a file in its place");
+        assert_eq!(run(&repo, &here, &[]), without);
+        assert_eq!(run(&repo, &here, &[]), without);
+        assert_eq!(
+            std::fs::read_to_string(git_dir.join("cairn")).expect("still a file"),
+            "in the way\n"
+        );
+        let mut after = entry_names(&git_dir);
+        after.retain(|name| name != "cairn");
+        assert_eq!(after, before);
+        assert_eq!(repo.git(&["status", "--porcelain", "--ignored"]), "");
+    }
 }
 
 #[test]
