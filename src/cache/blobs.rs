@@ -106,8 +106,7 @@ impl BlobCache {
     /// schema or by another cairn version.
     pub fn open(dir: &Path, schema: &Schema) -> BlobCache {
         let header = format!("{MAGIC} {}", super::fingerprint(schema));
-        let file: CacheFile<Known, Learned> = CacheFile::keeping_text(dir, "blobs", header, read);
-        *file.fresh() = Learned::new(file.spill());
+        let file = CacheFile::learning(dir, "blobs", header, read);
         BlobCache { file }
     }
 
@@ -156,8 +155,7 @@ impl BlobCache {
             out.push_str(known.line(line));
             out.push('\n');
         }
-        self.file
-            .save_spilled(learned.into_spill(), body, MAX_BYTES)
+        self.file.save_learned(learned, body, MAX_BYTES)
     }
 }
 

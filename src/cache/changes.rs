@@ -167,8 +167,7 @@ impl ChangeCache {
             env!("CARGO_PKG_VERSION"),
             dirs.join("\u{1f}")
         );
-        let file: CacheFile<File, Learned> = CacheFile::keeping_text(dir, "changes", header, read);
-        *file.fresh() = Learned::new(file.spill());
+        let file = CacheFile::learning(dir, "changes", header, read);
         ChangeCache { file }
     }
 
@@ -280,8 +279,7 @@ impl ChangeCache {
             body.entry(place.used.load(Ordering::Relaxed))
                 .push_str(text);
         }
-        self.file
-            .save_spilled(learned.into_spill(), body, MAX_BYTES)
+        self.file.save_learned(learned, body, MAX_BYTES)
     }
 }
 

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::str::Split;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use super::spill::Spill;
+use super::spill::{Learned, Spill};
 
 /// One cache file: `K` is what the file holds, `F` what this command
 /// used and learned.
@@ -132,27 +132,6 @@ impl<K: Default, F: Default> CacheFile<K, F> {
         crate::write::put(&self.path, &parts)
     }
 
-    /// A spill that becomes this file: entries written out as they are
-    /// learned, which [`CacheFile::save_spilled`] completes.
-    pub(super) fn spill(&self) -> Spill {
-        Spill::new(&self.path, &self.header)
-    }
-
-    /// Writes the file as `spill` (its entries, kept) followed by `body`,
-    /// within `max_bytes` as [`Body`] bounds it: the spill completed and
-    /// put in place.
-    pub(super) fn save_spilled(
-        &self,
-        spill: Spill,
-        body: Body,
-        max_bytes: usize,
-    ) -> Result<(), crate::write::WriteError> {
-        let before = usize::try_from(spill.len()).unwrap_or(usize::MAX);
-        let (parts, entries) = body.finish_after(before, max_bytes);
-        let count = spill.entries() + entries;
-        spill.finish(&parts, &count.to_string())
-    }
-
     /// Writes `body` with its one count, as [`CacheFile::write`].
     pub(super) fn save(
         &self,
@@ -161,6 +140,38 @@ impl<K: Default, F: Default> CacheFile<K, F> {
     ) -> Result<(), crate::write::WriteError> {
         let (parts, entries) = body.finish(max_bytes);
         self.write_parts(&parts, &entries.to_string())
+    }
+}
+
+impl<K: Default> CacheFile<K, Learned> {
+    /// [`CacheFile::keeping_text`] for a file whose commands write what
+    /// they learn out as they learn it, to a spill that the save then
+    /// completes into this file ([`Learned`]).
+    pub(super) fn learning(
+        dir: &Path,
+        name: &str,
+        header: String,
+        read: fn(String, &str) -> Option<K>,
+    ) -> Self {
+        let file = CacheFile::keeping_text(dir, name, header, read);
+        *file.fresh() = Learned::new(Spill::new(&file.path, &file.header));
+        file
+    }
+
+    /// Writes the file as what was `learned` (its entries, kept) followed
+    /// by `body`, within `max_bytes` as [`Body`] bounds it: the spill
+    /// completed and put in place.
+    pub(super) fn save_learned(
+        &self,
+        learned: Learned,
+        body: Body,
+        max_bytes: usize,
+    ) -> Result<(), crate::write::WriteError> {
+        let spill = learned.into_spill();
+        let before = usize::try_from(spill.len()).unwrap_or(usize::MAX);
+        let (parts, entries) = body.finish_after(before, max_bytes);
+        let count = spill.entries() + entries;
+        spill.finish(&parts, &count.to_string())
     }
 }
 

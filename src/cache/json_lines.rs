@@ -39,8 +39,7 @@ struct Known {
 impl JsonLines {
     /// The file `name` under `dir` with its `header` line.
     pub(super) fn open(dir: &Path, name: &str, header: String) -> JsonLines {
-        let file: CacheFile<Known, Learned> = CacheFile::keeping_text(dir, name, header, read);
-        *file.fresh() = Learned::new(file.spill());
+        let file = CacheFile::learning(dir, name, header, read);
         JsonLines { file }
     }
 
@@ -103,8 +102,7 @@ impl JsonLines {
             out.push_str(&known.text[range.clone()]);
             out.push('\n');
         }
-        self.file
-            .save_spilled(learned.into_spill(), body, max_bytes)
+        self.file.save_learned(learned, body, max_bytes)
     }
 }
 
