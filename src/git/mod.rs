@@ -207,16 +207,18 @@ impl Repo {
     /// every handle in the process (the packs and their caches are shared).
     /// Set it before reading starts, not while other threads read.
     ///
-    /// A libgit2 without the vendored patch (a crates.io build) does not
-    /// know the option and keeps its fixed 16 MiB.
-    pub fn keep_delta_bases(&self, bases: DeltaBases) {
+    /// Whether libgit2 took it: a libgit2 without the vendored patch (a
+    /// crates.io build) does not know the option and keeps its fixed
+    /// 16 MiB, which the commands do with as well.
+    pub fn keep_delta_bases(&self, bases: DeltaBases) -> bool {
         // SAFETY: the option takes one `size_t` (`usize` on every target
         // Rust and libgit2 share) and only stores it. libgit2 is
         // initialised: `self` was opened through it. An unknown option is
         // refused with -1 and changes nothing.
-        let _ = unsafe {
+        let status = unsafe {
             libgit2_sys::git_libgit2_opts(OPT_SET_PACK_CACHE_MEMORY_LIMIT, bases.bytes())
         };
+        status == 0
     }
 
     /// The git directory every worktree of the repository shares (in a
