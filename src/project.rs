@@ -22,7 +22,7 @@ use crate::cache::{
 use crate::calendar::{self, CalendarError};
 use crate::check::run::RunError;
 use crate::config::{self, ConfigError, Workspace};
-use crate::git::{DeltaBases, GitError, ObjectId, Repo};
+use crate::git::{GitError, ObjectId, Reading, Repo};
 use crate::history::{self, Detail, History, Known};
 use crate::index::SpliceError;
 use crate::list::ListError;
@@ -215,7 +215,7 @@ impl Project {
         known: Option<&Known>,
     ) -> Result<History, GitError> {
         let repo = self.repo()?;
-        repo.keep_delta_bases(DeltaBases::Walk);
+        repo.read_for(Reading::Walk);
         self.read_history(first_parent, mention, detail, known, |options| {
             history::walk(repo, self.schema(), tip, cache, options)
         })
@@ -232,7 +232,7 @@ impl Project {
         detail: Detail,
     ) -> Result<Option<History>, GitError> {
         let repo = self.repo()?;
-        repo.keep_delta_bases(DeltaBases::Follow);
+        repo.read_for(Reading::Follow);
         self.read_history(true, mention, detail, None, |options| {
             history::follow(repo, self.schema(), tip, id, cache, options)
         })

@@ -6,7 +6,7 @@
 
 use super::{DiffReport, compare, covers};
 use crate::cache::CoversCache;
-use crate::git::{DeltaBases, GitError, Repo, TreeChange, TreeFile};
+use crate::git::{GitError, Reading, Repo, TreeChange, TreeFile};
 use crate::project::{Error, Project};
 use crate::range::{self, Span};
 use crate::schema::Schema;
@@ -17,7 +17,7 @@ use crate::snapshot::{Loader, Select, Source};
 /// of the working tree), compared.
 pub fn of_revisions(project: &Project, revs: &[String], cached: bool) -> Result<DiffReport, Error> {
     let repo = project.repo()?;
-    repo.keep_delta_bases(DeltaBases::Compare);
+    repo.read_for(Reading::Compare);
     let span = range::diff_span(repo, revs, cached)?;
     let covers = project.covers_cache()?;
     // No parse cache: each blob is parsed once here anyway, and a cached

@@ -55,35 +55,90 @@ const INDEX_STAGE_SHIFT: u16 = 12;
 /// (`GIT_OPT_SET_PACK_CACHE_MEMORY_LIMIT`, see vendor/README.md).
 const OPT_SET_PACK_CACHE_MEMORY_LIMIT: std::ffi::c_int = 10000;
 
-/// How much a command reads from the packs, which sets how many delta bases
-/// (the objects others are stored as differences from) it keeps in memory.
+/// The option of the vendored libgit2 that says where an object is stored
+/// in the packs (`GIT_OPT_CAIRN_PACK_POSITION`, see vendor/README.md).
+const OPT_CAIRN_PACK_POSITION: std::ffi::c_int = 10001;
+
+/// How many blobs a thread reads in a row when a snapshot's blobs are read
+/// in pack order ([`Repo::map_blobs_within`]): the threads take such runs
+/// in turn, so they read from the same stretch of the pack.
+const BLOBS_A_RUN: usize = 64;
+
+/// What a command reads from the packs, which sets how much of them
+/// libgit2 keeps in memory: how many delta bases (the objects others are
+/// stored as differences from), and how much of the pack files is mapped
+/// at once, in windows of what size.
 ///
 /// libgit2 empties its cache of delta bases whole when it is full, so a
-/// smaller cache rebuilds bases more often; what suits a command was
-/// measured on the benchmark logs (docs/performance.md).
+/// smaller cache rebuilds bases more often. Mapped pages count in peak
+/// memory; with less mapped, reads that jump about a large pack map and
+/// unmap the same stretches again and again. What suits each command was
+/// measured on the benchmark logs (docs/performance.md): the 10,000- and
+/// 100,000-record logs, whose packs are 57 MB and 490 MB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeltaBases {
+pub enum Reading {
+    /// The record files of a revision or two, read in the order they are
+    /// stored ([`Repo::map_blobs_within`]): `validate --rev`, the gate,
+    /// `list --rev`. What every command reads unless it says otherwise.
+    /// 16 MiB of delta bases, 8 MiB windows, 16 MiB mapped: a cold
+    /// `validate --rev HEAD` of 100,000 records took 2.1 s and 445 MB,
+    /// against 2.2 s and 698 MB with 96 MiB of bases and 128 MiB windows,
+    /// 256 MiB mapped (git's `cat-file --batch`: 507 MB).
+    Snapshots,
     /// Every version of the record folders' trees, as `summary` reads
-    /// them: git's own 96 MiB (`core.deltaBaseCacheLimit`). With 64 MiB a
-    /// cold `summary` of 100,000 records took a fifth more CPU.
+    /// them, in history's order, which jumps about the pack more: git's
+    /// own 96 MiB of delta bases (`core.deltaBaseCacheLimit`; with 64 MiB
+    /// a cold `summary` of 100,000 records took a fifth more CPU), 32 MiB
+    /// windows, 64 MiB mapped (45 s and 730 MB there, against 46 s and
+    /// 918 MB with 128 MiB windows and 256 MiB mapped; with 16 MiB
+    /// windows, 32 MiB mapped, 48 s).
     Walk,
-    /// The versions of one record's path, as `log` follows it: 48 MiB.
-    /// A cold `log` of the 10,000-record log took the same time as with
-    /// 96 MiB, and peaked at 125 MB instead of 175 MB (git: 169 MB).
+    /// The versions of one record's path, as `log` follows it: 48 MiB of
+    /// delta bases (the same time as 96 MiB, 50 MB less on the
+    /// 10,000-record log), 8 MiB windows, 16 MiB mapped (the same time as
+    /// 128 MiB windows, 256 MiB mapped, and 81 MB against 128 MB there).
     Follow,
     /// Two revisions' trees and the records that differ, as `diff` reads
-    /// them: 32 MiB, the same time, and 71 MB instead of 95 MB on the
-    /// 10,000-record log (git's own `diff`: 71 MB).
+    /// them: 32 MiB of delta bases (71 MB instead of 95 MB on the
+    /// 10,000-record log, the same time), 8 MiB windows, 16 MiB mapped.
     Compare,
 }
 
-impl DeltaBases {
-    /// The cache limit in bytes.
-    pub fn bytes(self) -> usize {
+impl Reading {
+    /// The delta-base cache's limit in bytes.
+    pub fn delta_bases(self) -> usize {
         match self {
-            DeltaBases::Walk => 96 << 20,
-            DeltaBases::Follow => 48 << 20,
-            DeltaBases::Compare => 32 << 20,
+            Reading::Snapshots => 16 << 20,
+            Reading::Walk => 96 << 20,
+            Reading::Follow => 48 << 20,
+            Reading::Compare => 32 << 20,
+        }
+    }
+
+    /// The size of one mapped window of a pack file, and of all mapped
+    /// windows together, in bytes.
+    pub fn windows(self) -> (usize, usize) {
+        match self {
+            Reading::Walk => (32 << 20, 64 << 20),
+            Reading::Snapshots | Reading::Follow | Reading::Compare => (8 << 20, 16 << 20),
+        }
+    }
+
+    /// Sets libgit2's limits for this reading, for every handle in the
+    /// process: whether it took the delta-base limit (see
+    /// [`Repo::read_for`]).
+    fn set(self) -> bool {
+        let (window, mapped) = self.windows();
+        // SAFETY: the two pack-window setters store a size for windows
+        // mapped from now on; the delta-base option takes one `size_t`
+        // (`usize` on every target Rust and libgit2 share) and only stores
+        // it. Callers set these before reading starts, not while other
+        // threads read. An unknown option is refused with -1 and changes
+        // nothing.
+        unsafe {
+            let _ = git2::opts::set_mwindow_size(window);
+            let _ = git2::opts::set_mwindow_mapped_limit(mapped);
+            libgit2_sys::git_libgit2_opts(OPT_SET_PACK_CACHE_MEMORY_LIMIT, self.delta_bases()) == 0
         }
     }
 }
@@ -143,24 +198,10 @@ impl Repo {
             // Pack files are mapped a window at a time (a pack and its
             // windows are shared by every handle in the process), by
             // libgit2's defaults 1 GiB windows and 8 GiB in all, as git
-            // does; peak memory counts the pages touched. Smaller windows,
-            // and a limit on all of them together, keep what is mapped
-            // bounded; below 64 MiB windows
-            // and 256 MiB in all, reading blobs spread over a large pack
-            // spent more time mapping and unmapping windows than inflating
-            // (`validate --rev` of 100,000 records: 5.4 s at 16/64 MiB,
-            // 3.5–3.9 s at 64 or 128/256 MiB, 2.4 s but 990 MB at
-            // 128/512 MiB, against git's 1.4 s and 475 MB).
-            // libgit2 starts a window at a multiple of half the window
-            // size, so windows overlap, and a page read through two of
-            // them counts twice: at 64 MiB windows the 57 MB pack of a
-            // 10,000-record log was mapped as two, and a cold `log` peaked
-            // 16 MB higher. At 128 MiB a pack under 64 MiB is mapped once.
-            // SAFETY: sets global size limits before any pack is opened; they
-            // cannot race with this process's own reads, which all start
-            // after discovery.
-            let _ = unsafe { git2::opts::set_mwindow_size(128 << 20) };
-            let _ = unsafe { git2::opts::set_mwindow_mapped_limit(256 << 20) };
+            // does; peak memory counts the pages touched. Each command
+            // reads with the windows and delta bases that suit it
+            // (`Reading`); until it says, those of a snapshot's reads.
+            Reading::Snapshots.set();
         });
         let opened = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
             Some(git_dir) => Repository::open_ext(
@@ -203,22 +244,16 @@ impl Repo {
         })
     }
 
-    /// Bounds libgit2's cache of delta bases for what is read next, by
-    /// every handle in the process (the packs and their caches are shared).
-    /// Set it before reading starts, not while other threads read.
+    /// Sets how much of the packs libgit2 keeps for what is read next
+    /// ([`Reading`]), for every handle in the process (the packs, their
+    /// windows and caches are shared). Set it before reading starts, not
+    /// while other threads read.
     ///
-    /// Whether libgit2 took it: a libgit2 without the vendored patch (a
-    /// crates.io build) does not know the option and keeps its fixed
-    /// 16 MiB, which the commands do with as well.
-    pub fn keep_delta_bases(&self, bases: DeltaBases) -> bool {
-        // SAFETY: the option takes one `size_t` (`usize` on every target
-        // Rust and libgit2 share) and only stores it. libgit2 is
-        // initialised: `self` was opened through it. An unknown option is
-        // refused with -1 and changes nothing.
-        let status = unsafe {
-            libgit2_sys::git_libgit2_opts(OPT_SET_PACK_CACHE_MEMORY_LIMIT, bases.bytes())
-        };
-        status == 0
+    /// Whether libgit2 took the delta-base limit: a libgit2 without the
+    /// vendored patch (a crates.io build) does not know the option and
+    /// keeps its fixed 16 MiB, which the commands do with as well.
+    pub fn read_for(&self, reading: Reading) -> bool {
+        reading.set()
     }
 
     /// The git directory every worktree of the repository shares (in a
@@ -434,29 +469,56 @@ impl Repo {
         self.blob(id).map(Ok)
     }
 
-    /// [`Repo::blob_within`] for many blobs, in the order of `ids`, in parallel.
+    /// [`Repo::blob_within`] for many blobs, in parallel, in the order of
+    /// `ids` (read in pack order, as [`Repo::map_blobs_within`] reads them).
     pub fn blobs_within(
         &self,
         ids: &[ObjectId],
         limit: u64,
     ) -> Result<Vec<Result<Vec<u8>, u64>>, GitError> {
-        self.in_parallel(ids, 4, |repo, id| repo.blob_within(id, limit))
+        self.map_blobs_within(ids, limit, |_, read| read)
     }
 
     /// [`Repo::blob_within`] for many blobs, in parallel, each handed to
     /// `each` (with its place in `ids`) on the thread that read it: the
     /// results come back in the order of `ids`, and no blob's bytes need
     /// outlive the call that uses them.
+    ///
+    /// The blobs are read in the order they are stored in the packs, not
+    /// in the order of `ids` (a tree's, by path): the record files of one
+    /// revision are spread over the whole pack, and read by path they made
+    /// libgit2 map and unmap the same stretches of a large pack again and
+    /// again (it keeps only so much of the packs mapped at once).
     pub fn map_blobs_within<R: Send>(
         &self,
         ids: &[ObjectId],
         limit: u64,
         each: impl Fn(usize, Result<Vec<u8>, u64>) -> R + Sync,
     ) -> Result<Vec<R>, GitError> {
-        let places: Vec<usize> = (0..ids.len()).collect();
-        self.in_parallel(&places, 4, |repo, &at| {
-            Ok(each(at, repo.blob_within(&ids[at], limit)?))
-        })
+        let places = self.in_pack_order(ids);
+        let mut read = self.abreast(&places, BLOBS_A_RUN, |repo, &at| {
+            Ok((at, each(at, repo.blob_within(&ids[at], limit)?)))
+        })?;
+        read.sort_unstable_by_key(|(at, _)| *at);
+        Ok(read.into_iter().map(|(_, result)| result).collect())
+    }
+
+    /// The places of `ids` in the order their objects are stored: by pack,
+    /// then by offset in it. Objects that are in no pack (loose ones), and
+    /// all of them when this libgit2 cannot say (a build without the
+    /// vendored patch), come last, in the order given.
+    pub fn in_pack_order(&self, ids: &[ObjectId]) -> Vec<usize> {
+        let Ok(odb) = self.repo.odb() else {
+            return (0..ids.len()).collect();
+        };
+        let mut places: Vec<(Option<(u64, u64)>, usize)> = ids
+            .iter()
+            .enumerate()
+            .map(|(at, id)| (pack_position(&odb, id), at))
+            .collect();
+        // None sorts first; loose objects go after the packed ones.
+        places.sort_unstable_by_key(|&(position, at)| (position.is_none(), position, at));
+        places.into_iter().map(|(_, at)| at).collect()
     }
 
     /// Many blobs' bytes, in the order of `ids`, read in parallel.
@@ -729,6 +791,31 @@ impl Repo {
     ) -> GitError {
         object_error(e, context, what, id)
     }
+}
+
+/// Where `id` is stored in `odb`'s packs: the pack (an opaque number, the
+/// same for every object of one pack file) and the offset in it. None for
+/// an object in no pack, and for every object when this libgit2 does not
+/// know the vendored option.
+fn pack_position(odb: &git2::Odb<'_>, id: &ObjectId) -> Option<(u64, u64)> {
+    use git2::Binding;
+    let oid = id.to_oid().ok()?;
+    let (mut pack, mut offset) = (0u64, 0u64);
+    // SAFETY: the option takes an odb, an object id and two `uint64_t`
+    // outputs, in that order; each pointer is valid for the call: `odb`
+    // and `oid` are borrowed, the outputs live on this stack. It only
+    // looks the id up in the packs' indexes. An unpatched libgit2 refuses
+    // the unknown option with -1 and reads none of the arguments.
+    let status = unsafe {
+        libgit2_sys::git_libgit2_opts(
+            OPT_CAIRN_PACK_POSITION,
+            odb.raw(),
+            oid.raw(),
+            &mut pack as *mut u64,
+            &mut offset as *mut u64,
+        )
+    };
+    (status == 0).then_some((pack, offset))
 }
 
 /// Reads the shallow graft points from `<common dir>/shallow`; none when the file is absent.

@@ -763,7 +763,7 @@ fn untracked_files_shown_are_those_a_comparison_with_head_shows() {
 }
 
 #[test]
-fn every_delta_base_limit_reads_the_same_blobs_from_a_pack() {
+fn every_reading_reads_the_same_blobs_from_a_pack() {
     let (_tmp, dir) = new_repo();
     let mut text = String::new();
     let mut commits = Vec::new();
@@ -785,9 +785,14 @@ fn every_delta_base_limit_reads_the_same_blobs_from_a_pack() {
     );
 
     let repo = Repo::discover(&dir).expect("discover");
-    for bases in [DeltaBases::Compare, DeltaBases::Follow, DeltaBases::Walk] {
+    for reading in [
+        Reading::Compare,
+        Reading::Follow,
+        Reading::Walk,
+        Reading::Snapshots,
+    ] {
         assert!(
-            repo.keep_delta_bases(bases),
+            repo.read_for(reading),
             "this build's libgit2 has the vendored option"
         );
         let fresh = Repo::discover(&dir).expect("discover");
@@ -796,7 +801,79 @@ fn every_delta_base_limit_reads_the_same_blobs_from_a_pack() {
                 .tree_files(commit, &dirs(&["research"]))
                 .expect("files");
             let blob = fresh.blob(&files[0].blob).expect("blob");
-            assert_eq!(blob, text.as_bytes(), "{bases:?}");
+            assert_eq!(blob, text.as_bytes(), "{reading:?}");
         }
+    }
+}
+
+/// Blobs are read in the order the pack stores them, loose ones after,
+/// and each comes back in its place in the order asked.
+#[test]
+fn blobs_are_read_in_pack_order_and_given_back_in_the_order_asked() {
+    let (_tmp, dir) = new_repo();
+    for n in 0..150 {
+        write(
+            &dir,
+            &format!("research/r{n:03}.md"),
+            &format!("record {n}\n{}\n", "text ".repeat(n)),
+        );
+    }
+    commit_all(&dir, "records");
+    git(&dir, &["gc", "-q"]);
+    // A blob written after the pack stays loose.
+    write(&dir, "research/loose.md", "written after the pack\n");
+    let commit = commit_all(&dir, "one more");
+    let repo = Repo::discover(&dir).expect("discover");
+    let files = repo
+        .tree_files(&commit, &dirs(&["research"]))
+        .expect("files");
+    let ids: Vec<ObjectId> = files.iter().map(|f| f.blob.clone()).collect();
+
+    // `git show-index` lists each packed object with its offset.
+    let pack = fs::read_dir(dir.join(".git/objects/pack"))
+        .expect("pack folder")
+        .map(|entry| entry.expect("entry").path())
+        .find(|path| path.extension().is_some_and(|e| e == "idx"))
+        .expect("a pack index");
+    let listing = Command::new("git")
+        .arg("show-index")
+        .stdin(fs::File::open(&pack).expect("open index"))
+        .output()
+        .expect("git show-index");
+    let offsets: HashMap<String, u64> = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            let offset = words.next().expect("offset").parse().expect("a number");
+            (words.next().expect("id").to_string(), offset)
+        })
+        .collect();
+    let loose = files
+        .iter()
+        .position(|f| f.path == "research/loose.md")
+        .expect("the loose file is listed");
+    assert!(
+        !offsets.contains_key(ids[loose].as_str()),
+        "loose, not packed"
+    );
+    let mut expected: Vec<usize> = (0..ids.len()).filter(|&at| at != loose).collect();
+    expected.sort_by_key(|&at| offsets[ids[at].as_str()]);
+    expected.push(loose);
+    let order = repo.in_pack_order(&ids);
+    assert_eq!(order, expected);
+    assert_ne!(
+        order,
+        (0..ids.len()).collect::<Vec<_>>(),
+        "the pack's order is not the tree's"
+    );
+
+    let read = repo.blobs_within(&ids, 1 << 20).expect("read");
+    let mapped = repo
+        .map_blobs_within(&ids, 1 << 20, |at, read| (at, read.map(|b| b.len())))
+        .expect("read");
+    for (at, file) in files.iter().enumerate() {
+        let bytes = fs::read(dir.join(&file.path)).expect("the file");
+        assert_eq!(read[at].as_deref(), Ok(&bytes[..]), "{}", file.path);
+        assert_eq!(mapped[at], (at, Ok(bytes.len())), "{}", file.path);
     }
 }

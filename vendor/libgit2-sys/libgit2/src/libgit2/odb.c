@@ -1325,6 +1325,31 @@ int git_odb__read_header_or_object(
 	return error;
 }
 
+/* cairn: see odb.h */
+int git_odb__pack_position(
+	uint64_t *pack, uint64_t *offset, git_odb *db, const git_oid *id)
+{
+	size_t i;
+	int error = GIT_ENOTFOUND;
+
+	GIT_ASSERT_ARG(pack);
+	GIT_ASSERT_ARG(offset);
+	GIT_ASSERT_ARG(db);
+	GIT_ASSERT_ARG(id);
+
+	if ((error = git_mutex_lock(&db->lock)) < 0) {
+		git_error_set(GIT_ERROR_ODB, "failed to acquire the odb lock");
+		return error;
+	}
+	error = GIT_ENOTFOUND;
+	for (i = 0; i < db->backends.length && error == GIT_ENOTFOUND; ++i) {
+		backend_internal *internal = git_vector_get(&db->backends, i);
+		error = git_odb_backend__pack_position(pack, offset, internal->backend, id);
+	}
+	git_mutex_unlock(&db->lock);
+	return error;
+}
+
 static int odb_read_1(
 	git_odb_object **out,
 	git_odb *db,

@@ -155,6 +155,20 @@ int git_odb__get_commit_graph_file(git_commit_graph_file **out, git_odb *odb);
 /* freshen an entry in the object database */
 int git_odb__freshen(git_odb *db, const git_oid *id);
 
+/*
+ * cairn: where `id` is stored in the packs of `db`: the pack (an opaque
+ * handle, the same for every object of one pack file) and the offset in
+ * it. GIT_ENOTFOUND when no pack holds it (a loose object). Asked
+ * through git_libgit2_opts(GIT_OPT_CAIRN_PACK_POSITION, ...), so that a
+ * program linked against an unpatched libgit2 gets -1, not a missing
+ * symbol. See vendor/README.md.
+ */
+#define GIT_OPT_CAIRN_PACK_POSITION 10001
+int git_odb__pack_position(
+	uint64_t *pack, uint64_t *offset, git_odb *db, const git_oid *id);
+int git_odb_backend__pack_position(
+	uint64_t *pack, uint64_t *offset, git_odb_backend *backend, const git_oid *id);
+
 /* fully free the object; internal method, DO NOT EXPORT */
 void git_odb_object__free(void *object);
 

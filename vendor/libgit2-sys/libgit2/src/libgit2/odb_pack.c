@@ -992,3 +992,19 @@ int git_odb_backend_pack(
 
 	return error;
 }
+
+/* cairn: see odb.h; GIT_ENOTFOUND for a backend that is not a pack backend */
+int git_odb_backend__pack_position(
+	uint64_t *pack, uint64_t *offset, git_odb_backend *backend, const git_oid *id)
+{
+	struct git_pack_entry e;
+	int error;
+
+	if (backend->read != pack_backend__read)
+		return GIT_ENOTFOUND;
+	if ((error = pack_entry_find(&e, (struct pack_backend *)backend, id)) < 0)
+		return error;
+	*pack = (uint64_t)(uintptr_t)e.p;
+	*offset = (uint64_t)e.offset;
+	return 0;
+}

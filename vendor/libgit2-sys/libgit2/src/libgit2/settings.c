@@ -471,6 +471,17 @@ int git_libgit2_opts(int key, ...)
 		git_pack__cache_memory_limit = va_arg(ap, size_t);
 		break;
 
+	case GIT_OPT_CAIRN_PACK_POSITION: /* cairn: see odb.h */
+		{
+			git_odb *db = va_arg(ap, git_odb *);
+			const git_oid *id = va_arg(ap, const git_oid *);
+			uint64_t *pack = va_arg(ap, uint64_t *);
+			uint64_t *offset = va_arg(ap, uint64_t *);
+
+			error = git_odb__pack_position(pack, offset, db, id);
+		}
+		break;
+
 	default:
 		git_error_set(GIT_ERROR_INVALID, "invalid option key");
 		error = -1;
