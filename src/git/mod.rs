@@ -64,6 +64,13 @@ const OPT_CAIRN_PACK_POSITION: std::ffi::c_int = 10001;
 /// in turn, so they read from the same stretch of the pack.
 const BLOBS_A_RUN: usize = 64;
 
+/// The pack windows, and all of them together, when blobs cannot be read
+/// in the pack's order (a libgit2 without the vendored patch): 128 MiB,
+/// 256 MiB mapped. Reading a revision's records by path through 16 MiB
+/// windows, 64 MiB mapped, took a cold `validate --rev HEAD` of 100,000
+/// records 5.4 s; through these, 3.3 s.
+const UNSORTED_WINDOWS: (usize, usize) = (128 << 20, 256 << 20);
+
 /// What a command reads from the packs, which sets how much of them
 /// libgit2 keeps in memory: how many delta bases (the objects others are
 /// stored as differences from), and how much of the pack files is mapped
@@ -128,17 +135,28 @@ impl Reading {
     /// process: whether it took the delta-base limit (see
     /// [`Repo::read_for`]).
     fn set(self) -> bool {
-        let (window, mapped) = self.windows();
-        // SAFETY: the two pack-window setters store a size for windows
-        // mapped from now on; the delta-base option takes one `size_t`
-        // (`usize` on every target Rust and libgit2 share) and only stores
-        // it. Callers set these before reading starts, not while other
-        // threads read. An unknown option is refused with -1 and changes
-        // nothing.
+        // SAFETY: the delta-base option takes one `size_t` (`usize` on
+        // every target Rust and libgit2 share) and only stores it; an
+        // unknown option is refused with -1 and changes nothing. The two
+        // pack-window setters store a size for windows mapped from now
+        // on. Callers set these before reading starts, not while other
+        // threads read.
         unsafe {
+            let patched =
+                libgit2_sys::git_libgit2_opts(OPT_SET_PACK_CACHE_MEMORY_LIMIT, self.delta_bases())
+                    == 0;
+            // A libgit2 without the vendored patch cannot say where blobs
+            // are stored, so a revision's records are read by path, all
+            // over the pack: small windows would be mapped and unmapped
+            // again and again.
+            let (window, mapped) = if patched {
+                self.windows()
+            } else {
+                UNSORTED_WINDOWS
+            };
             let _ = git2::opts::set_mwindow_size(window);
             let _ = git2::opts::set_mwindow_mapped_limit(mapped);
-            libgit2_sys::git_libgit2_opts(OPT_SET_PACK_CACHE_MEMORY_LIMIT, self.delta_bases()) == 0
+            patched
         }
     }
 }
