@@ -663,3 +663,91 @@ fn links_follow_github_markdown() {
         [("link/broken".to_string(), at(EXP, "EXP-0001-a.md"), 23)]
     );
 }
+
+/// A revision's records are read in the order git stores them, not by
+/// path: whether they are loose objects, in one pack or spread over two,
+/// the findings, their order and the exit code are the same.
+#[test]
+fn where_git_stores_the_records_changes_no_finding() {
+    let outside = TestRepo::plain();
+    let mut repo = every_finding(&outside);
+    repo.git(&["init", "-q", "-b", "main"]);
+    // Enough records that two threads read them, each taking runs.
+    for n in 100..300 {
+        let id = format!("EXP-{n:04}");
+        repo.write(
+            &at(EXP, &format!("{id}-more.md")),
+            experiment(&id, "planned"),
+        );
+    }
+    repo.commit("records");
+    let validate = [
+        "validate",
+        "--rev",
+        "HEAD",
+        "--format",
+        "json",
+        "--no-cache",
+    ];
+    let loose = repo.cairn(&validate);
+    assert_eq!(loose.code, 1, "{}", loose.stderr);
+    let report: serde_json::Value = serde_json::from_str(&loose.stdout).expect("json");
+    assert_eq!(report["records"], 231);
+    let codes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| d["code"].as_str().expect("code"))
+        .collect();
+    for code in [
+        "ref/duplicate-id",
+        "link/broken",
+        "parse/too-large",
+        "schema/missing-field",
+    ] {
+        assert!(codes.contains(&code), "{code} in {codes:?}");
+    }
+
+    repo.git(&["repack", "-a", "-d", "-q"]);
+    let objects = repo.git(&["count-objects", "-v"]);
+    assert!(
+        objects.starts_with("count: 0\n"),
+        "no loose objects: {objects}"
+    );
+    assert_eq!(repo.cairn(&validate).render(), loose.render(), "one pack");
+
+    // A second commit's objects stay loose beside the pack, then go to a
+    // second pack of their own.
+    for n in 300..340 {
+        let id = format!("EXP-{n:04}");
+        repo.write(
+            &at(EXP, &format!("{id}-later.md")),
+            experiment(&id, "planned"),
+        );
+    }
+    repo.write(
+        &at(EXP, "EXP-0150-more.md"),
+        experiment("EXP-0150", "running"),
+    );
+    repo.commit("more records");
+    let mixed = repo.cairn(&validate);
+    assert_eq!(mixed.code, 1, "{}", mixed.stderr);
+    let later: serde_json::Value = serde_json::from_str(&mixed.stdout).expect("json");
+    assert_eq!(
+        later["records"],
+        report["records"].as_u64().expect("records") + 40
+    );
+    repo.git(&["repack", "-d", "-q"]);
+    let packs = std::fs::read_dir(repo.path().join(".git/objects/pack"))
+        .expect("pack folder")
+        .filter(|e| {
+            e.as_ref()
+                .expect("entry")
+                .path()
+                .extension()
+                .is_some_and(|x| x == "pack")
+        })
+        .count();
+    assert_eq!(packs, 2);
+    assert_eq!(repo.cairn(&validate).render(), mixed.render(), "two packs");
+}
