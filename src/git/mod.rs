@@ -87,10 +87,14 @@ pub enum Reading {
     /// The record files of a revision or two, read in the order they are
     /// stored ([`Repo::map_blobs_within`]): `validate --rev`, the gate,
     /// `list --rev`. What every command reads unless it says otherwise.
-    /// 16 MiB of delta bases, 8 MiB windows, 16 MiB mapped: a cold
-    /// `validate --rev HEAD` of 100,000 records took 2.1 s and 445 MB,
-    /// against 2.2 s and 698 MB with 96 MiB of bases and 128 MiB windows,
-    /// 256 MiB mapped (git's `cat-file --batch`: 507 MB).
+    /// 1 MiB of delta bases (few blobs of one revision share a chain, and
+    /// what a cache held were the bases of the folder trees listed first),
+    /// 8 MiB windows, 16 MiB mapped: a cold `validate --rev HEAD` of
+    /// 100,000 records took 2.1 s and 387 MB, against 2.2 s and 698 MB
+    /// with 96 MiB of bases and 128 MiB windows, 256 MiB mapped (git's
+    /// `cat-file --batch`: 483 MB). With 16 MiB of bases the same time,
+    /// 10–25 MB more, on that log and the 10,000-record one, for the gate
+    /// of a branch of 2 or 500 commits too.
     Snapshots,
     /// Every version of the record folders' trees, as `summary` reads
     /// them, in history's order, which jumps about the pack more: git's
@@ -115,7 +119,7 @@ impl Reading {
     /// The delta-base cache's limit in bytes.
     pub fn delta_bases(self) -> usize {
         match self {
-            Reading::Snapshots => 16 << 20,
+            Reading::Snapshots => 1 << 20,
             Reading::Walk => 96 << 20,
             Reading::Follow => 48 << 20,
             Reading::Compare => 32 << 20,

@@ -146,7 +146,7 @@ static int cache_add(
 		off64_t offset)
 {
 	git_pack_cache_entry *entry;
-	int exists;
+	int exists, left_out = 0;
 
 	if (base->len > GIT_PACK_CACHE_SIZE_LIMIT)
 		return -1;
@@ -163,17 +163,32 @@ static int cache_add(
 		if (!exists) {
 			/* cairn: the limit in force now */
 			cache->memory_limit = git_pack__cache_memory_limit;
-			while (cache->memory_used + base->len > cache->memory_limit)
+			while (cache->memory_used + base->len > cache->memory_limit) {
+				size_t used = cache->memory_used;
+
 				free_lowest_entry(cache);
+				/*
+				 * cairn: what is left is in use by other threads;
+				 * rather than wait for them with the lock held
+				 * (spinning here until they let go), leave this
+				 * base out of the cache.
+				 */
+				if (cache->memory_used == used) {
+					left_out = 1;
+					break;
+				}
+			}
 
-			git_pack_offsetmap_put(&cache->entries, offset, entry);
-			cache->memory_used += entry->raw.len;
+			if (!left_out) {
+				git_pack_offsetmap_put(&cache->entries, offset, entry);
+				cache->memory_used += entry->raw.len;
 
-			*cached_out = entry;
+				*cached_out = entry;
+			}
 		}
 		git_mutex_unlock(&cache->lock);
-		/* Somebody beat us to adding it into the cache */
-		if (exists) {
+		/* Somebody beat us to adding it into the cache, or it was left out */
+		if (exists || left_out) {
 			git__free(entry);
 			return -1;
 		}
