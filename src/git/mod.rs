@@ -543,16 +543,6 @@ impl Repo {
         places.into_iter().map(|(_, at)| at).collect()
     }
 
-    /// Many blobs' bytes, in the order of `ids`, read in parallel.
-    ///
-    /// git2 handles cannot be shared between threads, so each worker opens
-    /// its own handle on the same object database; a few ids are read here
-    /// on this thread. This is the bulk path for loading a snapshot: zlib
-    /// inflation and delta resolution dominate, and they scale with cores.
-    pub fn blobs(&self, ids: &[ObjectId]) -> Result<Vec<Vec<u8>>, GitError> {
-        self.in_parallel(ids, 4, |repo, id| repo.blob(id))
-    }
-
     /// Applies `work` to every item, in parallel, results in the order of
     /// `items`. git2 handles cannot be shared between threads, so each
     /// contiguous run of items (about `runs_per_thread` runs a thread, for
@@ -840,7 +830,6 @@ fn pack_position(odb: &git2::Odb<'_>, id: &ObjectId) -> Option<(u64, u64)> {
     (status == 0).then_some((pack, offset))
 }
 
-/// Reads the shallow graft points from `<common dir>/shallow`; none when the file is absent.
 /// The id git gives a blob of these bytes (`git hash-object`), without
 /// writing it: what names a working-tree file's content in the caches.
 /// None only if libgit2 fails to hash, which it does not for bytes.
@@ -850,6 +839,7 @@ pub fn hash_blob(bytes: &[u8]) -> Option<ObjectId> {
         .map(ObjectId::from_oid)
 }
 
+/// Reads the shallow graft points from `<common dir>/shallow`; none when the file is absent.
 fn read_shallow(common_dir: &Path) -> Result<HashSet<Oid>, GitError> {
     let path = common_dir.join("shallow");
     let text = match std::fs::read_to_string(&path) {
