@@ -665,8 +665,9 @@ fn links_follow_github_markdown() {
 }
 
 /// A revision's records are read in the order git stores them, not by
-/// path: whether they are loose objects, in one pack or spread over two,
-/// the findings, their order and the exit code are the same.
+/// path: whether they are loose objects, in one pack, spread over two or
+/// indexed by a multi-pack index, the findings, their order and the exit
+/// code are the same.
 #[test]
 fn where_git_stores_the_records_changes_no_finding() {
     let outside = TestRepo::plain();
@@ -750,4 +751,16 @@ fn where_git_stores_the_records_changes_no_finding() {
         .count();
     assert_eq!(packs, 2);
     assert_eq!(repo.cairn(&validate).render(), mixed.render(), "two packs");
+    // `git maintenance` indexes the packs together in a multi-pack index.
+    repo.git(&["multi-pack-index", "write"]);
+    assert!(
+        repo.path()
+            .join(".git/objects/pack/multi-pack-index")
+            .is_file()
+    );
+    assert_eq!(
+        repo.cairn(&validate).render(),
+        mixed.render(),
+        "a multi-pack index"
+    );
 }
