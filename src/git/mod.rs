@@ -28,6 +28,7 @@ mod tree;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -76,12 +77,13 @@ const UNSORTED_WINDOWS: (usize, usize) = (128 << 20, 256 << 20);
 /// stored as differences from), and how much of the pack files is mapped
 /// at once, in windows of what size.
 ///
-/// libgit2 empties its cache of delta bases whole when it is full, so a
-/// smaller cache rebuilds bases more often. Mapped pages count in peak
-/// memory; with less mapped, reads that jump about a large pack map and
-/// unmap the same stretches again and again. What suits each command was
-/// measured on the benchmark logs (docs/performance.md): the 10,000- and
-/// 100,000-record logs, whose packs are 57 MB and 490 MB.
+/// When the delta-base cache is full, the vendored libgit2 frees the
+/// bases used longest ago until half of it is free (upstream empties it
+/// whole), so the bases a reader keeps coming back to stay. Mapped pages
+/// count in peak memory; with less mapped, reads that jump about a large
+/// pack map and unmap the same stretches again and again. What suits each
+/// command was measured on the benchmark logs (docs/performance.md): the
+/// 10,000- and 100,000-record logs, whose packs are 57 MB and 490 MB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reading {
     /// The record files of a revision or two, read in the order they are
@@ -97,48 +99,68 @@ pub enum Reading {
     /// of a branch of 2 or 500 commits too.
     Snapshots,
     /// Every version of the record folders' trees, as `summary` reads
-    /// them, in history's order, which jumps about the pack more: git's
-    /// own 96 MiB of delta bases (`core.deltaBaseCacheLimit`; with 64 MiB
-    /// a cold `summary` of 100,000 records took a fifth more CPU), 32 MiB
-    /// windows, 64 MiB mapped (45 s and 730 MB there, against 46 s and
-    /// 918 MB with 128 MiB windows and 256 MiB mapped; with 16 MiB
-    /// windows, 32 MiB mapped, 48 s).
+    /// them, in history's order, which jumps about the pack more. Both
+    /// limits grow with the packs the walk reads from ([`Reading::walk_share`]):
+    /// a quarter of their size, for delta bases at least 32 MiB and at most
+    /// git's own 96 MiB (`core.deltaBaseCacheLimit`), mapped at least
+    /// 32 MiB and at most 64 MiB, in windows of half that. On the
+    /// 10,000-record log (32 MiB of bases, 16 MiB windows, 32 MiB mapped)
+    /// a cold `summary` took 2.6 s and 148 MB, against 2.2 s and 190 MB
+    /// with 32 MiB windows, 64 MiB mapped, and 2.0 s and 275 MB with
+    /// 96 MiB of bases (git's log: 4.6 s, 175 MB); on the 100,000-record
+    /// one (96 MiB, 32 MiB windows, 64 MiB mapped) 42 s and 732 MB, where
+    /// 48 MiB of bases took 53 s.
     Walk,
-    /// The versions of one record's path, as `log` follows it: 48 MiB of
-    /// delta bases (the same time as 96 MiB, 50 MB less on the
-    /// 10,000-record log), 8 MiB windows, 16 MiB mapped (the same time as
-    /// 128 MiB windows, 256 MiB mapped, and 81 MB against 128 MB there).
+    /// The versions of one record's path, as `log` follows it: 16 MiB of
+    /// delta bases (the same time as 48 MiB, 36 MB less on the
+    /// 10,000-record log and 34 MB less on the 100,000-record one), 8 MiB
+    /// windows, 16 MiB mapped (the same time as 128 MiB windows, 256 MiB
+    /// mapped, and 81 MB against 128 MB there).
     Follow,
     /// Two revisions' trees and the records that differ, as `diff` reads
-    /// them: 32 MiB of delta bases (71 MB instead of 95 MB on the
-    /// 10,000-record log, the same time), 8 MiB windows, 16 MiB mapped.
+    /// them: 8 MiB of delta bases (59 MB instead of 83 MB with 32 MiB on
+    /// the 10,000-record log, 184 MB instead of 219 MB on the
+    /// 100,000-record one, the same time), 8 MiB windows, 16 MiB mapped.
     Compare,
 }
 
 impl Reading {
-    /// The delta-base cache's limit in bytes.
-    pub fn delta_bases(self) -> usize {
+    /// The delta-base cache's limit in bytes, for a reading of packs of
+    /// `packed` bytes in all.
+    pub fn delta_bases(self, packed: u64) -> usize {
         match self {
             Reading::Snapshots => 1 << 20,
-            Reading::Walk => 96 << 20,
-            Reading::Follow => 48 << 20,
-            Reading::Compare => 32 << 20,
+            Reading::Walk => Reading::walk_share(packed).clamp(32 << 20, 96 << 20),
+            Reading::Follow => 16 << 20,
+            Reading::Compare => 8 << 20,
         }
     }
 
     /// The size of one mapped window of a pack file, and of all mapped
-    /// windows together, in bytes.
-    pub fn windows(self) -> (usize, usize) {
+    /// windows together, in bytes, for a reading of packs of `packed`
+    /// bytes in all.
+    pub fn windows(self, packed: u64) -> (usize, usize) {
         match self {
-            Reading::Walk => (32 << 20, 64 << 20),
+            Reading::Walk => {
+                let mapped = Reading::walk_share(packed).clamp(32 << 20, 64 << 20);
+                (mapped / 2, mapped)
+            }
             Reading::Snapshots | Reading::Follow | Reading::Compare => (8 << 20, 16 << 20),
         }
     }
 
-    /// Sets libgit2's limits for this reading, for every handle in the
-    /// process: whether it took the delta-base limit (see
-    /// [`Repo::read_for`]).
-    fn set(self) -> bool {
+    /// What a history walk may keep of packs of `packed` bytes: a quarter
+    /// of them. A walk rebuilds each version of the folder trees from its
+    /// chain of deltas; the more history is packed, the more of those
+    /// bases it comes back to.
+    fn walk_share(packed: u64) -> usize {
+        usize::try_from(packed / 4).unwrap_or(usize::MAX)
+    }
+
+    /// Sets libgit2's limits for this reading of packs of `packed` bytes,
+    /// for every handle in the process: whether it took the delta-base
+    /// limit (see [`Repo::read_for`]).
+    fn set(self, packed: u64) -> bool {
         // SAFETY: the delta-base option takes one `size_t` (`usize` on
         // every target Rust and libgit2 share) and only stores it; an
         // unknown option is refused with -1 and changes nothing. The two
@@ -146,15 +168,16 @@ impl Reading {
         // on. Callers set these before reading starts, not while other
         // threads read.
         unsafe {
-            let patched =
-                libgit2_sys::git_libgit2_opts(OPT_SET_PACK_CACHE_MEMORY_LIMIT, self.delta_bases())
-                    == 0;
+            let patched = libgit2_sys::git_libgit2_opts(
+                OPT_SET_PACK_CACHE_MEMORY_LIMIT,
+                self.delta_bases(packed),
+            ) == 0;
             // A libgit2 without the vendored patch cannot say where blobs
             // are stored, so a revision's records are read by path, all
             // over the pack: small windows would be mapped and unmapped
             // again and again.
             let (window, mapped) = if patched {
-                self.windows()
+                self.windows(packed)
             } else {
                 UNSORTED_WINDOWS
             };
@@ -223,7 +246,7 @@ impl Repo {
             // does; peak memory counts the pages touched. Each command
             // reads with the windows and delta bases that suit it
             // (`Reading`); until it says, those of a snapshot's reads.
-            Reading::Snapshots.set();
+            Reading::Snapshots.set(0);
         });
         let opened = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
             Some(git_dir) => Repository::open_ext(
@@ -275,7 +298,54 @@ impl Repo {
     /// vendored patch (a crates.io build) does not know the option and
     /// keeps its fixed 16 MiB, which the commands do with as well.
     pub fn read_for(&self, reading: Reading) -> bool {
-        reading.set()
+        let packed = match reading {
+            Reading::Walk => self.packed_bytes(),
+            Reading::Snapshots | Reading::Follow | Reading::Compare => 0,
+        };
+        reading.set(packed)
+    }
+
+    /// The size of the pack files this repository reads objects from, in
+    /// bytes: those of its object folder and of the folders it borrows
+    /// from (`objects/info/alternates`, `GIT_ALTERNATE_OBJECT_DIRECTORIES`),
+    /// as git follows them, five deep. What cannot be read counts nothing:
+    /// it only sizes a cache.
+    pub fn packed_bytes(&self) -> u64 {
+        let mut folders: Vec<PathBuf> = Vec::new();
+        let own = std::env::var_os("GIT_OBJECT_DIRECTORY")
+            .filter(|d| !d.is_empty())
+            .map_or_else(|| self.common_dir().join("objects"), PathBuf::from);
+        let mut next = vec![(own, 0)];
+        if let Some(borrowed) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
+            next.extend(std::env::split_paths(&borrowed).map(|dir| (dir, 1)));
+        }
+        while let Some((dir, depth)) = next.pop() {
+            let Ok(dir) = dir.canonicalize() else {
+                continue;
+            };
+            if folders.contains(&dir) {
+                continue;
+            }
+            if depth < 5 {
+                let alternates =
+                    fs::read_to_string(dir.join("info/alternates")).unwrap_or_default();
+                for line in alternates.lines().map(str::trim) {
+                    if !line.is_empty() && !line.starts_with('#') {
+                        next.push((dir.join(line), depth + 1));
+                    }
+                }
+            }
+            folders.push(dir);
+        }
+        folders
+            .iter()
+            .filter_map(|dir| fs::read_dir(dir.join("pack")).ok())
+            .flatten()
+            .filter_map(Result::ok)
+            .filter(|entry| entry.path().extension().is_some_and(|e| e == "pack"))
+            .filter_map(|entry| entry.metadata().ok())
+            .map(|meta| meta.len())
+            .sum()
     }
 
     /// The git directory every worktree of the repository shares (in a

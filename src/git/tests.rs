@@ -877,3 +877,126 @@ fn blobs_are_read_in_pack_order_and_given_back_in_the_order_asked() {
         assert_eq!(mapped[at], (at, Ok(bytes.len())), "{}", file.path);
     }
 }
+
+/// More delta bases than the cache holds: every version of a large file,
+/// each stored as a difference from another, read through the smallest
+/// cache (a revision's records, 1 MiB) by two threads at once and then in
+/// an order that jumps about the chains. The cache makes room by freeing
+/// the bases used longest ago; each version must still come out whole.
+#[test]
+fn versions_beyond_the_delta_base_cache_read_whole() {
+    let (_tmp, dir) = new_repo();
+    let mut lines: Vec<String> = (0..6000)
+        .map(|n| format!("line {n:04} of a long experiment log, kept as it was\n"))
+        .collect();
+    let mut texts = Vec::new();
+    for version in 0..40 {
+        lines[version * 149 % 6000] = format!("line changed in version {version}\n");
+        let text = lines.concat();
+        write(&dir, &format!("research/v{version:02}.md"), &text);
+        texts.push(text);
+    }
+    commit_all(&dir, "forty versions");
+    git(&dir, &["gc", "-q", "--aggressive"]);
+    let pack = fs::read_dir(dir.join(".git/objects/pack"))
+        .expect("pack folder")
+        .map(|entry| entry.expect("entry").path())
+        .find(|path| path.extension().is_some_and(|e| e == "idx"))
+        .expect("a pack index");
+    let verified = git(&dir, &["verify-pack", "-v", pack.to_str().expect("utf-8")]);
+    let longest = verified
+        .lines()
+        .filter_map(|line| line.strip_prefix("chain length = "))
+        .filter_map(|rest| rest.split(':').next()?.parse::<usize>().ok())
+        .max();
+    assert!(
+        longest.is_some_and(|n| n >= 10),
+        "long chains of deltas in the pack:\n{verified}"
+    );
+
+    let repo = Repo::discover(&dir).expect("discover");
+    assert!(repo.read_for(Reading::Snapshots));
+    // Fewer than four versions fit in the cache.
+    assert!(texts[0].len() * 4 > Reading::Snapshots.delta_bases(0));
+    let head = repo.head().expect("HEAD");
+    let files = repo.tree_files(&head, &dirs(&["research"])).expect("files");
+    let ids: Vec<ObjectId> = files.iter().map(|f| f.blob.clone()).collect();
+    let read = repo.blobs_within(&ids, u64::MAX).expect("read");
+    for (at, blob) in read.into_iter().enumerate() {
+        assert!(
+            blob.expect("within the limit") == texts[at].as_bytes(),
+            "v{at:02}"
+        );
+    }
+    for at in (0..40).map(|n| n * 17 % 40) {
+        assert!(
+            repo.blob(&ids[at]).expect("blob") == texts[at].as_bytes(),
+            "v{at:02}"
+        );
+    }
+}
+
+/// The packs a repository reads from, its own and those it borrows from
+/// (a `git clone --shared` reads the source's through
+/// `objects/info/alternates`), size what a history walk keeps of them.
+#[test]
+fn packed_bytes_count_borrowed_packs_and_size_a_walk() {
+    let (tmp, dir) = new_repo();
+    for n in 0..20 {
+        write(
+            &dir,
+            &format!("research/r{n:02}.md"),
+            &format!("record {n}\n"),
+        );
+    }
+    commit_all(&dir, "records");
+    let fresh = Repo::discover(&dir).expect("discover");
+    assert_eq!(fresh.packed_bytes(), 0, "only loose objects");
+
+    git(&dir, &["gc", "-q"]);
+    let pack_len: u64 = fs::read_dir(dir.join(".git/objects/pack"))
+        .expect("pack folder")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "pack"))
+        .map(|path| fs::metadata(path).expect("stat").len())
+        .sum();
+    assert!(pack_len > 0);
+    assert_eq!(
+        Repo::discover(&dir).expect("discover").packed_bytes(),
+        pack_len
+    );
+
+    let shared = tmp.path().join("shared");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--shared",
+            "repo",
+            shared.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(shared.join(".git/objects/info/alternates").is_file());
+    let borrowing = Repo::discover(&shared).expect("discover");
+    assert_eq!(
+        borrowing.packed_bytes(),
+        pack_len,
+        "the source's pack, once"
+    );
+
+    // A walk keeps a quarter of what is packed, between its bounds.
+    let mib = |n: u64| n << 20;
+    let walk = |packed| {
+        (
+            Reading::Walk.delta_bases(packed),
+            Reading::Walk.windows(packed),
+        )
+    };
+    assert_eq!(walk(0), (32 << 20, (16 << 20, 32 << 20)));
+    assert_eq!(walk(mib(58)), (32 << 20, (16 << 20, 32 << 20)));
+    assert_eq!(walk(mib(200)), (50 << 20, (25 << 20, 50 << 20)));
+    assert_eq!(walk(mib(510)), (96 << 20, (32 << 20, 64 << 20)));
+    assert_eq!(Reading::Follow.delta_bases(mib(510)), 16 << 20);
+    assert_eq!(Reading::Compare.windows(mib(510)), (8 << 20, 16 << 20));
+}

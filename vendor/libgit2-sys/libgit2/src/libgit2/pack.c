@@ -123,20 +123,67 @@ static git_pack_cache_entry *cache_get(git_pack_cache *cache, off64_t offset)
 	return entry;
 }
 
-/* Run with the cache lock held */
-static void free_lowest_entry(git_pack_cache *cache)
+/* cairn: an unused base, with when it was last used */
+struct cache_victim {
+	size_t last_usage;
+	off64_t offset;
+};
+
+static int cache_victim_cmp(const void *a, const void *b)
+{
+	const struct cache_victim *x = a, *y = b;
+
+	return x->last_usage < y->last_usage ? -1 : x->last_usage > y->last_usage;
+}
+
+/*
+ * Run with the cache lock held.
+ *
+ * cairn: frees the bases no thread is using, least recently used first,
+ * until `target` bytes or fewer are cached. Upstream freed every unused
+ * base, so a full cache started again from nothing and each base was
+ * rebuilt from its chain of deltas; this keeps the ones in use last.
+ * Falls back to freeing all unused bases if the list cannot be had.
+ */
+static void free_lowest_entry(git_pack_cache *cache, size_t target)
 {
 	git_hashmap_iter_t iter = GIT_HASHMAP_ITER_INIT;
 	git_pack_cache_entry *entry;
+	struct cache_victim *victims;
+	size_t count = 0, i;
 	off64_t offset;
 
+	victims = git__mallocarray(git_pack_offsetmap_size(&cache->entries),
+				   sizeof(struct cache_victim));
+
 	while (git_pack_offsetmap_iterate(&iter, &offset, &entry, &cache->entries) == 0) {
-		if (entry && git_atomic32_get(&entry->refcount) == 0) {
+		if (!entry || git_atomic32_get(&entry->refcount) != 0)
+			continue;
+		if (victims) {
+			victims[count].last_usage = entry->last_usage;
+			victims[count].offset = offset;
+			count++;
+		} else {
 			cache->memory_used -= entry->raw.len;
 			git_pack_offsetmap_remove(&cache->entries, offset);
 			free_cache_object(entry);
 		}
 	}
+
+	if (!victims)
+		return;
+
+	qsort(victims, count, sizeof(struct cache_victim), cache_victim_cmp);
+
+	for (i = 0; i < count && cache->memory_used > target; i++) {
+		if (git_pack_offsetmap_get(&entry, &cache->entries, victims[i].offset) != 0)
+			continue;
+		cache->memory_used -= entry->raw.len;
+		git_pack_offsetmap_remove(&cache->entries, victims[i].offset);
+		free_cache_object(entry);
+	}
+
+	git__free(victims);
 }
 
 static int cache_add(
@@ -165,8 +212,16 @@ static int cache_add(
 			cache->memory_limit = git_pack__cache_memory_limit;
 			while (cache->memory_used + base->len > cache->memory_limit) {
 				size_t used = cache->memory_used;
+				/*
+				 * cairn: room for this base and half the cache, so
+				 * that a full cache is sorted once for as many bases
+				 * as half of it holds, not for each base added
+				 */
+				size_t room = base->len + cache->memory_limit / 2;
+				size_t target = cache->memory_limit > room ?
+					cache->memory_limit - room : 0;
 
-				free_lowest_entry(cache);
+				free_lowest_entry(cache, target);
 				/*
 				 * cairn: what is left is in use by other threads;
 				 * rather than wait for them with the lock held
@@ -180,6 +235,8 @@ static int cache_add(
 			}
 
 			if (!left_out) {
+				/* cairn: a new base counts as used now */
+				entry->last_usage = cache->use_ctr++;
 				git_pack_offsetmap_put(&cache->entries, offset, entry);
 				cache->memory_used += entry->raw.len;
 
