@@ -183,10 +183,43 @@ impl Reading {
             };
             let _ = git2::opts::set_mwindow_size(window);
             let _ = git2::opts::set_mwindow_mapped_limit(mapped);
+            if self == Reading::Follow {
+                keep_freed_bases(self.delta_bases(packed));
+            }
             patched
         }
     }
 }
+
+/// Has the C allocator (which libgit2 allocates from) keep up to `bytes`
+/// of freed memory for what is allocated next, instead of handing it back
+/// to the system at once.
+///
+/// A delta-base cache smaller than the bases a walk comes back to frees
+/// and allocates bases of a few hundred KB all the time. glibc's malloc
+/// puts such sizes in their own mappings or trims them off the top of
+/// its heap as soon as they are freed, and each new base then faults its
+/// pages in again: a cold `log` on the 10,000-record log took 65,000
+/// page faults and 0.22 s in the kernel with a 16 MiB cache, against
+/// 12,000 and 0.05 s once glibc keeps the freed bases (0.98–1.10 s
+/// instead of 1.08–1.27 s, 51 MB instead of 48 MB). `summary`, which keeps a larger
+/// cache, took the same time either way and 5–20 MB more when it kept
+/// freed memory, so only `log` asks for this.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_bases(bytes: usize) {
+    let bytes = std::ffi::c_int::try_from(bytes).unwrap_or(std::ffi::c_int::MAX);
+    // SAFETY: `mallopt` only sets two of malloc's tunables; it is called
+    // before reading starts, from the thread that reads.
+    unsafe {
+        // Allocations below a quarter of the cache come from the heap...
+        libc::mallopt(libc::M_MMAP_THRESHOLD, bytes / 4);
+        // ...which keeps up to the cache's size free at its top.
+        libc::mallopt(libc::M_TRIM_THRESHOLD, bytes);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_freed_bases(_bytes: usize) {}
 
 /// A git repository opened for reading.
 ///
