@@ -115,7 +115,9 @@ pub enum Reading {
     /// delta bases (the same time as 48 MiB, 36 MB less on the
     /// 10,000-record log and 34 MB less on the 100,000-record one), 8 MiB
     /// windows, 16 MiB mapped (the same time as 128 MiB windows, 256 MiB
-    /// mapped, and 81 MB against 128 MB there).
+    /// mapped, and 81 MB against 128 MB there); what the cache frees
+    /// stays in the C allocator's heap for the next bases
+    /// ([`keep_freed_bases`]).
     Follow,
     /// Two revisions' trees and the records that differ, as `diff` reads
     /// them: 8 MiB of delta bases (59 MB instead of 83 MB with 32 MiB on
