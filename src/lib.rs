@@ -18,6 +18,7 @@ pub mod diff;
 pub mod edit;
 pub mod frontmatter;
 pub mod git;
+pub mod hash;
 pub mod history;
 pub mod index;
 pub mod json_schema;

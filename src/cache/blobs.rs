@@ -15,7 +15,7 @@
 //! history's file holds hundreds of thousands of entries, and decoded they
 //! took three times the file's size.
 
-use std::collections::HashMap;
+use crate::hash::Map as HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -202,7 +202,7 @@ fn read(text: String, header: &str) -> Option<Known> {
     // Offsets are kept in 32 bits: far beyond the file's bound.
     u32::try_from(text.len()).ok()?;
     let base = text.as_ptr() as usize;
-    let mut first: HashMap<u64, u32> = HashMap::new();
+    let mut first: HashMap<u64, u32> = HashMap::default();
     let mut lines: Vec<Line> = Vec::new();
     let count = read_lines(&text, header, |line, _| {
         let (blob, path, _) = read_entry(line)?;

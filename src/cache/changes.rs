@@ -17,7 +17,7 @@
 //! asks for it: a long history's file holds hundreds of thousands of
 //! entries, and decoded they took twice the file's size.
 
-use std::collections::HashMap;
+use crate::hash::Map as HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -9,7 +9,7 @@
 //! used, then older entries only while the whole file stays within its
 //! bound.
 
-use std::collections::HashMap;
+use crate::hash::Map as HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::Path;
@@ -109,7 +109,7 @@ impl JsonLines {
 /// The entries of a whole file, undecoded; None unless the header matches
 /// and the file is complete and well formed line by line.
 fn read(text: String, header: &str) -> Option<Known> {
-    let mut entries = HashMap::new();
+    let mut entries = HashMap::default();
     let base = text.as_ptr() as usize;
     let count = read_lines(&text, header, |line, _| {
         let (blob, json) = line.split_once(' ')?;

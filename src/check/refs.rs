@@ -6,7 +6,7 @@
 //! other records only through [`Lookup`]: a snapshot's [`Index`] for
 //! `validate`, or the log `cairn lsp` keeps and updates edit by edit.
 
-use std::collections::HashMap;
+use crate::hash::Map as HashMap;
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean_id};
 use crate::record::Record;

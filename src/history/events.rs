@@ -3,7 +3,7 @@
 //! from the blob cache or by reading and parsing it once, and
 //! [`record_events`] turns one commit's changed paths into per-id events.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{Map as HashMap, Set as HashSet};
 use std::sync::Arc;
 
 use super::{Detail, Event, Known, Options};
@@ -40,7 +40,7 @@ impl<'a> Reader<'a> {
             blobs: options.blobs,
             known: options.known,
             detail: options.detail,
-            facts: HashMap::new(),
+            facts: HashMap::default(),
         }
     }
 
@@ -50,7 +50,7 @@ impl<'a> Reader<'a> {
     /// holds one copy of each blob's facts, not two.
     pub(super) fn forget(&mut self) {
         if self.blobs.is_some() || self.detail != Detail::Status {
-            self.facts = HashMap::new();
+            self.facts = HashMap::default();
         }
     }
 
@@ -83,7 +83,7 @@ impl<'a> Reader<'a> {
         &mut self,
         changes: impl IntoIterator<Item = &'c TreeChange>,
     ) -> Result<(), GitError> {
-        let mut seen: HashSet<(&str, &str)> = HashSet::new();
+        let mut seen: HashSet<(&str, &str)> = HashSet::default();
         let mut wanted: Vec<(ObjectId, String)> = Vec::new();
         for change in changes {
             for blob in [&change.old_blob, &change.new_blob].into_iter().flatten() {

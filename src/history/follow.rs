@@ -1,6 +1,6 @@
 //! The history of one record, walked like `git log --follow`.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{Map as HashMap, Set as HashSet};
 
 use super::events::{Reader, record_events};
 use super::{History, Options, commit_info, mention_pattern};
@@ -146,7 +146,7 @@ impl Follower<'_> {
             changes.retain(|c| self.schema.is_record_path(&c.path));
             self.reader.load(&changes)?;
         }
-        let mut found = HashMap::new();
+        let mut found = HashMap::default();
         record_events(
             &mut found,
             &self.reader,
@@ -221,7 +221,7 @@ pub(super) fn first_parent_chain(
     let mut chain = Vec::new();
     let mut next = tip.clone();
     // A damaged file could hold a cycle; a real chain has no repeats.
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     while let Some(parent) = options
         .changes
         .filter(|_| seen.insert(next.clone()))

@@ -23,7 +23,7 @@
 mod events;
 mod follow;
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{Map as HashMap, Set as HashSet};
 use std::sync::Arc;
 
 use regex::Regex;

@@ -14,7 +14,7 @@ mod worktree;
 
 pub use load::{ListedFiles, Loader, Select, Source, WorktreeFiles};
 
-use std::collections::HashMap;
+use crate::hash::Map as HashMap;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
@@ -235,7 +235,7 @@ impl Snapshot {
 
     /// An index from id to records, for cross-record checks.
     pub fn id_index(&self) -> HashMap<&str, Vec<&Record>> {
-        let mut index: HashMap<&str, Vec<&Record>> = HashMap::new();
+        let mut index: HashMap<&str, Vec<&Record>> = HashMap::default();
         for record in &self.records {
             if let Some(id) = record.id.as_deref() {
                 index.entry(id).or_default().push(record);

@@ -18,7 +18,7 @@ mod sections;
 
 pub use build::{Read, Request, at_revision, read};
 
-use std::collections::HashMap;
+use crate::hash::Map as HashMap;
 
 use indexmap::IndexMap;
 use serde::Serialize;

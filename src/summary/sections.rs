@@ -3,7 +3,7 @@
 //! links, and its own line — read from its status class and the history
 //! events that touched it.
 
-use std::collections::HashMap;
+use crate::hash::Map as HashMap;
 
 use indexmap::IndexMap;
 
