@@ -169,7 +169,7 @@ impl Reading {
         // pack-window setters store a size for windows mapped from now
         // on. Callers set these before reading starts, not while other
         // threads read.
-        unsafe {
+        let patched = unsafe {
             let patched = libgit2_sys::git_libgit2_opts(
                 OPT_SET_PACK_CACHE_MEMORY_LIMIT,
                 self.delta_bases(packed),
@@ -185,11 +185,12 @@ impl Reading {
             };
             let _ = git2::opts::set_mwindow_size(window);
             let _ = git2::opts::set_mwindow_mapped_limit(mapped);
-            if self == Reading::Follow {
-                keep_freed_bases(self.delta_bases(packed));
-            }
             patched
+        };
+        if self == Reading::Follow {
+            keep_freed_bases(self.delta_bases(packed));
         }
+        patched
     }
 }
 
@@ -204,9 +205,12 @@ impl Reading {
 /// pages in again: a cold `log` on the 10,000-record log took 65,000
 /// page faults and 0.22 s in the kernel with a 16 MiB cache, against
 /// 12,000 and 0.05 s once glibc keeps the freed bases (0.98–1.10 s
-/// instead of 1.08–1.27 s, 51 MB instead of 48 MB). `summary`, which keeps a larger
-/// cache, took the same time either way and 5–20 MB more when it kept
-/// freed memory, so only `log` asks for this.
+/// instead of 1.08–1.27 s, 51 MB instead of 48 MB). `summary`, which
+/// keeps a larger cache, took the same time either way and 5–20 MB more
+/// when it kept freed memory, so only `log` asks for this. The setting lasts for the
+/// process (glibc cannot go back to sizing its thresholds itself): the
+/// one reading that can follow it, the whole-history walk of a `log`
+/// whose id is no record at the tip, keeps freed memory too.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_freed_bases(bytes: usize) {
     let bytes = std::ffi::c_int::try_from(bytes).unwrap_or(std::ffi::c_int::MAX);
