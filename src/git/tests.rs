@@ -67,6 +67,22 @@ fn commit_all(dir: &Path, message: &str) -> ObjectId {
     ObjectId::from_hex(git(dir, &["rev-parse", "HEAD"]))
 }
 
+/// The files of the repository's pack folder whose names end in `.ext`.
+fn pack_files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    fs::read_dir(dir.join(".git/objects/pack"))
+        .expect("pack folder")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == ext))
+        .collect()
+}
+
+/// `git verify-pack -v` of the repository's one pack: each object's delta
+/// chain, and the lengths of the chains.
+fn verify_pack(dir: &Path) -> String {
+    let index = pack_files(dir, "idx").pop().expect("a pack index");
+    git(dir, &["verify-pack", "-v", index.to_str().expect("utf-8")])
+}
+
 fn dirs(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -773,12 +789,7 @@ fn every_reading_reads_the_same_blobs_from_a_pack() {
         commits.push((commit_all(&dir, "grow"), text.clone()));
     }
     git(&dir, &["gc", "-q", "--aggressive"]);
-    let pack = fs::read_dir(dir.join(".git/objects/pack"))
-        .expect("pack folder")
-        .map(|entry| entry.expect("entry").path())
-        .find(|path| path.extension().is_some_and(|e| e == "idx"))
-        .expect("a pack index");
-    let verified = git(&dir, &["verify-pack", "-v", pack.to_str().expect("utf-8")]);
+    let verified = verify_pack(&dir);
     assert!(
         verified.contains("chain length = 1"),
         "deltas in the pack:\n{verified}"
@@ -830,11 +841,7 @@ fn blobs_are_read_in_pack_order_and_given_back_in_the_order_asked() {
     let ids: Vec<ObjectId> = files.iter().map(|f| f.blob.clone()).collect();
 
     // `git show-index` lists each packed object with its offset.
-    let pack = fs::read_dir(dir.join(".git/objects/pack"))
-        .expect("pack folder")
-        .map(|entry| entry.expect("entry").path())
-        .find(|path| path.extension().is_some_and(|e| e == "idx"))
-        .expect("a pack index");
+    let pack = pack_files(&dir, "idx").pop().expect("a pack index");
     let listing = Command::new("git")
         .arg("show-index")
         .stdin(fs::File::open(&pack).expect("open index"))
@@ -898,12 +905,7 @@ fn versions_beyond_the_delta_base_cache_read_whole() {
     }
     commit_all(&dir, "forty versions");
     git(&dir, &["gc", "-q", "--aggressive"]);
-    let pack = fs::read_dir(dir.join(".git/objects/pack"))
-        .expect("pack folder")
-        .map(|entry| entry.expect("entry").path())
-        .find(|path| path.extension().is_some_and(|e| e == "idx"))
-        .expect("a pack index");
-    let verified = git(&dir, &["verify-pack", "-v", pack.to_str().expect("utf-8")]);
+    let verified = verify_pack(&dir);
     let longest = verified
         .lines()
         .filter_map(|line| line.strip_prefix("chain length = "))
@@ -954,10 +956,8 @@ fn packed_bytes_count_borrowed_packs_and_size_a_walk() {
     assert_eq!(fresh.packed_bytes(), 0, "only loose objects");
 
     git(&dir, &["gc", "-q"]);
-    let pack_len: u64 = fs::read_dir(dir.join(".git/objects/pack"))
-        .expect("pack folder")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "pack"))
+    let pack_len: u64 = pack_files(&dir, "pack")
+        .iter()
         .map(|path| fs::metadata(path).expect("stat").len())
         .sum();
     assert!(pack_len > 0);
