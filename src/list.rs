@@ -693,16 +693,7 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
         }
         _ => Answer::Listing(listing),
     };
-    // A cache that cannot be written costs time next run, nothing else.
-    if let Some(outlines) = outlines {
-        let _ = outlines.save();
-    }
-    if let Some(stats) = stats {
-        let _ = stats.save();
-    }
-    if let Some(results) = results {
-        let _ = results.save();
-    }
+    crate::cache::save_snapshot_caches(outlines, stats, results);
     Ok(answer)
 }
 

@@ -57,6 +57,26 @@ pub use outlines::OutlineCache;
 pub use results::ResultCache;
 pub use worktree::{Stat, WorktreeCache};
 
+/// Writes the caches a snapshot command (`validate`, `list`) used, each on
+/// its own core: the stat cache's lines, the outlines and the answer are
+/// independent files. A cache that cannot be written costs time next run,
+/// nothing else, so write errors are dropped.
+pub fn save_snapshot_caches(
+    outlines: Option<OutlineCache>,
+    stats: Option<WorktreeCache>,
+    results: Option<ResultCache>,
+) {
+    rayon::join(
+        || outlines.map(OutlineCache::save),
+        || {
+            rayon::join(
+                || stats.map(WorktreeCache::save),
+                || results.map(ResultCache::save),
+            )
+        },
+    );
+}
+
 /// The folder of the cache inside a git directory.
 pub fn dir(common_git_dir: &Path) -> PathBuf {
     common_git_dir.join("cairn")

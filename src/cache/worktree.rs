@@ -377,10 +377,17 @@ impl WorktreeCache {
         for (path, stat, blob) in entries {
             let mut line = String::with_capacity(path.len() + 110);
             escape(&mut line, path);
-            line.push_str(&format!(
-                "\t{} {} {} {} {blob}\n",
-                stat.size, stat.mtime, stat.ctime, stat.inode
-            ));
+            line.push('\t');
+            push_number(&mut line, stat.size);
+            line.push(' ');
+            push_time(&mut line, stat.mtime);
+            line.push(' ');
+            push_time(&mut line, stat.ctime);
+            line.push(' ');
+            push_number(&mut line, stat.inode);
+            line.push(' ');
+            line.push_str(blob);
+            line.push('\n');
             if !keep(&line) {
                 break;
             }
@@ -391,10 +398,14 @@ impl WorktreeCache {
         for (path, stat, entries) in folders {
             let mut line = String::with_capacity(path.len() + 80 + entries.len() * 32);
             escape(&mut line, path);
-            line.push_str(&format!(
-                "/\t{} {} {} {}",
-                stat.mtime, stat.ctime, stat.inode, stat.device
-            ));
+            line.push_str("/\t");
+            push_time(&mut line, stat.mtime);
+            line.push(' ');
+            push_time(&mut line, stat.ctime);
+            line.push(' ');
+            push_number(&mut line, stat.inode);
+            line.push(' ');
+            push_number(&mut line, stat.device);
             for (name, kind) in entries {
                 line.push('\t');
                 line.push(kind.letter());
@@ -511,6 +522,23 @@ fn read(text: String, header: &str) -> Option<Known> {
 /// A time in nanoseconds as written: read as a 64-bit number when it fits
 /// (any time before 2262), which is cheaper than a 128-bit read, else as
 /// a 128-bit one.
+/// Writes `n` in decimal.
+fn push_number(out: &mut String, n: u64) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{n}");
+}
+
+/// Writes a time in nanoseconds in decimal, as `{}` would: through 64
+/// bits when it fits (every time until the year 2262), as writing a
+/// 128-bit number divides slowly and a stat cache line holds two.
+fn push_time(out: &mut String, nanos: i128) {
+    use std::fmt::Write as _;
+    let _ = match i64::try_from(nanos) {
+        Ok(n) => write!(out, "{n}"),
+        Err(_) => write!(out, "{nanos}"),
+    };
+}
+
 fn time(word: &str) -> Option<i128> {
     match word.parse::<i64>() {
         Ok(nanos) => Some(i128::from(nanos)),
@@ -521,6 +549,27 @@ fn time(word: &str) -> Option<i128> {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_written_as_display_writes_them_and_read_back() {
+        let times = [
+            0,
+            -1,
+            1_733_000_000_123_456_789,
+            i128::from(i64::MAX),
+            i128::from(i64::MAX) + 1,
+            i128::from(i64::MIN) - 1,
+        ];
+        for nanos in times {
+            let mut out = String::new();
+            push_time(&mut out, nanos);
+            assert_eq!(out, nanos.to_string());
+            assert_eq!(time(&out), Some(nanos));
+        }
+        let mut out = String::new();
+        push_number(&mut out, u64::MAX);
+        assert_eq!(out, u64::MAX.to_string());
+    }
 
     const BLOB: &str = "0123456789abcdef0123456789abcdef01234567";
 

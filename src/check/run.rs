@@ -401,15 +401,6 @@ pub fn in_project(project: &Project, request: &Request<'_>) -> Result<Report, Er
         results: results.as_ref(),
     };
     let report = run(project.schema(), project.root(), repo, &head, &options)?;
-    // A cache that cannot be written costs time next run, nothing else.
-    if let Some(outlines) = outlines {
-        let _ = outlines.save();
-    }
-    if let Some(stats) = stats {
-        let _ = stats.save();
-    }
-    if let Some(results) = results {
-        let _ = results.save();
-    }
+    crate::cache::save_snapshot_caches(outlines, stats, results);
     Ok(report)
 }
