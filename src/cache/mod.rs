@@ -57,24 +57,34 @@ pub use outlines::OutlineCache;
 pub use results::ResultCache;
 pub use worktree::{Stat, WorktreeCache};
 
-/// Writes the caches a snapshot command (`validate`, `list`) used, each on
-/// its own core: the stat cache's lines, the outlines and the answer are
-/// independent files. A cache that cannot be written costs time next run,
-/// nothing else, so write errors are dropped.
+/// Writes the caches a snapshot command (`validate`, `list`) used. After
+/// a command that read thousands of files (a cold run), each is written
+/// on its own core: the stat cache's lines, the outlines and the answer
+/// are independent files. Otherwise in turn, as starting the threads
+/// would cost a small warm run more than it saves. A cache that cannot be
+/// written costs time next run, nothing else, so write errors are
+/// dropped.
 pub fn save_snapshot_caches(
     outlines: Option<OutlineCache>,
     stats: Option<WorktreeCache>,
     results: Option<ResultCache>,
 ) {
-    rayon::join(
-        || outlines.map(OutlineCache::save),
-        || {
-            rayon::join(
-                || stats.map(WorktreeCache::save),
-                || results.map(ResultCache::save),
-            )
-        },
-    );
+    const MANY: usize = 2_000;
+    if stats.as_ref().is_some_and(|s| s.learned_count() >= MANY) {
+        rayon::join(
+            || outlines.map(OutlineCache::save),
+            || {
+                rayon::join(
+                    || stats.map(WorktreeCache::save),
+                    || results.map(ResultCache::save),
+                )
+            },
+        );
+        return;
+    }
+    let _ = outlines.map(OutlineCache::save);
+    let _ = stats.map(WorktreeCache::save);
+    let _ = results.map(ResultCache::save);
 }
 
 /// The folder of the cache inside a git directory.

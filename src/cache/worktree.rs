@@ -276,6 +276,12 @@ impl WorktreeCache {
         fresh.learned.get(path).map(|(_, blob)| blob.clone())
     }
 
+    /// How many files this command read and hashed: what a save writes
+    /// beyond the lines it keeps.
+    pub fn learned_count(&self) -> usize {
+        self.file.fresh().learned.len()
+    }
+
     /// Keeps that the file at `path`, with this stat, holds `blob`.
     pub fn put(&self, path: &str, stat: Stat, blob: String) {
         self.file

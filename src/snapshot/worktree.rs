@@ -73,6 +73,10 @@ impl Found {
 }
 
 /// The working tree under a root folder.
+/// From how many entries a folder is listed (and a listing sorted) on
+/// every core.
+const MANY_ENTRIES: usize = 2_000;
+
 /// An entry of a folder as the walk lists it: a folder to read next, or
 /// a record file found.
 #[cfg(unix)]
@@ -161,7 +165,11 @@ impl Worktree {
         }
         // A path listed twice is the same file twice: which one is kept
         // does not matter, so the sort need not be stable.
-        files.par_sort_unstable_by(|a, b| a.path().cmp(b.path()));
+        if files.len() >= MANY_ENTRIES {
+            files.par_sort_unstable_by(|a, b| a.path().cmp(b.path()));
+        } else {
+            files.sort_unstable_by(|a, b| a.path().cmp(b.path()));
+        }
         files.dedup_by(|a, b| a.path() == b.path());
         files
     }
@@ -238,44 +246,51 @@ impl Worktree {
                     }
                 },
             };
-            // Each entry's stat is taken on every core: on a folder of
-            // thousands of records the stat calls are most of a listing.
-            let listed: Vec<Listed> = entries
-                .into_par_iter()
-                .with_min_len(64)
-                .filter_map(|(raw, kind)| {
-                    let name = String::from_utf8_lossy(&raw);
-                    let path = if rel.is_empty() {
-                        name.into_owned()
-                    } else {
-                        format!("{rel}/{name}")
-                    };
-                    // On disk by its own bytes: `path` has U+FFFD for
-                    // bytes that are not UTF-8.
-                    let on_disk = full.join(std::ffi::OsStr::from_bytes(&raw));
-                    if kind == EntryKind::Folder {
-                        return Some(Listed::Folder(on_disk, path));
+            let one = |(raw, kind): (Vec<u8>, EntryKind)| {
+                let name = String::from_utf8_lossy(&raw);
+                let path = if rel.is_empty() {
+                    name.into_owned()
+                } else {
+                    format!("{rel}/{name}")
+                };
+                // On disk by its own bytes: `path` has U+FFFD for
+                // bytes that are not UTF-8.
+                let on_disk = full.join(std::ffi::OsStr::from_bytes(&raw));
+                if kind == EntryKind::Folder {
+                    return Some(Listed::Folder(on_disk, path));
+                }
+                if !Self::keeps(schema, dir, &path) {
+                    return None;
+                }
+                let (seen, stat) = match kind {
+                    EntryKind::File => {
+                        let stat =
+                            rustix::fs::statat(&fd, raw.as_slice(), AtFlags::SYMLINK_NOFOLLOW);
+                        (Seen::File, stat.ok().and_then(|st| Stat::of_raw(&st)))
                     }
-                    if !Self::keeps(schema, dir, &path) {
-                        return None;
-                    }
-                    let (seen, stat) = match kind {
-                        EntryKind::File => {
-                            let stat =
-                                rustix::fs::statat(&fd, raw.as_slice(), AtFlags::SYMLINK_NOFOLLOW);
-                            (Seen::File, stat.ok().and_then(|st| Stat::of_raw(&st)))
-                        }
-                        EntryKind::Symlink => (Seen::Symlink, None),
-                        _ => (Seen::Other, None),
-                    };
-                    Some(Listed::File(Found::File {
-                        full: on_disk,
-                        path,
-                        seen,
-                        stat,
-                    }))
-                })
-                .collect();
+                    EntryKind::Symlink => (Seen::Symlink, None),
+                    _ => (Seen::Other, None),
+                };
+                Some(Listed::File(Found::File {
+                    full: on_disk,
+                    path,
+                    seen,
+                    stat,
+                }))
+            };
+            // The entries of a folder of thousands of records are stat-ed
+            // on every core, where the stat calls are most of a listing;
+            // a smaller one in turn, as starting the threads would cost a
+            // small warm run more than it saves.
+            let listed: Vec<Listed> = if entries.len() >= MANY_ENTRIES {
+                entries
+                    .into_par_iter()
+                    .with_min_len(64)
+                    .filter_map(one)
+                    .collect()
+            } else {
+                entries.into_iter().filter_map(one).collect()
+            };
             for one in listed {
                 match one {
                     Listed::Folder(on_disk, path) => folders.push((on_disk, path)),
