@@ -255,6 +255,13 @@ impl WorktreeCache {
         }
     }
 
+    /// Whether the cache knows any file: a listing for a cache that knows
+    /// none (the first run) need not stat the files, as each one read is
+    /// stat-ed through its open handle.
+    pub fn knows_files(&self) -> bool {
+        !self.file.known().entries.is_empty()
+    }
+
     /// The blob id of the file at `path`, if the cache knows it with this
     /// very stat and the entry is older than the cache file.
     pub fn blob(&self, path: &str, stat: &Stat) -> Option<&str> {

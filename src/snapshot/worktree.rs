@@ -31,7 +31,8 @@ pub(super) enum Found {
         full: PathBuf,
         seen: Seen,
         /// A regular file's stat, taken through its folder while listing
-        /// (Unix); else taken when asked for.
+        /// (Unix) when the stat cache knows files to compare it with; else
+        /// taken when asked for.
         stat: Option<Stat>,
     },
     /// What listing found instead of a file: a symlinked folder, a path
@@ -246,6 +247,9 @@ impl Worktree {
                     }
                 },
             };
+            // A stat is compared with the cache's; when it knows no file,
+            // each file read is stat-ed through its open handle instead.
+            let take_stats = stats.is_some_and(WorktreeCache::knows_files);
             let one = |(raw, kind): (Vec<u8>, EntryKind)| {
                 let name = String::from_utf8_lossy(&raw);
                 let path = if rel.is_empty() {
@@ -263,6 +267,7 @@ impl Worktree {
                     return None;
                 }
                 let (seen, stat) = match kind {
+                    EntryKind::File if !take_stats => (Seen::File, None),
                     EntryKind::File => {
                         let stat =
                             rustix::fs::statat(&fd, raw.as_slice(), AtFlags::SYMLINK_NOFOLLOW);
@@ -423,6 +428,9 @@ impl Worktree {
         else {
             return None;
         };
+        if !stats.knows_files() {
+            return None;
+        }
         let stat = match stat {
             Some(stat) => *stat,
             None => Stat::of(&fs::symlink_metadata(full).ok()?)?,
