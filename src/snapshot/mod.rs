@@ -179,6 +179,9 @@ impl Snapshot {
                 (path, kind, result)
             })
             .collect();
+        // Room for every record at once: grown by doubling, the vector
+        // would be copied, old and new held together, as it grows.
+        snapshot.records.reserve_exact(parsed.len());
         for (path, kind, result) in parsed {
             match result {
                 Ok(record) => snapshot.records.push(record),
