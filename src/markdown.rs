@@ -17,11 +17,61 @@ pub struct Section {
     pub level: u8,
     /// File line of the heading.
     pub line: usize,
-    /// The Markdown under the heading, subsections included, trimmed.
-    pub text: String,
+    /// The text under the heading; None when it is empty or was not read
+    /// (an outline): most records held in memory are outlines, and two
+    /// empty strings would take 48 bytes a section.
+    texts: Option<Box<Texts>>,
+}
+
+/// The text under a heading, two ways.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Texts {
+    text: String,
+    own_text: String,
+}
+
+impl Section {
+    /// A heading without text (as an outline has it).
+    pub fn new(title: String, level: u8, line: usize) -> Section {
+        Section {
+            title,
+            level,
+            line,
+            texts: None,
+        }
+    }
+
+    /// A heading with the text under it: `text` with its subsections,
+    /// `own_text` up to the next heading of any level.
+    pub fn with_text(
+        title: String,
+        level: u8,
+        line: usize,
+        text: String,
+        own_text: String,
+    ) -> Section {
+        let texts =
+            (!text.is_empty() || !own_text.is_empty()).then(|| Box::new(Texts { text, own_text }));
+        Section {
+            title,
+            level,
+            line,
+            texts,
+        }
+    }
+
+    /// The Markdown under the heading, subsections included, trimmed
+    /// (empty in an outline).
+    pub fn text(&self) -> &str {
+        self.texts.as_ref().map_or("", |t| t.text.as_str())
+    }
+
     /// Only the Markdown up to the next heading of any level, trimmed: what
-    /// this heading itself holds, so that a change shows under one heading.
-    pub own_text: String,
+    /// this heading itself holds, so that a change shows under one heading
+    /// (empty in an outline).
+    pub fn own_text(&self) -> &str {
+        self.texts.as_ref().map_or("", |t| t.own_text.as_str())
+    }
 }
 
 /// A link or image whose target is a path in the repository.
@@ -127,20 +177,16 @@ fn parse_with(body: &str, first_line: usize, texts: bool) -> Body {
             let next = headings
                 .get(i + 1)
                 .map_or(body.len(), |(_, _, _, start, _)| *start);
-            Section {
-                title: title.clone(),
-                level: *level,
-                line: *line,
-                text: if texts {
-                    body[(*end).min(stop)..stop].trim().to_string()
-                } else {
-                    String::new()
-                },
-                own_text: if texts {
-                    body[(*end).min(next)..next].trim().to_string()
-                } else {
-                    String::new()
-                },
+            if texts {
+                Section::with_text(
+                    title.clone(),
+                    *level,
+                    *line,
+                    body[(*end).min(stop)..stop].trim().to_string(),
+                    body[(*end).min(next)..next].trim().to_string(),
+                )
+            } else {
+                Section::new(title.clone(), *level, *line)
             }
         })
         .collect();
@@ -210,10 +256,10 @@ mod tests {
             ]
         );
         let setup = body.section("  setup ").unwrap();
-        assert!(setup.text.contains("### Detail") && setup.text.contains("More."));
-        assert!(!setup.text.contains("Results"));
+        assert!(setup.text().contains("### Detail") && setup.text().contains("More."));
+        assert!(!setup.text().contains("Results"));
         assert_eq!(
-            setup.own_text,
+            setup.own_text(),
             "See [data](../data/README.md#top) and <https://example.org>."
         );
         assert_eq!(body.h1(), Some("Mel features"));
@@ -263,7 +309,7 @@ mod tests {
             outline
                 .sections
                 .iter()
-                .all(|s| s.text.is_empty() && s.own_text.is_empty())
+                .all(|s| s.text().is_empty() && s.own_text().is_empty())
         );
     }
 

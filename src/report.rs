@@ -268,8 +268,8 @@ fn body_of(record: &Record) -> String {
             out.push_str(&section.title);
             out.push_str("\n\n");
         }
-        if !section.own_text.is_empty() {
-            out.push_str(&section.own_text);
+        if !section.own_text().is_empty() {
+            out.push_str(section.own_text());
             out.push_str("\n\n");
         }
     }

@@ -61,13 +61,7 @@ impl OutlineCache {
             .get(blob, |json| serde_json::from_str(json).ok())?;
         let sections = sections
             .into_iter()
-            .map(|(title, level, line)| Section {
-                title,
-                level,
-                line,
-                text: String::new(),
-                own_text: String::new(),
-            })
+            .map(|(title, level, line)| Section::new(title, level, line))
             .collect();
         let links = links
             .into_iter()
@@ -165,13 +159,7 @@ mod tests {
                 ),
             ],
         };
-        let section = |title: &str, level, line| Section {
-            title: title.to_string(),
-            level,
-            line,
-            text: String::new(),
-            own_text: String::new(),
-        };
+        let section = |title: &str, level, line| Section::new(title.to_string(), level, line);
         let body = Body {
             sections: vec![section("Mel", 1, 10), section("Setup ✓", 2, 12)],
             links: vec![Link {
@@ -274,8 +262,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = OutlineCache::open(dir.path());
         let (front, mut body) = outline();
-        body.sections[0].text = "words".into();
-        body.sections[0].own_text = "words".into();
+        let first = &body.sections[0];
+        body.sections[0] = Section::with_text(
+            first.title.clone(),
+            first.level,
+            first.line,
+            "words".into(),
+            "words".into(),
+        );
         cache.put(BLOB, &front, &body);
         cache.save().unwrap();
         let (_, got) = OutlineCache::open(dir.path()).get(BLOB).unwrap();

@@ -343,9 +343,9 @@ fn compare(schema: &Schema, old: &Record, new: &Record, out: &mut Vec<Diagnostic
             _ => format!("write a new {} instead", kind.name),
         };
         for section in &frozen.sections {
-            let before = old.body.section(section).map(|s| s.text.as_str());
+            let before = old.body.section(section).map(|s| s.text());
             let after = new.body.section(section);
-            if before.is_some() && before != after.map(|s| s.text.as_str()) {
+            if before.is_some() && before != after.map(|s| s.text()) {
                 let (line, what) = match after {
                     Some(s) => (s.line, "changed"),
                     None => (1, "was removed"),

@@ -441,15 +441,15 @@ fn field_change(field: String, old: Option<&Value>, new: Option<&Value>) -> Fiel
 pub fn section_changes(old: &Record, new: &Record) -> Vec<SectionChange> {
     let key = |t: &str| t.trim().to_lowercase();
     // The first heading of a name wins, as in `Body::section`.
-    let by_name = |r: &'_ Record| -> BTreeMap<String, String> {
+    fn by_name(r: &Record, key: impl Fn(&str) -> String) -> BTreeMap<String, &str> {
         r.body
             .sections
             .iter()
             .rev()
-            .map(|s| (key(&s.title), s.own_text.clone()))
+            .map(|s| (key(&s.title), s.own_text()))
             .collect()
-    };
-    let (old_map, new_map) = (by_name(old), by_name(new));
+    }
+    let (old_map, new_map) = (by_name(old, key), by_name(new, key));
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for s in &new.body.sections {
@@ -461,12 +461,12 @@ pub fn section_changes(old: &Record, new: &Record) -> Vec<SectionChange> {
             None => out.push(SectionChange {
                 section: s.title.clone(),
                 change: SectionChangeKind::Added,
-                diff: line_diff("", &s.own_text),
+                diff: line_diff("", s.own_text()),
             }),
-            Some(before) if *before != s.own_text => out.push(SectionChange {
+            Some(before) if *before != s.own_text() => out.push(SectionChange {
                 section: s.title.clone(),
                 change: SectionChangeKind::Modified,
-                diff: line_diff(before, &s.own_text),
+                diff: line_diff(before, s.own_text()),
             }),
             Some(_) => {}
         }
@@ -477,7 +477,7 @@ pub fn section_changes(old: &Record, new: &Record) -> Vec<SectionChange> {
             out.push(SectionChange {
                 section: s.title.clone(),
                 change: SectionChangeKind::Removed,
-                diff: line_diff(&s.own_text, ""),
+                diff: line_diff(s.own_text(), ""),
             });
         }
     }

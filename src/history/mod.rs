@@ -161,7 +161,7 @@ impl Event {
                 .map(|s| SectionChange {
                     section: s.title.clone(),
                     change: SectionChangeKind::Added,
-                    diff: diff::line_diff("", &s.text),
+                    diff: diff::line_diff("", s.text()),
                 })
                 .collect(),
             _ => Vec::new(),
