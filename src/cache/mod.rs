@@ -57,8 +57,14 @@ pub use outlines::OutlineCache;
 pub use results::ResultCache;
 pub use worktree::{Stat, WorktreeCache};
 
+/// From how many files (or folder entries) work over them is spread over
+/// every core: below it, starting the thread pool (about 1.4 ms of CPU)
+/// would cost a small warm run more than it saves. The listing of a
+/// folder, the sort of a listing, and a cold run's cache writes use it.
+pub const MANY_FILES: usize = 2_000;
+
 /// Writes the caches a snapshot command (`validate`, `list`) used. After
-/// a command that read thousands of files (a cold run), each is written
+/// a command that read [`MANY_FILES`] or more (a cold run), each is written
 /// on its own core: the stat cache's lines, the outlines and the answer
 /// are independent files. Otherwise in turn, as starting the threads
 /// would cost a small warm run more than it saves. A cache that cannot be
@@ -69,8 +75,10 @@ pub fn save_snapshot_caches(
     stats: Option<WorktreeCache>,
     results: Option<ResultCache>,
 ) {
-    const MANY: usize = 2_000;
-    if stats.as_ref().is_some_and(|s| s.learned_count() >= MANY) {
+    if stats
+        .as_ref()
+        .is_some_and(|s| s.learned_count() >= MANY_FILES)
+    {
         rayon::join(
             || outlines.map(OutlineCache::save),
             || {

@@ -391,13 +391,10 @@ impl WorktreeCache {
             let mut line = String::with_capacity(path.len() + 110);
             escape(&mut line, path);
             line.push('\t');
-            push_number(&mut line, stat.size);
-            line.push(' ');
-            push_time(&mut line, stat.mtime);
-            line.push(' ');
-            push_time(&mut line, stat.ctime);
-            line.push(' ');
-            push_number(&mut line, stat.inode);
+            push_numbers(
+                &mut line,
+                &[stat.size.into(), stat.mtime, stat.ctime, stat.inode.into()],
+            );
             line.push(' ');
             line.push_str(blob);
             line.push('\n');
@@ -412,13 +409,15 @@ impl WorktreeCache {
             let mut line = String::with_capacity(path.len() + 80 + entries.len() * 32);
             escape(&mut line, path);
             line.push_str("/\t");
-            push_time(&mut line, stat.mtime);
-            line.push(' ');
-            push_time(&mut line, stat.ctime);
-            line.push(' ');
-            push_number(&mut line, stat.inode);
-            line.push(' ');
-            push_number(&mut line, stat.device);
+            push_numbers(
+                &mut line,
+                &[
+                    stat.mtime,
+                    stat.ctime,
+                    stat.inode.into(),
+                    stat.device.into(),
+                ],
+            );
             for (name, kind) in entries {
                 line.push('\t');
                 line.push(kind.letter());
@@ -532,26 +531,26 @@ fn read(text: String, header: &str) -> Option<Known> {
     (count == known.entries.len() + folder_count).then_some(known)
 }
 
+/// Writes `numbers` in decimal, one space between them, as `{}` would:
+/// each through 64 bits when it fits (every time until the year 2262),
+/// as writing a 128-bit number divides slowly and a stat cache line holds
+/// two times.
+fn push_numbers(out: &mut String, numbers: &[i128]) {
+    use std::fmt::Write as _;
+    for (i, &n) in numbers.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let _ = match i64::try_from(n) {
+            Ok(small) => write!(out, "{small}"),
+            Err(_) => write!(out, "{n}"),
+        };
+    }
+}
+
 /// A time in nanoseconds as written: read as a 64-bit number when it fits
 /// (any time before 2262), which is cheaper than a 128-bit read, else as
 /// a 128-bit one.
-/// Writes `n` in decimal.
-fn push_number(out: &mut String, n: u64) {
-    use std::fmt::Write as _;
-    let _ = write!(out, "{n}");
-}
-
-/// Writes a time in nanoseconds in decimal, as `{}` would: through 64
-/// bits when it fits (every time until the year 2262), as writing a
-/// 128-bit number divides slowly and a stat cache line holds two.
-fn push_time(out: &mut String, nanos: i128) {
-    use std::fmt::Write as _;
-    let _ = match i64::try_from(nanos) {
-        Ok(n) => write!(out, "{n}"),
-        Err(_) => write!(out, "{nanos}"),
-    };
-}
-
 fn time(word: &str) -> Option<i128> {
     match word.parse::<i64>() {
         Ok(nanos) => Some(i128::from(nanos)),
@@ -575,13 +574,13 @@ mod tests {
         ];
         for nanos in times {
             let mut out = String::new();
-            push_time(&mut out, nanos);
+            push_numbers(&mut out, &[nanos]);
             assert_eq!(out, nanos.to_string());
             assert_eq!(time(&out), Some(nanos));
         }
         let mut out = String::new();
-        push_number(&mut out, u64::MAX);
-        assert_eq!(out, u64::MAX.to_string());
+        push_numbers(&mut out, &[u64::MAX.into(), -1, 0]);
+        assert_eq!(out, format!("{} -1 0", u64::MAX));
     }
 
     const BLOB: &str = "0123456789abcdef0123456789abcdef01234567";

@@ -16,7 +16,7 @@ use walkdir::WalkDir;
 use super::{SourceFile, Tree};
 #[cfg(unix)]
 use crate::cache::worktree::{Entries, EntryKind, FolderStat};
-use crate::cache::{Stat, WorktreeCache};
+use crate::cache::{MANY_FILES, Stat, WorktreeCache};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::git;
 use crate::record;
@@ -73,11 +73,6 @@ impl Found {
     }
 }
 
-/// The working tree under a root folder.
-/// From how many entries a folder is listed (and a listing sorted) on
-/// every core.
-const MANY_ENTRIES: usize = 2_000;
-
 /// An entry of a folder as the walk lists it: a folder to read next, or
 /// a record file found.
 #[cfg(unix)]
@@ -86,6 +81,7 @@ enum Listed {
     File(Found),
 }
 
+/// The working tree under a root folder.
 #[derive(Clone, Debug)]
 pub(super) struct Worktree {
     root: PathBuf,
@@ -166,7 +162,7 @@ impl Worktree {
         }
         // A path listed twice is the same file twice: which one is kept
         // does not matter, so the sort need not be stable.
-        if files.len() >= MANY_ENTRIES {
+        if files.len() >= MANY_FILES {
             files.par_sort_unstable_by(|a, b| a.path().cmp(b.path()));
         } else {
             files.sort_unstable_by(|a, b| a.path().cmp(b.path()));
@@ -287,7 +283,7 @@ impl Worktree {
             // on every core, where the stat calls are most of a listing;
             // a smaller one in turn, as starting the threads would cost a
             // small warm run more than it saves.
-            let listed: Vec<Listed> = if entries.len() >= MANY_ENTRIES {
+            let listed: Vec<Listed> = if entries.len() >= MANY_FILES {
                 entries
                     .into_par_iter()
                     .with_min_len(64)
