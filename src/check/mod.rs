@@ -9,6 +9,9 @@ pub mod practice;
 pub mod record;
 pub mod refs;
 pub mod run;
+mod stream;
+
+pub use stream::Streamed;
 
 use std::collections::{HashMap, HashSet};
 
@@ -112,12 +115,6 @@ pub fn validate(
     tree: &dyn Tree,
     today: time::Date,
 ) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = snapshot
-        .broken
-        .iter()
-        // A file's parse error is the same finding wherever YAML puts it.
-        .map(|b| b.diagnostic.clone().about(""))
-        .collect();
     let each: Vec<Vec<Diagnostic>> = snapshot
         .records
         .par_iter()
@@ -128,7 +125,33 @@ pub fn validate(
                 .unwrap_or_default()
         })
         .collect();
-    out.extend(each.into_iter().flatten());
+    across(
+        schema,
+        snapshot,
+        tree,
+        today,
+        each.into_iter().flatten().collect(),
+    )
+}
+
+/// `own`, the findings of each record on its own, with every other
+/// non-history finding of the snapshot: its unreadable files, the checks
+/// across records, links and practice; findings in dormant records made
+/// warnings. Reads of each record only what [`Streamed`] keeps of it.
+fn across(
+    schema: &Schema,
+    snapshot: &Snapshot,
+    tree: &dyn Tree,
+    today: time::Date,
+    own: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = snapshot
+        .broken
+        .iter()
+        // A file's parse error is the same finding wherever YAML puts it.
+        .map(|b| b.diagnostic.clone().about(""))
+        .collect();
+    out.extend(own);
     out.extend(refs::check(schema, snapshot));
     out.extend(links::check(snapshot, tree));
     out.extend(practice::check(schema, snapshot, today));

@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::history::{self, Head};
-use super::{Report, validate};
+use super::{Report, Streamed, validate};
 use crate::cache::{OutlineCache, ResultCache, WorktreeCache, results};
 use crate::diagnostic::Diagnostic;
 use crate::git::{GitError, Repo};
 use crate::project::{Error, Project};
-use crate::record::Parts;
+use crate::record::{Parts, Record};
 use crate::schema::Schema;
 use crate::snapshot::{ListedFiles, Loader, ParseCache, Select, Snapshot, Source, Tree};
 
@@ -145,14 +145,19 @@ fn answered_findings(
             return Ok((findings, paths));
         }
     }
-    let snapshot = loader.load_files(files, source, label)?;
+    let streamed = Streamed::new(schema);
+    let visit = |record: &mut Record| streamed.visit(record);
+    let snapshot = loader
+        .clone()
+        .each(&visit)
+        .load_files(files, source, label)?;
     let mut files = snapshot.paths();
     files.sort_unstable();
     let probing = Probing {
         tree,
         asked: Mutex::default(),
     };
-    let findings = validate(schema, &snapshot, &probing, today);
+    let findings = streamed.finish(&snapshot, &probing, today);
     // Freeing every record's strings and values takes milliseconds the
     // answer need not wait for (a process that ends first never pays
     // them).
@@ -203,8 +208,13 @@ fn findings_of(
             );
         }
     }
-    let snapshot = loader.load(source, Select::All, label)?;
-    let findings = validate(schema, &snapshot, tree, today);
+    let streamed = Streamed::new(schema);
+    let visit = |record: &mut Record| streamed.visit(record);
+    let snapshot = loader
+        .clone()
+        .each(&visit)
+        .load(source, Select::All, label)?;
+    let findings = streamed.finish(&snapshot, tree, today);
     let files = snapshot.paths();
     rayon::spawn(move || drop(snapshot));
     Ok((findings, files))

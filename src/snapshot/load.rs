@@ -18,7 +18,7 @@ use super::worktree::{Found, Worktree};
 use super::{ParseCache, Parsed, Snapshot, SourceFile, Tree, parse_one};
 use crate::cache::{OutlineCache, WorktreeCache};
 use crate::git::{GitError, ObjectId, Repo, TreeFile};
-use crate::record::{self, Parts};
+use crate::record::{self, Parts, Record};
 use crate::schema::Schema;
 
 /// Where a snapshot comes from.
@@ -108,6 +108,7 @@ impl ListedFiles {
 
 /// Reads snapshots of one workspace: its schema, its working tree, and
 /// (for the index and commits) its repository, sharing one parse cache.
+#[derive(Clone)]
 pub struct Loader<'a> {
     schema: &'a Schema,
     worktree: Option<Worktree>,
@@ -116,7 +117,11 @@ pub struct Loader<'a> {
     parts: Parts,
     outlines: Option<&'a OutlineCache>,
     stats: Option<&'a WorktreeCache>,
+    each: Option<Visit<'a>>,
 }
+
+/// What a loader does to each record it yields ([`Loader::each`]).
+pub type Visit<'a> = &'a (dyn Fn(&mut Record) + Sync);
 
 impl<'a> Loader<'a> {
     /// A loader for the working tree at `root` (the workspace root).
@@ -129,6 +134,7 @@ impl<'a> Loader<'a> {
             parts: Parts::Whole,
             outlines: None,
             stats: None,
+            each: None,
         }
     }
 
@@ -143,6 +149,7 @@ impl<'a> Loader<'a> {
             parts: Parts::Whole,
             outlines: None,
             stats: None,
+            each: None,
         }
     }
 
@@ -191,6 +198,17 @@ impl<'a> Loader<'a> {
         self
     }
 
+    /// Hands each record, the moment it is parsed or taken from the
+    /// outlines, to `visit`, which may check it and cut it down before the
+    /// next files are read: the snapshot then holds what `visit` left of
+    /// each record, never every whole record at once. A record a parse
+    /// cache shares is not handed over (it is yielded whole).
+    #[must_use]
+    pub fn each(mut self, visit: Visit<'a>) -> Loader<'a> {
+        self.each = Some(visit);
+        self
+    }
+
     /// This loader reading whole records through `cache` instead: the same
     /// working tree and repository, without its outlines and stat cache.
     #[must_use]
@@ -203,6 +221,7 @@ impl<'a> Loader<'a> {
             parts: Parts::Whole,
             outlines: None,
             stats: None,
+            each: None,
         }
     }
 
@@ -214,7 +233,7 @@ impl<'a> Loader<'a> {
         select: Select<'_>,
         label: &str,
     ) -> Result<Snapshot, GitError> {
-        let schema = self.schema;
+        let (schema, each) = (self.schema, self.each);
         let (cache, parts) = (self.cache, self.parts);
         // Working-tree files have a blob id to look outlines up by only
         // through the stat cache.
@@ -230,7 +249,9 @@ impl<'a> Loader<'a> {
         };
         // Each file is parsed as soon as it is read, on the thread that
         // read it: no snapshot holds every file's bytes at once.
-        let parse = |file: SourceFile| parse_keeping(schema, file, cache, outlines, parts);
+        let parse = |file: SourceFile| {
+            parse_keeping(schema, file, cache, outlines, parts).map(|p| visit(each, p))
+        };
         let parse_all = |files: Vec<SourceFile>| -> Vec<_> {
             files.into_par_iter().filter_map(parse).collect()
         };
@@ -379,7 +400,7 @@ impl<'a> Loader<'a> {
     /// blob id (a stat and two look-ups, taken in turn); the others are
     /// read, hashed and parsed in parallel.
     pub fn load_listed(&self, listed: WorktreeFiles, label: &str) -> Result<Snapshot, GitError> {
-        let schema = self.schema;
+        let (schema, each) = (self.schema, self.each);
         let worktree = self.worktree()?;
         let Some((outlines, stats)) = self.by_stat() else {
             let parts = self.parts;
@@ -387,10 +408,13 @@ impl<'a> Loader<'a> {
                 .files
                 .into_par_iter()
                 .filter_map(|(found, _)| parse_one(schema, worktree.read_found(found), None, parts))
+                .map(|p| visit(each, p))
                 .collect();
             return Ok(Snapshot::assemble(label, parsed));
         };
-        let known = |path: &str, blob: &str| outlined_one(schema, outlines, path, blob);
+        let known = |path: &str, blob: &str| {
+            outlined_one(schema, outlines, path, blob).map(|p| visit(each, p))
+        };
         // Rebuilt from their outlines on every core, in the listing's order.
         let hits: Vec<Option<(String, String, Parsed)>> = listed
             .files
@@ -408,7 +432,8 @@ impl<'a> Loader<'a> {
         parsed.par_extend(left.into_par_iter().filter_map(|found| {
             match worktree.read_hashed(found, stats, &known) {
                 Ok(hit) => Some(hit),
-                Err(file) => parse_keeping(schema, *file, None, Some(outlines), Parts::Outline),
+                Err(file) => parse_keeping(schema, *file, None, Some(outlines), Parts::Outline)
+                    .map(|p| visit(each, p)),
             }
         }));
         Ok(Snapshot::assemble(label, parsed))
@@ -421,14 +446,16 @@ impl<'a> Loader<'a> {
         outlines: &OutlineCache,
         listed: Vec<TreeFile>,
     ) -> (Vec<(String, String, Parsed)>, Vec<TreeFile>) {
-        let schema = self.schema;
+        let (schema, each) = (self.schema, self.each);
         let found: Vec<Result<(String, String, Parsed), TreeFile>> = listed
             .into_par_iter()
             .map(|file| {
                 if file.symlink || !schema.is_record_path(&file.path) {
                     return Err(file);
                 }
-                outlined_one(schema, outlines, &file.path, file.blob.as_str()).ok_or(file)
+                outlined_one(schema, outlines, &file.path, file.blob.as_str())
+                    .map(|p| visit(each, p))
+                    .ok_or(file)
             })
             .collect();
         let mut known = Vec::with_capacity(found.len());
@@ -527,4 +554,14 @@ fn outlined_one(
     let mut record = record::from_front(path, kind, front);
     record.body = body;
     Some((path.to_string(), kind.name.clone(), Arc::new(Ok(record))))
+}
+
+/// One record parsed or taken from the outlines, handed to the visitor of
+/// [`Loader::each`], when there is one, if the record is not shared.
+fn visit(each: Option<Visit<'_>>, item: (String, String, Parsed)) -> (String, String, Parsed) {
+    let (path, kind, mut parsed) = item;
+    if let (Some(visit), Some(Ok(record))) = (each, Arc::get_mut(&mut parsed)) {
+        visit(record);
+    }
+    (path, kind, parsed)
 }

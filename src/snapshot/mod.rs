@@ -12,7 +12,7 @@ mod load;
 mod revision;
 mod worktree;
 
-pub use load::{ListedFiles, Loader, Select, Source, WorktreeFiles};
+pub use load::{ListedFiles, Loader, Select, Source, Visit, WorktreeFiles};
 
 use crate::hash::Map as HashMap;
 use std::sync::{Arc, Mutex};
