@@ -8,6 +8,8 @@
 //! they accept. [`find`] is `cairn list` as one call on a project.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
@@ -310,6 +312,20 @@ impl Filter {
     /// field that neither the schema nor any record has, is an error with
     /// the nearest known one — never a silent "no records match".
     pub fn check(&self, schema: &Schema, records: &[Record]) -> Result<(), ListError> {
+        let keys = records
+            .iter()
+            .filter(|r| self.keeps_kind(&r.kind))
+            .flat_map(|r| r.front.fields.iter().map(|f| f.key.as_str()));
+        self.check_keys(schema, keys)
+    }
+
+    /// [`Filter::check`], given the front matter keys of the records read
+    /// of the kinds the filter keeps.
+    pub fn check_keys<'k>(
+        &self,
+        schema: &'k Schema,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<(), ListError> {
         let kinds: Vec<&crate::schema::Kind> = schema
             .kinds
             .iter()
@@ -344,9 +360,7 @@ impl Filter {
             })
             .chain(["id", "kind", "path"])
             .collect();
-        for record in records.iter().filter(|r| self.keeps_kind(&r.kind)) {
-            fields.extend(record.front.fields.iter().map(|f| f.key.as_str()));
-        }
+        fields.extend(keys);
         fields.sort_unstable();
         fields.dedup();
         for condition in &self.conditions {
@@ -660,11 +674,25 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
             listing
         }
         None => {
+            let trim = Trim::new(schema, &filter, &sort_key);
+            let visit = |record: &mut Record| trim.visit(record);
+            let loader = loader.clone().each(&visit);
             let snapshot = match files {
                 Some(files) => loader.load_files(files, &source, label)?,
                 None => loader.load(&source, Select::All, label)?,
             };
-            filter.check(schema, &snapshot.records)?;
+            let mut keys = trim.seen.into_inner().unwrap_or_else(|p| p.into_inner());
+            if !filter.conditions.is_empty() {
+                // A record not handed over is whole: its own keys.
+                keys.extend(
+                    snapshot
+                        .records
+                        .iter()
+                        .filter(|r| filter.keeps_kind(&r.kind))
+                        .flat_map(|r| r.front.fields.iter().map(|f| f.key.clone())),
+                );
+            }
+            filter.check_keys(schema, keys.iter().map(String::as_str))?;
             let mut listing = Listing::new(select(&snapshot.records, &filter, &sort_key));
             listing.broken = snapshot
                 .broken
@@ -695,6 +723,74 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
     };
     crate::cache::save_snapshot_caches(outlines, stats, results);
     Ok(answer)
+}
+
+/// What a listing reads of each record, cut down as records are loaded
+/// ([`crate::snapshot::Loader::each`]) so that a large log is never held
+/// whole: the front matter fields the brief (`status`, `title`), the
+/// filter (`tags`, every `--where` field) and the sort key read, and the
+/// first `#` heading (the title of a record without a `title` field);
+/// other fields, sections and links are dropped. With `--where`, it notes
+/// each key the records of the kinds listed have, for the filter's check
+/// of its fields ([`Filter::check_keys`]).
+struct Trim<'s> {
+    schema: &'s Schema,
+    filter: &'s Filter,
+    /// For each kind, in the schema's order: the front matter keys kept.
+    keys: Vec<HashSet<String>>,
+    /// The keys the records have (with `--where` only).
+    seen: Mutex<BTreeSet<String>>,
+}
+
+impl<'s> Trim<'s> {
+    fn new(schema: &'s Schema, filter: &'s Filter, sort: &SortKey) -> Trim<'s> {
+        let names: Vec<&str> = ["status", "title", "tags"]
+            .into_iter()
+            .chain(filter.conditions.iter().map(|c| c.field[0].as_str()))
+            .chain(sort.field.first().map(String::as_str))
+            .collect();
+        let keys = schema
+            .kinds
+            .iter()
+            .map(|kind| {
+                names
+                    .iter()
+                    .flat_map(|name| [name.to_string(), kind.key_of(name).to_string()])
+                    .collect()
+            })
+            .collect();
+        Trim {
+            schema,
+            filter,
+            keys,
+            seen: Mutex::default(),
+        }
+    }
+
+    /// Cuts `record` down to what the listing reads (a record of no kind
+    /// is left whole).
+    fn visit(&self, record: &mut Record) {
+        let Some(at) = self.schema.kinds.iter().position(|k| k.name == record.kind) else {
+            return;
+        };
+        if !self.filter.conditions.is_empty() && self.filter.keeps_kind(&record.kind) {
+            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            for field in &record.front.fields {
+                if !seen.contains(&field.key) {
+                    seen.insert(field.key.clone());
+                }
+            }
+        }
+        let keys = &self.keys[at];
+        record.front.fields.retain(|f| keys.contains(&f.key));
+        record.front.fields.shrink_to_fit();
+        let body = &mut record.body;
+        body.links = Vec::new();
+        body.sections = match body.sections.iter().position(|s| s.level == 1) {
+            Some(at) => vec![body.sections.swap_remove(at)],
+            None => Vec::new(),
+        };
+    }
 }
 
 /// A listing kept to be repeated ([`crate::cache::results`]).
@@ -896,5 +992,71 @@ mod tests {
         let a = SortValue::of(&["id".into()], &Value::String("EXP-9999".into())).unwrap();
         let b = SortValue::of(&["id".into()], &Value::String("EXP-10000".into())).unwrap();
         assert_eq!(a.compare(&b), Ordering::Less);
+    }
+
+    /// Records cut down as they load list as whole ones do, under every
+    /// filter and sort; a record without a `title` keeps its heading.
+    #[test]
+    fn records_cut_down_as_they_load_list_as_whole_ones() {
+        let (schema, mut snap) = records();
+        snap.records.push(
+            Snapshot::from_texts(
+                "test",
+                &schema,
+                &[(
+                    "research/experiments/EXP-0011-e.md",
+                    "---\nid: EXP-0011\nstatus: done\nowner_note: x\nmetrics: {recall: 0.5}\n---\n## Setup\n# Epsilon\n[a](a.md)\n",
+                )],
+            )
+            .records
+            .remove(0),
+        );
+        // (`--where`, `--status`, `--tag`, `--sort`)
+        type Case<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str], &'a str);
+        let cases: &[Case<'_>] = &[
+            (&[], &[], &[], "id"),
+            (&[], &["done"], &[], "-title"),
+            (&[], &[], &["audio"], "created"),
+            (&["metrics.recall>0.6"], &[], &[], "-metrics.recall"),
+            (&["title=Epsilon"], &[], &[], "id"),
+        ];
+        for (conds, statuses, tags, sort) in cases {
+            let text = |v: &[&str]| -> Vec<String> { v.iter().map(|c| c.to_string()).collect() };
+            let filter =
+                Filter::new(&schema, &[], &text(statuses), &text(tags), &text(conds)).unwrap();
+            let key = SortKey::parse(sort).unwrap();
+            let whole = Listing::new(select(&snap.records, &filter, &key));
+            let trim = Trim::new(&schema, &filter, &key);
+            let mut cut = snap.clone();
+            for record in &mut cut.records {
+                trim.visit(record);
+            }
+            assert!(cut.records.iter().all(|r| r.body.links.is_empty()));
+            assert_eq!(
+                Listing::new(select(&cut.records, &filter, &key)),
+                whole,
+                "{conds:?} {sort}"
+            );
+        }
+        let epsilon = |s: &Snapshot| s.records.last().unwrap().brief();
+        let filter = Filter::new(&schema, &[], &[], &[], &["owner_nte=x".to_string()]).unwrap();
+        let key = SortKey::default();
+        let trim = Trim::new(&schema, &filter, &key);
+        let mut cut = snap.clone();
+        for record in &mut cut.records {
+            trim.visit(record);
+        }
+        assert_eq!(epsilon(&cut).title.as_deref(), Some("Epsilon"));
+        assert_eq!(epsilon(&cut), epsilon(&snap));
+        // The keys the records had before they were cut name the field meant.
+        let seen = trim.seen.into_inner().unwrap();
+        let err = filter
+            .check_keys(&schema, seen.iter().map(String::as_str))
+            .unwrap_err();
+        assert_eq!(err, filter.check(&schema, &snap.records).unwrap_err());
+        assert!(
+            err.to_string().contains("did you mean `owner_note`?"),
+            "{err}"
+        );
     }
 }
