@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::frontmatter::FrontMatter;
 use crate::git::{GitError, ObjectId, Repo, TreeChange};
+use crate::markdown::Body;
 use crate::range;
 use crate::record::Record;
 use crate::schema::{Kind, Schema};
@@ -105,9 +107,29 @@ pub fn against_base(
                 info.summary,
                 found.message
             );
-            found.line = line_in(head_snapshot, &found);
             found.commit = Some(info.id.to_string().into_boxed_str());
             findings.push(found);
+        }
+    }
+    // Each finding made in a commit sits where its field or section now
+    // is: the records it names are read again, outlined, as the head has
+    // them (the head's snapshot holds what the checks across records
+    // read of each record, not every field's line).
+    let named: Vec<String> = {
+        let mut named: Vec<String> = findings.iter().map(|f| f.file.clone()).collect();
+        named.sort_unstable();
+        named.dedup();
+        named
+    };
+    if !named.is_empty() {
+        let (source, label) = match head {
+            Head::Worktree => (Source::Worktree, "worktree"),
+            Head::Index => (Source::Index, "index"),
+            Head::Rev(rev) => (Source::Commit(head_commit.clone()), rev.as_str()),
+        };
+        let now = outlined.load(&source, Select::Paths(&named), label)?;
+        for found in &mut findings {
+            found.line = line_in(&now, found);
         }
     }
     if matches!(head, Head::Worktree | Head::Index) {
@@ -132,12 +154,22 @@ pub fn against_base(
     // Only a base that moved on since the merge base can have given an id
     // the branch added to another record.
     if base_commit != merge_base {
-        let before = outlined.load(
+        // Only ids and paths are compared: each record is cut to them as
+        // it loads.
+        let ids_only = |record: &mut Record| {
+            record.front = FrontMatter {
+                line: record.front.line,
+                ..FrontMatter::default()
+            };
+            record.body = Body::default();
+        };
+        let ids = outlined.clone().each(&ids_only);
+        let before = ids.load(
             &Source::Commit(merge_base.clone()),
             Select::All,
             merge_base.short(),
         )?;
-        let other = outlined.load(&Source::Commit(base_commit), Select::All, base_rev)?;
+        let other = ids.load(&Source::Commit(base_commit), Select::All, base_rev)?;
         findings.extend(collisions(&before, head_snapshot, (base_rev, &other)));
         rayon::spawn(move || drop((before, other)));
     }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::history::{self, Head};
-use super::{Report, Streamed, validate};
+use super::{Report, Streamed};
 use crate::cache::{OutlineCache, ResultCache, WorktreeCache, results};
 use crate::diagnostic::Diagnostic;
 use crate::git::{GitError, Repo};
@@ -289,8 +289,11 @@ pub fn run(
     let tree = loader.tree(&source)?;
     let (diagnostics, files, old) = match (options.base, repo) {
         (Some(base), Some(repo)) => {
-            let (snapshot, worktree) = load_head(schema, &loader, (&source, label), head)?;
-            let mut diagnostics = validate(schema, &snapshot, tree.as_ref(), options.today);
+            let streamed = Streamed::new(schema);
+            let visit = |record: &mut Record| streamed.visit(record);
+            let each = loader.clone().each(&visit);
+            let (snapshot, worktree) = load_head(schema, &each, (&source, label), head)?;
+            let mut diagnostics = streamed.finish(&snapshot, tree.as_ref(), options.today);
             let found = history::against_base(
                 repo,
                 schema,

@@ -308,6 +308,58 @@ fn a_forbidden_step_names_its_commit() {
     );
 }
 
+/// A finding made in an earlier commit sits on the line its field has in
+/// the checked snapshot, also when a later commit or the working tree
+/// moved it.
+#[test]
+fn a_commits_finding_sits_where_its_field_is_now() {
+    let mut repo = branched();
+    let reopened_text =
+        decision("DEC-0001", "accepted").replace("status: accepted", "status: proposed");
+    repo.write(DEC1, &reopened_text);
+    let reopened = repo.commit("reopen the decision");
+    repo.write(
+        DEC1,
+        reopened_text.replace("title:", "tags: [audio]\ntitle:"),
+    );
+    repo.commit("tag it");
+    let line_of_status = |repo: &TestRepo, args: &[&str]| {
+        let run = repo.cairn(args);
+        let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+        let found = v["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .find(|d| d["commit"] == reopened.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("no finding of the reopening commit: {}", run.render()));
+        assert_eq!(found["code"], "history/transition");
+        found["line"].as_u64().expect("a line")
+    };
+    assert_eq!(
+        line_of_status(&repo, &["validate", "--base", "main", "--format", "json"]),
+        5
+    );
+    assert_eq!(
+        line_of_status(
+            &repo,
+            &[
+                "validate", "--rev", "HEAD", "--base", "main", "--format", "json"
+            ]
+        ),
+        5
+    );
+    // The working tree moves it once more.
+    repo.write(
+        DEC1,
+        reopened_text.replace("title:", "tags: [audio]\nauthors: [Ana]\ntitle:"),
+    );
+    assert_eq!(
+        line_of_status(&repo, &["validate", "--base", "main", "--format", "json"]),
+        6
+    );
+}
+
 /// `main` holds an old record that breaks a rule (a missing hypothesis)
 /// and an old dangling link; a branch edits it above the finding and adds
 /// a record with a problem of its own.
