@@ -177,32 +177,61 @@ impl<K: Default> CacheFile<K, Learned> {
 
 /// The entries of a file being written: those that must be kept (what
 /// the command learned and used, the newest work), then the rest only if
-/// all of them fit within the size bound.
+/// all of them fit within the size bound. An entry is written into the
+/// body's text, or (as read from the file) borrowed from the file's text,
+/// not copied.
 #[derive(Default)]
-pub(super) struct Body {
-    kept: String,
-    kept_entries: usize,
-    rest: String,
-    rest_entries: usize,
+pub(super) struct Body<'a> {
+    kept: Part<'a>,
+    rest: Part<'a>,
 }
 
-impl Body {
+/// Entries written, then entries borrowed.
+#[derive(Default)]
+struct Part<'a> {
+    text: String,
+    read: Vec<&'a str>,
+    read_bytes: usize,
+    entries: usize,
+}
+
+impl<'a> Part<'a> {
+    fn len(&self) -> usize {
+        self.text.len() + self.read_bytes
+    }
+
+    fn push_to(&'a self, parts: &mut Vec<&'a str>) {
+        parts.push(&self.text);
+        parts.extend(self.read.iter().copied());
+    }
+}
+
+impl<'a> Body<'a> {
     /// Where to write one entry that is kept.
     pub(super) fn keep(&mut self) -> &mut String {
-        self.kept_entries += 1;
-        &mut self.kept
+        self.kept.entries += 1;
+        &mut self.kept.text
     }
 
     /// Where to write one older entry, kept only while all of them fit.
     pub(super) fn spare(&mut self) -> &mut String {
-        self.rest_entries += 1;
-        &mut self.rest
+        self.rest.entries += 1;
+        &mut self.rest.text
     }
 
     /// Where to write one entry read from the file: kept when this
     /// command used it, else spare.
     pub(super) fn entry(&mut self, used: bool) -> &mut String {
         if used { self.keep() } else { self.spare() }
+    }
+
+    /// One entry as read from the file (its whole lines): kept when this
+    /// command used it, else spare.
+    pub(super) fn entry_read(&mut self, used: bool, lines: &'a str) {
+        let part = if used { &mut self.kept } else { &mut self.rest };
+        part.entries += 1;
+        part.read_bytes += lines.len();
+        part.read.push(lines);
     }
 
     /// The text (in parts) and count of the entries, within `max_bytes`
@@ -214,13 +243,14 @@ impl Body {
     /// [`Body::finish`] for a body that follows `before` bytes of entries
     /// kept elsewhere, which count towards `max_bytes`.
     fn finish_after(&self, before: usize, max_bytes: usize) -> (Vec<&str>, usize) {
-        let mut parts: Vec<&str> = vec![&self.kept];
+        let mut parts: Vec<&str> = Vec::new();
+        self.kept.push_to(&mut parts);
         let kept = before.saturating_add(self.kept.len());
         if kept.saturating_add(self.rest.len()) <= max_bytes {
-            parts.push(&self.rest);
-            (parts, self.kept_entries + self.rest_entries)
+            self.rest.push_to(&mut parts);
+            (parts, self.kept.entries + self.rest.entries)
         } else {
-            (parts, self.kept_entries)
+            (parts, self.kept.entries)
         }
     }
 }

@@ -96,11 +96,10 @@ impl JsonLines {
             if learned.has(digest(&[blob])) {
                 continue;
             }
-            let out = body.entry(used.load(Ordering::Relaxed));
-            out.push_str(blob);
-            out.push(' ');
-            out.push_str(&known.text[range.clone()]);
-            out.push('\n');
+            // The entry's line as the file has it, `<blob> <json>\n`,
+            // borrowed: a large file is not copied to be written again.
+            let start = range.start - blob.len() - 1;
+            body.entry_read(used.load(Ordering::Relaxed), &known.text[start..=range.end]);
         }
         self.file.save_learned(learned, body, max_bytes)
     }
