@@ -19,15 +19,8 @@ pub struct Streamed<'s> {
     schema: &'s Schema,
     /// For each kind, in the schema's order: the front matter keys kept.
     keys: Vec<HashSet<String>>,
-    found: Mutex<Found>,
-}
-
-/// What the records checked so far gave.
-#[derive(Default)]
-struct Found {
-    findings: Vec<Diagnostic>,
-    /// The path of each record checked and cut down.
-    paths: Vec<Box<str>>,
+    /// The findings of the records visited so far, and how many those are.
+    found: Mutex<(Vec<Diagnostic>, usize)>,
 }
 
 impl<'s> Streamed<'s> {
@@ -64,45 +57,39 @@ impl<'s> Streamed<'s> {
     /// matter field no reference, rule, review, limit or dormant state
     /// names. A record of no kind is left whole.
     pub fn visit(&self, record: &mut Record) {
-        let Some(at) = self.schema.kinds.iter().position(|k| k.name == record.kind) else {
-            return;
+        let findings = match self.schema.kinds.iter().position(|k| k.name == record.kind) {
+            Some(at) => {
+                let findings = record::check(&self.schema.kinds[at], record);
+                let keys = &self.keys[at];
+                record.front.fields.retain(|f| keys.contains(&f.key));
+                record.front.fields.shrink_to_fit();
+                record.body.sections = Vec::new();
+                findings
+            }
+            None => Vec::new(),
         };
-        let findings = record::check(&self.schema.kinds[at], record);
-        let keys = &self.keys[at];
-        record.front.fields.retain(|f| keys.contains(&f.key));
-        record.front.fields.shrink_to_fit();
-        record.body.sections = Vec::new();
         let mut found = self.found.lock().unwrap_or_else(|p| p.into_inner());
-        found.findings.extend(findings);
-        found.paths.push(record.path.as_str().into());
+        found.0.extend(findings);
+        found.1 += 1;
     }
 
-    /// Every non-history finding of `snapshot`, whose records this has
-    /// visited as they were loaded (a record it did not visit is checked
-    /// whole here); review dates fall due against `today`. The same
-    /// findings as [`super::validate`] gives for the whole records.
+    /// Every non-history finding of `snapshot`, each of whose records
+    /// this visited as it was loaded ([`crate::snapshot::Loader::each`]
+    /// hands over every one); review dates fall due against `today`. The
+    /// same findings as [`super::validate`] gives for the whole records.
+    ///
+    /// # Panics
+    ///
+    /// In a debug build, when the snapshot holds a record this did not
+    /// visit.
     pub fn finish(
         self,
         snapshot: &Snapshot,
         tree: &dyn Tree,
         today: time::Date,
     ) -> Vec<Diagnostic> {
-        let Found {
-            mut findings,
-            mut paths,
-        } = self.found.into_inner().unwrap_or_else(|p| p.into_inner());
-        paths.sort_unstable();
-        for rec in &snapshot.records {
-            if paths
-                .binary_search_by(|p| (**p).cmp(rec.path.as_str()))
-                .is_err()
-            {
-                if let Some(kind) = self.schema.kind(&rec.kind) {
-                    findings.extend(record::check(kind, rec));
-                }
-            }
-        }
-        drop(paths);
+        let (findings, visited) = self.found.into_inner().unwrap_or_else(|p| p.into_inner());
+        debug_assert_eq!(visited, snapshot.records.len(), "every record is visited");
         super::across(self.schema, snapshot, tree, today, findings)
     }
 }
@@ -241,15 +228,12 @@ mod tests {
         config::parse(&text, Path::new(".cairn/config.yaml")).expect("the schema parses")
     }
 
-    /// The findings of the records visited as `visited` picks them (the
-    /// others are checked whole), as a report.
-    fn streamed(schema: &Schema, whole: &Snapshot, visited: impl Fn(usize) -> bool) -> Report {
+    /// The findings of the records, each visited, as a report.
+    fn streamed(schema: &Schema, whole: &Snapshot) -> Report {
         let streamed = Streamed::new(schema);
         let mut snapshot = whole.clone();
-        for (n, record) in snapshot.records.iter_mut().enumerate() {
-            if visited(n) {
-                streamed.visit(record);
-            }
+        for record in &mut snapshot.records {
+            streamed.visit(record);
         }
         let today = time::macros::date!(2024 - 06 - 01);
         Report::new(whole.len(), streamed.finish(&snapshot, &DataOnly, today))
@@ -292,14 +276,12 @@ mod tests {
                     && d.code.to_string() == "schema/missing-field"),
             "the dormant record's findings are warnings"
         );
-        for visited in [|_: usize| true, |_: usize| false, |n: usize| n % 2 == 0] {
-            let got = streamed(&schema, &whole, visited);
-            assert_eq!(got.diagnostics, expected.diagnostics);
-            assert_eq!(
-                (got.errors, got.warnings),
-                (expected.errors, expected.warnings)
-            );
-        }
+        let got = streamed(&schema, &whole);
+        assert_eq!(got.diagnostics, expected.diagnostics);
+        assert_eq!(
+            (got.errors, got.warnings),
+            (expected.errors, expected.warnings)
+        );
     }
 
     #[test]

@@ -201,8 +201,8 @@ impl<'a> Loader<'a> {
     /// Hands each record, the moment it is parsed or taken from the
     /// outlines, to `visit`, which may check it and cut it down before the
     /// next files are read: the snapshot then holds what `visit` left of
-    /// each record, never every whole record at once. A record a parse
-    /// cache shares is not handed over (it is yielded whole).
+    /// each record, never every whole record at once. Every record of
+    /// the snapshot is handed over exactly once.
     #[must_use]
     pub fn each(mut self, visit: Visit<'a>) -> Loader<'a> {
         self.each = Some(visit);
@@ -557,11 +557,14 @@ fn outlined_one(
 }
 
 /// One record parsed or taken from the outlines, handed to the visitor of
-/// [`Loader::each`], when there is one, if the record is not shared.
+/// [`Loader::each`] when there is one: every record is, once (one a parse
+/// cache shares is copied first, so that the cache keeps it whole).
 fn visit(each: Option<Visit<'_>>, item: (String, String, Parsed)) -> (String, String, Parsed) {
     let (path, kind, mut parsed) = item;
-    if let (Some(visit), Some(Ok(record))) = (each, Arc::get_mut(&mut parsed)) {
-        visit(record);
+    if let Some(visit) = each {
+        if let Ok(record) = Arc::make_mut(&mut parsed) {
+            visit(record);
+        }
     }
     (path, kind, parsed)
 }
