@@ -196,24 +196,31 @@ pub fn key_once_read(
 /// schema, and each record file's path and blob id (`files`, sorted by
 /// path). None when the build cannot be told apart from another.
 fn key(command: &[&str], schema: &Schema, files: &[(&str, &str)]) -> Option<String> {
-    let mut text = String::with_capacity(files.len() * 100 + 4096);
-    for line in command {
-        super::file::escape(&mut text, line);
-        text.push('\n');
-    }
-    text.push_str(&build()?);
-    text.push('\n');
-    text.push_str(&format!("{schema:?}\n"));
-    for (path, blob) in files {
-        super::file::escape(&mut text, path);
-        text.push('\t');
-        text.push_str(blob);
-        text.push('\n');
-    }
     use sha2::Digest as _;
     use std::fmt::Write as _;
+    // Hashed a line at a time: the text of a large log's paths is never
+    // held whole.
+    let mut hasher = sha2::Sha256::new();
+    let mut line = String::with_capacity(4096);
+    for part in command {
+        line.clear();
+        super::file::escape(&mut line, part);
+        line.push('\n');
+        hasher.update(line.as_bytes());
+    }
+    hasher.update(build()?.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(format!("{schema:?}\n").as_bytes());
+    for (path, blob) in files {
+        line.clear();
+        super::file::escape(&mut line, path);
+        line.push('\t');
+        line.push_str(blob);
+        line.push('\n');
+        hasher.update(line.as_bytes());
+    }
     let mut id = String::with_capacity(64);
-    for byte in sha2::Sha256::digest(text.as_bytes()) {
+    for byte in hasher.finalize() {
         let _ = write!(id, "{byte:02x}");
     }
     Some(id)

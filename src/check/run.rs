@@ -130,11 +130,6 @@ fn answered_findings(
     let key = blobs
         .as_ref()
         .and_then(|blobs| results::key_once_read(&command, schema, blobs, known));
-    let paths: Vec<String> = blobs
-        .iter()
-        .flatten()
-        .map(|(path, _)| path.clone())
-        .collect();
     if let Some(key) = &key {
         let answer = results.get_as::<Answer>(key).filter(|a| {
             a.probes
@@ -142,7 +137,8 @@ fn answered_findings(
                 .all(|(path, existed)| tree.exists(path) == *existed)
         });
         if let Some(findings) = answer.and_then(Answer::into_findings) {
-            return Ok((findings, paths));
+            let paths = blobs.into_iter().flatten().map(|(path, _)| path);
+            return Ok((findings, paths.collect()));
         }
     }
     let streamed = Streamed::new(schema);
@@ -169,7 +165,8 @@ fn answered_findings(
             loader.read_blob(path)
         })
     });
-    let Some(key) = key.filter(|_| files == paths) else {
+    let listed = || blobs.iter().flatten().map(|(path, _)| path);
+    let Some(key) = key.filter(|_| listed().eq(files.iter())) else {
         return Ok((findings, files));
     };
     let answer = Answer {
