@@ -557,6 +557,23 @@ pub struct Shown {
     pub broken: usize,
 }
 
+impl Shown {
+    /// What is kept beside the text: `records,broken`.
+    fn head(&self) -> String {
+        format!("{},{}", self.records, self.broken)
+    }
+
+    /// The listing shown, from its [`Shown::head`] and text.
+    fn from_text((head, text): (String, String)) -> Option<Shown> {
+        let (records, broken) = head.split_once(',')?;
+        Some(Shown {
+            text,
+            records: records.parse().ok()?,
+            broken: broken.parse().ok()?,
+        })
+    }
+}
+
 /// [`find`], rendered by `view`: the same query of the same files shown
 /// the same way repeats the bytes shown before, and nothing is parsed or
 /// rendered again.
@@ -651,7 +668,7 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
     let shown = results
         .as_ref()
         .zip(shown_key.as_deref())
-        .and_then(|(results, key)| results.get_as::<Shown>(key));
+        .and_then(|(results, key)| Shown::from_text(results.get_text(key)?));
     if let Some(shown) = shown {
         return Ok(Answer::Shown(shown));
     }
@@ -715,7 +732,7 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
             let shown = show(view, &mut listing)?;
             let key = shown_key.or_else(|| read_key(viewed));
             if let (Some(results), Some(key)) = (&results, key) {
-                results.put_as(key, &shown);
+                results.put_text(key, &shown.head(), &shown.text);
             }
             Answer::Shown(shown)
         }

@@ -118,6 +118,31 @@ impl ResultCache {
         }
     }
 
+    /// Stores `text` (line breaks and all) under `key`, after `head` (one
+    /// word of the caller's, no space or line break in it): for an answer
+    /// that is mostly text, such as a rendered listing, which JSON would
+    /// escape and read back through a buffer that grows to twice its size.
+    pub fn put_text(&self, key: String, head: &str, text: &str) {
+        if head.contains([' ', '\n']) {
+            return;
+        }
+        let mut line = String::with_capacity(head.len() + text.len() + text.len() / 16 + 3);
+        line.push_str("T ");
+        line.push_str(head);
+        line.push(' ');
+        super::file::escape(&mut line, text);
+        self.put(key, line);
+    }
+
+    /// The `head` and text stored under `key` by
+    /// [`ResultCache::put_text`]; None as for a missing answer when it
+    /// was not stored that way.
+    pub fn get_text(&self, key: &str) -> Option<(String, String)> {
+        let line = self.get(key)?;
+        let (head, text) = line.strip_prefix("T ")?.split_once(' ')?;
+        Some((head.to_string(), super::file::unescape(text)?))
+    }
+
     /// Writes the answers this command stored, if any, each atomically in
     /// its own file, then removes all but the [`MAX_ENTRIES`] newest.
     pub fn save(self) -> Result<(), crate::write::WriteError> {
@@ -383,5 +408,29 @@ mod tests {
         ] {
             assert_ne!(changed.unwrap(), base);
         }
+    }
+
+    #[test]
+    fn a_text_answer_reads_back_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::open(dir.path());
+        let key = "c".repeat(64);
+        let text = "ID  TITLE\nEXP-1  tabs\there, a \\ and \u{1f}\r\n\nlast";
+        cache.put_text(key.clone(), "12,0", text);
+        // A head with a space or a line break is refused, not stored.
+        cache.put_text("d".repeat(64), "1 2", text);
+        cache.save().unwrap();
+        let cache = ResultCache::open(dir.path());
+        assert_eq!(
+            cache.get_text(&key),
+            Some(("12,0".to_string(), text.to_string()))
+        );
+        assert_eq!(cache.get_text(&"d".repeat(64)), None);
+        // An answer stored as JSON is not text.
+        cache.put_as("e".repeat(64), &vec![1, 2]);
+        cache.save().unwrap();
+        let cache = ResultCache::open(dir.path());
+        assert_eq!(cache.get_text(&"e".repeat(64)), None);
+        assert_eq!(cache.get_as::<Vec<u32>>(&"e".repeat(64)), Some(vec![1, 2]));
     }
 }
