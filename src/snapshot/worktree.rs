@@ -28,7 +28,11 @@ pub(super) enum Found {
     /// the listing saw it as.
     File {
         path: String,
-        full: PathBuf,
+        /// Where it is on disk, when that is not the root joined with
+        /// `path` (a name that is not UTF-8, which `path` shows with
+        /// U+FFFD); a listing of many files holds no second copy of
+        /// each path.
+        full: Option<PathBuf>,
         seen: Seen,
         /// A regular file's stat, taken through its folder while listing
         /// (Unix) when the stat cache knows files to compare it with; else
@@ -36,8 +40,9 @@ pub(super) enum Found {
         stat: Option<Stat>,
     },
     /// What listing found instead of a file: a symlinked folder, a path
-    /// that cannot be read.
-    Ready(SourceFile),
+    /// that cannot be read. Boxed: a listing holds one entry per record
+    /// file, nearly all of them files to read.
+    Ready(Box<SourceFile>),
 }
 
 /// What a listed file is, by its directory entry.
@@ -116,11 +121,11 @@ impl Worktree {
             Found::File {
                 path, full, seen, ..
             } => SourceFile {
-                content: self.read_seen(&path, &full, seen),
+                content: self.read_seen(&path, &self.disk_path(&path, full), seen),
                 path,
                 blob: None,
             },
-            Found::Ready(file) => file,
+            Found::Ready(file) => *file,
         }
     }
 
@@ -140,7 +145,7 @@ impl Worktree {
                 // Not followed, inside the repository or out: git keeps a
                 // symlinked folder as a link, so history could not see
                 // its records either, and the two must agree.
-                files.push(Found::Ready(SourceFile {
+                files.push(Found::Ready(Box::new(SourceFile {
                     path: format!("{dir}/"),
                     blob: None,
                     content: Err(Diagnostic::error(
@@ -151,7 +156,7 @@ impl Worktree {
                             "`{link}` is a symlink to a folder; cairn does not follow symlinked folders, so the records under `{dir}` are not read — point the kind's `dir` at the real folder"
                         ),
                     )),
-                }));
+                })));
                 continue;
             }
             if !start.is_dir() {
@@ -181,7 +186,7 @@ impl Worktree {
 
     /// What listing finds at a path that cannot be read.
     fn unreadable(at: String, err: &dyn std::fmt::Display) -> Found {
-        Found::Ready(SourceFile {
+        Found::Ready(Box::new(SourceFile {
             content: Err(Diagnostic::error(
                 Code::Unreadable,
                 &at,
@@ -190,7 +195,7 @@ impl Worktree {
             )),
             path: at,
             blob: None,
-        })
+        }))
     }
 
     /// Lists the record files of the kind folder `dir` (at `start` on
@@ -273,7 +278,7 @@ impl Worktree {
                     _ => (Seen::Other, None),
                 };
                 Some(Listed::File(Found::File {
-                    full: on_disk,
+                    full: self.unless_direct(&path, on_disk),
                     path,
                     seen,
                     stat,
@@ -336,9 +341,10 @@ impl Worktree {
                     } else {
                         Seen::Other
                     };
+                    let full = self.unless_direct(&path, entry.into_path());
                     files.push(Found::File {
                         path,
-                        full: entry.into_path(),
+                        full,
                         seen,
                         stat: None,
                     });
@@ -407,6 +413,20 @@ impl Worktree {
         }
     }
 
+    /// Where the file at `path` is on disk: `full` when the listing noted
+    /// it ([`Found::File`]), else the root joined with `path`.
+    fn disk_path(&self, path: &str, full: Option<PathBuf>) -> PathBuf {
+        full.unwrap_or_else(|| self.root.join(path))
+    }
+
+    /// `on_disk`, the listed file at `path`, when it is not the root
+    /// joined with `path`: what [`Found::File`] keeps.
+    fn unless_direct(&self, path: &str, on_disk: PathBuf) -> Option<PathBuf> {
+        (on_disk.as_os_str().len() != self.root.as_os_str().len() + 1 + path.len()
+            || on_disk != self.root.join(path))
+        .then_some(on_disk)
+    }
+
     /// The blob id `stats` knows a listed regular file by, if its stat is
     /// as noted there (unchanged since it was read), without opening it;
     /// None when the file is to be read ([`Worktree::read_hashed`]).
@@ -429,7 +449,7 @@ impl Worktree {
         }
         let stat = match stat {
             Some(stat) => *stat,
-            None => Stat::of(&fs::symlink_metadata(full).ok()?)?,
+            None => Stat::of(&fs::symlink_metadata(self.disk_path(path, full.clone())).ok()?)?,
         };
         stats.blob(path, &stat)
     }
@@ -452,7 +472,7 @@ impl Worktree {
         else {
             return Err(Box::new(self.read_found(found)));
         };
-        let (content, meta) = self.read_regular(&path, &full);
+        let (content, meta) = self.read_regular(&path, &self.disk_path(&path, full));
         let mut blob = None;
         if let (Ok(bytes), Some(stat)) = (&content, meta.as_ref().and_then(Stat::of)) {
             if let Some(id) = git::hash_blob(bytes) {
