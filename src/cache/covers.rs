@@ -21,6 +21,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufRead as _, BufReader, Read, Seek as _, SeekFrom};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -41,11 +43,12 @@ pub type Mentioning = Vec<(String, ObjectId)>;
 
 /// The covers scan's cache: see the module documentation.
 pub struct CoversCache {
-    /// Per folder met before, its files that mention a covers key; and
-    /// the blob lines of the file.
-    file: CacheFile<(HashMap<FolderKey, Mentioning>, String), Fresh>,
-    /// The blob lines read into a set when first asked: a folder met
-    /// before needs none of them.
+    /// Per folder met before, its files that mention a covers key (the
+    /// file's blob lines are not read with them).
+    file: CacheFile<HashMap<FolderKey, Mentioning>, Fresh>,
+    /// The blob lines, read from the file into a set when first asked: a
+    /// folder met before needs none of them, and on a large log they are
+    /// most of the file.
     plain: OnceLock<HashSet<ObjectId>>,
 }
 
@@ -70,7 +73,7 @@ impl CoversCache {
             keys.join("\u{1f}")
         );
         CoversCache {
-            file: CacheFile::keeping_text(dir, "covers", header, read),
+            file: CacheFile::reading_file(dir, "covers", header, read),
             plain: OnceLock::new(),
         }
     }
@@ -130,7 +133,7 @@ impl CoversCache {
             budget.folder(key, files, true);
         }
         let used: HashSet<&FolderKey> = fresh.used_folders.iter().collect();
-        for key in &used {
+        for key in used.iter().filter(|key| !fresh.folders.contains_key(**key)) {
             if let Some(files) = self.folders().get(*key) {
                 budget.folder(key, files, true);
             }
@@ -156,14 +159,23 @@ impl CoversCache {
 
     /// The folders the file holds.
     fn folders(&self) -> &HashMap<FolderKey, Mentioning> {
-        &self.file.known().0
+        self.file.known()
     }
 
     /// The blobs the file holds as plain; an unreadable blob section
-    /// holds none.
+    /// holds none. Read from the file as it is now: another command may
+    /// have saved it since its folders were read, and a blob line is a
+    /// fact about the blob's bytes, true in any version of the file.
     fn known_plain(&self) -> &HashSet<ObjectId> {
-        self.plain
-            .get_or_init(|| read_blobs(&self.file.known().1).unwrap_or_default())
+        self.plain.get_or_init(|| {
+            let read = || -> Option<HashSet<ObjectId>> {
+                let mut file = File::open(self.file.path()).ok()?;
+                let len = file.metadata().ok()?.len();
+                let (_, blobs) = read_head(&mut file, len, self.file.header())?;
+                read_blobs(&mut file, &blobs)
+            };
+            read().unwrap_or_default()
+        })
     }
 }
 
@@ -203,60 +215,111 @@ impl Budget {
     }
 }
 
-/// The folder entries of a whole file and the text of its blob lines;
-/// None unless the header matches, the folder entries are well formed and
-/// the file ends with its trailer.
-fn read(mut text: String, header: &str) -> Option<(HashMap<FolderKey, Mentioning>, String)> {
-    let body = text.strip_prefix(header)?.strip_prefix('\n')?;
+/// Where a file's blob lines are: from byte `at`, `len` bytes, `count`
+/// lines as its trailer counts them.
+struct BlobLines {
+    at: u64,
+    len: u64,
+    count: usize,
+}
+
+/// The folders of a covers file of `len` bytes, read up to its blob
+/// lines, and where those are; None unless the header matches, every
+/// folder entry reads, and the trailer (`end <folders> <blobs>`, read
+/// from the file's end) counts the folders read.
+fn read(file: &mut File, len: u64, header: &str) -> Option<HashMap<FolderKey, Mentioning>> {
+    read_head(file, len, header).map(|(folders, _)| folders)
+}
+
+/// [`read`], with where the blob lines are.
+fn read_head(
+    file: &mut File,
+    len: u64,
+    header: &str,
+) -> Option<(HashMap<FolderKey, Mentioning>, BlobLines)> {
     // The trailer counts the entries; a file cut short has none.
-    let trailer_at = body.strip_suffix('\n')?.rfind('\n').map_or(0, |i| i + 1);
-    let mut counts = body[trailer_at..]
-        .trim_end()
-        .strip_prefix("end ")?
-        .split(' ');
+    let tail_len = len.min(64);
+    file.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = vec![0; usize::try_from(tail_len).ok()?];
+    file.read_exact(&mut tail).ok()?;
+    let tail = std::str::from_utf8(tail.strip_suffix(b"\n")?).ok()?;
+    let trailer = &tail[tail.rfind('\n')? + 1..];
+    let mut counts = trailer.strip_prefix("end ")?.split(' ');
     let folder_count: usize = counts.next()?.parse().ok()?;
     let blob_count: usize = counts.next()?.parse().ok()?;
     if counts.next().is_some() {
         return None;
     }
+    let trailer_at = len - u64::try_from(trailer.len()).ok()? - 1;
+    file.seek(SeekFrom::Start(0)).ok()?;
+    let mut lines = BufReader::new(Read::by_ref(file).take(trailer_at));
+    let mut line = String::new();
+    let mut next = |line: &mut String| -> Option<usize> {
+        line.clear();
+        let n = lines.read_line(line).ok()?;
+        if n > 0 && !line.ends_with('\n') {
+            return None;
+        }
+        line.pop();
+        Some(n)
+    };
+    next(&mut line)?;
+    if line != header {
+        return None;
+    }
+    let mut at = u64::try_from(header.len()).ok()? + 1;
     let mut folders = HashMap::new();
-    let mut rest = &body[..trailer_at];
-    while let Some(line_end) = rest.strip_prefix("F ").and_then(|_| rest.find('\n')) {
-        let mut words = rest[2..line_end].splitn(3, ' ');
+    loop {
+        let n = next(&mut line)?;
+        let Some(entry) = line.strip_prefix("F ") else {
+            // The first blob line, or the end.
+            break;
+        };
+        at += u64::try_from(n).ok()?;
+        let mut words = entry.splitn(3, ' ');
         let tree = ObjectId::from_stored(words.next()?)?;
-        let n: usize = words.next()?.parse().ok()?;
+        let count: usize = words.next()?.parse().ok()?;
         let dir = words.next()?.to_string();
-        rest = &rest[line_end + 1..];
-        let mut files = Vec::with_capacity(n.min(1024));
-        for _ in 0..n {
-            let end = rest.find('\n')?;
-            let (blob, path) = rest[..end].split_once(' ')?;
+        let mut files = Vec::with_capacity(count.min(1024));
+        for _ in 0..count {
+            let n = next(&mut line)?;
+            if n == 0 {
+                return None;
+            }
+            at += u64::try_from(n).ok()?;
+            let (blob, path) = line.split_once(' ')?;
             if path.is_empty() {
                 return None;
             }
             files.push((path.to_string(), ObjectId::from_stored(blob)?));
-            rest = &rest[end + 1..];
         }
         folders.insert((dir, tree), files);
     }
-    let blob_lines = memchr::memchr_iter(b'\n', rest.as_bytes()).count();
-    if folders.len() != folder_count || blob_lines != blob_count {
+    if folders.len() != folder_count || at > trailer_at {
         return None;
     }
-    // The blob lines are kept where they were read, not copied: on a log
-    // of 100,000 records they are most of the file.
-    let start = rest.as_ptr() as usize - text.as_ptr() as usize;
-    let end = start + rest.len();
-    text.truncate(end);
-    text.drain(..start);
-    Some((folders, text))
+    let blobs = BlobLines {
+        at,
+        len: trailer_at - at,
+        count: blob_count,
+    };
+    Some((folders, blobs))
 }
 
-/// The blob lines `B <blob>`; None if one is not.
-fn read_blobs(text: &str) -> Option<HashSet<ObjectId>> {
-    text.lines()
+/// The blob lines `B <blob>` where `blobs` says they are; None if one is
+/// not, or they are not as many as the trailer counts.
+fn read_blobs(file: &mut File, blobs: &BlobLines) -> Option<HashSet<ObjectId>> {
+    file.seek(SeekFrom::Start(blobs.at)).ok()?;
+    let mut text = String::with_capacity(usize::try_from(blobs.len).ok()?);
+    Read::by_ref(file)
+        .take(blobs.len)
+        .read_to_string(&mut text)
+        .ok()?;
+    let set: HashSet<ObjectId> = text
+        .lines()
         .map(|line| ObjectId::from_stored(line.strip_prefix("B ")?))
-        .collect()
+        .collect::<Option<_>>()?;
+    (text.lines().count() == blobs.count && text.len() as u64 == blobs.len).then_some(set)
 }
 
 #[cfg(test)]
@@ -322,13 +385,11 @@ mod tests {
         let other_version = good.replacen(env!("CARGO_PKG_VERSION"), "0.0.0-other", 1);
         let bad_id = good.replace(id(2).as_str(), "not-an-id");
         let bad_count = good.replace("end 1 1", "end 2 1");
-        let extra_blob = good.replace("end 1 1", "B xyz\nend 1 1");
         for damaged in [
             truncated,
             &other_version,
             &bad_id,
             &bad_count,
-            &extra_blob,
             "",
             "\u{0}\u{1}garbage",
         ] {
@@ -341,6 +402,45 @@ mod tests {
             let rebuilt = std::fs::read_to_string(dir.path().join("covers")).unwrap();
             assert_eq!(rebuilt, good);
         }
+        // Blob lines that do not read, or are not as many as the trailer
+        // says, are none; the folders before them, each read whole, stand.
+        let extra_blob = good.replace("end 1 1", "B xyz\nend 1 1");
+        let one_more = good.replace("end 1 1", &format!("B {}\nend 1 1", id(5).as_str()));
+        for damaged in [&extra_blob, &one_more] {
+            std::fs::write(dir.path().join("covers"), damaged).unwrap();
+            let cache = CoversCache::open(dir.path(), &keys());
+            assert!(cache.folder("research", &id(1)).is_some(), "{damaged:?}");
+            assert!(!cache.is_plain(&id(3)), "{damaged:?}");
+            assert!(!cache.is_plain(&id(5)), "{damaged:?}");
+            learn(&cache);
+            cache.save().unwrap();
+            let rebuilt = std::fs::read_to_string(dir.path().join("covers")).unwrap();
+            assert_eq!(rebuilt, good);
+        }
+    }
+
+    /// The blob lines are read when first asked, from the file as it is
+    /// then: one saved meanwhile by another command is read whole.
+    #[test]
+    fn blob_lines_are_read_when_asked_from_the_file_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = CoversCache::open(dir.path(), &keys());
+        first.put_folder("research", &id(1), Vec::new());
+        first.put_plain(&id(3));
+        first.save().unwrap();
+        let reader = CoversCache::open(dir.path(), &keys());
+        assert_eq!(reader.folder("research", &id(1)), Some(Vec::new()));
+        // Another command adds a folder and a blob.
+        let other = CoversCache::open(dir.path(), &keys());
+        other.put_folder(
+            "research/sub",
+            &id(2),
+            vec![("research/sub/a.md".into(), id(6))],
+        );
+        other.put_plain(&id(4));
+        other.save().unwrap();
+        assert!(reader.is_plain(&id(3)) && reader.is_plain(&id(4)));
+        assert_eq!(reader.folder("research/sub", &id(2)), None);
     }
 
     #[test]

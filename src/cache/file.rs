@@ -33,6 +33,8 @@ enum Reader<K> {
     Borrowed(fn(&str, &str) -> Option<K>),
     /// From the text, kept: for entries decoded later, on demand.
     Owned(fn(String, &str) -> Option<K>),
+    /// From the open file of that length, read only as far as needed.
+    File(fn(&mut File, u64, &str) -> Option<K>),
 }
 
 impl<K: Default, F: Default> CacheFile<K, F> {
@@ -57,6 +59,27 @@ impl<K: Default, F: Default> CacheFile<K, F> {
         CacheFile::with_reader(dir, name, header, Reader::Owned(read))
     }
 
+    /// [`CacheFile::new`] for a `read` given the open file and its
+    /// length, which reads only what it needs of it.
+    pub(super) fn reading_file(
+        dir: &Path,
+        name: &str,
+        header: String,
+        read: fn(&mut File, u64, &str) -> Option<K>,
+    ) -> Self {
+        CacheFile::with_reader(dir, name, header, Reader::File(read))
+    }
+
+    /// Where the file is.
+    pub(super) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Its header line.
+    pub(super) fn header(&self) -> &str {
+        &self.header
+    }
+
     fn with_reader(dir: &Path, name: &str, header: String, read: Reader<K>) -> Self {
         CacheFile {
             path: dir.join(name),
@@ -73,21 +96,24 @@ impl<K: Default, F: Default> CacheFile<K, F> {
     /// nothing pays nothing.
     pub(super) fn known(&self) -> &K {
         self.known.get_or_init(|| {
-            let text = || -> Option<String> {
+            let known = || -> Option<K> {
                 let mut file = File::open(&self.path).ok()?;
                 let meta = file.metadata().ok();
                 let len = meta.as_ref().map_or(0, Metadata::len);
                 let _ = self.stamp.set(meta);
+                if let Reader::File(read) = self.read {
+                    return read(&mut file, len, &self.header);
+                }
                 let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0) + 1);
                 file.read_to_end(&mut bytes).ok()?;
-                String::from_utf8(bytes).ok()
-            };
-            text()
-                .and_then(|text| match self.read {
+                let text = String::from_utf8(bytes).ok()?;
+                match self.read {
                     Reader::Borrowed(read) => read(&text, &self.header),
                     Reader::Owned(read) => read(text, &self.header),
-                })
-                .unwrap_or_default()
+                    Reader::File(_) => None,
+                }
+            };
+            known().unwrap_or_default()
         })
     }
 
