@@ -698,17 +698,8 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
                 Some(files) => loader.load_files(files, &source, label)?,
                 None => loader.load(&source, Select::All, label)?,
             };
-            let mut keys = trim.seen.into_inner().unwrap_or_else(|p| p.into_inner());
-            if !filter.conditions.is_empty() {
-                // A record not handed over is whole: its own keys.
-                keys.extend(
-                    snapshot
-                        .records
-                        .iter()
-                        .filter(|r| filter.keeps_kind(&r.kind))
-                        .flat_map(|r| r.front.fields.iter().map(|f| f.key.clone())),
-                );
-            }
+            // The loader hands every record over: their keys were noted.
+            let keys = trim.seen.into_inner().unwrap_or_else(|p| p.into_inner());
             filter.check_keys(schema, keys.iter().map(String::as_str))?;
             let mut listing = Listing::new(select(&snapshot.records, &filter, &sort_key));
             listing.broken = snapshot
@@ -766,20 +757,10 @@ impl<'s> Trim<'s> {
             .chain(filter.conditions.iter().map(|c| c.field[0].as_str()))
             .chain(sort.field.first().map(String::as_str))
             .collect();
-        let keys = schema
-            .kinds
-            .iter()
-            .map(|kind| {
-                names
-                    .iter()
-                    .flat_map(|name| [name.to_string(), kind.key_of(name).to_string()])
-                    .collect()
-            })
-            .collect();
         Trim {
             schema,
             filter,
-            keys,
+            keys: schema.keys_per_kind(&names),
             seen: Mutex::default(),
         }
     }
@@ -798,9 +779,7 @@ impl<'s> Trim<'s> {
                 }
             }
         }
-        let keys = &self.keys[at];
-        record.front.fields.retain(|f| keys.contains(&f.key));
-        record.front.fields.shrink_to_fit();
+        record.keep_fields(&self.keys[at]);
         let body = &mut record.body;
         body.links = Vec::new();
         body.sections = match body.sections.iter().position(|s| s.level == 1) {

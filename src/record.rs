@@ -2,6 +2,8 @@
 //! body — as every command sees it, whatever snapshot it came from — and
 //! its [`Brief`], what every listing and model shows of it.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Code, Diagnostic};
@@ -80,6 +82,14 @@ impl Record {
     pub fn title(&self) -> Option<String> {
         self.text("title")
             .or_else(|| self.body.h1().map(str::to_string))
+    }
+
+    /// Drops every front matter field whose key `keys` does not hold,
+    /// keeping no spare room: a record cut down as it loads, to what a
+    /// command reads of it.
+    pub fn keep_fields(&mut self, keys: &HashSet<String>) {
+        self.front.fields.retain(|f| keys.contains(&f.key));
+        self.front.fields.shrink_to_fit();
     }
 
     /// The line of a schema field, or of the front matter's opening line.

@@ -2,7 +2,7 @@
 //! and frozen parts. All of it is data, loaded from the configuration (or
 //! the built-in default) by `config`; nothing here knows a kind by name.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use globset::GlobSet;
 use regex::Regex;
@@ -31,6 +31,22 @@ impl Schema {
     /// The kind with this name.
     pub fn kind(&self, name: &str) -> Option<&Kind> {
         self.kinds.iter().find(|k| k.name == name)
+    }
+
+    /// For each kind, in the schema's order: the front matter keys the
+    /// schema fields `names` are read from in that kind, and the names
+    /// themselves: what a command that reads those fields keeps of a
+    /// record of the kind.
+    pub fn keys_per_kind(&self, names: &[&str]) -> Vec<HashSet<String>> {
+        self.kinds
+            .iter()
+            .map(|kind| {
+                names
+                    .iter()
+                    .flat_map(|name| [name.to_string(), kind.key_of(name).to_string()])
+                    .collect()
+            })
+            .collect()
     }
 
     /// Each kind's place in the schema, by name: the order listings and

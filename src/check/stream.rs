@@ -27,24 +27,14 @@ impl<'s> Streamed<'s> {
     /// Ready to check the records of `schema`.
     pub fn new(schema: &'s Schema) -> Streamed<'s> {
         let names = across_names(schema);
-        let keys = schema
-            .kinds
-            .iter()
-            .map(|kind| {
-                let mut keys: HashSet<String> = HashSet::new();
-                for name in &names {
-                    keys.insert(name.clone());
-                    keys.insert(kind.key_of(name).to_string());
-                }
-                for spec in &kind.fields {
-                    if refers(&spec.ty) {
-                        keys.insert(spec.name.clone());
-                        keys.insert(spec.key.clone());
-                    }
-                }
-                keys
-            })
-            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut keys = schema.keys_per_kind(&names);
+        for (kind, keys) in schema.kinds.iter().zip(&mut keys) {
+            for spec in kind.fields.iter().filter(|spec| refers(&spec.ty)) {
+                keys.insert(spec.name.clone());
+                keys.insert(spec.key.clone());
+            }
+        }
         Streamed {
             schema,
             keys,
@@ -60,9 +50,7 @@ impl<'s> Streamed<'s> {
         let findings = match self.schema.kinds.iter().position(|k| k.name == record.kind) {
             Some(at) => {
                 let findings = record::check(&self.schema.kinds[at], record);
-                let keys = &self.keys[at];
-                record.front.fields.retain(|f| keys.contains(&f.key));
-                record.front.fields.shrink_to_fit();
+                record.keep_fields(&self.keys[at]);
                 record.body.sections = Vec::new();
                 findings
             }
@@ -291,21 +279,23 @@ mod tests {
         let streamed = Streamed::new(&schema);
         let keys =
             |r: &Record| -> Vec<String> { r.front.fields.iter().map(|f| f.key.clone()).collect() };
-        let decision = whole
-            .records
-            .iter_mut()
-            .find(|r| r.path.ends_with("DEC-0003-acc.md"))
-            .expect("the decision");
-        streamed.visit(decision);
-        assert_eq!(keys(decision), ["status", "review_by", "superseded-by"]);
+        let mut visited = |name: &str| -> Record {
+            let record = whole
+                .records
+                .iter_mut()
+                .find(|r| r.path.ends_with(name))
+                .expect("the record");
+            streamed.visit(record);
+            record.clone()
+        };
+        let decision = visited("DEC-0003-acc.md");
+        assert_eq!(keys(&decision), ["status", "review_by", "superseded-by"]);
         assert!(decision.body.sections.is_empty());
-        let experiment = whole
-            .records
-            .iter_mut()
-            .find(|r| r.path.ends_with("EXP-0001-a.md"))
-            .expect("the experiment");
-        streamed.visit(experiment);
-        assert_eq!(keys(experiment), ["status", "authors", "scope", "baseline"]);
+        let experiment = visited("EXP-0001-a.md");
+        assert_eq!(
+            keys(&experiment),
+            ["status", "authors", "scope", "baseline"]
+        );
         assert_eq!(experiment.body.links.len(), 2);
     }
 }
