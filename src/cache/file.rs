@@ -101,16 +101,15 @@ impl<K: Default, F: Default> CacheFile<K, F> {
                 let meta = file.metadata().ok();
                 let len = meta.as_ref().map_or(0, Metadata::len);
                 let _ = self.stamp.set(meta);
-                if let Reader::File(read) = self.read {
-                    return read(&mut file, len, &self.header);
-                }
-                let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0) + 1);
-                file.read_to_end(&mut bytes).ok()?;
-                let text = String::from_utf8(bytes).ok()?;
+                let mut text = || -> Option<String> {
+                    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0) + 1);
+                    file.read_to_end(&mut bytes).ok()?;
+                    String::from_utf8(bytes).ok()
+                };
                 match self.read {
-                    Reader::Borrowed(read) => read(&text, &self.header),
-                    Reader::Owned(read) => read(text, &self.header),
-                    Reader::File(_) => None,
+                    Reader::Borrowed(read) => read(&text()?, &self.header),
+                    Reader::Owned(read) => read(text()?, &self.header),
+                    Reader::File(read) => read(&mut file, len, &self.header),
                 }
             };
             known().unwrap_or_default()
