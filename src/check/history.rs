@@ -47,7 +47,8 @@ pub struct BaseCheck {
 ///
 /// `outlined` reads whole snapshots as outlines (the merge base's and the
 /// base revision's, for collisions); `whole` reads the records each step
-/// changed, whole, through its parse cache. `worktree` is the blob id of
+/// changed, whole, through its parse cache. `head_source` is where the
+/// head's snapshot was loaded from. `worktree` is the blob id of
 /// each record file of the working tree, sorted by path, when the head is
 /// the working tree and each was known or read: what it changed since
 /// HEAD is then found from them, not by comparing every file with HEAD
@@ -56,7 +57,7 @@ pub fn against_base(
     repo: &Repo,
     schema: &Schema,
     (base_rev, head): (&str, &Head),
-    (head_snapshot, worktree): (&Snapshot, Option<&[(String, String)]>),
+    (head_source, head_snapshot, worktree): (&Source, &Snapshot, Option<&[(String, String)]>),
     (outlined, whole): (&Loader<'_>, &Loader<'_>),
 ) -> Result<BaseCheck, GitError> {
     let head_rev = match head {
@@ -122,12 +123,8 @@ pub fn against_base(
         named
     };
     if !named.is_empty() {
-        let (source, label) = match head {
-            Head::Worktree => (Source::Worktree, "worktree"),
-            Head::Index => (Source::Index, "index"),
-            Head::Rev(rev) => (Source::Commit(head_commit.clone()), rev.as_str()),
-        };
-        let now = outlined.load(&source, Select::Paths(&named), label)?;
+        let label = &head_snapshot.label;
+        let now = outlined.load(head_source, Select::Paths(&named), label)?;
         for found in &mut findings {
             found.line = line_in(&now, found);
         }

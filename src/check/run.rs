@@ -295,7 +295,7 @@ pub fn run(
                 repo,
                 schema,
                 (base, head),
-                (&snapshot, worktree.as_deref()),
+                (&source, &snapshot, worktree.as_deref()),
                 (&loader, &whole),
             )?;
             // As `validate --rev <merge base>` finds them.
