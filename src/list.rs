@@ -19,7 +19,7 @@ use crate::diagnostic::did_you_mean;
 use crate::project::{Error, Project};
 use crate::record::{Brief, Parts, Record};
 use crate::schema::Schema;
-use crate::snapshot::{Select, Source};
+use crate::snapshot::{Select, Source, owned_blobs};
 use crate::value::Value;
 
 /// The forms `--where` accepts, for error messages.
@@ -673,6 +673,8 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
         return Ok(Answer::Shown(shown));
     }
     let key = key_of(&command);
+    // Loading takes the listing the paths and ids are borrowed from.
+    let blobs = blobs.map(owned_blobs);
     let answered = results
         .as_ref()
         .zip(key.as_deref())

@@ -327,6 +327,38 @@ pub(super) fn escape(out: &mut String, text: &str) {
     }
 }
 
+/// [`unescape`] of `text`, done in its own buffer (an unescaped text is
+/// never longer): for a text of tens of megabytes, which a copy would
+/// double. None for an unknown escape.
+pub(super) fn unescape_owned(text: String) -> Option<String> {
+    if !text.contains('\\') {
+        return Some(text);
+    }
+    let mut bytes = text.into_bytes();
+    let (mut to, mut from) = (0, 0);
+    while let Some(slash) = bytes[from..].iter().position(|&b| b == b'\\') {
+        bytes.copy_within(from..from + slash, to);
+        to += slash;
+        from += slash + 1;
+        bytes[to] = match bytes.get(from)? {
+            b'\\' => b'\\',
+            b't' => b'\t',
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b'u' => 0x1f,
+            _ => return None,
+        };
+        to += 1;
+        from += 1;
+    }
+    bytes.copy_within(from.., to);
+    to += bytes.len() - from;
+    bytes.truncate(to);
+    // An escape is two ASCII bytes made one; every other byte is kept in
+    // its order, so the text is still UTF-8.
+    String::from_utf8(bytes).ok()
+}
+
 /// The text [`escape`] wrote; None for an unknown escape.
 pub(super) fn unescape(text: &str) -> Option<String> {
     if !text.contains('\\') {
@@ -349,4 +381,35 @@ pub(super) fn unescape(text: &str) -> Option<String> {
         });
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{escape, unescape, unescape_owned};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text, escaped, reads back the same by either reader.
+        #[test]
+        fn escaped_text_reads_back(text in "(?s)[a-z\\\\\t\n\r\u{1f}é日 ]{0,40}") {
+            let mut escaped = String::new();
+            escape(&mut escaped, &text);
+            let breaks = ['\t', '\n', '\r', '\u{1f}'];
+            prop_assert!(!escaped.contains(breaks), "{:?}", escaped);
+            prop_assert_eq!(unescape(&escaped), Some(text.clone()));
+            prop_assert_eq!(unescape_owned(escaped), Some(text));
+        }
+    }
+
+    #[test]
+    fn an_unknown_or_cut_escape_reads_as_none() {
+        for damaged in ["a\\q", "ends in \\", "\\x41"] {
+            assert_eq!(unescape(damaged), None, "{damaged:?}");
+            assert_eq!(unescape_owned(damaged.to_string()), None, "{damaged:?}");
+        }
+        assert_eq!(
+            unescape_owned("plain".to_string()).as_deref(),
+            Some("plain")
+        );
+    }
 }

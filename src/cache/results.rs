@@ -138,9 +138,12 @@ impl ResultCache {
     /// [`ResultCache::put_text`]; None as for a missing answer when it
     /// was not stored that way.
     pub fn get_text(&self, key: &str) -> Option<(String, String)> {
-        let line = self.get(key)?;
-        let (head, text) = line.strip_prefix("T ")?.split_once(' ')?;
-        Some((head.to_string(), super::file::unescape(text)?))
+        let mut line = self.get(key)?;
+        let (head, _) = line.strip_prefix("T ")?.split_once(' ')?;
+        let head = head.to_string();
+        // In place: a listing's text may be tens of megabytes.
+        line.drain(.."T ".len() + head.len() + 1);
+        Some((head, super::file::unescape_owned(line)?))
     }
 
     /// Writes the answers this command stored, if any, each atomically in
@@ -200,20 +203,20 @@ impl ResultCache {
 pub fn key_once_read(
     command: &[&str],
     schema: &Schema,
-    files: &[(String, Option<String>)],
+    files: &[(impl AsRef<str>, Option<impl AsRef<str>>)],
     read: impl Fn(&str) -> Option<String>,
 ) -> Option<String> {
     let blobs: Vec<Cow<'_, str>> = files
         .iter()
         .map(|(path, blob)| match blob {
-            Some(blob) => Some(Cow::Borrowed(blob.as_str())),
-            None => read(path).map(Cow::Owned),
+            Some(blob) => Some(Cow::Borrowed(blob.as_ref())),
+            None => read(path.as_ref()).map(Cow::Owned),
         })
         .collect::<Option<_>>()?;
     let pairs: Vec<(&str, &str)> = files
         .iter()
         .zip(&blobs)
-        .map(|((path, _), blob)| (path.as_str(), blob.as_ref()))
+        .map(|((path, _), blob)| (path.as_ref(), blob.as_ref()))
         .collect();
     key(command, schema, &pairs)
 }

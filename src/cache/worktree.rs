@@ -25,6 +25,7 @@
 //! keeps the entries of the files the command saw, sorted by path, up to
 //! that bound; files that are gone are dropped.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::Metadata;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -182,8 +183,47 @@ impl EntryKind {
     }
 }
 
-/// A folder's entries (names and kinds), as listed.
-pub type Entries = Vec<(Box<str>, EntryKind)>;
+/// A folder's entries (names and kinds), as listed: the names in one
+/// text, each ended by a `/`, which no name holds. A large log's folders
+/// list hundreds of thousands of names, and a string each took five
+/// times the memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Entries {
+    names: Box<str>,
+    kinds: Box<[EntryKind]>,
+}
+
+impl Entries {
+    /// The entries named; None when a name is empty or holds a `/`.
+    pub fn new<'n>(entries: impl IntoIterator<Item = (&'n str, EntryKind)>) -> Option<Entries> {
+        let mut names = String::new();
+        let mut kinds = Vec::new();
+        for (name, kind) in entries {
+            if name.is_empty() || name.contains('/') {
+                return None;
+            }
+            names.push_str(name);
+            names.push('/');
+            kinds.push(kind);
+        }
+        Some(Entries {
+            names: names.into_boxed_str(),
+            kinds: kinds.into_boxed_slice(),
+        })
+    }
+
+    /// Each entry's name and kind, in the order listed.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, EntryKind)> {
+        self.names
+            .split_terminator('/')
+            .zip(self.kinds.iter().copied())
+    }
+
+    /// How many entries the folder has.
+    fn len(&self) -> usize {
+        self.kinds.len()
+    }
+}
 
 /// The file's text, kept, and its file entries sorted by path, pointing
 /// into it: reading the file makes no string per file. Then the folders
@@ -418,7 +458,7 @@ impl WorktreeCache {
                     stat.device.into(),
                 ],
             );
-            for (name, kind) in entries {
+            for (name, kind) in entries.iter() {
                 line.push('\t');
                 line.push(kind.letter());
                 escape(&mut line, name);
@@ -436,7 +476,9 @@ impl WorktreeCache {
 /// matches and the file is complete and well formed line by line, with
 /// each path once.
 fn read(text: String, header: &str) -> Option<Known> {
-    let mut entries = Vec::new();
+    // One entry a line at most: a large log's hundred thousand entries
+    // are not grown into twice the room they take.
+    let mut entries = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count());
     let base = text.as_ptr() as usize;
     let at = |part: &str| {
         let start = part.as_ptr() as usize - base;
@@ -457,15 +499,21 @@ fn read(text: String, header: &str) -> Option<Known> {
             if words.next().is_some() {
                 return None;
             }
-            let entries = listed
+            let listed = listed
                 .split('\t')
                 .filter(|entry| !entry.is_empty())
                 .map(|entry| {
                     let mut chars = entry.chars();
                     let kind = EntryKind::of_letter(chars.next()?)?;
-                    Some((unescape(chars.as_str())?.into_boxed_str(), kind))
+                    let name = chars.as_str();
+                    let name = match name.contains('\\') {
+                        true => Cow::Owned(unescape(name)?),
+                        false => Cow::Borrowed(name),
+                    };
+                    Some((name, kind))
                 })
-                .collect::<Option<Entries>>()?;
+                .collect::<Option<Vec<_>>>()?;
+            let entries = Entries::new(listed.iter().map(|(name, kind)| (name.as_ref(), *kind)))?;
             let fresh = folders
                 .insert(unescape(path)?, (stat, entries, AtomicBool::new(false)))
                 .is_none();
@@ -719,15 +767,22 @@ mod tests {
     fn a_folder_is_known_by_its_stat_unless_racy() {
         let dir = tempfile::tempdir().unwrap();
         let root = Path::new("/work/tree");
-        let entries: Entries = vec![
-            ("EXP-0001-a\tb.md".into(), EntryKind::File),
-            ("old".into(), EntryKind::Folder),
-            ("link.md".into(), EntryKind::Symlink),
-            ("fifo.md".into(), EntryKind::Other),
+        let listed = [
+            ("EXP-0001-a\tb.md", EntryKind::File),
+            ("old", EntryKind::Folder),
+            ("link.md", EntryKind::Symlink),
+            ("fifo.md", EntryKind::Other),
         ];
+        let entries = Entries::new(listed).unwrap();
+        assert_eq!(entries.iter().collect::<Vec<_>>(), listed);
+        assert_eq!(entries.len(), 4);
+        // A name holding the separator (which no folder lists) or none
+        // at all is refused, not noted.
+        assert_eq!(Entries::new([("a/b", EntryKind::File)]), None);
+        assert_eq!(Entries::new([("", EntryKind::File)]), None);
         let cache = WorktreeCache::open(dir.path(), root);
         cache.put_folder("research/experiments", folder_stat(1_000), entries.clone());
-        cache.put_folder("research/empty", folder_stat(1_000), Vec::new());
+        cache.put_folder("research/empty", folder_stat(1_000), Entries::default());
         cache.save().unwrap();
         let at = written(dir.path());
         let cache = WorktreeCache::open(dir.path(), root);
@@ -737,7 +792,7 @@ mod tests {
         );
         assert_eq!(
             cache.folder("research/empty", &folder_stat(1_000)),
-            Some(&Vec::new())
+            Some(&Entries::default())
         );
         // A name added or removed changes the folder's times; another
         // folder in its place has another inode or device.
@@ -750,7 +805,7 @@ mod tests {
         assert_eq!(cache.folder("research/experiments", &moved), None);
         assert_eq!(cache.folder("research/other", &folder_stat(1_000)), None);
         // Changed in the cache file's own tick: read again.
-        cache.put_folder("research/now", folder_stat(at), Vec::new());
+        cache.put_folder("research/now", folder_stat(at), Entries::default());
         cache.save().unwrap();
         let cache = WorktreeCache::open(dir.path(), root);
         let text = std::fs::read_to_string(dir.path().join("worktree")).unwrap();

@@ -18,7 +18,9 @@ use crate::git::{GitError, Repo};
 use crate::project::{Error, Project};
 use crate::record::{Parts, Record};
 use crate::schema::Schema;
-use crate::snapshot::{ListedFiles, Loader, ParseCache, Select, Snapshot, Source, Tree};
+use crate::snapshot::{
+    ListedFiles, Loader, ParseCache, Select, Snapshot, Source, Tree, owned_blobs,
+};
 
 /// Why validation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -137,10 +139,15 @@ fn answered_findings(
                 .all(|(path, existed)| tree.exists(path) == *existed)
         });
         if let Some(findings) = answer.and_then(Answer::into_findings) {
-            let paths = blobs.into_iter().flatten().map(|(path, _)| path);
+            let paths = blobs
+                .into_iter()
+                .flatten()
+                .map(|(path, _)| path.into_owned());
             return Ok((findings, paths.collect()));
         }
     }
+    // Loading takes the listing the paths and ids are borrowed from.
+    let blobs = blobs.map(owned_blobs);
     let streamed = Streamed::new(schema);
     let visit = |record: &mut Record| streamed.visit(record);
     let snapshot = loader
@@ -237,14 +244,17 @@ fn load_head(
     let Some(files) = listing else {
         return Ok((loader.load(source, Select::All, label)?, None));
     };
-    let blobs = files.blobs(schema);
+    let blobs = files.blobs(schema).map(owned_blobs);
     let snapshot = loader.load_files(files, source, label)?;
     let blobs = blobs.and_then(|blobs| {
         blobs
             .into_iter()
             .map(|(path, blob)| {
-                let blob = blob.or_else(|| loader.read_blob(&path))?;
-                Some((path, blob))
+                let blob = match blob {
+                    Some(blob) => blob.into_owned(),
+                    None => loader.read_blob(&path)?,
+                };
+                Some((path.into_owned(), blob))
             })
             .collect()
     });

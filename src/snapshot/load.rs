@@ -7,6 +7,7 @@
 //! inside the repository are applied by the two readers it calls
 //! (`worktree.rs`, `revision.rs`) and nowhere else.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -59,16 +60,36 @@ impl WorktreeFiles {
     /// Every file's path and the blob id the stat cache knows it by (None
     /// for a file to be read), sorted by path; None unless each is a
     /// regular file.
-    fn blobs(&self) -> Option<Vec<(String, Option<String>)>> {
+    fn blobs(&self) -> Option<FileBlobs<'_>> {
         self.files
             .iter()
             .map(|(found, blob)| {
+                let blob = blob.as_deref().map(Cow::Borrowed);
                 found
                     .is_regular()
-                    .then(|| (found.path().to_string(), blob.clone()))
+                    .then(|| (Cow::Borrowed(found.path()), blob))
             })
             .collect()
     }
+}
+
+/// Record files' paths and blob ids ([`ListedFiles::blobs`]), borrowed
+/// from their listing where they can be: a large log's listing is
+/// hundreds of thousands of them, and a warm command needs no copy.
+pub type FileBlobs<'a> = Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>;
+
+/// `blobs` owning their strings, to outlive the listing they were read
+/// from (which loading the snapshot takes).
+pub fn owned_blobs(blobs: FileBlobs<'_>) -> FileBlobs<'static> {
+    blobs
+        .into_iter()
+        .map(|(path, blob)| {
+            (
+                Cow::Owned(path.into_owned()),
+                blob.map(|blob| Cow::Owned(blob.into_owned())),
+            )
+        })
+        .collect()
 }
 
 /// The files of a snapshot as listed before it is loaded
@@ -87,17 +108,22 @@ impl ListedFiles {
     /// know unchanged has no id until it is read ([`Loader::read_blob`]).
     /// None when a file's record is not its own bytes: a symlink, or in
     /// the working tree anything but a regular file.
-    pub fn blobs(&self, schema: &Schema) -> Option<Vec<(String, Option<String>)>> {
+    pub fn blobs(&self, schema: &Schema) -> Option<FileBlobs<'_>> {
         match self {
             ListedFiles::Worktree(listed) => listed.blobs(),
             ListedFiles::Git(files) => {
                 if files.iter().any(|f| f.symlink) {
                     return None;
                 }
-                let mut blobs: Vec<(String, Option<String>)> = files
+                let mut blobs: FileBlobs<'_> = files
                     .iter()
                     .filter(|f| schema.is_record_path(&f.path))
-                    .map(|f| (f.path.clone(), Some(f.blob.to_string())))
+                    .map(|f| {
+                        (
+                            Cow::Borrowed(f.path.as_str()),
+                            Some(f.blob.to_string().into()),
+                        )
+                    })
                     .collect();
                 blobs.sort_unstable();
                 Some(blobs)

@@ -12,7 +12,7 @@ mod load;
 mod revision;
 mod worktree;
 
-pub use load::{ListedFiles, Loader, Select, Source, Visit, WorktreeFiles};
+pub use load::{FileBlobs, ListedFiles, Loader, Select, Source, Visit, WorktreeFiles, owned_blobs};
 
 use crate::hash::Map as HashMap;
 use std::sync::{Arc, Mutex};

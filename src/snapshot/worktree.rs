@@ -235,7 +235,7 @@ impl Worktree {
             let entries: Vec<(Vec<u8>, EntryKind)> = match noted {
                 Some(noted) => noted
                     .iter()
-                    .map(|(name, kind)| (name.as_bytes().to_vec(), *kind))
+                    .map(|(name, kind)| (name.as_bytes().to_vec(), kind))
                     .collect(),
                 None => match list_folder(&fd) {
                     Ok(entries) => {
@@ -622,11 +622,11 @@ fn note_folder(
     let (Some(stats), Some(here)) = (stats, here) else {
         return;
     };
-    let named: Option<Entries> = entries
+    let named: Option<Vec<(&str, EntryKind)>> = entries
         .iter()
-        .map(|(raw, kind)| Some((std::str::from_utf8(raw).ok()?.into(), *kind)))
+        .map(|(raw, kind)| Some((std::str::from_utf8(raw).ok()?, *kind)))
         .collect();
-    if let Some(named) = named {
+    if let Some(named) = named.and_then(Entries::new) {
         stats.put_folder(rel, here, named);
     }
 }
