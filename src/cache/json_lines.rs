@@ -10,8 +10,8 @@
 //! bound.
 
 use crate::hash::Map as HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
-use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -28,12 +28,63 @@ pub(super) struct JsonLines {
     file: CacheFile<Known, Learned>,
 }
 
-/// The file's text and, per blob, where its JSON is in it and whether this
-/// command used it.
+/// The file's text and, per blob, where its line is in it and whether
+/// this command used it. Entries are found by the first 16 hex digits of
+/// their blob id (which are as good as random) and checked against the
+/// id in the text: a large log's hundred thousand entries take a tenth of
+/// the room a string key each took. Ids that share those digits go to
+/// `shared`.
 #[derive(Default)]
 struct Known {
     text: String,
-    entries: HashMap<String, (Range<usize>, AtomicBool)>,
+    entries: HashMap<u64, Line>,
+    shared: HashMap<String, Line>,
+}
+
+/// Where one entry's line `<blob> <json>` is in the text, and whether this
+/// command used it.
+struct Line {
+    /// Where the line starts (its blob id).
+    start: u32,
+    /// The length of its blob id (40 or 64 hex digits).
+    blob: u8,
+    /// Where its JSON ends (before the line break).
+    end: u32,
+    used: AtomicBool,
+}
+
+impl Line {
+    fn blob<'t>(&self, text: &'t str) -> &'t str {
+        let start = self.start as usize;
+        &text[start..start + usize::from(self.blob)]
+    }
+
+    fn json<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.start as usize + usize::from(self.blob) + 1..self.end as usize]
+    }
+
+    /// The whole line, its line break included.
+    fn line<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.start as usize..=self.end as usize]
+    }
+}
+
+/// What a blob id's entry is found by: its first 16 hex digits.
+fn short(blob: &str) -> Option<u64> {
+    u64::from_str_radix(blob.get(..16)?, 16).ok()
+}
+
+impl Known {
+    fn line(&self, blob: &str) -> Option<&Line> {
+        match self.entries.get(&short(blob)?) {
+            Some(line) if line.blob(&self.text) == blob => Some(line),
+            _ => self.shared.get(blob),
+        }
+    }
+
+    fn lines(&self) -> impl Iterator<Item = &Line> {
+        self.entries.values().chain(self.shared.values())
+    }
 }
 
 impl JsonLines {
@@ -48,7 +99,7 @@ impl JsonLines {
     /// entry count as used.
     pub(super) fn get<T>(&self, blob: &str, decode: impl FnOnce(&str) -> Option<T>) -> Option<T> {
         let known = self.file.known();
-        let Some((range, used)) = known.entries.get(blob) else {
+        let Some(line) = known.line(blob) else {
             // Read back (the lock is released before decoding, so that
             // other threads may look entries up meanwhile), and checked to
             // be this blob's: another blob's digest may have led there.
@@ -59,14 +110,14 @@ impl JsonLines {
                 .strip_prefix(' ')?;
             return decode(json);
         };
-        let value = decode(known.text.get(range.clone())?)?;
-        used.store(true, Ordering::Relaxed);
+        let value = decode(line.json(&known.text))?;
+        line.used.store(true, Ordering::Relaxed);
         Some(value)
     }
 
     /// Whether the file holds `blob`; it may still fail to decode.
     pub(super) fn contains(&self, blob: &str) -> bool {
-        self.file.known().entries.contains_key(blob)
+        self.file.known().line(blob).is_some()
     }
 
     /// Keeps `json` (a JSON list on one line) as the entry of `blob`; it
@@ -92,14 +143,13 @@ impl JsonLines {
         // what this command used; older entries only while they fit.
         let mut body = Body::default();
         let known = self.file.known();
-        for (blob, (range, used)) in &known.entries {
-            if learned.has(digest(&[blob])) {
+        for line in known.lines() {
+            if learned.has(digest(&[line.blob(&known.text)])) {
                 continue;
             }
             // The entry's line as the file has it, `<blob> <json>\n`,
             // borrowed: a large file is not copied to be written again.
-            let start = range.start - blob.len() - 1;
-            body.entry_read(used.load(Ordering::Relaxed), &known.text[start..=range.end]);
+            body.entry_read(line.used.load(Ordering::Relaxed), line.line(&known.text));
         }
         self.file.save_learned(learned, body, max_bytes)
     }
@@ -108,21 +158,44 @@ impl JsonLines {
 /// The entries of a whole file, undecoded; None unless the header matches
 /// and the file is complete and well formed line by line.
 fn read(text: String, header: &str) -> Option<Known> {
-    let mut entries = HashMap::default();
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+    let mut entries = HashMap::with_capacity_and_hasher(lines, Default::default());
+    let mut shared = HashMap::default();
     let base = text.as_ptr() as usize;
-    let count = read_lines(&text, header, |line, _| {
+    let mut count = 0;
+    let written = read_lines(&text, header, |line, _| {
         let (blob, json) = line.split_once(' ')?;
         if !super::is_id(blob) || !json.starts_with('[') {
             return None;
         }
-        let start = json.as_ptr() as usize - base;
-        entries.insert(
-            blob.to_string(),
-            (start..start + json.len(), AtomicBool::new(false)),
-        );
+        let start = line.as_ptr() as usize - base;
+        let entry = Line {
+            start: u32::try_from(start).ok()?,
+            blob: u8::try_from(blob.len()).ok()?,
+            end: u32::try_from(start + line.len()).ok()?,
+            used: AtomicBool::new(false),
+        };
+        count += 1;
+        match entries.entry(short(blob)?) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(entry);
+            }
+            // The same id twice is a damaged file; another id with the
+            // same first digits is kept aside.
+            Entry::Occupied(taken) if taken.get().blob(&text) == blob => return None,
+            Entry::Occupied(_) => {
+                if shared.insert(blob.to_string(), entry).is_some() {
+                    return None;
+                }
+            }
+        }
         Some(())
     })?;
-    (count == entries.len()).then_some(Known { text, entries })
+    (written == count).then_some(Known {
+        text,
+        entries,
+        shared,
+    })
 }
 
 /// The fields of `front` as written, `[key, line, value]` each; None when
@@ -266,5 +339,47 @@ mod tests {
         lines.save(1 << 20).unwrap();
         let text = std::fs::read_to_string(dir.path().join("lines")).unwrap();
         assert_eq!(text, format!("head 1\n{b} [2]\n{a} [1]\nend 2\n"));
+    }
+
+    #[test]
+    fn ids_that_share_their_first_digits_are_each_found() {
+        let dir = tempfile::tempdir().unwrap();
+        // Three ids alike in their first 16 digits (one of them as long
+        // as a SHA-256 id), and one that is not.
+        let ids = [
+            format!("{}{}", "1".repeat(16), "a".repeat(24)),
+            format!("{}{}", "1".repeat(16), "b".repeat(24)),
+            format!("{}{}", "1".repeat(16), "c".repeat(48)),
+            "2".repeat(40),
+        ];
+        let body: String = ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| format!("{id} [{n}]\n"))
+            .collect();
+        let file = dir.path().join("lines");
+        std::fs::write(&file, format!("head 1\n{body}end 4\n")).unwrap();
+        let lines = JsonLines::open(dir.path(), "lines", "head 1".into());
+        for (n, id) in ids.iter().enumerate() {
+            assert!(lines.contains(id), "{id}");
+            let json = lines.get(id, |json| Some(json.to_string()));
+            assert_eq!(json, Some(format!("[{n}]")), "{id}");
+        }
+        let absent = format!("{}{}", "1".repeat(16), "d".repeat(24));
+        assert!(!lines.contains(&absent));
+        assert!(!lines.contains("not an id"));
+        // A save writes every entry again, each line as it was read.
+        lines.put(&"3".repeat(40), "[4]");
+        lines.save(1 << 20).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, id) in ids.iter().enumerate() {
+            assert!(text.contains(&format!("\n{id} [{n}]\n")), "{text}");
+        }
+        assert!(text.ends_with("end 5\n"), "{text}");
+        // The same id twice is a damaged file, read as empty.
+        let twice = format!("head 1\n{body}{} [9]\nend 5\n", ids[1]);
+        std::fs::write(&file, twice).unwrap();
+        let lines = JsonLines::open(dir.path(), "lines", "head 1".into());
+        assert!(ids.iter().all(|id| !lines.contains(id)));
     }
 }
