@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::results;
+use crate::cache::{OutlineCache, results};
 use crate::calendar::is_date;
 use crate::diagnostic::did_you_mean;
 use crate::project::{Error, Project};
@@ -623,7 +623,7 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
     };
     // A listing shows front matter (and the `#` heading a record without a
     // `title` field is named by): bodies are not read.
-    let outlines = project.outline_cache();
+    let mut outlines = project.outline_cache();
     let stats = project.worktree_cache();
     let results = project.result_cache();
     let loader = project
@@ -682,7 +682,7 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
     // Files read now are keyed by the blob ids they were read as.
     let read_key = |command: &[&str]| {
         results::key_once_read(command, schema, blobs.as_ref()?, |path| {
-            loader.read_blob(path)
+            stats.as_ref()?.learned(path)
         })
     };
     let mut listing = match answered {
@@ -700,6 +700,10 @@ fn answer(project: &Project, query: &Query<'_>, view: Option<&View<'_>>) -> Resu
                 Some(files) => loader.load_files(files, &source, label)?,
                 None => loader.load(&source, Select::All, label)?,
             };
+            // Nothing more is read from the outlines: what this load
+            // learned is written, and the file's text (on a large log, tens
+            // of megabytes) freed before the listing is rendered.
+            let _ = outlines.take().map(OutlineCache::save);
             // The loader hands every record over: their keys were noted.
             let keys = trim.seen.into_inner().unwrap_or_else(|p| p.into_inner());
             filter.check_keys(schema, keys.iter().map(String::as_str))?;
