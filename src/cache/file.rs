@@ -178,9 +178,38 @@ impl<K: Default> CacheFile<K, Learned> {
         header: String,
         read: fn(String, &str) -> Option<K>,
     ) -> Self {
-        let file = CacheFile::keeping_text(dir, name, header, read);
+        CacheFile::learning_with(dir, name, header, Reader::Owned(read))
+    }
+
+    /// [`CacheFile::learning`] for a `read` given the open file and its
+    /// length, as [`CacheFile::reading_file`].
+    pub(super) fn learning_from_file(
+        dir: &Path,
+        name: &str,
+        header: String,
+        read: fn(&mut File, u64, &str) -> Option<K>,
+    ) -> Self {
+        CacheFile::learning_with(dir, name, header, Reader::File(read))
+    }
+
+    fn learning_with(dir: &Path, name: &str, header: String, read: Reader<K>) -> Self {
+        let file = CacheFile::with_reader(dir, name, header, read);
         *file.fresh() = Learned::new(Spill::new(&file.path, &file.header));
         file
+    }
+
+    /// Writes the file as what was `learned` followed by what `body`
+    /// writes: given the bytes of entries learned and whether an entry was
+    /// learned under a digest, it writes the rest of the entries and says
+    /// how many. For a body copied from a file too large to hold.
+    pub(super) fn save_learned_with(
+        &self,
+        learned: Learned,
+        body: impl FnOnce(u64, &dyn Fn(u64) -> bool, &mut dyn std::io::Write) -> std::io::Result<usize>,
+    ) -> Result<(), crate::write::WriteError> {
+        let (spill, again) = learned.into_spill_and_keys();
+        let (before, learned) = (spill.len(), spill.entries());
+        spill.finish_with(|out| Ok((learned + body(before, &again, out)?).to_string()))
     }
 
     /// Writes the file as what was `learned` (its entries, kept) followed

@@ -10,6 +10,7 @@
 //! bound.
 
 use crate::hash::Map as HashMap;
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::fmt;
 use std::path::Path;
@@ -28,45 +29,76 @@ pub(super) struct JsonLines {
     file: CacheFile<Known, Learned>,
 }
 
-/// The file's text and, per blob, where its line is in it and whether
-/// this command used it. Entries are found by the first 16 hex digits of
-/// their blob id (which are as good as random) and checked against the
-/// id in the text: a large log's hundred thousand entries take a tenth of
-/// the room a string key each took. Ids that share those digits go to
+/// Below this size a file's text is read whole and its entries cut from
+/// it. A larger one is indexed in one pass and each entry read from the
+/// file when asked (on Unix, where a read at an offset leaves the file's
+/// position alone; elsewhere every file is read whole): a large log's
+/// outlines are tens of megabytes that a command would hold for as long
+/// as it loads records.
+pub(super) const READ_WHOLE_BELOW: u64 = 16 << 20;
+
+/// The entries of the file, found by the first 16 hex digits of their
+/// blob id (which are as good as random) and checked against the id in
+/// the line: a large log's hundred thousand entries take a tenth of the
+/// room a string key each took. Ids that share those digits go to
 /// `shared`.
 #[derive(Default)]
 struct Known {
-    text: String,
+    text: Text,
+    index: Index,
+}
+
+/// The entries of [`Known`] by blob id.
+#[derive(Default)]
+struct Index {
     entries: HashMap<u64, Line>,
     shared: HashMap<String, Line>,
 }
 
-/// Where one entry's line `<blob> <json>` is in the text, and whether this
-/// command used it.
-struct Line {
-    /// Where the line starts (its blob id).
-    start: u32,
-    /// The length of its blob id (40 or 64 hex digits).
-    blob: u8,
-    /// Where its JSON ends (before the line break).
-    end: u32,
-    used: AtomicBool,
+/// Where the entries' lines are read from.
+enum Text {
+    /// The file's whole text.
+    Whole(String),
+    /// The file itself, open.
+    #[cfg(unix)]
+    File(std::fs::File),
 }
 
-impl Line {
-    fn blob<'t>(&self, text: &'t str) -> &'t str {
-        let start = self.start as usize;
-        &text[start..start + usize::from(self.blob)]
+impl Default for Text {
+    fn default() -> Text {
+        Text::Whole(String::new())
     }
+}
 
-    fn json<'t>(&self, text: &'t str) -> &'t str {
-        &text[self.start as usize + usize::from(self.blob) + 1..self.end as usize]
+impl Text {
+    /// The `len` bytes at `start`, if they are there and are text.
+    fn read(&self, start: u64, len: usize) -> Option<Cow<'_, str>> {
+        match self {
+            Text::Whole(text) => {
+                let start = usize::try_from(start).ok()?;
+                text.get(start..start.checked_add(len)?).map(Cow::Borrowed)
+            }
+            #[cfg(unix)]
+            Text::File(file) => {
+                use std::os::unix::fs::FileExt as _;
+                let mut bytes = vec![0; len];
+                file.read_exact_at(&mut bytes, start).ok()?;
+                String::from_utf8(bytes).ok().map(Cow::Owned)
+            }
+        }
     }
+}
 
-    /// The whole line, its line break included.
-    fn line<'t>(&self, text: &'t str) -> &'t str {
-        &text[self.start as usize..=self.end as usize]
-    }
+/// Where one entry's line `<blob> <json>` is, and whether this command
+/// used it.
+struct Line {
+    /// Where the line starts (its blob id), from the start of the file.
+    start: u64,
+    /// The line's length, without its line break.
+    len: u32,
+    /// The length of its blob id (40 or 64 hex digits).
+    blob: u8,
+    used: AtomicBool,
 }
 
 /// What a blob id's entry is found by: its first 16 hex digits.
@@ -75,22 +107,94 @@ fn short(blob: &str) -> Option<u64> {
 }
 
 impl Known {
-    fn line(&self, blob: &str) -> Option<&Line> {
-        match self.entries.get(&short(blob)?) {
-            Some(line) if line.blob(&self.text) == blob => Some(line),
-            _ => self.shared.get(blob),
+    /// The entry of `blob` and its line (without the line break).
+    fn find(&self, blob: &str) -> Option<(&Line, Cow<'_, str>)> {
+        let found = self.index.entries.get(&short(blob)?);
+        for line in found.into_iter().chain(self.index.shared.get(blob)) {
+            let text = self.text.read(line.start, line.len as usize)?;
+            if text
+                .strip_prefix(blob)
+                .is_some_and(|rest| rest.starts_with(' '))
+            {
+                return Some((line, text));
+            }
         }
+        None
+    }
+
+    /// The blob id of an entry, as its line has it.
+    fn blob_of(&self, line: &Line) -> Option<Cow<'_, str>> {
+        self.text.read(line.start, usize::from(line.blob))
     }
 
     fn lines(&self) -> impl Iterator<Item = &Line> {
-        self.entries.values().chain(self.shared.values())
+        self.index
+            .entries
+            .values()
+            .chain(self.index.shared.values())
+    }
+}
+
+impl Index {
+    /// An index with room for `lines` entries.
+    fn with_capacity(lines: usize) -> Index {
+        Index {
+            entries: HashMap::with_capacity_and_hasher(lines, Default::default()),
+            shared: HashMap::default(),
+        }
+    }
+
+    /// Adds the entry whose line `<blob> <json>` (without its line break)
+    /// starts at `start` in `text`; None for a line that is not an entry,
+    /// or an id the file already had (a damaged file).
+    fn add(&mut self, text: &Text, start: u64, line: &str) -> Option<()> {
+        let (blob, json) = line.split_once(' ')?;
+        if !super::is_id(blob) || !json.starts_with('[') {
+            return None;
+        }
+        let entry = Line {
+            start,
+            len: u32::try_from(line.len()).ok()?,
+            blob: u8::try_from(blob.len()).ok()?,
+            used: AtomicBool::new(false),
+        };
+        let key = short(blob)?;
+        let Some(taken) = self.entries.get(&key) else {
+            self.entries.insert(key, entry);
+            return Some(());
+        };
+        if text.read(taken.start, usize::from(taken.blob))? == blob {
+            return None;
+        }
+        match self.shared.entry(blob.to_string()) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(entry);
+                Some(())
+            }
+            Entry::Occupied(_) => None,
+        }
+    }
+
+    /// How many entries it holds.
+    fn len(&self) -> usize {
+        self.entries.len() + self.shared.len()
     }
 }
 
 impl JsonLines {
     /// The file `name` under `dir` with its `header` line.
     pub(super) fn open(dir: &Path, name: &str, header: String) -> JsonLines {
-        let file = CacheFile::learning(dir, name, header, read);
+        let file = CacheFile::learning_from_file(dir, name, header, read);
+        JsonLines { file }
+    }
+
+    /// [`JsonLines::open`], reading the file as one larger than
+    /// [`READ_WHOLE_BELOW`] is read, whatever its size.
+    #[cfg(all(test, unix))]
+    fn open_on_disk(dir: &Path, name: &str, header: String) -> JsonLines {
+        let file = CacheFile::learning_from_file(dir, name, header, |file, _, header| {
+            read(file, READ_WHOLE_BELOW, header)
+        });
         JsonLines { file }
     }
 
@@ -99,7 +203,7 @@ impl JsonLines {
     /// entry count as used.
     pub(super) fn get<T>(&self, blob: &str, decode: impl FnOnce(&str) -> Option<T>) -> Option<T> {
         let known = self.file.known();
-        let Some(line) = known.line(blob) else {
+        let Some((line, text)) = known.find(blob) else {
             // Read back (the lock is released before decoding, so that
             // other threads may look entries up meanwhile), and checked to
             // be this blob's: another blob's digest may have led there.
@@ -110,14 +214,14 @@ impl JsonLines {
                 .strip_prefix(' ')?;
             return decode(json);
         };
-        let value = decode(line.json(&known.text))?;
+        let value = decode(&text[blob.len() + 1..])?;
         line.used.store(true, Ordering::Relaxed);
         Some(value)
     }
 
     /// Whether the file holds `blob`; it may still fail to decode.
     pub(super) fn contains(&self, blob: &str) -> bool {
-        self.file.known().line(blob).is_some()
+        self.file.known().find(blob).is_some()
     }
 
     /// Keeps `json` (a JSON list on one line) as the entry of `blob`; it
@@ -141,61 +245,138 @@ impl JsonLines {
         }
         // What was learned (the spill), in the order it was learned; then
         // what this command used; older entries only while they fit.
-        let mut body = Body::default();
         let known = self.file.known();
+        let text = match &known.text {
+            Text::Whole(text) => text,
+            #[cfg(unix)]
+            Text::File(file) => {
+                // Which entries to copy is known from the index; they are
+                // copied from the file in one pass, never held. Entries
+                // learned again count towards the bound here, and are
+                // skipped as they are copied.
+                let (mut used, mut spare) = (0u64, 0u64);
+                let mut copied = HashMap::default();
+                for line in known.lines() {
+                    let is_used = line.used.load(Ordering::Relaxed);
+                    *(if is_used { &mut used } else { &mut spare }) += u64::from(line.len) + 1;
+                    copied.insert(line.start, is_used);
+                }
+                let max = max_bytes as u64;
+                return self.file.save_learned_with(learned, |before, again, out| {
+                    let all = before.saturating_add(used).saturating_add(spare) <= max;
+                    copy_lines(file, out, |start, line| {
+                        let wanted = copied.get(&start).is_some_and(|&used| used || all);
+                        let blob = line.split(|&b| b == b' ').next().unwrap_or_default();
+                        wanted
+                            && std::str::from_utf8(blob).is_ok_and(|blob| !again(digest(&[blob])))
+                    })
+                });
+            }
+        };
+        let again = |line: &Line| {
+            known
+                .blob_of(line)
+                .is_none_or(|blob| learned.has(digest(&[&blob])))
+        };
+        let mut body = Body::default();
         for line in known.lines() {
-            if learned.has(digest(&[line.blob(&known.text)])) {
+            if again(line) {
                 continue;
             }
             // The entry's line as the file has it, `<blob> <json>\n`,
             // borrowed: a large file is not copied to be written again.
-            body.entry_read(line.used.load(Ordering::Relaxed), line.line(&known.text));
+            let start = line.start as usize;
+            body.entry_read(
+                line.used.load(Ordering::Relaxed),
+                &text[start..=start + line.len as usize],
+            );
         }
         self.file.save_learned(learned, body, max_bytes)
     }
 }
 
+/// Copies to `out` the entry lines of `file` (a whole cache file) whose
+/// start `wanted` names, in the file's order; how many.
+#[cfg(unix)]
+fn copy_lines(
+    file: &std::fs::File,
+    out: &mut dyn std::io::Write,
+    wanted: impl Fn(u64, &[u8]) -> bool,
+) -> std::io::Result<usize> {
+    use std::io::{BufRead as _, Seek as _};
+    let mut file = file;
+    file.seek(std::io::SeekFrom::Start(0))?;
+    let mut lines = std::io::BufReader::with_capacity(1 << 20, file);
+    let (mut line, mut at, mut count) = (Vec::new(), 0u64, 0);
+    loop {
+        line.clear();
+        let read = lines.read_until(b'\n', &mut line)?;
+        if read == 0 {
+            return Ok(count);
+        }
+        if wanted(at, &line) {
+            out.write_all(&line)?;
+            count += 1;
+        }
+        at += read as u64;
+    }
+}
+
 /// The entries of a whole file, undecoded; None unless the header matches
-/// and the file is complete and well formed line by line.
-fn read(text: String, header: &str) -> Option<Known> {
-    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
-    let mut entries = HashMap::with_capacity_and_hasher(lines, Default::default());
-    let mut shared = HashMap::default();
-    let base = text.as_ptr() as usize;
-    let mut count = 0;
-    let written = read_lines(&text, header, |line, _| {
-        let (blob, json) = line.split_once(' ')?;
-        if !super::is_id(blob) || !json.starts_with('[') {
-            return None;
-        }
-        let start = line.as_ptr() as usize - base;
-        let entry = Line {
-            start: u32::try_from(start).ok()?,
-            blob: u8::try_from(blob.len()).ok()?,
-            end: u32::try_from(start + line.len()).ok()?,
-            used: AtomicBool::new(false),
-        };
-        count += 1;
-        match entries.entry(short(blob)?) {
-            Entry::Vacant(vacant) => {
-                vacant.insert(entry);
-            }
-            // The same id twice is a damaged file; another id with the
-            // same first digits is kept aside.
-            Entry::Occupied(taken) if taken.get().blob(&text) == blob => return None,
-            Entry::Occupied(_) => {
-                if shared.insert(blob.to_string(), entry).is_some() {
-                    return None;
-                }
-            }
-        }
-        Some(())
+/// and the file is complete and well formed line by line. A file of
+/// [`READ_WHOLE_BELOW`] or more is read a line at a time and kept open.
+fn read(file: &mut std::fs::File, len: u64, header: &str) -> Option<Known> {
+    use std::io::Read as _;
+    #[cfg(unix)]
+    if len >= READ_WHOLE_BELOW {
+        return read_on_disk(file, header);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(len).ok()?.saturating_add(1));
+    file.read_to_end(&mut bytes).ok()?;
+    let text = Text::Whole(String::from_utf8(bytes).ok()?);
+    let Text::Whole(whole) = &text else {
+        return None;
+    };
+    let mut index = Index::with_capacity(memchr::memchr_iter(b'\n', whole.as_bytes()).count());
+    let base = whole.as_ptr() as usize;
+    let written = read_lines(whole, header, |line, _| {
+        index.add(&text, (line.as_ptr() as usize - base) as u64, line)
     })?;
-    (written == count).then_some(Known {
-        text,
-        entries,
-        shared,
-    })
+    (written == index.len()).then_some(Known { text, index })
+}
+
+/// [`read`] of a file too large to hold: its lines are read one at a
+/// time to index them, and the file is kept open to read each entry from
+/// when it is asked for.
+#[cfg(unix)]
+fn read_on_disk(file: &mut std::fs::File, header: &str) -> Option<Known> {
+    use std::io::{BufRead as _, Read as _, Seek as _};
+    file.seek(std::io::SeekFrom::Start(0)).ok()?;
+    let text = Text::File(file.try_clone().ok()?);
+    let mut lines = std::io::BufReader::with_capacity(1 << 20, &*file);
+    let mut index = Index::default();
+    let mut line = Vec::new();
+    let mut next = |line: &mut Vec<u8>| -> Option<usize> {
+        line.clear();
+        let read = lines.read_until(b'\n', line).ok()?;
+        (line.last() == Some(&b'\n')).then_some(read)
+    };
+    let mut at = u64::try_from(next(&mut line)?).ok()?;
+    if line.strip_suffix(b"\n")? != header.as_bytes() {
+        return None;
+    }
+    loop {
+        let read = next(&mut line)?;
+        let text_line = std::str::from_utf8(line.strip_suffix(b"\n")?).ok()?;
+        if let Some(count) = text_line.strip_prefix("end ") {
+            let count = count.parse::<usize>().ok()?;
+            // Nothing after the trailer.
+            let complete = lines.read(&mut [0]).ok()? == 0;
+            return (complete && count == index.len()).then_some(Known { text, index });
+        }
+        index.add(&text, at, text_line)?;
+        at += u64::try_from(read).ok()?;
+    }
 }
 
 /// The fields of `front` as written, `[key, line, value]` each; None when
@@ -381,5 +562,115 @@ mod tests {
         std::fs::write(&file, twice).unwrap();
         let lines = JsonLines::open(dir.path(), "lines", "head 1".into());
         assert!(ids.iter().all(|id| !lines.contains(id)));
+    }
+
+    /// The entries of a cache file's text, sorted: what it holds, in
+    /// whatever order it was written.
+    fn entries_of(text: &str) -> (Vec<&str>, &str) {
+        let mut lines: Vec<&str> = text.lines().collect();
+        let trailer = lines.pop().unwrap();
+        let mut entries = lines.split_off(1);
+        entries.sort_unstable();
+        (entries, trailer)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_read_from_disk_answers_and_saves_as_one_read_whole() {
+        let ids = [
+            format!("{}{}", "1".repeat(16), "a".repeat(24)),
+            format!("{}{}", "1".repeat(16), "b".repeat(48)),
+            "2".repeat(40),
+            "3".repeat(64),
+            "4".repeat(40),
+        ];
+        let body: String = ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| format!("{id} [{n},\"é\"]\n"))
+            .collect();
+        let file = format!("head 1\n{body}end 5\n");
+        let new = "5".repeat(40);
+        // Each mode: the same answers; then, after using two entries and
+        // learning one new and one again, the same file saved, whole or
+        // cut to what was learned and used.
+        let run = |on_disk: bool, max: usize| -> String {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("lines"), &file).unwrap();
+            let open = if on_disk {
+                JsonLines::open_on_disk
+            } else {
+                JsonLines::open
+            };
+            let lines = open(dir.path(), "lines", "head 1".into());
+            for (n, id) in ids.iter().enumerate() {
+                assert!(lines.contains(id), "{id} ({on_disk})");
+                if n % 2 == 0 {
+                    let json = lines.get(id, |json| Some(json.to_string()));
+                    assert_eq!(json, Some(format!("[{n},\"é\"]")), "{id} ({on_disk})");
+                }
+            }
+            assert!(!lines.contains(&"1".repeat(40)));
+            assert_eq!(lines.get(&"6".repeat(40), |json| Some(json.len())), None);
+            lines.put(&new, "[5]");
+            lines.put(&ids[2], "[9]");
+            lines.save(max).unwrap();
+            std::fs::read_to_string(dir.path().join("lines")).unwrap()
+        };
+        for max in [1 << 20, 200] {
+            let whole = run(false, max);
+            let on_disk = run(true, max);
+            assert_eq!(
+                entries_of(&on_disk),
+                entries_of(&whole),
+                "within {max} bytes"
+            );
+            // Learned first, in the order learned.
+            assert!(on_disk.starts_with(&format!("head 1\n{new} [5]\n{} [9]\n", ids[2])));
+        }
+        let cut = run(true, 200);
+        let (kept, trailer) = entries_of(&cut);
+        // Within 200 bytes: what was learned and what was used.
+        assert_eq!(trailer, "end 4");
+        assert_eq!(kept.len(), 4, "{kept:?}");
+        assert!(
+            kept.iter().any(|line| line.starts_with(&ids[4])),
+            "{kept:?}"
+        );
+        assert!(
+            !kept.iter().any(|line| line.starts_with(&ids[1])),
+            "{kept:?}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_damaged_file_read_from_disk_reads_as_empty() {
+        let a = "a".repeat(40);
+        let good = format!("head 1\n{a} [1]\nend 1\n");
+        for damaged in [
+            good.replace("head 1", "head 2"),
+            good.replace("end 1\n", "end 2\n"),
+            good.replace("end 1\n", "end 1"),
+            good.replace("end 1\n", ""),
+            format!("{good}more\n"),
+            good.replace(" [1]", " {1}"),
+            good.replace("end 1", &format!("{a} [2]\nend 2")),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("lines"), &damaged).unwrap();
+            let lines = JsonLines::open_on_disk(dir.path(), "lines", "head 1".into());
+            assert!(!lines.contains(&a), "{damaged:?}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = good.clone().into_bytes();
+        let at = bytes.iter().position(|&b| b == b'[').unwrap();
+        bytes[at + 1] = 0xff;
+        std::fs::write(dir.path().join("lines"), bytes).unwrap();
+        let lines = JsonLines::open_on_disk(dir.path(), "lines", "head 1".into());
+        assert!(!lines.contains(&a), "not UTF-8");
+        std::fs::write(dir.path().join("lines"), &good).unwrap();
+        let lines = JsonLines::open_on_disk(dir.path(), "lines", "head 1".into());
+        assert!(lines.contains(&a));
     }
 }

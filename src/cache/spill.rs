@@ -111,7 +111,21 @@ impl Spill {
 
     /// Completes the file with `parts` and its trailer line `end
     /// <counts>`, and puts it in place of the cache file, atomically.
-    pub(super) fn finish(mut self, parts: &[&str], counts: &str) -> Result<(), WriteError> {
+    pub(super) fn finish(self, parts: &[&str], counts: &str) -> Result<(), WriteError> {
+        self.finish_with(|out| {
+            for part in parts {
+                out.write_all(part.as_bytes())?;
+            }
+            Ok(counts.to_string())
+        })
+    }
+
+    /// [`Spill::finish`] with the rest of the entries written by `body`,
+    /// which gives the trailer's counts.
+    pub(super) fn finish_with(
+        mut self,
+        body: impl FnOnce(&mut dyn io::Write) -> io::Result<String>,
+    ) -> Result<(), WriteError> {
         let io_err = |source| WriteError::Io {
             path: self.path.clone(),
             source,
@@ -120,9 +134,7 @@ impl Spill {
             Some(out) => out,
             None => self.open_new().map_err(io_err)?,
         };
-        for part in parts {
-            out.write_all(part.as_bytes()).map_err(io_err)?;
-        }
+        let counts = body(&mut out).map_err(io_err)?;
         writeln!(out, "end {counts}").map_err(io_err)?;
         let temp = out.into_inner().map_err(|err| io_err(err.into_error()))?;
         temp.as_file().sync_all().map_err(io_err)?;
@@ -224,6 +236,12 @@ impl Learned {
     /// The spill the entries were written to, for the save.
     pub(super) fn into_spill(self) -> Spill {
         self.spill
+    }
+
+    /// The spill, and whether an entry was learned under a digest.
+    pub(super) fn into_spill_and_keys(self) -> (Spill, impl Fn(u64) -> bool) {
+        let at = self.at;
+        (self.spill, move |key| at.contains_key(&key))
     }
 
     /// Files the entry learned under `from` under `to` too, as a digest
