@@ -1,8 +1,9 @@
 //! What the `fronts` and `outlines` files share: one line per blob id,
 //! `<blob> <json>`, where the JSON is a list and is decoded only when a
 //! command asks for that blob (the file's text is kept and indexed, not
-//! copied entry by entry); and the JSON form of front matter fields that
-//! both write, `[key, line, value]` with plain JSON values.
+//! copied entry by entry; a large file is indexed and read from disk,
+//! see [`READ_WHOLE_BELOW`]); and the JSON form of front matter fields
+//! that both write, `[key, line, value]` with plain JSON values.
 //!
 //! What a command learns is written out as it is learned (see
 //! [`super::spill`]); a save completes that file with what the command
@@ -35,6 +36,7 @@ pub(super) struct JsonLines {
 /// position alone; elsewhere every file is read whole): a large log's
 /// outlines are tens of megabytes that a command would hold for as long
 /// as it loads records.
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(super) const READ_WHOLE_BELOW: u64 = 16 << 20;
 
 /// The entries of the file, found by the first 16 hex digits of their
