@@ -49,16 +49,6 @@ impl<K: Default, F: Default> CacheFile<K, F> {
         CacheFile::with_reader(dir, name, header, Reader::Borrowed(read))
     }
 
-    /// [`CacheFile::new`] for a `read` that keeps the file's text.
-    pub(super) fn keeping_text(
-        dir: &Path,
-        name: &str,
-        header: String,
-        read: fn(String, &str) -> Option<K>,
-    ) -> Self {
-        CacheFile::with_reader(dir, name, header, Reader::Owned(read))
-    }
-
     /// [`CacheFile::new`] for a `read` given the open file and its
     /// length, which reads only what it needs of it.
     pub(super) fn reading_file(
@@ -169,9 +159,9 @@ impl<K: Default, F: Default> CacheFile<K, F> {
 }
 
 impl<K: Default> CacheFile<K, Learned> {
-    /// [`CacheFile::keeping_text`] for a file whose commands write what
-    /// they learn out as they learn it, to a spill that the save then
-    /// completes into this file ([`Learned`]).
+    /// [`CacheFile::new`] for a `read` that keeps the file's text, for a
+    /// file whose commands write what they learn out as they learn it, to
+    /// a spill that the save then completes into this file ([`Learned`]).
     pub(super) fn learning(
         dir: &Path,
         name: &str,

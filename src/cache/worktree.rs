@@ -27,14 +27,13 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fs::Metadata;
+use std::fs::{File, Metadata};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::file::{Body, CacheFile, escape, read_lines, unescape};
+use super::file::{Body, CacheFile, escape, unescape};
 
 /// The file's first word and format version.
 const MAGIC: &str = "cairn-worktree 2";
@@ -225,12 +224,13 @@ impl Entries {
     }
 }
 
-/// The file's text, kept, and its file entries sorted by path, pointing
-/// into it: reading the file makes no string per file. Then the folders
-/// listed, by path.
+/// The file entries, sorted by path, their paths and blob ids in one
+/// text (the file's own text is not kept: on a large log it was twice
+/// the size, its numbers already read); then the folders listed, by path.
 #[derive(Default)]
 struct Known {
-    text: String,
+    /// Each file entry's path (unescaped) and blob id, one after another.
+    names: String,
     entries: Vec<Entry>,
     folders: HashMap<String, (FolderStat, Entries, AtomicBool)>,
 }
@@ -238,26 +238,25 @@ struct Known {
 /// One file's entry: its path, the stat and blob recorded, and whether
 /// this command saw the file unchanged.
 struct Entry {
-    /// Where the path is in the text, as written.
-    path: Range<usize>,
-    /// The path, when written with escapes.
-    unescaped: Option<Box<str>>,
+    /// Where the path starts in [`Known::names`]; its blob id follows it.
+    at: u32,
+    /// The path's length.
+    path: u32,
+    /// The blob id's length (40 or 64 hex digits).
+    blob: u8,
     stat: Stat,
-    /// Where the blob id is in the text.
-    blob: Range<usize>,
     seen: AtomicBool,
 }
 
 impl Known {
-    fn path<'k>(&'k self, entry: &'k Entry) -> &'k str {
-        entry
-            .unescaped
-            .as_deref()
-            .unwrap_or(&self.text[entry.path.clone()])
+    fn path<'k>(&'k self, entry: &Entry) -> &'k str {
+        let at = entry.at as usize;
+        &self.names[at..at + entry.path as usize]
     }
 
-    fn blob(&self, entry: &Entry) -> &str {
-        &self.text[entry.blob.clone()]
+    fn blob<'k>(&'k self, entry: &Entry) -> &'k str {
+        let at = entry.at as usize + entry.path as usize;
+        &self.names[at..at + usize::from(entry.blob)]
     }
 
     fn get(&self, path: &str) -> Option<&Entry> {
@@ -289,7 +288,7 @@ impl WorktreeCache {
             hasher.finish()
         );
         WorktreeCache {
-            file: CacheFile::keeping_text(dir, "worktree", header, read),
+            file: CacheFile::reading_file(dir, "worktree", header, read),
             written: OnceLock::new(),
             looked: AtomicBool::new(false),
         }
@@ -472,102 +471,60 @@ impl WorktreeCache {
     }
 }
 
-/// The entries of a whole file, keeping its text; None unless the header
-/// matches and the file is complete and well formed line by line, with
-/// each path once.
-fn read(text: String, header: &str) -> Option<Known> {
-    // One entry a line at most: a large log's hundred thousand entries
-    // are not grown into twice the room they take.
-    let mut entries = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count());
-    let base = text.as_ptr() as usize;
-    let at = |part: &str| {
-        let start = part.as_ptr() as usize - base;
-        start..start + part.len()
+/// The entries of a whole file, read a line at a time (its text is never
+/// held: on a large log it was twice the size of what is kept); None
+/// unless the header matches and the file is complete and well formed
+/// line by line, with each path once.
+fn read(file: &mut File, len: u64, header: &str) -> Option<Known> {
+    use std::io::{BufRead as _, Read as _};
+    let mut lines = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut line = String::new();
+    let mut next = |line: &mut String| -> Option<()> {
+        line.clear();
+        lines.read_line(line).ok()?;
+        line.pop().filter(|end| *end == '\n').map(drop)
     };
+    next(&mut line)?;
+    if line != header {
+        return None;
+    }
+    // Room is made for the most entries a file of this size can hold
+    // (their lines are at least 60 bytes), and for its whole text: only
+    // what is written is ever touched.
+    let len = usize::try_from(len).ok()?;
+    let mut names = String::with_capacity(len);
+    let mut entries = Vec::with_capacity(len / 60);
     let mut folders = HashMap::new();
-    let count = read_lines(&text, header, |line, _| {
-        let (path, facts) = line.split_once('\t')?;
-        if let Some(path) = path.strip_suffix('/') {
-            let (stat, listed) = facts.split_once('\t').unwrap_or((facts, ""));
-            let mut words = stat.split(' ');
-            let stat = FolderStat {
-                mtime: time(words.next()?)?,
-                ctime: time(words.next()?)?,
-                inode: words.next()?.parse().ok()?,
-                device: words.next()?.parse().ok()?,
-            };
-            if words.next().is_some() {
-                return None;
-            }
-            let listed = listed
-                .split('\t')
-                .filter(|entry| !entry.is_empty())
-                .map(|entry| {
-                    let mut chars = entry.chars();
-                    let kind = EntryKind::of_letter(chars.next()?)?;
-                    let name = chars.as_str();
-                    let name = match name.contains('\\') {
-                        true => Cow::Owned(unescape(name)?),
-                        false => Cow::Borrowed(name),
-                    };
-                    Some((name, kind))
-                })
-                .collect::<Option<Vec<_>>>()?;
-            let entries = Entries::new(listed.iter().map(|(name, kind)| (name.as_ref(), *kind)))?;
-            let fresh = folders
-                .insert(unescape(path)?, (stat, entries, AtomicBool::new(false)))
-                .is_none();
-            return fresh.then_some(());
+    let count = loop {
+        next(&mut line)?;
+        if let Some(count) = line.strip_prefix("end ") {
+            let count = count.parse::<usize>().ok()?;
+            // Nothing after the trailer.
+            break (lines.read(&mut [0]).ok()? == 0).then_some(count)?;
         }
-        let mut words = facts.split(' ');
-        let stat = Stat {
-            size: words.next()?.parse().ok()?,
-            mtime: time(words.next()?)?,
-            ctime: time(words.next()?)?,
-            inode: words.next()?.parse().ok()?,
-        };
-        let blob = words.next()?;
-        if !super::is_id(blob) || words.next().is_some() {
-            return None;
-        }
-        let unescaped = if path.contains('\\') {
-            Some(unescape(path)?.into_boxed_str())
-        } else {
-            None
-        };
-        entries.push(Entry {
-            path: at(path),
-            unescaped,
-            stat,
-            blob: at(blob),
-            seen: AtomicBool::new(false),
-        });
-        Some(())
-    })?;
+        read_entry(&line, &mut names, &mut entries, &mut folders)?;
+    };
     let folder_count = folders.len();
     let mut known = Known {
-        text,
+        names,
         entries,
         folders,
     };
     // Written sorted; a file sorted otherwise is read all the same.
-    let path_of = |text: &str, entry: &Entry| -> String {
-        entry
-            .unescaped
-            .as_deref()
-            .unwrap_or(&text[entry.path.clone()])
-            .to_string()
-    };
     if !known
         .entries
         .windows(2)
         .all(|w| known.path(&w[0]) < known.path(&w[1]))
     {
-        let text = std::mem::take(&mut known.text);
-        known
-            .entries
-            .sort_by_cached_key(|entry| path_of(&text, entry));
-        known.text = text;
+        let names = std::mem::take(&mut known.names);
+        known.entries.sort_by(|a, b| {
+            let path = |entry: &Entry| {
+                let at = entry.at as usize;
+                &names[at..at + entry.path as usize]
+            };
+            path(a).cmp(path(b))
+        });
+        known.names = names;
         if known
             .entries
             .windows(2)
@@ -577,6 +534,76 @@ fn read(text: String, header: &str) -> Option<Known> {
         }
     }
     (count == known.entries.len() + folder_count).then_some(known)
+}
+
+/// Reads one line of the file (without its line break) into the entries:
+/// a file's path, stat and blob id, or a folder's path, stat and entries.
+fn read_entry(
+    line: &str,
+    names: &mut String,
+    entries: &mut Vec<Entry>,
+    folders: &mut HashMap<String, (FolderStat, Entries, AtomicBool)>,
+) -> Option<()> {
+    let (path, facts) = line.split_once('\t')?;
+    if let Some(path) = path.strip_suffix('/') {
+        let (stat, listed) = facts.split_once('\t').unwrap_or((facts, ""));
+        let mut words = stat.split(' ');
+        let stat = FolderStat {
+            mtime: time(words.next()?)?,
+            ctime: time(words.next()?)?,
+            inode: words.next()?.parse().ok()?,
+            device: words.next()?.parse().ok()?,
+        };
+        if words.next().is_some() {
+            return None;
+        }
+        let listed = listed
+            .split('\t')
+            .filter(|entry| !entry.is_empty())
+            .map(|entry| {
+                let mut chars = entry.chars();
+                let kind = EntryKind::of_letter(chars.next()?)?;
+                let name = chars.as_str();
+                let name = match name.contains('\\') {
+                    true => Cow::Owned(unescape(name)?),
+                    false => Cow::Borrowed(name),
+                };
+                Some((name, kind))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let entries = Entries::new(listed.iter().map(|(name, kind)| (name.as_ref(), *kind)))?;
+        let fresh = folders
+            .insert(unescape(path)?, (stat, entries, AtomicBool::new(false)))
+            .is_none();
+        return fresh.then_some(());
+    }
+    let mut words = facts.split(' ');
+    let stat = Stat {
+        size: words.next()?.parse().ok()?,
+        mtime: time(words.next()?)?,
+        ctime: time(words.next()?)?,
+        inode: words.next()?.parse().ok()?,
+    };
+    let blob = words.next()?;
+    if !super::is_id(blob) || words.next().is_some() {
+        return None;
+    }
+    let at = u32::try_from(names.len()).ok()?;
+    if path.contains('\\') {
+        names.push_str(&unescape(path)?);
+    } else {
+        names.push_str(path);
+    }
+    let path = u32::try_from(names.len()).ok()? - at;
+    names.push_str(blob);
+    entries.push(Entry {
+        at,
+        path,
+        blob: u8::try_from(blob.len()).ok()?,
+        stat,
+        seen: AtomicBool::new(false),
+    });
+    Some(())
 }
 
 /// Writes `numbers` in decimal, one space between them, as `{}` would:
@@ -752,6 +779,21 @@ mod tests {
         assert_eq!(found(&reversed), all);
         let twice = [lines[0], lines[1], lines[1], lines[3], "end 3", ""].join("\n");
         assert_eq!(found(&twice), [None, None, None]);
+        // A file cut short, running on past its trailer, miscounted, of
+        // another header, or not UTF-8 reads as empty.
+        let none = [None, None, None];
+        assert_eq!(found(text.strip_suffix('\n').unwrap()), none, "cut");
+        assert_eq!(found(&text.replace("end 3\n", "")), none, "no trailer");
+        assert_eq!(found(&format!("{text}more\n")), none, "past the trailer");
+        assert_eq!(found(&text.replace("end 3", "end 4")), none, "miscounted");
+        assert_eq!(found(&text.replacen("cairn", "other", 1)), none, "header");
+        let mut bytes = text.clone().into_bytes();
+        let at = text.find("b.md").unwrap();
+        bytes[at] = 0xff;
+        std::fs::write(&file, bytes).unwrap();
+        let cache = WorktreeCache::open(dir.path(), root);
+        assert_eq!(cache.blob("research/a.md", &stat(1_000)), None, "not UTF-8");
+        assert_eq!(found(&text), all);
     }
 
     fn folder_stat(mtime: i128) -> FolderStat {
