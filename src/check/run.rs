@@ -114,7 +114,7 @@ fn answered_findings(
     schema: &Schema,
     loader: &Loader<'_>,
     (source, label, tree): (&Source, &str, &dyn Tree),
-    files: ListedFiles,
+    files: ListedFiles<'_>,
     results: &ResultCache,
     today: Date,
 ) -> Result<(Vec<Diagnostic>, Vec<String>), RunError> {

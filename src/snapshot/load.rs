@@ -52,19 +52,24 @@ pub enum Select<'s> {
 /// The working tree's record files as listed, sorted by path, each with
 /// the blob id the stat cache knows it by when it is unchanged since it
 /// was last read ([`Loader::list_worktree`]).
-pub struct WorktreeFiles {
-    files: Vec<(Found, Option<String>)>,
+pub struct WorktreeFiles<'a> {
+    files: Vec<Found>,
+    /// Each file's blob id, in the same order (borrowed from the stat
+    /// cache): a vector of its own, so that a large log's listing is not
+    /// made again to pair them.
+    blobs: Vec<Option<&'a str>>,
 }
 
-impl WorktreeFiles {
+impl WorktreeFiles<'_> {
     /// Every file's path and the blob id the stat cache knows it by (None
     /// for a file to be read), sorted by path; None unless each is a
     /// regular file.
     fn blobs(&self) -> Option<FileBlobs<'_>> {
         self.files
             .iter()
+            .zip(&self.blobs)
             .map(|(found, blob)| {
-                let blob = blob.as_deref().map(Cow::Borrowed);
+                let blob = blob.map(Cow::Borrowed);
                 found
                     .is_regular()
                     .then(|| (Cow::Borrowed(found.path()), blob))
@@ -95,14 +100,14 @@ pub fn owned_blobs(blobs: FileBlobs<'_>) -> FileBlobs<'static> {
 /// The files of a snapshot as listed before it is loaded
 /// ([`Loader::list_files`]): the working tree's with what the stat cache
 /// knows of them, or a revision's (or the index's) with their blobs.
-pub enum ListedFiles {
+pub enum ListedFiles<'a> {
     /// The working tree's record files.
-    Worktree(WorktreeFiles),
+    Worktree(WorktreeFiles<'a>),
     /// The files of the index or a commit in the kind folders.
     Git(Vec<TreeFile>),
 }
 
-impl ListedFiles {
+impl ListedFiles<'_> {
     /// Each record file's path and blob id, sorted by path: what the
     /// snapshot is made from. A working-tree file the stat cache does not
     /// know unchanged has no id until it is read ([`Loader::read_blob`]).
@@ -377,27 +382,24 @@ impl<'a> Loader<'a> {
     /// cache: what [`Loader::load_listed`] loads, and what an answer given
     /// before is keyed by ([`crate::cache::results`]). None unless this
     /// loader takes records by their stat ([`Loader::stats`]).
-    pub fn list_worktree(&self) -> Result<Option<WorktreeFiles>, GitError> {
+    pub fn list_worktree(&self) -> Result<Option<WorktreeFiles<'a>>, GitError> {
         let Some((_, stats)) = self.by_stat() else {
             return Ok(None);
         };
         let worktree = self.worktree()?;
-        let files = worktree
-            .list(self.schema, Some(stats))
-            .into_iter()
-            .map(|found| {
-                let blob = worktree.stat_known(&found, stats).map(str::to_string);
-                (found, blob)
-            })
+        let files = worktree.list(self.schema, Some(stats));
+        let blobs = files
+            .iter()
+            .map(|found| worktree.stat_known(found, stats))
             .collect();
-        Ok(Some(WorktreeFiles { files }))
+        Ok(Some(WorktreeFiles { files, blobs }))
     }
 
     /// Lists `source` as a whole load of it would: the working tree's record
     /// files with their stat ([`Loader::list_worktree`]), or the files of
     /// the index or a commit with their blobs. None for a working tree
     /// this loader does not take by stat.
-    pub fn list_files(&self, source: &Source) -> Result<Option<ListedFiles>, GitError> {
+    pub fn list_files(&self, source: &Source) -> Result<Option<ListedFiles<'a>>, GitError> {
         Ok(match Self::git_source(source) {
             None => self.list_worktree()?.map(ListedFiles::Worktree),
             Some(git) => Some(ListedFiles::Git(revision::list(
@@ -411,7 +413,7 @@ impl<'a> Loader<'a> {
     /// The whole snapshot of `source` from its listed `files`, labelled `label`.
     pub fn load_files(
         &self,
-        files: ListedFiles,
+        files: ListedFiles<'_>,
         source: &Source,
         label: &str,
     ) -> Result<Snapshot, GitError> {
@@ -425,7 +427,11 @@ impl<'a> Loader<'a> {
     /// file the stat cache knows unchanged comes from the outlines by its
     /// blob id (a stat and two look-ups, taken in turn); the others are
     /// read, hashed and parsed in parallel.
-    pub fn load_listed(&self, listed: WorktreeFiles, label: &str) -> Result<Snapshot, GitError> {
+    pub fn load_listed(
+        &self,
+        listed: WorktreeFiles<'_>,
+        label: &str,
+    ) -> Result<Snapshot, GitError> {
         let (schema, each) = (self.schema, self.each);
         let worktree = self.worktree()?;
         let Some((outlines, stats)) = self.by_stat() else {
@@ -433,7 +439,7 @@ impl<'a> Loader<'a> {
             let parsed = listed
                 .files
                 .into_par_iter()
-                .filter_map(|(found, _)| parse_one(schema, worktree.read_found(found), None, parts))
+                .filter_map(|found| parse_one(schema, worktree.read_found(found), None, parts))
                 .map(|p| visit(each, p))
                 .collect();
             return Ok(Snapshot::assemble(label, parsed));
@@ -445,11 +451,12 @@ impl<'a> Loader<'a> {
         let hits: Vec<Option<(String, String, Parsed)>> = listed
             .files
             .par_iter()
-            .map(|(found, blob)| known(found.path(), blob.as_deref()?))
+            .zip(&listed.blobs)
+            .map(|(found, blob)| known(found.path(), (*blob)?))
             .collect();
         let mut parsed = Vec::with_capacity(hits.len());
         let mut left = Vec::new();
-        for ((found, _), hit) in listed.files.into_iter().zip(hits) {
+        for (found, hit) in listed.files.into_iter().zip(hits) {
             match hit {
                 Some(hit) => parsed.push(hit),
                 None => left.push(found),
