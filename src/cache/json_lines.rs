@@ -535,13 +535,8 @@ mod tests {
             format!("{}{}", "1".repeat(16), "c".repeat(48)),
             "2".repeat(40),
         ];
-        let body: String = ids
-            .iter()
-            .enumerate()
-            .map(|(n, id)| format!("{id} [{n}]\n"))
-            .collect();
         let file = dir.path().join("lines");
-        std::fs::write(&file, format!("head 1\n{body}end 4\n")).unwrap();
+        std::fs::write(&file, file_of(&ids, |n| format!("[{n}]"))).unwrap();
         let lines = JsonLines::open(dir.path(), "lines", "head 1".into());
         for (n, id) in ids.iter().enumerate() {
             assert!(lines.contains(id), "{id}");
@@ -560,10 +555,22 @@ mod tests {
         }
         assert!(text.ends_with("end 5\n"), "{text}");
         // The same id twice is a damaged file, read as empty.
-        let twice = format!("head 1\n{body}{} [9]\nend 5\n", ids[1]);
+        let twice = [&ids[..], &ids[1..2]].concat();
+        let twice = file_of(&twice, |n| format!("[{n}]"));
         std::fs::write(&file, twice).unwrap();
         let lines = JsonLines::open(dir.path(), "lines", "head 1".into());
         assert!(ids.iter().all(|id| !lines.contains(id)));
+    }
+
+    /// A file of header `head 1` with an entry for each of `ids`, the
+    /// JSON of the `n`th being `json(n)`.
+    fn file_of(ids: &[String], json: impl Fn(usize) -> String) -> String {
+        let body: String = ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| format!("{id} {}\n", json(n)))
+            .collect();
+        format!("head 1\n{body}end {}\n", ids.len())
     }
 
     /// The entries of a cache file's text, sorted: what it holds, in
@@ -586,12 +593,7 @@ mod tests {
             "3".repeat(64),
             "4".repeat(40),
         ];
-        let body: String = ids
-            .iter()
-            .enumerate()
-            .map(|(n, id)| format!("{id} [{n},\"é\"]\n"))
-            .collect();
-        let file = format!("head 1\n{body}end 5\n");
+        let file = file_of(&ids, |n| format!("[{n},\"é\"]"));
         let new = "5".repeat(40);
         // Each mode: the same answers; then, after using two entries and
         // learning one new and one again, the same file saved, whole or
