@@ -323,6 +323,47 @@ pub(super) fn read_lines<'a>(
     }
 }
 
+/// [`read_lines`] of an open file, a line at a time through a buffer of
+/// `buffer` bytes, its text never held whole: `entry` is given each entry
+/// line (without its line break) and where that line starts in the file.
+/// The trailer's count; None unless the header matches, every line is
+/// text and ends with a line break, every entry reads, and nothing
+/// follows the trailer.
+pub(super) fn read_file_lines(
+    file: &File,
+    buffer: usize,
+    header: &str,
+    mut entry: impl FnMut(u64, &str) -> Option<()>,
+) -> Option<usize> {
+    use std::io::{BufRead as _, Seek as _};
+    let mut file = file;
+    file.seek(std::io::SeekFrom::Start(0)).ok()?;
+    let mut lines = std::io::BufReader::with_capacity(buffer, file);
+    let mut line = String::new();
+    let mut at = 0;
+    let mut next = |line: &mut String| -> Option<u64> {
+        line.clear();
+        let read = lines.read_line(line).ok()?;
+        line.pop().filter(|end| *end == '\n')?;
+        let start = at;
+        at += u64::try_from(read).ok()?;
+        Some(start)
+    };
+    next(&mut line)?;
+    if line != header {
+        return None;
+    }
+    loop {
+        let start = next(&mut line)?;
+        if let Some(count) = line.strip_prefix("end ") {
+            let count = count.parse::<usize>().ok()?;
+            let complete = lines.read(&mut [0]).ok()? == 0;
+            return complete.then_some(count);
+        }
+        entry(start, &line)?;
+    }
+}
+
 /// Writes `text` so that it holds no tab, line break or U+001F (the
 /// separators of the cache files' lines): `\`, tab, CR, LF and U+001F
 /// become `\\`, `\t`, `\r`, `\n` and `\u`.

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::file::{Body, CacheFile, read_lines};
+use super::file::{Body, CacheFile, read_file_lines, read_lines};
 use super::spill::{Learned, digest};
 use crate::frontmatter::{Field, FrontMatter};
 use crate::value::Value;
@@ -352,33 +352,10 @@ fn read(file: &mut std::fs::File, len: u64, header: &str) -> Option<Known> {
 /// when it is asked for.
 #[cfg(unix)]
 fn read_on_disk(file: &mut std::fs::File, header: &str) -> Option<Known> {
-    use std::io::{BufRead as _, Read as _, Seek as _};
-    file.seek(std::io::SeekFrom::Start(0)).ok()?;
     let text = Text::File(file.try_clone().ok()?);
-    let mut lines = std::io::BufReader::with_capacity(1 << 20, &*file);
     let mut index = Index::default();
-    let mut line = Vec::new();
-    let mut next = |line: &mut Vec<u8>| -> Option<usize> {
-        line.clear();
-        let read = lines.read_until(b'\n', line).ok()?;
-        (line.last() == Some(&b'\n')).then_some(read)
-    };
-    let mut at = u64::try_from(next(&mut line)?).ok()?;
-    if line.strip_suffix(b"\n")? != header.as_bytes() {
-        return None;
-    }
-    loop {
-        let read = next(&mut line)?;
-        let text_line = std::str::from_utf8(line.strip_suffix(b"\n")?).ok()?;
-        if let Some(count) = text_line.strip_prefix("end ") {
-            let count = count.parse::<usize>().ok()?;
-            // Nothing after the trailer.
-            let complete = lines.read(&mut [0]).ok()? == 0;
-            return (complete && count == index.len()).then_some(Known { text, index });
-        }
-        index.add(&text, at, text_line)?;
-        at += u64::try_from(read).ok()?;
-    }
+    let count = read_file_lines(file, 1 << 20, header, |at, line| index.add(&text, at, line))?;
+    (count == index.len()).then_some(Known { text, index })
 }
 
 /// The fields of `front` as written, `[key, line, value]` each; None when

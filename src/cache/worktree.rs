@@ -33,7 +33,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::file::{Body, CacheFile, escape, unescape};
+use super::file::{Body, CacheFile, escape, read_file_lines, unescape};
 
 /// The file's first word and format version.
 const MAGIC: &str = "cairn-worktree 2";
@@ -253,10 +253,17 @@ struct Entry {
     seen: AtomicBool,
 }
 
+impl Entry {
+    /// Its path, in the `names` of its [`Known`].
+    fn path<'n>(&self, names: &'n str) -> &'n str {
+        let at = self.at as usize;
+        &names[at..at + self.path as usize]
+    }
+}
+
 impl Known {
     fn path<'k>(&'k self, entry: &Entry) -> &'k str {
-        let at = entry.at as usize;
-        &self.names[at..at + entry.path as usize]
+        entry.path(&self.names)
     }
 
     fn blob<'k>(&'k self, entry: &Entry) -> &'k str {
@@ -486,18 +493,6 @@ impl WorktreeCache {
 /// unless the header matches and the file is complete and well formed
 /// line by line, with each path once.
 fn read(file: &mut File, len: u64, header: &str) -> Option<Known> {
-    use std::io::{BufRead as _, Read as _};
-    let mut lines = std::io::BufReader::with_capacity(1 << 16, file);
-    let mut line = String::new();
-    let mut next = |line: &mut String| -> Option<()> {
-        line.clear();
-        lines.read_line(line).ok()?;
-        line.pop().filter(|end| *end == '\n').map(drop)
-    };
-    next(&mut line)?;
-    if line != header {
-        return None;
-    }
     // Room is made for the most entries a file of this size can hold
     // (their lines are at least 60 bytes), and for its whole text: only
     // what is written is ever touched.
@@ -505,15 +500,9 @@ fn read(file: &mut File, len: u64, header: &str) -> Option<Known> {
     let mut names = String::with_capacity(len);
     let mut entries = Vec::with_capacity(len / 60);
     let mut folders = HashMap::new();
-    let count = loop {
-        next(&mut line)?;
-        if let Some(count) = line.strip_prefix("end ") {
-            let count = count.parse::<usize>().ok()?;
-            // Nothing after the trailer.
-            break (lines.read(&mut [0]).ok()? == 0).then_some(count)?;
-        }
-        read_entry(&line, &mut names, &mut entries, &mut folders)?;
-    };
+    let count = read_file_lines(file, 1 << 16, header, |_, line| {
+        read_entry(line, &mut names, &mut entries, &mut folders)
+    })?;
     let folder_count = folders.len();
     let mut known = Known {
         names,
@@ -526,15 +515,10 @@ fn read(file: &mut File, len: u64, header: &str) -> Option<Known> {
         .windows(2)
         .all(|w| known.path(&w[0]) < known.path(&w[1]))
     {
-        let names = std::mem::take(&mut known.names);
-        known.entries.sort_by(|a, b| {
-            let path = |entry: &Entry| {
-                let at = entry.at as usize;
-                &names[at..at + entry.path as usize]
-            };
-            path(a).cmp(path(b))
-        });
-        known.names = names;
+        let names = &known.names;
+        known
+            .entries
+            .sort_by(|a, b| a.path(names).cmp(b.path(names)));
         if known
             .entries
             .windows(2)
