@@ -421,26 +421,7 @@ pub(super) fn unescape_owned(text: String) -> Option<String> {
 
 /// The text [`escape`] wrote; None for an unknown escape.
 pub(super) fn unescape(text: &str) -> Option<String> {
-    if !text.contains('\\') {
-        return Some(text.to_string());
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        out.push(match chars.next()? {
-            '\\' => '\\',
-            't' => '\t',
-            'n' => '\n',
-            'r' => '\r',
-            'u' => '\u{1f}',
-            _ => return None,
-        });
-    }
-    Some(out)
+    unescape_owned(text.to_string())
 }
 
 #[cfg(test)]
