@@ -177,6 +177,17 @@ impl Index {
         }
     }
 
+    /// The entry of `blob` whose line starts at `start`: what a pass over
+    /// the file meets there, if it is an entry.
+    #[cfg(unix)]
+    fn at(&self, blob: &str, start: u64) -> Option<&Line> {
+        let found = self.entries.get(&short(blob)?);
+        found
+            .into_iter()
+            .chain(self.shared.get(blob))
+            .find(|line| line.start == start)
+    }
+
     /// How many entries it holds.
     fn len(&self) -> usize {
         self.entries.len() + self.shared.len()
@@ -257,20 +268,22 @@ impl JsonLines {
                 // learned again count towards the bound here, and are
                 // skipped as they are copied.
                 let (mut used, mut spare) = (0u64, 0u64);
-                let mut copied = HashMap::default();
                 for line in known.lines() {
                     let is_used = line.used.load(Ordering::Relaxed);
                     *(if is_used { &mut used } else { &mut spare }) += u64::from(line.len) + 1;
-                    copied.insert(line.start, is_used);
                 }
                 let max = max_bytes as u64;
                 return self.file.save_learned_with(learned, |before, again, out| {
                     let all = before.saturating_add(used).saturating_add(spare) <= max;
                     copy_lines(file, out, |start, line| {
-                        let wanted = copied.get(&start).is_some_and(|&used| used || all);
                         let blob = line.split(|&b| b == b' ').next().unwrap_or_default();
-                        wanted
-                            && std::str::from_utf8(blob).is_ok_and(|blob| !again(digest(&[blob])))
+                        let Ok(blob) = std::str::from_utf8(blob) else {
+                            return false;
+                        };
+                        // The header and trailer are no entry's line.
+                        known.index.at(blob, start).is_some_and(|line| {
+                            (line.used.load(Ordering::Relaxed) || all) && !again(digest(&[blob]))
+                        })
                     })
                 });
             }
