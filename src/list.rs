@@ -774,7 +774,7 @@ impl<'s> Trim<'s> {
     /// Cuts `record` down to what the listing reads (a record of no kind
     /// is left whole).
     fn visit(&self, record: &mut Record) {
-        let Some(at) = self.schema.kinds.iter().position(|k| k.name == record.kind) else {
+        let Some(at) = self.schema.kind_index(&record.kind) else {
             return;
         };
         if !self.filter.conditions.is_empty() && self.filter.keeps_kind(&record.kind) {

@@ -166,7 +166,7 @@ pub const GRAPH_FIELDS: &[&str] = &["supersedes", "evidence", "scope", "baseline
 
 /// Builds the report from the summary of `snapshot` and its `history`.
 pub fn build(schema: &Schema, snapshot: &Snapshot, history: &History, summary: Summary) -> Report {
-    let order = |kind: &str| schema.kinds.iter().position(|k| k.name == kind);
+    let order = |kind: &str| schema.kind_index(kind);
     let mut records: Vec<&Record> = snapshot.records.iter().filter(|r| r.id.is_some()).collect();
     records.sort_by(|a, b| (order(&a.kind), &a.id, &a.path).cmp(&(order(&b.kind), &b.id, &b.path)));
     let mut graph = Vec::new();

@@ -33,6 +33,11 @@ impl Schema {
         self.kinds.iter().find(|k| k.name == name)
     }
 
+    /// Where the kind with this name is in the schema's order.
+    pub fn kind_index(&self, name: &str) -> Option<usize> {
+        self.kinds.iter().position(|k| k.name == name)
+    }
+
     /// For each kind, in the schema's order: the front matter keys the
     /// schema fields `names` are read from in that kind, and the names
     /// themselves: what a command that reads those fields keeps of a

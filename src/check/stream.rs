@@ -47,7 +47,7 @@ impl<'s> Streamed<'s> {
     /// matter field no reference, rule, review, limit or dormant state
     /// names. A record of no kind is left whole.
     pub fn visit(&self, record: &mut Record) {
-        let findings = match self.schema.kinds.iter().position(|k| k.name == record.kind) {
+        let findings = match self.schema.kind_index(&record.kind) {
             Some(at) => {
                 let findings = record::check(&self.schema.kinds[at], record);
                 record.keep_fields(&self.keys[at]);
